@@ -1,0 +1,38 @@
+# Two commands matter: `make run` and `make test`. Everything else is a step they call.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run emulators test test-all lint bench screenshots clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml functions/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -r functions/requirements.txt
+	touch $(STAMP)
+
+# Opens the desktop client on the bundled emulator suite (it starts the suite itself).
+run: install
+	$(BIN)/messenger
+
+# Only the emulator suite, as `firebase emulators:start` would.
+emulators: install
+	$(BIN)/messenger-emulators start
+
+test: install
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not slow"
+
+test-all: install
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check app emulator functions tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info
