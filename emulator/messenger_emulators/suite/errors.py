@@ -1,0 +1,43 @@
+"""Errors of the suite, and every text the command line prints on failure (one place)."""
+
+from __future__ import annotations
+
+
+class SuiteError(Exception):
+    """A failure the command line reports as one sentence (exit status 1, no traceback)."""
+
+
+class ConfigError(SuiteError):
+    """firebase.json (or a file it names) is missing or invalid."""
+
+
+class UnknownEmulatorError(SuiteError):
+    """--only names an emulator that does not exist (or is not built yet)."""
+
+
+class PortInUseError(SuiteError):
+    """An emulator could not bind its port. Raised by Emulator.start()."""
+
+    def __init__(self, name: str, host: str, port: int) -> None:
+        self.name, self.host, self.port = name, host, port
+        super().__init__(MSG_PORT_IN_USE.format(name=name, host=host, port=port))
+
+
+MSG_PORT_IN_USE = (
+    "Could not start the {name} emulator: port {port} on {host} is not open (another process "
+    "is using it). Stop that process or choose another port in firebase.json."
+)
+MSG_CONFIG_MISSING = "Could not find the config file {path}."
+MSG_CONFIG_INVALID = "The config file {path} is not valid JSON: {detail}"
+MSG_CONFIG_SHAPE = "The config file {path} is invalid: {detail}"
+MSG_RULES_MISSING = "The database rules file {path} (database.rules in {config}) does not exist."
+MSG_UNKNOWN_EMULATOR = "No emulator named {name!r}. Available emulators: {available}."
+MSG_NOT_BUILT = (
+    "The {name} emulator is not available in this installation (module {module} is missing). "
+    "Available emulators: {available}."
+)
+MSG_BAD_DURATION = "Invalid duration {text!r}: use a number of seconds, or e.g. 5s, 10m, 1h."
+MSG_IMPORT_MISSING = "Could not import data: {path} is not a folder."
+MSG_IMPORT_INVALID = "Could not import data from {path}: {detail}"
+MSG_DATA_DIR = "Could not use the data folder {path}: {detail}"
+MSG_EXPORT_FAILED = "Could not export data to {path}: {detail}"
