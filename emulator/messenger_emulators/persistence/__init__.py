@@ -1,0 +1,51 @@
+"""Durability for the database emulator: the journal behind --data, and import/export.
+
+Entry point for the database component (docs/CONTRACTS.md, Persistence protocol):
+
+    from messenger_emulators.persistence import open_persistence
+    persistence = open_persistence(options)   # SuiteOptions
+    roots = persistence.load()                # namespace -> root: journal + --import applied
+    await persistence.append(namespace, writes)   # after each commit; durable on return
+    await persistence.close()                 # at stop
+
+The suite (`Suite.persistence`) creates it once; the database component should take it from
+there (`suite.persistence`) so that --export-on-exit sees the same state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import PersistenceError
+from .export import read_export, write_export
+from .journal import Journal
+from .memory import MemoryPersistence
+from .records import Writes
+
+if TYPE_CHECKING:
+    from ..suite.options import SuiteOptions
+
+__all__ = [
+    "Journal",
+    "MemoryPersistence",
+    "Persistence",
+    "PersistenceError",
+    "open_persistence",
+    "read_export",
+    "write_export",
+]
+
+
+class Persistence(Protocol):
+    def load(self) -> dict[str, object]: ...
+    async def append(self, namespace: str, writes: Writes) -> None: ...
+    async def close(self) -> None: ...
+    def export(self, roots: dict[str, object]) -> None: ...
+    def roots(self) -> dict[str, object]: ...
+
+
+def open_persistence(options: SuiteOptions) -> Persistence:
+    """Journal on options.data_dir (else in memory); load() also applies options.import_dir."""
+    if options.data_dir:
+        return Journal(options.data_dir, import_dir=options.import_dir)
+    return MemoryPersistence(import_dir=options.import_dir)
