@@ -1,0 +1,106 @@
+"""The Auth emulator as a suite component: create(options, suite) per docs/CONTRACTS.md."""
+
+from __future__ import annotations
+
+import errno
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from ..suite.errors import PortInUseError
+from . import errors
+from .keys import ServiceAccount, SigningKey, default_state_dir
+from .server import AuthService, build_app
+from .store import AccountStore
+from .tokens import InvalidIdToken
+
+log = logging.getLogger("messenger_emulators.auth")
+
+
+class AuthEmulator:
+    name = "auth"
+
+    def __init__(self, options: Any, suite: Any = None) -> None:
+        self.options = options
+        self.suite = suite
+        self.host: str = options.host
+        self.port: int = options.port("auth")
+        self.secure: bool = bool(options.secure)
+        self.state_dir = default_state_dir(options.data_dir, options.project_id)
+        self.service_account: ServiceAccount | None = None
+        self.service: AuthService | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        signing_key = None
+        if self.secure:
+            signing_key = SigningKey.load_or_create(self.state_dir)
+            self.service_account = ServiceAccount.load_or_create(self.state_dir,
+                                                                 self.options.project_id)
+        # Accounts persist only with --data; without it the emulator starts empty, as Google's.
+        store = AccountStore(self.state_dir if self.options.data_dir is not None else None)
+        self.service = AuthService(self.options.project_id, self.options.id_token_ttl, store,
+                                   signing_key, self.service_account)
+        self._runner = web.AppRunner(build_app(self.service), access_log=None,
+                                     handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError as e:
+            await self._runner.cleanup()
+            self._runner = None
+            if e.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUseError(self.name, self.host, self.port) from None
+            raise
+        self.port = self._runner.addresses[0][1]
+        if signing_key is not None:
+            log.info(errors.LOG_SECURE.format(kid=signing_key.kid))
+        self.install_verifier()
+
+    def install_verifier(self) -> bool:
+        """In secure mode, make the database accept only ID tokens this emulator signed."""
+        database = self.suite.get("database") if self.suite is not None else None
+        if not self.secure or database is None:
+            return False
+        database.set_id_token_verifier(self.id_token_verifier)
+        return True
+
+    def id_token_verifier(self, token: str) -> dict[str, Any]:
+        """The database's verifier seam: claims, or the database's InvalidToken."""
+        assert self.service is not None
+        try:
+            return self.service.id_tokens.verify(token)
+        except InvalidIdToken as e:
+            raise _database_invalid_token()(str(e)) from None
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def describe(self) -> list[str]:
+        lines = [f"Auth emulator: {self.url} (FIREBASE_AUTH_EMULATOR_HOST={self.host}:{self.port})"]
+        if self.secure and self.service is not None and self.service.signing_key is not None:
+            lines.append(f"  secure mode: ID tokens signed (RS256, kid "
+                         f"{self.service.signing_key.kid}); custom tokens must be signed by "
+                         f"{self.service_account.path if self.service_account else '?'}")
+        return lines
+
+
+def _database_invalid_token() -> type[Exception]:
+    """The database's InvalidToken (its seam), or ours while the database is not installed."""
+    try:
+        from ..database import InvalidToken  # type: ignore[attr-defined]
+    except ImportError:
+        return InvalidIdToken
+    return InvalidToken
+
+
+def create(options: Any, suite: Any) -> AuthEmulator:
+    return AuthEmulator(options, suite)

@@ -1,0 +1,164 @@
+"""Accounts and refresh tokens, in memory, saved to a JSON file when a state folder is given.
+
+A user is created at its first sign-in. A refresh token is an opaque random string bound to a
+uid and to the developer claims of the sign-in it came from; revoking (``validSince``), disabling
+or deleting the user, or clearing the project, invalidates it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import errors
+
+log = logging.getLogger("messenger_emulators.auth")
+
+STATE_FILE = "accounts.json"
+
+
+@dataclass
+class User:
+    uid: str
+    created_at_ms: int
+    last_login_at_ms: int
+    valid_since: int = 0  # seconds; refresh tokens issued earlier are revoked
+    disabled: bool = False
+    custom_attributes: dict[str, Any] = field(default_factory=dict)
+
+    def to_google(self) -> dict[str, Any]:
+        """The account as accounts:lookup returns it."""
+        info: dict[str, Any] = {
+            "localId": self.uid,
+            "createdAt": str(self.created_at_ms),
+            "lastLoginAt": str(self.last_login_at_ms),
+            "validSince": str(self.valid_since),
+            "disabled": self.disabled,
+            "emailVerified": False,
+            "providerUserInfo": [],
+        }
+        if self.custom_attributes:
+            info["customAttributes"] = json.dumps(self.custom_attributes)
+        return info
+
+
+@dataclass
+class RefreshGrant:
+    uid: str
+    claims: dict[str, Any]
+    issued_at: float
+    auth_time: int
+
+
+class AccountStore:
+    def __init__(self, state_dir: Path | None) -> None:
+        self.users: dict[str, User] = {}
+        self.refresh_tokens: dict[str, RefreshGrant] = {}
+        self._path = state_dir / STATE_FILE if state_dir is not None else None
+        self._load()
+
+    # -- accounts -----------------------------------------------------------------------------
+    def sign_in(self, uid: str) -> tuple[User, bool]:
+        """The user (created if new) and whether it is new; refuses disabled users."""
+        now_ms = int(time.time() * 1000)
+        user = self.users.get(uid)
+        is_new = user is None
+        if user is None:
+            user = self.users[uid] = User(uid, now_ms, now_ms)
+        if user.disabled:
+            raise errors.AuthError(errors.USER_DISABLED)
+        user.last_login_at_ms = now_ms
+        return user, is_new
+
+    def issue_refresh_token(self, uid: str, claims: dict[str, Any], auth_time: int) -> str:
+        token = secrets.token_urlsafe(48)
+        self.refresh_tokens[token] = RefreshGrant(uid, dict(claims), time.time(), auth_time)
+        self.save()
+        return token
+
+    def redeem(self, token: str) -> tuple[User, RefreshGrant]:
+        """The user and grant behind a live refresh token, or AuthError(INVALID_REFRESH_TOKEN)."""
+        grant = self.refresh_tokens.get(token)
+        user = self.users.get(grant.uid) if grant else None
+        if grant is None or user is None or int(grant.issued_at) < user.valid_since:
+            raise errors.AuthError(errors.INVALID_REFRESH_TOKEN)
+        if user.disabled:
+            raise errors.AuthError(errors.USER_DISABLED)
+        return user, grant
+
+    def revoke(self, uid: str, valid_since: int | None = None) -> None:
+        user = self.users.get(uid)
+        if user is None:
+            raise errors.AuthError(errors.USER_NOT_FOUND)
+        user.valid_since = int(time.time()) + 1 if valid_since is None else valid_since
+        self.save()
+
+    def update(self, uid: str, body: dict[str, Any]) -> User:
+        """accounts:update as firebase-admin uses it (validSince, disableUser, customAttributes)."""
+        user = self.users.get(uid)
+        if user is None:
+            raise errors.AuthError(errors.USER_NOT_FOUND)
+        if "validSince" in body:
+            try:
+                user.valid_since = int(body["validSince"])
+            except (TypeError, ValueError):
+                raise errors.AuthError(errors.INVALID_JSON, "validSince must be a number") from None
+        if "disableUser" in body:
+            user.disabled = bool(body["disableUser"])
+        if "customAttributes" in body:
+            try:
+                attrs = json.loads(body["customAttributes"] or "{}")
+            except (TypeError, ValueError):
+                attrs = None
+            if not isinstance(attrs, dict):
+                raise errors.AuthError(errors.INVALID_JSON,
+                                       "customAttributes must be a JSON object")
+            user.custom_attributes = attrs
+        self.save()
+        return user
+
+    def delete(self, uid: str) -> None:
+        if self.users.pop(uid, None) is None:
+            raise errors.AuthError(errors.USER_NOT_FOUND)
+        self.refresh_tokens = {t: g for t, g in self.refresh_tokens.items() if g.uid != uid}
+        self.save()
+
+    def clear(self) -> None:
+        self.users.clear()
+        self.refresh_tokens.clear()
+        self.save()
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self) -> None:
+        if self._path is None:
+            return
+        doc = {"users": [asdict(u) for u in self.users.values()],
+               "refreshTokens": {t: asdict(g) for t, g in self.refresh_tokens.items()}}
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f)
+        os.replace(tmp, self._path)
+
+    def _load(self) -> None:
+        if self._path is None or not self._path.exists():
+            return
+        try:
+            doc = json.loads(self._path.read_text())
+            users = {u["uid"]: User(**u) for u in doc.get("users", [])}
+            tokens = {t: RefreshGrant(**g) for t, g in doc.get("refreshTokens", {}).items()}
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            # A damaged state file must not stop the suite, nor be overwritten by the next save:
+            # move it aside for inspection and start empty.
+            aside = self._path.with_suffix(".damaged")
+            os.replace(self._path, aside)
+            log.warning(errors.LOG_STATE_UNREADABLE.format(path=self._path, detail=e, aside=aside))
+            return
+        self.users, self.refresh_tokens = users, tokens
