@@ -27,6 +27,7 @@ MSG_PORT_IN_USE = (
     "Could not start the {name} emulator: port {port} on {host} is not open (another process "
     "is using it). Stop that process or choose another port in firebase.json."
 )
+MSG_HOST_UNUSABLE = "Could not use {host}:{port} for the {name} emulator: {detail}"
 MSG_CONFIG_MISSING = "Could not find the config file {path}."
 MSG_CONFIG_INVALID = "The config file {path} is not valid JSON: {detail}"
 MSG_CONFIG_SHAPE = "The config file {path} is invalid: {detail}"
@@ -41,3 +42,8 @@ MSG_IMPORT_MISSING = "Could not import data: {path} is not a folder."
 MSG_IMPORT_INVALID = "Could not import data from {path}: {detail}"
 MSG_DATA_DIR = "Could not use the data folder {path}: {detail}"
 MSG_EXPORT_FAILED = "Could not export data to {path}: {detail}"
+MSG_EXPORT_NO_TARGET = "--export-on-exit needs a folder (or --import, whose folder it then uses)."
+MSG_FUNCTIONS_MISSING = (
+    "The functions source folder {path} (functions.source in {config}) does not exist."
+)
+MSG_INTERNAL = "The emulator suite stopped on an internal error: {detail}"

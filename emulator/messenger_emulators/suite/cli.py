@@ -1,0 +1,176 @@
+"""`messenger-emulators start|exec`: the bundled suite's answer to `firebase emulators:*`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import CONFIG_NAME, load_config
+from .errors import (
+    MSG_BAD_DURATION,
+    MSG_EXPORT_NO_TARGET,
+    MSG_FUNCTIONS_MISSING,
+    MSG_IMPORT_MISSING,
+    MSG_INTERNAL,
+    MSG_RULES_MISSING,
+    ConfigError,
+    SuiteError,
+)
+from .options import DEFAULT_PORTS, EMULATOR_ORDER, SuiteOptions
+
+READY_LINE = "All emulators ready! It is now safe to connect your app."
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(text: str) -> float:
+    match = DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(MSG_BAD_DURATION.format(text=text))
+    return float(match.group(1)) * UNITS[match.group(2)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="messenger-emulators",
+        description="A local Firebase emulator suite (Realtime Database, Auth, Functions).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    start = commands.add_parser("start", help="start the emulators until Ctrl-C")
+    run = commands.add_parser("exec", help="start the emulators, run a command, stop")
+    run.add_argument("script", help="shell command to run once the emulators are ready")
+    for sub in (start, run):
+        sub.add_argument("--only", help="comma-separated emulators (default: " +
+                         ",".join(EMULATOR_ORDER) + ")")
+        sub.add_argument("--project", help="project id (default: .firebaserc, else "
+                         "demo-messenger); also the database namespace")
+        sub.add_argument("--config", default=None, help=f"path to {CONFIG_NAME} "
+                         f"(default: ./{CONFIG_NAME})")
+        sub.add_argument("--import", dest="import_dir", help="load data from an export folder")
+        sub.add_argument("--export-on-exit", nargs="?", const="", default=None,
+                         help="write an export folder when stopping (default: the --import one)")
+        sub.add_argument("--data", help="keep the database durably in this folder (journal)")
+        sub.add_argument("--host", help="listening host for every emulator (default: "
+                         "firebase.json, else 127.0.0.1; non-loopback forces signed tokens)")
+        sub.add_argument("--id-token-ttl", type=parse_duration, default=3600.0,
+                         help="lifetime of ID tokens from the Auth emulator, e.g. 5s (default 1h)")
+        sub.add_argument("--watch", action="store_true", help="reload functions on change")
+        sub.add_argument("--rules-trace", action="store_true",
+                         help="log every rules decision with its trace")
+    return parser
+
+
+def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]]:
+    from .registry import resolve
+
+    only = resolve(args.only.split(",")) if args.only else list(EMULATOR_ORDER)
+    config = load_config(Path(args.config) if args.config else Path.cwd() / CONFIG_NAME)
+    host = args.host or next(
+        (config.hosts[n] for n in ("database", "auth", "functions") if n in config.hosts),
+        "127.0.0.1",
+    )
+    ports = {name: config.ports.get(name, DEFAULT_PORTS[name]) for name in DEFAULT_PORTS}
+    if "database" in only and config.rules_path is not None and not config.rules_path.is_file():
+        raise ConfigError(MSG_RULES_MISSING.format(path=config.rules_path, config=config.path))
+    functions_source = config.functions_source or (config.config_dir / "functions")
+    if "functions" in only and not functions_source.is_dir():
+        raise ConfigError(MSG_FUNCTIONS_MISSING.format(path=functions_source, config=config.path))
+    import_dir = Path(args.import_dir).resolve() if args.import_dir else None
+    if import_dir is not None and not import_dir.is_dir():
+        raise SuiteError(MSG_IMPORT_MISSING.format(path=import_dir))
+    export_on_exit = None
+    if args.export_on_exit is not None:
+        if args.export_on_exit == "" and import_dir is None:
+            raise SuiteError(MSG_EXPORT_NO_TARGET)
+        export_on_exit = Path(args.export_on_exit).resolve() if args.export_on_exit else import_dir
+    options = SuiteOptions(
+        project_id=args.project or config.default_project or SuiteOptions.project_id,
+        host=host,
+        ports=ports,
+        config_dir=config.config_dir,
+        rules_path=config.rules_path,
+        functions_source=functions_source,
+        data_dir=Path(args.data).resolve() if args.data else None,
+        import_dir=import_dir,
+        export_on_exit=export_on_exit,
+        id_token_ttl=args.id_token_ttl,
+        watch=args.watch,
+        rules_trace=args.rules_trace,
+    )
+    return options, only
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def _run(options: SuiteOptions, only: list[str], script: str | None) -> int:
+    from .environment import emulator_env
+    from .runner import Suite
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    suite = Suite(options, only)
+    await suite.start()
+    status = 0
+    try:
+        for name in only:
+            emulator = suite.get(name)
+            lines = emulator.describe() if emulator is not None else []
+            fallback = f"{name} emulator listening on {options.host}:{suite.ports[name]}"
+            for line in lines or [fallback]:
+                _say(line)
+        if options.secure:
+            _say(f"Listening on {options.host} (not loopback): unsigned tokens are refused.")
+        _say(READY_LINE)
+        if script is None:
+            await stop.wait()
+            _say("Shutting down the emulators...")
+        else:
+            env = {**os.environ, **emulator_env(options.project_id, options.host, suite.ports)}
+            child = await asyncio.create_subprocess_shell(script, env=env)
+            waiter = asyncio.ensure_future(child.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if not waiter.done():
+                child.terminate()
+                await waiter
+            stopper.cancel()
+            code = child.returncode or 0
+            status = 128 - code if code < 0 else code  # killed by a signal: as a shell reports
+            _say(f"Script exited with code {status}. Shutting down the emulators...")
+    finally:
+        await suite.stop()
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        from ..persistence.errors import PersistenceError
+
+        options, only = options_from_args(args)
+        return asyncio.run(_run(options, only, args.script if args.command == "exec" else None))
+    except (SuiteError, PersistenceError) as exc:
+        print(f"Error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # A bug somewhere in the suite: the traceback is what its author needs.
+        traceback.print_exc()
+        print(f"Error: {MSG_INTERNAL.format(detail=exc)}", file=sys.stderr, flush=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

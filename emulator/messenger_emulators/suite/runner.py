@@ -1,0 +1,139 @@
+"""The Suite: starts the chosen emulators on one asyncio loop, in order, and stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import MSG_EXPORT_FAILED, MSG_HOST_UNUSABLE, PortInUseError, SuiteError
+from .options import EMULATOR_ORDER, SuiteOptions
+
+if TYPE_CHECKING:
+    from ..persistence import Persistence
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT = 15.0  # seconds per emulator; a stuck one must not keep the others running
+
+
+class Emulator(Protocol):
+    name: str
+    port: int
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def describe(self) -> list[str]: ...
+
+
+def check_port_free(name: str, host: str, port: int) -> None:
+    """Fail early, with the emulator's name, if something already listens on host:port."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Same option as the servers use, so TIME_WAIT leftovers do not count as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUseError(name, host, port) from None
+            detail = MSG_HOST_UNUSABLE.format(name=name, host=host, port=port, detail=exc)
+            raise SuiteError(detail) from None
+
+
+class Suite:
+    def __init__(self, options: SuiteOptions, only: list[str] | None = None) -> None:
+        self.options = options
+        self.only = [n for n in EMULATOR_ORDER if only is None or n in only]
+        self._running: dict[str, Emulator] = {}
+        self._persistence: Persistence | None = None
+
+    # ---- what components use ----------------------------------------------------------
+    def get(self, name: str) -> Emulator | None:
+        return self._running.get(name)
+
+    @property
+    def persistence(self) -> Persistence:
+        """The database's Persistence (journal on --data, else memory; --import applied by
+        load()). Created once, on first use, so a suite without a database never opens it."""
+        if self._persistence is None:
+            from ..persistence import open_persistence
+
+            self._persistence = open_persistence(self.options)
+        return self._persistence
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {name: int(getattr(em, "port", 0)) for name, em in self._running.items()}
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        from .registry import load_factory
+
+        for name in self.only:
+            check_port_free(name, self.options.host, self.options.port(name))
+        try:
+            for name in self.only:
+                emulator = load_factory(name)(self.options, self)
+                try:
+                    await emulator.start()
+                except OSError as exc:
+                    if exc.errno != errno.EADDRINUSE:
+                        raise
+                    host, port = self.options.host, self.options.port(name)
+                    raise PortInUseError(name, host, port) from None
+                self._running[name] = emulator
+        except BaseException:
+            await self.stop(export=False)
+            raise
+
+    def describe(self) -> list[str]:
+        lines: list[str] = []
+        for name in EMULATOR_ORDER:
+            if name in self._running:
+                lines.extend(self._running[name].describe())
+        return lines
+
+    async def stop(self, export: bool = True) -> None:
+        """Stop in reverse start order; then export (--export-on-exit) and close the journal."""
+        target = self.options.export_on_exit if export else None
+        fallback_roots = None
+        if target is not None and self._persistence is None and "database" in self._running:
+            # The database did not use suite.persistence: ask it over HTTP, as firebase does.
+            fallback_roots = await asyncio.to_thread(self._fetch_roots_over_http)
+        for name in reversed(list(self._running)):
+            emulator = self._running.pop(name)
+            try:
+                await asyncio.wait_for(emulator.stop(), STOP_TIMEOUT)
+            except Exception as exc:  # keep stopping the others
+                log.error("could not stop the %s emulator cleanly: %s", name, exc)
+        if self._persistence is not None:
+            await self._persistence.close()
+        if target is not None:
+            roots = fallback_roots
+            if roots is None and self._persistence is not None:
+                roots = self._persistence.roots()
+            if roots is not None:
+                from ..persistence import write_export
+
+                try:
+                    await asyncio.to_thread(write_export, target, roots)
+                except OSError as exc:
+                    raise SuiteError(MSG_EXPORT_FAILED.format(path=target, detail=exc)) from exc
+
+    def _fetch_roots_over_http(self) -> dict[str, object]:
+        import json
+        import urllib.request
+
+        from .environment import client_host
+
+        port = self.ports["database"]
+        namespace = self.options.namespace
+        url = f"http://{client_host(self.options.host)}:{port}/.json?ns={namespace}&format=export"
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer owner"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            root = json.loads(response.read())
+        return {namespace: root} if root is not None else {}
