@@ -165,7 +165,6 @@ async def google_errors(request: web.Request, handler: Handler) -> web.StreamRes
 
 def build_app(service: AuthService) -> web.Application:
     app = web.Application(middlewares=[google_errors])
-    app["service"] = service
 
     def check_project(request: web.Request) -> None:
         project = request.match_info.get("project")

@@ -86,7 +86,10 @@ class AccountStore:
         """The user and grant behind a live refresh token, or AuthError(INVALID_REFRESH_TOKEN)."""
         grant = self.refresh_tokens.get(token)
         user = self.users.get(grant.uid) if grant else None
-        if grant is None or user is None or int(grant.issued_at) < user.valid_since:
+        # validSince has one-second resolution: a token issued in that very second is revoked
+        # too, so a revocation can never miss a token issued just before it.
+        revoked = user is not None and user.valid_since and int(grant.issued_at) <= user.valid_since
+        if grant is None or user is None or revoked:
             raise errors.AuthError(errors.INVALID_REFRESH_TOKEN)
         if user.disabled:
             raise errors.AuthError(errors.USER_DISABLED)
@@ -96,7 +99,7 @@ class AccountStore:
         user = self.users.get(uid)
         if user is None:
             raise errors.AuthError(errors.USER_NOT_FOUND)
-        user.valid_since = int(time.time()) + 1 if valid_since is None else valid_since
+        user.valid_since = int(time.time()) if valid_since is None else valid_since
         self.save()
 
     def update(self, uid: str, body: dict[str, Any]) -> User:
