@@ -1,0 +1,135 @@
+"""The database as a suite component: `create(options, suite) -> DatabaseEmulator`."""
+
+from __future__ import annotations
+
+import errno
+import logging
+from pathlib import Path as FsPath
+from typing import Any
+
+from aiohttp import web
+
+from messenger_emulators.rules import RulesError
+
+from . import messages as msg
+from .engine import DatabaseEngine, Persistence
+from .http import build_app
+from .identity import TokenVerifier
+from .streaming import StreamHub
+
+log = logging.getLogger("messenger_emulators.database")
+
+
+class DatabaseRulesFileError(ValueError):
+    """The configured rules file cannot be read or is not valid rules."""
+
+
+def _port_in_use(name: str, host: str, port: int) -> Exception:
+    try:
+        from messenger_emulators.suite.errors import PortInUseError
+    except ImportError:  # the suite is optional for the database alone
+        return OSError(errno.EADDRINUSE, f"Could not start the {name} emulator: port {port} "
+                                          f"on {host} is already in use.")
+    return PortInUseError(name, host, port)
+
+
+class DatabaseEmulator:
+    name = "database"
+
+    def __init__(self, project_id: str = "demo-messenger", host: str = "127.0.0.1",
+                 port: int = 0, rules_text: str | None = None,
+                 persistence: Persistence | None = None,
+                 initial_roots: dict[str, object] | None = None,
+                 rules_trace: bool = False, keepalive_s: float = msg.DEFAULT_KEEPALIVE_S,
+                 owns_persistence: bool = True) -> None:
+        self.host = host
+        self.port = port
+        self.persistence = persistence
+        self._owns_persistence = owns_persistence
+        self._initial_roots = initial_roots
+        self.rules_from_file = rules_text is not None
+        self.engine = DatabaseEngine(project_id, rules_text, None, None, rules_trace)
+        self.hub = StreamHub(self.engine, keepalive_s=keepalive_s)
+        self._verifier: dict[str, TokenVerifier | None] = {"fn": None}
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def project_id(self) -> str:
+        return self.engine.project_id
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def set_id_token_verifier(self, fn: TokenVerifier | None) -> None:
+        self._verifier["fn"] = fn
+
+    async def start(self) -> None:
+        roots = dict(self._initial_roots or {})
+        if self.persistence is not None:
+            roots.update(self.persistence.load())
+        for name, root in roots.items():
+            ns = self.engine.namespace(name)
+            ns.root = ns.durable_root = root
+        self.engine.persistence = self.persistence
+        app = build_app(self.engine, self.hub, self._verifier)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise _port_in_use(self.name, self.host, self.port) from None
+            raise
+        self.port = self._runner.addresses[0][1]
+        self.hub.start()
+
+    async def stop(self) -> None:
+        await self.hub.stop()
+        await self.engine.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.persistence is not None and self._owns_persistence:
+            await self.persistence.close()
+
+    def describe(self) -> list[str]:
+        rules = "rules from firebase.json" if self.rules_from_file else \
+            "no rules file: open read/write"
+        return [f"Database emulator: {self.url}/?ns={self.project_id} "
+                f"(FIREBASE_DATABASE_EMULATOR_HOST={self.host}:{self.port}; {rules})"]
+
+
+def _rules_text(options: Any) -> str | None:
+    rules_path = getattr(options, "rules_path", None)
+    if rules_path is None:
+        return None
+    path = FsPath(rules_path)
+    if not path.is_absolute():
+        path = FsPath(getattr(options, "config_dir", ".")) / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DatabaseRulesFileError(f"Could not read the database rules {path}: "
+                                     f"{exc.strerror}") from None
+    try:
+        from messenger_emulators.rules import RuleSet
+        RuleSet.from_text(text)
+    except RulesError as exc:
+        raise DatabaseRulesFileError(f"Invalid database rules in {path}: {exc}") from None
+    return text
+
+
+def create(options: Any, suite: Any = None) -> DatabaseEmulator:
+    persistence = getattr(suite, "persistence", None) if suite is not None else None
+    port = options.port("database") if hasattr(options, "port") else options.ports["database"]
+    return DatabaseEmulator(
+        project_id=options.project_id, host=options.host, port=port,
+        rules_text=_rules_text(options), persistence=persistence,
+        rules_trace=bool(getattr(options, "rules_trace", False)),
+        # the suite closes its own persistence after stopping every emulator
+        owns_persistence=suite is None)

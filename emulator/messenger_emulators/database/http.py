@@ -1,0 +1,322 @@
+"""The aiohttp application: REST verbs on /PATH.json, streaming, /.settings/rules.json."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from messenger_emulators.rules import Decision, RulesError, RuleSet
+
+from . import messages as msg
+from . import tree
+from .engine import DatabaseEngine, Namespace
+from .errors import DatabaseError, bad_request
+from .etag import etag_of
+from .identity import Identity, TokenVerifier, resolve
+from .params import Options, namespace_of, parse_options
+from .paths import Path, parse_relative, parse_url_path
+from .query import Query, index_error, parse_query, required_index, run
+from .streaming import StreamHub
+
+log = logging.getLogger("messenger_emulators.database.http")
+
+MAX_BODY = 256 * 1024 * 1024 + 1024
+_METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
+_CORS = {"Access-Control-Allow-Origin": "*"}
+ENGINE_KEY = web.AppKey("engine", DatabaseEngine)
+HUB_KEY = web.AppKey("hub", StreamHub)
+
+
+def _dumps(value: Any, pretty: bool = False) -> str:
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_response(value: Any, status: int = 200, pretty: bool = False,
+                  headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(text=_dumps(value, pretty), status=status,
+                        content_type="application/json", headers={**_CORS, **(headers or {})})
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None
+                   ) -> web.Response:
+    return json_response({"error": message}, status=status, pretty=True, headers=headers)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every refusal becomes `{"error": ...}`; an unexpected exception is logged and answered
+    as a JSON error instead of a traceback or a dropped connection."""
+    try:
+        response = await handler(request)
+    except DatabaseError as exc:
+        headers = dict(exc.headers)
+        if exc.has_body:
+            response = json_response(tree.export(exc.body), status=exc.status, headers=headers)
+        else:
+            response = error_response(exc.status, exc.message, headers)
+    except web.HTTPException:
+        raise
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.exception("unexpected error on %s %s", request.method, request.path_qs)
+        response = error_response(500, msg.INTERNAL.format(kind=type(exc).__name__))
+    trace = request.get("rules_trace")
+    if trace is not None and not response.prepared:
+        response.headers["X-Rules-Trace"] = json.dumps(trace, ensure_ascii=True)
+    return response
+
+
+class DatabaseApp:
+    """Request handlers bound to one engine and stream hub."""
+
+    def __init__(self, engine: DatabaseEngine, hub: StreamHub,
+                 verifier_holder: dict[str, TokenVerifier | None]) -> None:
+        self.engine = engine
+        self.hub = hub
+        self._verifier = verifier_holder
+
+    # --- helpers ---
+    def _identity(self, request: web.Request) -> Identity:
+        return resolve(request.query, request.headers, self.engine.project_id,
+                       self._verifier.get("fn"))
+
+    @staticmethod
+    def _trace_sink(request: web.Request) -> Any:
+        if request.headers.get("X-Rules-Trace", "").lower() != "true":
+            return None
+        request["rules_trace"] = []
+
+        def sink(what: str, decision: Decision) -> None:
+            request["rules_trace"].append({"operation": what, "allowed": decision.allowed,
+                                           "trace": decision.trace})
+        return sink
+
+    @staticmethod
+    async def _body(request: web.Request, options: Options) -> tuple[Any, str]:
+        raw = await request.read()
+        if options.write_size_limit is not None and len(raw) > options.write_size_limit:
+            raise bad_request(msg.WRITE_TOO_BIG)
+        if not raw.strip():
+            raise bad_request(msg.NO_DATA)
+        try:
+            text = raw.decode("utf-8")
+            value = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            raise bad_request(msg.INVALID_JSON) from None
+        return value, text
+
+    def _normalise(self, value: Any, text: str, depth: int) -> tuple[Any, bool]:
+        normalizer = tree.Normalizer(text)
+        try:
+            stored = normalizer.value(value, depth)
+        except RecursionError:
+            raise bad_request(msg.DATA_TOO_DEEP.format(path="the written location",
+                                                       limit=msg.MAX_DEPTH)) from None
+        return stored, normalizer.has_server_values
+
+    # --- entry point ---
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.method
+        if method == "OPTIONS":
+            return web.Response(status=200, headers={
+                **_CORS, "Access-Control-Allow-Methods": ", ".join(_METHODS),
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Firebase-ETag, "
+                "if-match, X-HTTP-Method-Override, X-Rules-Trace"})
+        override = request.headers.get("X-HTTP-Method-Override")
+        if override is not None and method == "POST":
+            method = override.strip().upper()
+            if method not in _METHODS:
+                raise bad_request(msg.BAD_METHOD_OVERRIDE)
+        if method not in _METHODS:
+            raise DatabaseError(405, msg.BAD_METHOD.format(method=method))
+        raw_path = request.raw_path.split("?", 1)[0]
+        if raw_path.rstrip("/") in ("/.settings/rules.json", "/.settings/rules"):
+            return await self.rules(request, method)
+        if not raw_path.endswith(".json"):
+            raise DatabaseError(404, msg.NOT_JSON_PATH.format(path=raw_path))
+        path = parse_url_path(raw_path[: -len(".json")])
+        options = parse_options(request.query, method)
+        ns = self.engine.namespace(namespace_of(request.query, request.host,
+                                                self.engine.project_id))
+        identity = self._identity(request)
+        trace = self._trace_sink(request)
+        if method == "GET":
+            return await self.get(request, ns, path, options, identity, trace)
+        if "orderBy" in request.query or any(p in request.query for p in
+                                             ("startAt", "endAt", "equalTo")):
+            raise bad_request(msg.GET_ONLY.format(name="orderBy"))
+        return await self.write(request, method, ns, path, options, identity, trace)
+
+    # --- reads ---
+    def _query(self, request: web.Request, ns: Namespace, path: Path) -> Query | None:
+        query = parse_query(request.query, request.query.getall)
+        if query is not None:
+            needed = required_index(query)
+            if needed is not None and needed not in ns.rules.index_on(path):
+                raise bad_request(index_error(query, path))
+        return query
+
+    async def get(self, request: web.Request, ns: Namespace, path: Path, options: Options,
+                  identity: Identity, trace: Any) -> web.StreamResponse:
+        if "if-match" in request.headers:
+            raise bad_request(msg.IF_MATCH_ON_GET)
+        query = self._query(request, ns, path)
+        root = ns.durable_root
+        self.engine.check_read(ns, path, identity, root, query.info() if query else None, trace)
+        if "text/event-stream" in request.headers.get("Accept", ""):
+            return await self.stream(request, ns, path, query, identity)
+        stored = tree.get(root, path)
+        if query is not None:
+            result = run(query, stored)
+            value = (result if options.export else
+                     {k: tree.export(v) for k, v in result.items()}
+                     if isinstance(result, dict) else tree.export(result))
+        elif options.shallow:
+            value = tree.shallow(stored)
+        else:
+            value = stored if options.export else tree.export(stored)
+        headers: dict[str, str] = {}
+        if request.headers.get("X-Firebase-ETag", "").lower() == "true":
+            headers["ETag"] = etag_of(stored)
+        if options.silent:
+            return web.Response(status=204, headers={**_CORS, **headers})
+        if options.download:
+            headers["Content-Disposition"] = f'attachment; filename="{options.download}"'
+        if options.callback:
+            return web.Response(text=f"{options.callback}({_dumps(value)});",
+                                content_type="application/javascript",
+                                headers={**_CORS, **headers})
+        return json_response(value, pretty=options.pretty, headers=headers)
+
+    async def stream(self, request: web.Request, ns: Namespace, path: Path,
+                     query: Query | None, identity: Identity) -> web.StreamResponse:
+        response = web.StreamResponse(status=200, headers={
+            **_CORS, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        transport = request.transport
+
+        def abort() -> None:
+            if transport is not None:
+                transport.abort()
+
+        stream = self.hub.open(ns, path, query, identity, abort)
+        stream.transport = transport
+        try:
+            while True:
+                if stream.queue:
+                    await response.write(stream.take())
+                    continue
+                if stream.closing or stream.closed:
+                    break
+                stream.wakeup.clear()
+                await stream.wakeup.wait()
+        except (ConnectionError, RuntimeError):
+            pass   # the client went away (or we aborted a slow one)
+        finally:
+            self.hub.close(stream)
+        return response
+
+    # --- writes ---
+    async def write(self, request: web.Request, method: str, ns: Namespace, path: Path,
+                    options: Options, identity: Identity, trace: Any) -> web.StreamResponse:
+        if_match = request.headers.get("if-match")
+        if if_match is not None and method not in ("PUT", "DELETE"):
+            raise bad_request(msg.IF_MATCH_ON_METHOD)
+        want_etag = (request.headers.get("X-Firebase-ETag", "").lower() == "true"
+                     and method != "PATCH")
+        has_sv = False
+        if method == "DELETE":
+            writes: list[tuple[Path, Any]] = [(path, None)]
+        else:
+            body, text = await self._body(request, options)
+            if method == "PATCH":
+                writes, has_sv = self._patch_writes(path, body, text)
+            else:
+                stored, has_sv = self._normalise(body, text, len(path))
+                target = path
+                if method == "POST":
+                    target = path + (self.engine.push_ids.next_id(),)
+                writes = [(target, stored)]
+        commit = await self.engine.write(ns, writes, identity, has_server_values=has_sv,
+                                         if_match=if_match, size_limit=options.write_size_limit,
+                                         trace=trace)
+        resolved = commit.writes if commit is not None else [
+            (p, tree.get(ns.root, p)) for p, _ in writes]
+        headers: dict[str, str] = {}
+        if want_etag:
+            headers["ETag"] = etag_of(tree.get(ns.root, resolved[0][0]))
+        if options.silent:
+            return web.Response(status=204, headers={**_CORS, **headers})
+        if method == "POST":
+            answer: Any = {"name": resolved[0][0][-1]}
+        elif method == "PATCH":
+            answer = {"/".join(p[len(path):]): tree.export(v) for p, v in resolved}
+        elif method == "DELETE":
+            answer = None
+        else:
+            answer = tree.export(resolved[0][1])
+        return json_response(answer, pretty=options.pretty, headers=headers)
+
+    def _patch_writes(self, path: Path, body: Any, text: str
+                      ) -> tuple[list[tuple[Path, Any]], bool]:
+        if not isinstance(body, dict):
+            raise bad_request(msg.PATCH_NEEDS_OBJECT)
+        writes: list[tuple[Path, Any]] = []
+        has_sv = False
+        for key, value in body.items():
+            rel = parse_relative(key)
+            if not rel:
+                raise bad_request(msg.INVALID_PATH)
+            if len(path) + len(rel) > msg.MAX_DEPTH:
+                raise bad_request(msg.PATH_TOO_DEEP.format(limit=msg.MAX_DEPTH))
+            stored, sv = self._normalise(value, text, len(path) + len(rel))
+            has_sv = has_sv or sv
+            writes.append((path + rel, stored))
+        ordered = sorted(writes, key=lambda w: w[0])
+        for (a, _), (b, _) in zip(ordered, ordered[1:], strict=False):
+            if b[: len(a)] == a:
+                raise bad_request(msg.PATCH_OVERLAP.format(a="/".join(a[len(path):]),
+                                                           b="/".join(b[len(path):])))
+        return writes, has_sv
+
+    # --- rules ---
+    async def rules(self, request: web.Request, method: str) -> web.StreamResponse:
+        ns = self.engine.namespace(namespace_of(request.query, request.host,
+                                                self.engine.project_id))
+        if not self._identity(request).admin:
+            raise DatabaseError(401, msg.PERMISSION_DENIED)
+        if method == "GET":
+            return web.Response(text=ns.rules.source, content_type="application/json",
+                                headers=_CORS)
+        if method != "PUT":
+            raise DatabaseError(405, msg.BAD_METHOD.format(method=method))
+        raw = await request.read()
+        try:
+            rules = RuleSet.from_text(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise bad_request(msg.INVALID_JSON) from None
+        except RulesError as exc:
+            raise bad_request(str(exc)) from None
+        self.engine.set_rules(ns.name, rules)
+        return json_response({"status": "ok"})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def build_app(engine: DatabaseEngine, hub: StreamHub,
+              verifier_holder: dict[str, TokenVerifier | None]) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware], client_max_size=MAX_BODY)
+    handlers = DatabaseApp(engine, hub, verifier_holder)
+    app[ENGINE_KEY] = engine
+    app[HUB_KEY] = hub
+    app.router.add_route("*", "/{tail:.*}", handlers.handle)
+    return app

@@ -1,0 +1,123 @@
+"""Who is asking: the admin (`owner` token), a signed-in user (Firebase ID token) or nobody.
+
+Without an installed verifier, ID tokens are decoded without checking the signature, as the
+official emulator does (it accepts unsigned `alg: none` tokens); expiry and audience are still
+checked. The Auth emulator installs a verifier that checks signatures in secure mode.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import messages as msg
+from .errors import DatabaseError, bad_request, unauthorized
+
+TokenVerifier = Callable[[str], dict]
+
+
+class InvalidToken(Exception):
+    """Raised by a token verifier for a token it refuses; str() says why."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    admin: bool = False
+    auth: dict | None = None          # the rules `auth` variable
+    expires_at: float | None = None   # seconds since the epoch (ID tokens)
+
+    def group_key(self) -> str:
+        """Streams of equal identities share one rules decision."""
+        if self.admin:
+            return "admin"
+        return json.dumps(self.auth, sort_keys=True, default=str)
+
+
+ADMIN = Identity(admin=True)
+ANONYMOUS = Identity()
+
+
+def _b64json(part: str) -> Any:
+    padded = part + "=" * (-len(part) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def decode_unverified(token: str) -> dict:
+    """The claims of a JWT, signature not checked (the official emulator's behaviour)."""
+    parts = token.split(".")
+    if len(parts) not in (2, 3):
+        raise InvalidToken(msg.COULD_NOT_PARSE_AUTH)
+    try:
+        header = _b64json(parts[0])
+        claims = _b64json(parts[1])
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidToken(msg.COULD_NOT_PARSE_AUTH) from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise InvalidToken(msg.COULD_NOT_PARSE_AUTH)
+    return claims
+
+
+def _provider(claims: dict) -> str:
+    firebase = claims.get("firebase")
+    provider = firebase.get("sign_in_provider") if isinstance(firebase, dict) else None
+    if not isinstance(provider, str):
+        return "custom"
+    return provider.removesuffix(".com")
+
+
+def auth_variable(claims: dict) -> dict:
+    uid = claims.get("sub") or claims.get("user_id") or claims.get("uid")
+    return {"uid": uid, "provider": _provider(claims), "token": claims}
+
+
+def token_of(query: Mapping[str, str], headers: Mapping[str, str]) -> str | None:
+    for name in ("auth", "access_token"):
+        if name in query:
+            return query[name]
+    header = headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: str,
+            verifier: TokenVerifier | None, now: float | None = None) -> Identity:
+    """The identity of a request; raises DatabaseError(401/400) for bad credentials."""
+    token = token_of(query, headers)
+    override = query.get("auth_variable_override")
+    if token is None or token == "":
+        if override is not None:
+            raise unauthorized(msg.OVERRIDE_NOT_ADMIN)
+        return ANONYMOUS
+    if token == msg.ADMIN_TOKEN:
+        if override is None:
+            return ADMIN
+        try:
+            auth = json.loads(override)
+        except ValueError:
+            raise bad_request(msg.OVERRIDE_INVALID) from None
+        if auth is not None and not isinstance(auth, dict):
+            raise bad_request(msg.OVERRIDE_INVALID)
+        return Identity(auth=auth)
+    if override is not None:
+        raise unauthorized(msg.OVERRIDE_NOT_ADMIN)
+    try:
+        claims = verifier(token) if verifier else decode_unverified(token)
+    except InvalidToken as exc:
+        raise unauthorized(str(exc) or msg.COULD_NOT_PARSE_AUTH) from None
+    except Exception:   # a verifier's own bug must still answer 401, not 500
+        raise unauthorized(msg.COULD_NOT_PARSE_AUTH) from None
+    now = time.time() if now is None else now
+    exp = claims.get("exp")
+    if isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp <= now:
+        raise unauthorized(msg.AUTH_EXPIRED)
+    aud = claims.get("aud")
+    if aud is not None and aud != project_id:
+        raise DatabaseError(401, msg.AUTH_WRONG_AUDIENCE.format(expected=project_id, got=aud))
+    expires = float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+    return Identity(auth=auth_variable(claims), expires_at=expires)

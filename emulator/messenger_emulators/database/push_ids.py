@@ -1,0 +1,47 @@
+"""Firebase push ids: 8 chars of millisecond time + 12 random chars, in Firebase's 64-char
+alphabet that sorts like ASCII. Within one millisecond the random part is incremented, so ids
+made by one generator are strictly increasing (chronological)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+PUSH_CHARS = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+
+
+class PushIdGenerator:
+    def __init__(self) -> None:
+        self._last_ms = -1
+        self._last_rand = [0] * 12
+
+    def next_id(self, now_ms: int | None = None) -> str:
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        # never go back in time: a clock step backwards keeps ids increasing
+        if now <= self._last_ms:
+            now = self._last_ms
+            for i in range(11, -1, -1):
+                if self._last_rand[i] != 63:
+                    self._last_rand[i] += 1
+                    break
+                self._last_rand[i] = 0
+            else:   # 64**12 ids in one millisecond: move on to the next one
+                now += 1
+                self._last_rand = [secrets.randbelow(64) for _ in range(12)]
+        else:
+            self._last_rand = [secrets.randbelow(64) for _ in range(12)]
+        self._last_ms = now
+        stamp = []
+        t = now
+        for _ in range(8):
+            stamp.append(PUSH_CHARS[t % 64])
+            t //= 64
+        return "".join(reversed(stamp)) + "".join(PUSH_CHARS[i] for i in self._last_rand)
+
+
+def timestamp_of(push_id: str) -> int:
+    """The milliseconds encoded in a push id's first 8 characters."""
+    t = 0
+    for ch in push_id[:8]:
+        t = t * 64 + PUSH_CHARS.index(ch)
+    return t

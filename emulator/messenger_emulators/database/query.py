@@ -1,0 +1,204 @@
+"""REST queries: orderBy / startAt / endAt / equalTo / limitToFirst / limitToLast.
+
+Ordering follows Firebase: null < false < true < numbers < strings < objects, ties broken by
+key; for $key, keys that parse as 32-bit integers come first, numerically, then strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from messenger_emulators.rules import QueryInfo
+
+from . import messages as msg
+from .errors import bad_request
+from .paths import Path, parse_relative, to_str
+from .tree import get, leaf_value, priority_of
+
+QUERY_PARAMS = ("orderBy", "startAt", "endAt", "equalTo", "limitToFirst", "limitToLast")
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Query:
+    order_by: str                    # "$key" | "$value" | "$priority" | "child"
+    child: Path = ()
+    start_at: Any = None
+    end_at: Any = None
+    equal_to: Any = None
+    has_start: bool = False
+    has_end: bool = False
+    has_equal: bool = False
+    limit_first: int | None = None
+    limit_last: int | None = None
+
+    def info(self) -> QueryInfo:
+        """The `query` variable of query-based rules."""
+        return QueryInfo(
+            order_by_key=self.order_by == "$key",
+            order_by_value=self.order_by == "$value",
+            order_by_priority=self.order_by == "$priority",
+            order_by_child="/".join(self.child) if self.order_by == "child" else None,
+            start_at=self.start_at, end_at=self.end_at, equal_to=self.equal_to,
+            limit_to_first=self.limit_first, limit_to_last=self.limit_last)
+
+    def cache_key(self) -> tuple:
+        return (self.order_by, self.child, json.dumps([self.start_at, self.end_at,
+                self.equal_to, self.has_start, self.has_end, self.has_equal]),
+                self.limit_first, self.limit_last)
+
+
+def _primitive(name: str, text: str, order_by: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise bad_request(msg.CONSTRAINT_NOT_PRIMITIVE) from None
+    if isinstance(value, (dict, list)):
+        raise bad_request(msg.CONSTRAINT_NOT_PRIMITIVE)
+    if order_by == "$key" and not isinstance(value, str):
+        raise bad_request(msg.KEY_INDEX_TYPE)
+    return value
+
+
+def _limit(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise bad_request(msg.BAD_LIMIT.format(name=name)) from None
+    if value <= 0:
+        raise bad_request(msg.BAD_LIMIT.format(name=name))
+    return value
+
+
+def parse_query(params: Mapping[str, str], getall: Any = None) -> Query | None:
+    """The query of a request's parameters, or None when it has none. `getall(name)` lists
+    repeated values (orderBy given twice is an error)."""
+    present = [p for p in QUERY_PARAMS if p in params]
+    if not present:
+        return None
+    if "orderBy" not in params:
+        raise bad_request(msg.ORDER_BY_REQUIRED)
+    if getall is not None and len(getall("orderBy")) > 1:
+        raise bad_request(msg.ORDER_BY_INVALID)
+    try:
+        order = json.loads(params["orderBy"])
+    except ValueError:
+        raise bad_request(msg.ORDER_BY_INVALID) from None
+    if not isinstance(order, str) or not order:
+        raise bad_request(msg.ORDER_BY_INVALID)
+    child: Path = ()
+    kind = order
+    if order not in ("$key", "$value", "$priority"):
+        if order.startswith("$"):
+            raise bad_request(msg.ORDER_BY_INVALID)
+        kind, child = "child", parse_relative(order)
+        if not child:
+            raise bad_request(msg.ORDER_BY_INVALID)
+    fields: dict[str, Any] = {}
+    for name, attr in (("startAt", "start_at"), ("endAt", "end_at"), ("equalTo", "equal_to")):
+        if name in params:
+            fields[attr] = _primitive(name, params[name], kind)
+    if "equal_to" in fields and ("start_at" in fields or "end_at" in fields):
+        raise bad_request(msg.EQUAL_WITH_RANGE)
+    first = _limit("limitToFirst", params["limitToFirst"]) if "limitToFirst" in params else None
+    last = _limit("limitToLast", params["limitToLast"]) if "limitToLast" in params else None
+    if first is not None and last is not None:
+        raise bad_request(msg.BOTH_LIMITS)
+    return Query(order_by=kind, child=child, limit_first=first, limit_last=last,
+                 has_start="start_at" in fields, has_end="end_at" in fields,
+                 has_equal="equal_to" in fields, **fields)
+
+
+def required_index(query: Query) -> str | None:
+    """The `.indexOn` entry a REST query needs (keys and priorities are always indexed)."""
+    if query.order_by == "$value":
+        return ".value"
+    if query.order_by == "child":
+        return "/".join(query.child)
+    return None
+
+
+def index_error(query: Query, path: Path) -> str:
+    return msg.INDEX_NOT_DEFINED.format(index=required_index(query), path=to_str(path))
+
+
+def value_rank(value: Any) -> tuple:
+    if value is None:
+        return (0,)
+    if value is False:
+        return (1,)
+    if value is True:
+        return (2,)
+    if isinstance(value, (int, float)):
+        return (3, value)
+    if isinstance(value, str):
+        return (4, value)
+    return (5,)
+
+
+def key_rank(key: str) -> tuple:
+    if key.lstrip("-").isdigit() and key.isascii() and key == str(int(key)):
+        number = int(key)
+        if _INT32_MIN <= number <= _INT32_MAX:
+            return (0, number)
+    return (1, key)
+
+
+def priority_rank(priority: Any) -> tuple:
+    if priority is None:
+        return (0,)
+    if isinstance(priority, (int, float)):
+        return (1, priority)
+    return (2, priority)
+
+
+def _node_value(node: Any) -> Any:
+    """The comparable value of a node: a primitive, or {} standing for 'an object'."""
+    if isinstance(node, dict) and ".value" not in node:
+        return {}
+    return leaf_value(node)
+
+
+def _rank_of(query: Query, key: str, node: Any) -> tuple:
+    if query.order_by == "$key":
+        return key_rank(key)
+    if query.order_by == "$priority":
+        return priority_rank(priority_of(node))
+    if query.order_by == "$value":
+        return value_rank(_node_value(node))
+    return value_rank(_node_value(get(node, query.child)))
+
+
+def _bound_rank(query: Query, bound: Any) -> tuple:
+    if query.order_by == "$key":
+        return key_rank(bound)
+    if query.order_by == "$priority":
+        return priority_rank(bound) if not isinstance(bound, bool) else (0,)
+    return value_rank(bound)
+
+
+def run(query: Query, node: Any) -> Any:
+    """The children of `node` the query selects, in query order, still in stored form."""
+    if not isinstance(node, dict) or ".value" in node:
+        return node
+    ranked = sorted(((_rank_of(query, k, c), key_rank(k), k, c)
+                     for k, c in node.items() if k != ".priority"),
+                    key=lambda item: (item[0], item[1]))
+    if query.has_equal:
+        target = _bound_rank(query, query.equal_to)
+        ranked = [r for r in ranked if r[0] == target]
+    if query.has_start:
+        low = _bound_rank(query, query.start_at)
+        ranked = [r for r in ranked if r[0] >= low]
+    if query.has_end:
+        high = _bound_rank(query, query.end_at)
+        ranked = [r for r in ranked if r[0] <= high]
+    if query.limit_first is not None:
+        ranked = ranked[: query.limit_first]
+    if query.limit_last is not None:
+        ranked = ranked[-query.limit_last:]
+    # an empty selection is an empty object, a missing location stays null
+    return {k: c for _, _, k, c in ranked}
