@@ -1,123 +1,64 @@
-"""Security rules: parse and evaluate database.rules.json as Firebase does.
+"""Security rules of the Realtime Database emulator: Firebase's rules language.
 
-INTERIM: this first version only understands `true`, `false` and `auth != null` for `.read` and
-`.write`, with the cascade. The full language replaces it behind the same interface
-(docs/CONTRACTS.md, "Rules seam").
+The public seam (docs/CONTRACTS.md, "Rules seam"): RuleSet.from_text / from_document parse and
+compile a rules document once (RulesError when Firebase's deploy would refuse it); can_read,
+can_write and index_on evaluate it. Modules:
+  lexer, parser, nodes   expression syntax
+  static_types, compiler load-time type checks, compilation to Python functions
+  runtime, regex         the language's run-time operations and regex subset
+  snapshot               RuleDataSnapshot over immutable trees
+  loader, tree           document shape, comments, rule tree
+  evaluator, trace       cascade/validate semantics and the human-readable trace
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
-Path = tuple[str, ...]
+from .errors import RulesError
+from .evaluator import Evaluator
+from .loader import build, parse_text
+from .model import Decision, Path, QueryInfo, QueryView
 
-
-class RulesError(ValueError):
-    """Ill-formed rules; the message names the rule's path and what is wrong."""
-
-
-@dataclass
-class Decision:
-    allowed: bool
-    trace: list[str] = field(default_factory=list)
-
-
-@dataclass
-class QueryInfo:
-    order_by_key: bool = False
-    order_by_value: bool = False
-    order_by_priority: bool = False
-    order_by_child: str | None = None
-    start_at: Any = None
-    end_at: Any = None
-    equal_to: Any = None
-    limit_to_first: int | None = None
-    limit_to_last: int | None = None
-
-
-def _compile(expr: Any, where: str) -> Any:
-    if isinstance(expr, bool):
-        return expr
-    if isinstance(expr, str) and expr.strip() in ("true", "false"):
-        return expr.strip() == "true"
-    if isinstance(expr, str) and expr.replace(" ", "") == "auth!=null":
-        return "auth"
-    raise RulesError(f"{where}: unsupported rule expression {expr!r}")
+__all__ = ["Decision", "QueryInfo", "RuleSet", "RulesError"]
 
 
 class RuleSet:
-    def __init__(self, doc: dict, source: str) -> None:
-        if not isinstance(doc, dict) or set(doc) != {"rules"}:
-            raise RulesError('Rules must be an object with a single key "rules"')
+    """A compiled rules document. Immutable; safe to share between requests."""
+
+    def __init__(self, doc: Any, source: str) -> None:
+        try:
+            tree = build(doc)
+        except RecursionError:
+            raise RulesError("/rules: Rules are nested too deeply") from None
         self.source = source
-        self._tree = self._build(doc["rules"], "/rules")
+        self.document = doc
+        self._evaluator = Evaluator(tree)
 
     @classmethod
     def from_text(cls, text: str) -> RuleSet:
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise RulesError(f"Rules are not valid JSON: {exc}") from None
-        return cls(doc, text)
+        return cls(parse_text(text), text)
 
     @classmethod
     def from_document(cls, doc: dict) -> RuleSet:
-        return cls(doc, json.dumps(doc, indent=2))
-
-    def _build(self, node: Any, where: str) -> dict:
-        if not isinstance(node, dict):
-            raise RulesError(f"{where}: expected an object")
-        out: dict = {}
-        for key, value in node.items():
-            if key in (".read", ".write"):
-                out[key] = _compile(value, f"{where}/{key}")
-            elif key in (".validate", ".indexOn"):
-                out[key] = value
-            else:
-                out[key] = self._build(value, f"{where}/{key}")
-        return out
-
-    def _nodes_on(self, path: Path) -> list[dict]:
-        nodes, level = [self._tree], [self._tree]
-        for key in path:
-            nxt = []
-            for node in level:
-                for name, child in node.items():
-                    if name == key or name.startswith("$"):
-                        nxt.append(child)
-            nodes.extend(nxt)
-            level = nxt
-        return nodes
-
-    def _granted(self, kind: str, path: Path, auth: dict | None) -> Decision:
-        for node in self._nodes_on(path):
-            rule = node.get(kind)
-            if rule is True or (rule == "auth" and auth is not None):
-                return Decision(True, [f"{kind} granted on the way to /{'/'.join(path)}"])
-        return Decision(False, [f"no {kind} rule grants /{'/'.join(path)}"])
+        try:
+            source = json.dumps(doc, indent=2)
+        except (TypeError, ValueError, RecursionError):
+            raise RulesError("Rules must be a JSON document") from None
+        return cls(doc, source)
 
     def can_read(self, path: Path, auth: dict | None, root: Any, now: int,
                  query: QueryInfo | None = None) -> Decision:
-        return self._granted(".read", path, auth)
+        return self._evaluator.can_read(tuple(path), auth, root, now, QueryView(query))
 
     def can_write(self, writes: list[tuple[Path, Any]], auth: dict | None, old_root: Any,
                   new_root: Any, now: int) -> Decision:
-        trace: list[str] = []
-        for path, _ in writes:
-            decision = self._granted(".write", path, auth)
-            trace += decision.trace
-            if not decision.allowed:
-                return Decision(False, trace)
-        return Decision(True, trace)
+        return self._evaluator.can_write([(tuple(p), v) for p, v in writes], auth, old_root,
+                                         new_root, now)
 
     def index_on(self, path: Path) -> list[str]:
-        found: list[str] = []
-        level = [self._tree]
-        for key in path:
-            level = [c for n in level for k, c in n.items() if k == key or k.startswith("$")]
-        for node in level:
-            idx = node.get(".indexOn")
-            found += [idx] if isinstance(idx, str) else list(idx or [])
-        return found
+        nodes, _ = self._evaluator.walk(tuple(path))
+        if len(nodes) != len(path) + 1:
+            return []
+        return list(nodes[-1].index_on)

@@ -1,0 +1,202 @@
+"""Evaluate a compiled rules tree for reads and writes, with Firebase's semantics.
+
+- `.read`/`.write` cascade: the first rule granting on the way from the root to the location
+  wins, and no deeper rule can take the grant back; with no grant at or above the location,
+  the operation is denied (rules are not filters).
+- `.validate` does not cascade: every validate rule of every node the write creates or
+  changes must pass: the location's ancestors (with the merged new data), the location and
+  its new descendants; nodes whose new value is null are skipped (deletes).
+- A multi-location write is allowed only if every location passes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import errors
+from .compiler import CompiledRule
+from .errors import EvalError
+from .model import NO_QUERY, Decision, Path, QueryView
+from .snapshot import RuleSnapshot, type_name
+from .trace import at, rule_line
+from .tree import RuleNode
+
+_CACHE_LIMIT = 20_000
+
+
+def run(rule: CompiledRule, auth: Any, root: RuleSnapshot, data: RuleSnapshot,
+        new_data: RuleSnapshot | None, now: int, query: QueryView,
+        caps: dict[str, str]) -> tuple[bool, str]:
+    """(allowed, outcome text). Any error inside the expression denies."""
+    if rule.constant is not None:
+        return rule.constant, "true" if rule.constant else "false"
+    assert rule.fn is not None
+    try:
+        result = rule.fn(auth, root, data, new_data, now, query, caps)
+    except EvalError as exc:
+        return False, f"error: {exc} -> false"
+    except (RecursionError, MemoryError, OverflowError, TypeError, ValueError, AttributeError,
+            KeyError, IndexError) as exc:   # defensive: a bug must deny, never crash a request
+        return False, f"error: {type(exc).__name__}: {exc} -> false"
+    if result is True:
+        return True, "true"
+    if result is False:
+        return False, "false"
+    return False, "error: " + errors.RT_NOT_BOOLEAN.format(got=type_name(result)) + " -> false"
+
+
+class Evaluator:
+    def __init__(self, root: RuleNode) -> None:
+        self.root = root
+        self._walks: dict[Path, tuple[tuple[RuleNode, ...], dict[str, str]]] = {}
+
+    def walk(self, path: Path) -> tuple[tuple[RuleNode, ...], dict[str, str]]:
+        """Rule nodes from the root down `path` (as far as rules go) and the wildcard captures.
+
+        Cached per path: the lookup is pure, and the database asks for the same paths again
+        and again. Captures are never mutated by rules ($variables are read-only strings).
+        """
+        hit = self._walks.get(path)
+        if hit is not None:
+            return hit
+        nodes = [self.root]
+        caps: dict[str, str] = {}
+        node: RuleNode | None = self.root
+        for key in path:
+            node, cap = node.child_for(key)  # type: ignore[union-attr]
+            if node is None:
+                break
+            if cap is not None:
+                caps[cap] = key
+            nodes.append(node)
+        result = (tuple(nodes), caps)
+        if len(self._walks) >= _CACHE_LIMIT:
+            self._walks.clear()
+        self._walks[path] = result
+        return result
+
+    # --- reads -------------------------------------------------------------------------
+    def can_read(self, path: Path, auth: Any, root: Any, now: int,
+                 query: QueryView) -> Decision:
+        nodes, caps = self.walk(path)
+        trace: list[str] = []
+        root_snap = RuleSnapshot(root, (), root)
+        value = root
+        for depth, node in enumerate(nodes):
+            if depth:
+                value = _child(value, path[depth - 1])
+            rule = node.read
+            if rule is None:
+                continue
+            here = path[:depth]
+            ok, outcome = run(rule, auth, root_snap, RuleSnapshot(root, here, value), None, now,
+                              query, caps)
+            trace.append(rule_line(rule, here, outcome))
+            if ok:
+                trace.append(errors.TRACE_GRANTED.format(op="read", at=at(path), rule=rule.where))
+                return Decision(True, trace)
+        trace.append(errors.TRACE_NO_GRANT.format(op="read", at=at(path), kind=".read"))
+        return Decision(False, trace)
+
+    # --- writes ------------------------------------------------------------------------
+    def can_write(self, writes: list[tuple[Path, Any]], auth: Any, old_root: Any,
+                  new_root: Any, now: int) -> Decision:
+        trace: list[str] = []
+        root_snap = RuleSnapshot(old_root, (), old_root)
+        checked: set[tuple[int, Path]] = set()  # validate rules already run (shared ancestors)
+        for path, _value in writes:
+            nodes, caps = self.walk(path)
+            if not self._granted(path, nodes, caps, auth, root_snap, old_root, new_root, now,
+                                 trace):
+                return Decision(False, trace)
+            if not self._validate_path(path, nodes, caps, auth, root_snap, old_root, new_root,
+                                       now, trace, checked):
+                return Decision(False, trace)
+        trace.append(errors.TRACE_WRITE_OK.format(
+            locations=", ".join(at(p) for p, _ in writes) or "(nothing)"))
+        return Decision(True, trace)
+
+    def _granted(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
+                 auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any, now: int,
+                 trace: list[str]) -> bool:
+        old, new = old_root, new_root
+        for depth, node in enumerate(nodes):
+            if depth:
+                old, new = _child(old, path[depth - 1]), _child(new, path[depth - 1])
+            rule = node.write
+            if rule is None:
+                continue
+            here = path[:depth]
+            ok, outcome = run(rule, auth, root_snap, RuleSnapshot(old_root, here, old),
+                              RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+            trace.append(rule_line(rule, here, outcome))
+            if ok:
+                trace.append(errors.TRACE_GRANTED.format(op="write", at=at(path),
+                                                         rule=rule.where))
+                return True
+        trace.append(errors.TRACE_NO_GRANT.format(op="write", at=at(path), kind=".write"))
+        return False
+
+    def _validate_path(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
+                       auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any,
+                       now: int, trace: list[str], checked: set[tuple[int, Path]]) -> bool:
+        old, new = old_root, new_root
+        for depth, node in enumerate(nodes):
+            if depth:
+                old, new = _child(old, path[depth - 1]), _child(new, path[depth - 1])
+            rule = node.validate
+            if rule is None or new is None:
+                continue
+            here = path[:depth]
+            if not self._check(rule, here, old, new, caps, auth, root_snap, old_root, new_root,
+                               now, trace, checked):
+                return False
+        if len(nodes) == len(path) + 1 and type(new) is dict:
+            return self._validate_below(nodes[-1], path, old, new, caps, auth, root_snap,
+                                        old_root, new_root, now, trace, checked)
+        return True
+
+    def _validate_below(self, node: RuleNode, path: Path, old: Any, new: dict, caps: dict,
+                        auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any,
+                        now: int, trace: list[str], checked: set[tuple[int, Path]]) -> bool:
+        if not node.children and node.wildcard is None:
+            return True
+        for key, new_child in new.items():
+            if key[:1] == "." or new_child is None:
+                continue
+            child, cap = node.child_for(key)
+            if child is None:
+                continue
+            child_caps = caps if cap is None else {**caps, cap: key}
+            here = (*path, key)
+            old_child = _child(old, key)
+            if child.validate is not None and not self._check(
+                    child.validate, here, old_child, new_child, child_caps, auth, root_snap,
+                    old_root, new_root, now, trace, checked):
+                return False
+            if type(new_child) is dict and not self._validate_below(
+                    child, here, old_child, new_child, child_caps, auth, root_snap, old_root,
+                    new_root, now, trace, checked):
+                return False
+        return True
+
+    @staticmethod
+    def _check(rule: CompiledRule, here: Path, old: Any, new: Any, caps: dict[str, str],
+               auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any, now: int,
+               trace: list[str], checked: set[tuple[int, Path]]) -> bool:
+        key = (id(rule), here)
+        if key in checked:
+            return True
+        checked.add(key)
+        ok, outcome = run(rule, auth, root_snap, RuleSnapshot(old_root, here, old),
+                          RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+        if not ok:
+            trace.append(rule_line(rule, here, outcome))
+            trace.append(errors.TRACE_VALIDATE_FAILED.format(at=at(here), rule=rule.where))
+        return ok
+
+
+def _child(value: Any, key: str) -> Any:
+    if type(value) is dict and key[:1] != ".":
+        return value.get(key)
+    return None
