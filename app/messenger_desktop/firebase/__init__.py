@@ -1,0 +1,1 @@
+"""Talking to Firebase: sign-in session, database REST, streaming listeners, emulator launcher."""

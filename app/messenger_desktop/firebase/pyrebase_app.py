@@ -1,0 +1,53 @@
+"""Building the pyrebase4 app, for a real project or for the emulator suite.
+
+pyrebase4 is imported lazily and only off the UI thread: importing it (and the Google client
+libraries it pulls in) takes about a second, which would otherwise delay the first window.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from ..config import ClientConfig
+
+_lock = threading.Lock()
+
+
+def make_app(config: ClientConfig) -> Any:
+    """A pyrebase4 Firebase app for `config` (blocking; call from a worker thread)."""
+    with _lock:
+        import pyrebase
+
+        app = pyrebase.initialize_app(
+            {
+                "apiKey": config.api_key,
+                "authDomain": f"{config.project_id}.firebaseapp.com",
+                "databaseURL": config.database_url,
+                "storageBucket": f"{config.project_id}.appspot.com",
+            }
+        )
+        if config.emulator and config.auth_emulator_host:
+            from messenger_emulators.auth.pyrebase_emulator import use_auth_emulator
+
+            use_auth_emulator(app, config.auth_emulator_host)
+        return app
+
+
+def error_status(exc: Exception) -> tuple[int, str]:
+    """(HTTP status, server message) from the HTTPError pyrebase4 raises (its args: err, body)."""
+    status = 0
+    original = exc.args[0] if exc.args else None
+    response = getattr(original, "response", None) or getattr(exc, "response", None)
+    if response is not None:
+        status = int(getattr(response, "status_code", 0) or 0)
+    body = exc.args[1] if len(exc.args) > 1 else ""
+    message = str(body)
+    try:
+        doc = json.loads(body)
+        err = doc.get("error")
+        message = err.get("message", message) if isinstance(err, dict) else str(err or message)
+    except (ValueError, TypeError, AttributeError):
+        pass
+    return status, message

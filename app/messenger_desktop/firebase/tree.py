@@ -1,0 +1,67 @@
+"""A local copy of a streamed subtree, kept current by `put` and `patch` events.
+
+Firebase streams send `{"path": "/a/b", "data": ...}`: `put` replaces the value at that path
+(null removes it), `patch` replaces only the listed children. `apply_event` edits the local
+copy in place and says which top-level children changed, so a model can update just those rows
+instead of rebuilding (a 10,000-message snapshot must not be re-walked for each new message).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ALL = None  # "every child may have changed" (a put at the root)
+
+
+def split_path(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+def _set(root: Any, parts: list[str], value: Any) -> Any:
+    """Set root[parts] = value in place (None deletes, pruning empty parents); returns root."""
+    if not parts:
+        return value
+    if not isinstance(root, dict):
+        root = {}
+    node = root
+    trail: list[tuple[dict, str]] = []
+    for key in parts[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            if value is None:
+                return root  # nothing to delete
+            child = {}
+            node[key] = child
+        trail.append((node, key))
+        node = child
+    if value is None:
+        node.pop(parts[-1], None)
+        # Firebase stores no empty objects: deleting the last child removes the parent.
+        for parent, key in reversed(trail):
+            if parent[key]:
+                break
+            del parent[key]
+    else:
+        node[parts[-1]] = value
+    return root if root else None
+
+
+def apply_event(root: Any, event: str, path: str, data: Any) -> tuple[Any, set[str] | None]:
+    """Apply one stream event. Returns (new root, changed top-level keys or ALL)."""
+    parts = split_path(path)
+    if event == "put":
+        root = _set(root, parts, data)
+        return root, (ALL if not parts else {parts[0]})
+    if event == "patch":
+        if not isinstance(data, dict):
+            return root, set()
+        changed: set[str] = set()
+        for rel, value in data.items():
+            sub = parts + split_path(rel)
+            root = _set(root, sub, value)
+            if sub:
+                changed.add(sub[0])
+            else:
+                return root, ALL
+        return root, changed
+    return root, set()

@@ -1,0 +1,1 @@
+"""Qt item models fed by the database streams: chat list, messages, presence."""

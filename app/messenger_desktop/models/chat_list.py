@@ -1,0 +1,231 @@
+"""The left-hand list: every person, merged with my chats (unread, last message, activity).
+
+One row per other user, keyed by uid and never moved in the source model; a sort/filter proxy
+orders rows by recent activity and applies the search box, so selection survives reordering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from .presence import ServerClock, Status, describe, is_online
+
+
+def direct_chat_id(a: str, b: str) -> str:
+    return "_".join(sorted((a, b)))
+
+
+_ROOT = QModelIndex()
+
+
+class Roles(IntEnum):
+    Uid = Qt.ItemDataRole.UserRole + 1
+    Name = Qt.ItemDataRole.UserRole + 2
+    Email = Qt.ItemDataRole.UserRole + 3
+    ChatId = Qt.ItemDataRole.UserRole + 4
+    Unread = Qt.ItemDataRole.UserRole + 5
+    Preview = Qt.ItemDataRole.UserRole + 6
+    Online = Qt.ItemDataRole.UserRole + 7
+    PresenceText = Qt.ItemDataRole.UserRole + 8
+    UpdatedAt = Qt.ItemDataRole.UserRole + 9
+    PreviewOwn = Qt.ItemDataRole.UserRole + 10
+
+
+@dataclass(frozen=True)
+class ChatRow:
+    uid: str
+    chat_id: str
+    name: str = ""
+    email: str = ""
+    unread: int = 0
+    preview: str = ""
+    preview_own: bool = False
+    updated_at: float = 0.0
+
+    @property
+    def title(self) -> str:
+        return self.name or self.email or self.uid
+
+
+class ChatListModel(QAbstractListModel):
+    def __init__(self, my_uid: str, clock: ServerClock, parent=None) -> None:
+        super().__init__(parent)
+        self.my_uid = my_uid
+        self.clock = clock
+        self._rows: list[ChatRow] = []
+        self._index: dict[str, int] = {}  # uid -> row
+        self._status: dict[str, Status] = {}
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole or role == Roles.Name:
+            return row.title
+        if role == Roles.Uid:
+            return row.uid
+        if role == Roles.Email:
+            return row.email
+        if role == Roles.ChatId:
+            return row.chat_id
+        if role == Roles.Unread:
+            return row.unread
+        if role == Roles.Preview:
+            return row.preview
+        if role == Roles.PreviewOwn:
+            return row.preview_own
+        if role == Roles.UpdatedAt:
+            return row.updated_at
+        if role == Roles.Online:
+            return is_online(self._status.get(row.uid), self.clock.now_ms())
+        if role == Roles.PresenceText:
+            return describe(self._status.get(row.uid), self.clock.now_ms())
+        return None
+
+    # lookups ----------------------------------------------------------------------------
+    def row_for_uid(self, uid: str) -> ChatRow | None:
+        i = self._index.get(uid)
+        return self._rows[i] if i is not None else None
+
+    def row_for_chat(self, chat_id: str) -> ChatRow | None:
+        return self.row_for_uid(self._other(chat_id))
+
+    def index_for_uid(self, uid: str) -> QModelIndex:
+        i = self._index.get(uid)
+        return self.index(i) if i is not None else QModelIndex()
+
+    def total_unread(self) -> int:
+        return sum(r.unread for r in self._rows)
+
+    def status(self, uid: str) -> Status | None:
+        return self._status.get(uid)
+
+    def _other(self, chat_id: str) -> str:
+        parts = chat_id.split("_")
+        others = [p for p in parts if p != self.my_uid]
+        return others[0] if others else self.my_uid
+
+    # updates from the streams -------------------------------------------------------------
+    def _ensure(self, uid: str) -> int:
+        i = self._index.get(uid)
+        if i is None:
+            i = len(self._rows)
+            self.beginInsertRows(QModelIndex(), i, i)
+            self._rows.append(ChatRow(uid, direct_chat_id(self.my_uid, uid)))
+            self._index[uid] = i
+            self.endInsertRows()
+        return i
+
+    def _set(self, i: int, row: ChatRow) -> None:
+        if self._rows[i] != row:
+            self._rows[i] = row
+            idx = self.index(i)
+            self.dataChanged.emit(idx, idx)
+
+    def set_user(self, uid: str, value: Any) -> None:
+        if uid == self.my_uid or not isinstance(value, dict):
+            return
+        i = self._ensure(uid)
+        name = value.get("displayName")
+        self._set(
+            i,
+            replace(
+                self._rows[i],
+                name=str(name) if isinstance(name, str) else "",
+                email=str(value.get("email") or ""),
+            ),
+        )
+
+    def set_chat(self, chat_id: str, value: Any) -> None:
+        uid = self._other(chat_id)
+        if uid == self.my_uid:
+            return
+        i = self._ensure(uid)
+        entry = value if isinstance(value, dict) else {}
+        last = entry.get("lastMessage")
+        if isinstance(last, dict):
+            preview, own = str(last.get("text") or ""), last.get("sender") == self.my_uid
+        else:
+            preview, own = (str(last) if last else ""), False
+        unread = entry.get("unread")
+        updated = entry.get("updatedAt")
+        self._set(
+            i,
+            replace(
+                self._rows[i],
+                chat_id=chat_id,
+                unread=int(unread) if isinstance(unread, int | float) else 0,
+                preview=" ".join(preview.split())[:200],
+                preview_own=own,
+                updated_at=float(updated) if isinstance(updated, int | float) else 0.0,
+            ),
+        )
+
+    def set_status(self, uid: str, status: Status | None) -> None:
+        if status is None:
+            self._status.pop(uid, None)
+        else:
+            self._status[uid] = status
+        i = self._index.get(uid)
+        if i is not None:
+            idx = self.index(i)
+            self.dataChanged.emit(idx, idx, [Roles.Online, Roles.PresenceText])
+
+    def refresh_presence(self) -> None:
+        """Time passed: "last seen 4 min ago" becomes "5 min ago"; online may expire."""
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self._rows) - 1), [Roles.Online, Roles.PresenceText]
+            )
+
+
+class ChatListProxy(QSortFilterProxyModel):
+    """Most recent activity first, then people without a chat by name; search by name/email."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setDynamicSortFilter(True)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.sort(0)
+
+    _needle = ""
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        needle = self._needle
+        if not needle:
+            return True
+        idx = self.sourceModel().index(source_row, 0, source_parent)
+        name = str(idx.data(Roles.Name) or "").lower()
+        email = str(idx.data(Roles.Email) or "").lower()
+        return needle in name or needle in email
+
+    def set_search(self, text: str) -> None:
+        needle = text.strip().lower()
+        if needle == self._needle:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9 replaces invalidateFilter()
+            self.beginFilterChange()
+            self._needle = needle
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._needle = needle
+            self.invalidateFilter()
+
+    def lessThan(self, left, right) -> bool:
+        lu, ru = left.data(Roles.UpdatedAt) or 0, right.data(Roles.UpdatedAt) or 0
+        if lu != ru:
+            return lu > ru  # newer first
+        return str(left.data(Roles.Name)).lower() < str(right.data(Roles.Name)).lower()

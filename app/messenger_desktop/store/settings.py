@@ -1,0 +1,87 @@
+"""User preferences, kept with QSettings (the platform's native place for them)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+
+THEMES = ("system", "light", "dark")
+LANGUAGES = ("system", "en", "ru")
+
+
+def data_dir() -> Path:
+    """The user's data folder for this app (emulator data, the token file fallback).
+
+    MESSENGER_DATA_DIR overrides it, so tests and screenshots never touch the real one.
+    """
+    override = os.environ.get("MESSENGER_DATA_DIR")
+    if override:
+        path = Path(override)
+    else:
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+        path = Path(base or Path.home() / ".local" / "share") / "messenger"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Settings:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        if qsettings is None:
+            override = os.environ.get("MESSENGER_DATA_DIR")
+            if override:
+                qsettings = QSettings(str(Path(override) / "settings.ini"), QSettings.IniFormat)
+            else:
+                qsettings = QSettings("Messenger", "messenger")
+        self._q = qsettings
+
+    def _get(self, key: str, default: str, allowed: tuple[str, ...] | None = None) -> str:
+        value = self._q.value(key, default)
+        value = str(value) if value is not None else default
+        return value if allowed is None or value in allowed else default
+
+    @property
+    def theme(self) -> str:
+        return self._get("ui/theme", "system", THEMES)
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._q.setValue("ui/theme", value)
+        self._q.sync()
+
+    @property
+    def language(self) -> str:
+        return self._get("ui/language", "system", LANGUAGES)
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._q.setValue("ui/language", value)
+        self._q.sync()
+
+    @property
+    def config_path(self) -> str:
+        return self._get("connection/config_path", "")
+
+    @config_path.setter
+    def config_path(self, value: str) -> None:
+        self._q.setValue("connection/config_path", value)
+        self._q.sync()
+
+    @property
+    def last_email(self) -> str:
+        return self._get("account/last_email", "")
+
+    @last_email.setter
+    def last_email(self, value: str) -> None:
+        self._q.setValue("account/last_email", value)
+        self._q.sync()
+
+    @property
+    def stay_signed_in(self) -> bool:
+        return self._get("account/stay_signed_in", "true") == "true"
+
+    @stay_signed_in.setter
+    def stay_signed_in(self, value: bool) -> None:
+        self._q.setValue("account/stay_signed_in", "true" if value else "false")
+        self._q.sync()
