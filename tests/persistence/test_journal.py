@@ -1,0 +1,196 @@
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from messenger_emulators.persistence import Journal
+from messenger_emulators.persistence.errors import DataDirLocked, JournalCorrupt, JournalFailed
+from messenger_emulators.persistence.journal import list_logs
+from messenger_emulators.persistence.snapshot import SNAPSHOT_NAME
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def reopen(path, **kwargs):
+    """Load the folder in a fresh Journal and close it again; returns the roots."""
+    journal = Journal(path, **kwargs)
+    roots = journal.load()
+
+    async def close():
+        await journal.close()
+
+    run(close())
+    return roots
+
+
+async def _write_messages(journal, writers, per_writer):
+    async def writer(i):
+        for k in range(per_writer):
+            await journal.append("ns", [(("m", f"w{i}", f"k{k}"), {"n": k})])
+
+    await asyncio.gather(*(writer(i) for i in range(writers)))
+
+
+def test_replay_after_close(tmp_path):
+    async def main():
+        journal = Journal(tmp_path)
+        assert journal.load() == {}
+        await journal.append("ns", [(("a",), 1), (("b", "c"), "x")])
+        await journal.append("ns", [(("a",), None)])
+        await journal.append("other", [((), {"z": True})])
+        await journal.close()
+
+    run(main())
+    assert reopen(tmp_path) == {"ns": {"b": {"c": "x"}}, "other": {"z": True}}
+
+
+def test_concurrent_appends_share_fsyncs_and_all_land(tmp_path):
+    journal = Journal(tmp_path)
+    journal.load()
+
+    async def main():
+        await _write_messages(journal, writers=40, per_writer=25)
+        await journal.close()
+
+    run(main())
+    assert journal.stats["appends"] == 1000
+    assert journal.stats["fsyncs"] < 1000 / 4  # group commit: many appends per fsync
+    roots = reopen(tmp_path)
+    assert sum(len(v) for v in roots["ns"]["m"].values()) == 1000
+
+
+CRASH_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, os, sys
+    from messenger_emulators.persistence import Journal
+
+    async def main():
+        journal = Journal(sys.argv[1])
+        journal.load()
+        for k in range(int(sys.argv[2])):
+            await journal.append("ns", [(("k", str(k)), k)])
+        os._exit(0)  # no close(): no compaction, no final fsync, as kill -9 would leave it
+
+    asyncio.run(main())
+    """
+)
+
+
+def _crash_after(path, count):
+    subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(path), str(count)], check=True)
+
+
+def test_crash_without_close_keeps_every_acknowledged_append(tmp_path):
+    _crash_after(tmp_path, 50)
+    assert not (tmp_path / SNAPSHOT_NAME).exists()
+    assert reopen(tmp_path) == {"ns": {"k": {str(k): k for k in range(50)}}}
+
+
+def test_torn_tail_is_dropped_and_the_journal_keeps_working(tmp_path):
+    _crash_after(tmp_path, 10)
+    (_, last), = list_logs(tmp_path)
+    data = last.read_bytes()
+    last.write_bytes(data[:-3])  # the last record was half written when the power went
+    journal = Journal(tmp_path)
+    roots = journal.load()
+    assert roots == {"ns": {"k": {str(k): k for k in range(9)}}}
+    assert journal.stats["torn_bytes_dropped"] > 0
+
+    async def more():
+        await journal.append("ns", [(("k", "new"), 1)])
+        await journal.close()
+
+    run(more())
+    assert reopen(tmp_path)["ns"]["k"]["new"] == 1
+
+
+def test_garbage_after_the_last_record_is_dropped(tmp_path):
+    _crash_after(tmp_path, 3)
+    (_, last), = list_logs(tmp_path)
+    with open(last, "ab") as handle:
+        handle.write(b"\x00" * 4096)  # a preallocated block the crash left zeroed
+    assert reopen(tmp_path) == {"ns": {"k": {"0": 0, "1": 1, "2": 2}}}
+
+
+def test_damage_in_an_older_log_is_refused_not_skipped(tmp_path):
+    _crash_after(tmp_path, 3)
+    _crash_after(tmp_path, 3)  # a second run: a second log
+    logs = list_logs(tmp_path)
+    assert len(logs) == 2
+    first = logs[0][1]
+    first.write_bytes(first.read_bytes()[:-2])
+    with pytest.raises(JournalCorrupt, match="damaged"):
+        Journal(tmp_path).load()
+
+
+def test_compaction_writes_snapshot_and_drops_old_logs(tmp_path):
+    journal = Journal(tmp_path, compact_bytes=4096)
+    journal.load()
+
+    async def main():
+        await _write_messages(journal, writers=10, per_writer=60)
+        while journal._compaction is not None:  # let a running compaction finish
+            await asyncio.sleep(0.01)
+        compacted = journal.stats["compactions"]
+        logs_before_close = len(list_logs(tmp_path))
+        await journal.close()
+        return compacted, logs_before_close
+
+    compacted, logs_before_close = run(main())
+    assert compacted >= 1
+    assert logs_before_close <= 2  # older logs were folded into the snapshot and removed
+    assert list_logs(tmp_path) == []  # close() folds everything
+    roots = reopen(tmp_path)
+    assert sum(len(v) for v in roots["ns"]["m"].values()) == 600
+
+
+def test_crash_between_snapshot_and_log_removal(tmp_path):
+    _crash_after(tmp_path, 5)
+    logs_before = list_logs(tmp_path)
+    journal = Journal(tmp_path)
+    roots = journal.load()
+    # The snapshot lands (next_log past every log) but the process dies before deleting logs.
+    from messenger_emulators.persistence.snapshot import write_snapshot
+
+    write_snapshot(tmp_path, roots, journal._gen + 1)
+    journal._release()
+    assert all(path.exists() for _, path in logs_before)
+    (tmp_path / (SNAPSHOT_NAME + ".tmp")).write_bytes(b"{half a snap")  # a leftover tmp
+    assert reopen(tmp_path) == {"ns": {"k": {str(k): k for k in range(5)}}}
+
+
+def test_a_second_user_of_the_folder_is_refused(tmp_path):
+    first = Journal(tmp_path)
+    first.load()
+    with pytest.raises(DataDirLocked, match=f"process {os.getpid()}"):
+        Journal(tmp_path).load()
+    first._release()
+    Journal(tmp_path).load()
+
+
+def test_a_failed_write_fails_that_append_and_every_later_one(tmp_path):
+    journal = Journal(tmp_path)
+    journal.load()
+    os.close(journal._fd)  # the disk goes away under the journal
+
+    async def main():
+        with pytest.raises(JournalFailed, match="Could not write"):
+            await journal.append("ns", [(("a",), 1)])
+        with pytest.raises(JournalFailed):
+            await journal.append("ns", [(("b",), 1)])
+
+    try:
+        run(main())
+    finally:
+        journal._fd = None
+        journal._release()
+
+
+def test_damaged_snapshot_is_refused(tmp_path):
+    (tmp_path / SNAPSHOT_NAME).write_text("{not json")
+    with pytest.raises(JournalCorrupt, match="snapshot"):
+        Journal(tmp_path).load()
