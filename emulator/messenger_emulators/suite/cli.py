@@ -25,6 +25,7 @@ from .errors import (
 )
 from .options import DEFAULT_PORTS, EMULATOR_ORDER, SuiteOptions
 
+DEBUG_ENV = "MESSENGER_EMULATORS_DEBUG"  # set: print tracebacks of every failure
 READY_LINE = "All emulators ready! It is now safe to connect your app."
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -160,7 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         options, only = options_from_args(args)
         return asyncio.run(_run(options, only, args.script if args.command == "exec" else None))
-    except (SuiteError, PersistenceError) as exc:
+    except (SuiteError, PersistenceError, ValueError) as exc:
+        # ValueError: what components raise for bad input (an ill-formed rules file...).
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
         print(f"Error: {exc}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
