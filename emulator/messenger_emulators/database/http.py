@@ -183,8 +183,11 @@ class DatabaseApp:
         else:
             value = stored if options.export else tree.export(stored)
         headers: dict[str, str] = {}
-        if request.headers.get("X-Firebase-ETag", "").lower() == "true":
+        if_none_match = request.headers.get("if-none-match")
+        if request.headers.get("X-Firebase-ETag", "").lower() == "true" or if_none_match:
             headers["ETag"] = etag_of(stored)
+            if if_none_match is not None and if_none_match == headers["ETag"]:
+                return web.Response(status=304, headers={**_CORS, **headers})
         if options.silent:
             return web.Response(status=204, headers={**_CORS, **headers})
         if options.download:
@@ -229,8 +232,9 @@ class DatabaseApp:
         if_match = request.headers.get("if-match")
         if if_match is not None and method not in ("PUT", "DELETE"):
             raise bad_request(msg.IF_MATCH_ON_METHOD)
-        want_etag = (request.headers.get("X-Firebase-ETag", "").lower() == "true"
-                     and method != "PATCH")
+        # a conditional write always answers with the new ETag (firebase-admin relies on it)
+        want_etag = method != "PATCH" and (
+            if_match is not None or request.headers.get("X-Firebase-ETag", "").lower() == "true")
         has_sv = False
         if method == "DELETE":
             writes: list[tuple[Path, Any]] = [(path, None)]
