@@ -1,0 +1,98 @@
+import json
+
+import pytest
+from messenger_emulators.suite.cli import parse_duration
+from messenger_emulators.suite.config import load_config
+from messenger_emulators.suite.errors import ConfigError, UnknownEmulatorError
+from messenger_emulators.suite.options import SuiteOptions
+from messenger_emulators.suite.registry import available, resolve
+
+
+def write(path, doc):
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return path
+
+
+def test_reads_ports_hosts_rules_and_functions_relative_to_the_file(tmp_path):
+    config = load_config(write(tmp_path / "firebase.json", {
+        "database": {"rules": "rules/db.json"},
+        "functions": {"source": "fn"},
+        "emulators": {"database": {"host": "127.0.0.1", "port": 9100},
+                      "auth": {"port": "9199"}, "ui": {"enabled": False}},
+    }))
+    assert config.ports == {"database": 9100, "auth": 9199}
+    assert config.hosts == {"database": "127.0.0.1"}
+    assert config.rules_path == tmp_path / "rules" / "db.json"
+    assert config.functions_source == tmp_path / "fn"
+
+
+def test_multi_target_forms_take_the_first_entry(tmp_path):
+    config = load_config(write(tmp_path / "firebase.json", {
+        "database": [{"instance": "a", "rules": "a.json"}, {"instance": "b", "rules": "b.json"}],
+        "functions": [{"source": "one", "codebase": "default"}],
+    }))
+    assert config.rules_path == tmp_path / "a.json"
+    assert config.functions_source == tmp_path / "one"
+
+
+def test_project_from_firebaserc(tmp_path):
+    write(tmp_path / ".firebaserc", {"projects": {"default": "demo-rc"}})
+    assert load_config(write(tmp_path / "firebase.json", {})).default_project == "demo-rc"
+
+
+@pytest.mark.parametrize("doc, message", [
+    ("{oops", "is not valid JSON"),
+    ("[]", "the top level must be an object"),
+    ({"emulators": {"database": {"port": 70000}}}, "emulators.database.port must be a port"),
+    ({"emulators": {"auth": {"port": True}}}, "emulators.auth.port must be a port"),
+    ({"emulators": {"auth": "9099"}}, "emulators.auth must be an object"),
+    ({"database": {"rules": 5}}, "database.rules must be a file name"),
+    ({"functions": "functions"}, "'functions' must be an object"),
+])
+def test_invalid_files_get_a_clear_error(tmp_path, doc, message):
+    path = write(tmp_path / "firebase.json", doc)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="Could not find the config file"):
+        load_config(tmp_path / "nope.json")
+
+
+def test_registry_orders_and_rejects_unknown_names():
+    assert resolve(["database", " auth", ""]) == ["auth", "database"]
+    with pytest.raises(UnknownEmulatorError) as info:
+        resolve(["database", "firestore"])
+    assert "No emulator named 'firestore'" in str(info.value)
+    assert "Available emulators: auth, database" in str(info.value)
+
+
+def test_an_emulator_whose_module_is_missing_is_named(monkeypatch):
+    from messenger_emulators.suite import registry
+
+    monkeypatch.setitem(registry.REGISTRY, "database", "messenger_emulators.nothing.here:create")
+    with pytest.raises(UnknownEmulatorError, match="not available in this installation"):
+        resolve(["database"])
+    assert "database" not in available()
+
+
+def test_only_loopback_hosts_stay_insecure():
+    assert not SuiteOptions(host="127.0.0.1").secure
+    assert not SuiteOptions(host="::1").secure
+    assert not SuiteOptions(host="localhost").secure
+    assert SuiteOptions(host="0.0.0.0").secure
+    assert SuiteOptions(host="192.168.1.5").secure
+
+
+@pytest.mark.parametrize("text, seconds", [("5s", 5), ("5", 5), ("250ms", 0.25), ("2m", 120),
+                                           ("1h", 3600), ("1.5s", 1.5)])
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "-1s", "5 days", "s"])
+def test_bad_durations(text):
+    with pytest.raises(Exception, match="Invalid duration"):
+        parse_duration(text)
