@@ -1,0 +1,27 @@
+"""Cloud Functions entry points (2nd gen, functions-framework). Declared in functions.json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import functions_framework
+from messenger_functions import unread
+from messenger_functions.routes import API
+
+log = logging.getLogger("messenger_functions")
+
+
+@functions_framework.http
+def api(request: Any) -> Any:
+    """HTTPS function: every route of the REST API (docs/functions.md)."""
+    return API(request)
+
+
+@functions_framework.cloud_event
+def on_message_written(cloud_event: Any) -> None:
+    """google.firebase.database.ref.v1.written on /messages/{chatId}/{messageId}."""
+    data = cloud_event.data if isinstance(cloud_event.data, dict) else {}
+    subject = cloud_event.get("subject") or ""
+    outcome = unread.handle(subject, data.get("data"), data.get("delta"))
+    log.info("on_message_written %s: %s", subject, outcome)

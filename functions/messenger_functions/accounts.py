@@ -1,0 +1,112 @@
+"""Registration and sign-in: bcrypt hashes under credentials/, one account per email.
+
+Registration order matters for crash safety: the hash is stored under a fresh uid first (an
+orphan there is harmless and unreachable), then a transaction claims emails/{key} (the single
+point that decides who owns an address, even under concurrent registrations), then the public
+profile is written. Sign-in repairs a missing profile, so a crash between the last two steps
+never leaves a broken account.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from . import backend, keys, passwords, settings, throttle
+from .errors import EMAIL_TAKEN, REGISTERED, WRONG_CREDENTIALS, ApiError
+
+log = logging.getLogger(__name__)
+
+
+class _Taken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    custom_token: str
+
+
+def _custom_token(uid: str) -> str:
+    from firebase_admin import auth
+
+    token = auth.create_custom_token(uid, app=backend.app())
+    return token.decode("ascii") if isinstance(token, bytes) else str(token)
+
+
+def _profile(email: str, created_at: Any) -> dict[str, Any]:
+    return {"email": email, "displayName": email.split("@", 1)[0], "createdAt": created_at}
+
+
+def register(email: str, password: str) -> tuple[str, Session]:
+    """email is already normalised and validated, password already meets the policy."""
+    uid = keys.new_uid()
+    key = keys.email_key(email)
+    credentials = backend.ref(f"{settings.CREDENTIALS}/{uid}")
+    credentials.set(
+        {
+            "passwordHash": passwords.hash_password(password),
+            "email": email,
+            "createdAt": settings.SERVER_TIMESTAMP,
+        }
+    )
+
+    def claim(current: Any) -> str:
+        if current is not None:
+            raise _Taken()
+        return uid
+
+    try:
+        backend.ref(f"{settings.EMAILS}/{key}").transaction(claim)
+    except _Taken:
+        credentials.delete()
+        raise ApiError(409, EMAIL_TAKEN) from None
+    backend.ref(f"{settings.USERS}/{uid}").set(_profile(email, settings.SERVER_TIMESTAMP))
+    return REGISTERED, Session(uid, _custom_token(uid))
+
+
+def client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
+    """The caller's address: the socket peer, or the entry trusted proxies appended."""
+    hops = settings.FORWARDED_HOPS
+    if hops and forwarded_for:
+        entries = [item.strip() for item in forwarded_for.split(",") if item.strip()]
+        if entries:
+            return entries[-min(hops, len(entries))]
+    return remote_addr or "unknown"
+
+
+def login(email: str, password: str, address: str) -> Session:
+    """Same work and the same answer whether or not the email exists."""
+    normalized = keys.normalize_email(email)
+    key = keys.email_key(normalized)
+    addr_key = keys.address_key(address)
+    throttle.take_slot(throttle.EMAIL, key)
+    throttle.take_slot(throttle.ADDRESS, addr_key)
+
+    uid = backend.ref(f"{settings.EMAILS}/{key}").get()
+    uid = uid if isinstance(uid, str) and keys.is_valid_key(uid) else None
+    # Read a credentials node either way, so both paths make the same requests.
+    record = backend.ref(f"{settings.CREDENTIALS}/{uid or '-'}").get()
+    stored = record.get("passwordHash") if uid and isinstance(record, dict) else None
+    if not passwords.check_password(password, stored if isinstance(stored, str) else None):
+        raise ApiError(401, WRONG_CREDENTIALS)
+    assert uid is not None and isinstance(stored, str)
+
+    throttle.give_back(throttle.EMAIL, key)
+    throttle.give_back(throttle.ADDRESS, addr_key)
+    _repair_profile(uid, record)
+    if passwords.needs_rehash(stored):
+        backend.ref(f"{settings.CREDENTIALS}/{uid}/passwordHash").set(
+            passwords.hash_password(password)
+        )
+    return Session(uid, _custom_token(uid))
+
+
+def _repair_profile(uid: str, record: dict[str, Any]) -> None:
+    profile = backend.ref(f"{settings.USERS}/{uid}")
+    if profile.child("email").get() is None:
+        email = record.get("email") if isinstance(record.get("email"), str) else ""
+        log.warning("user %s had no public profile; recreating it", uid)
+        profile.set(_profile(email, record.get("createdAt") or settings.SERVER_TIMESTAMP))

@@ -1,0 +1,39 @@
+"""Lazy access to firebase-admin: the app is initialised on first use, so importing is cheap.
+
+`initialize_app()` takes no arguments: FIREBASE_CONFIG gives the databaseURL and project id, and
+the emulator variables (FIREBASE_DATABASE_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST) redirect
+firebase-admin locally, so the same code runs in production and against the emulator suite.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+_lock = threading.Lock()
+_app: Any = None
+
+
+def app() -> Any:
+    global _app
+    if _app is None:
+        with _lock:
+            if _app is None:
+                import firebase_admin
+
+                try:
+                    _app = firebase_admin.get_app()
+                except ValueError:
+                    _app = firebase_admin.initialize_app()
+    return _app
+
+
+def ref(path: str) -> Any:
+    from firebase_admin import db
+
+    return db.reference(path, app=app())
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,57 @@
+"""Every error text the functions answer with, and the exception that carries one.
+
+One place for the wording, so the API, its OpenAPI document and the tests agree.
+"""
+
+from __future__ import annotations
+
+# --- request shape ---
+NOT_FOUND = "Not found."
+METHOD_NOT_ALLOWED = "Method {method} is not allowed here; use {allowed}."
+BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
+BODY_NOT_JSON = "The body is not valid JSON."
+BODY_NOT_OBJECT = "The body must be a JSON object or a form."
+BODY_NOT_UTF8 = "The body is not valid UTF-8."
+UNSUPPORTED_BODY = "Send the body as application/json or as a form."
+INVALID_PARAMETER = "Invalid request: {problems}"
+TEXT_INVALID = "Text must be valid Unicode (no lone surrogates)."
+
+# --- identity ---
+AUTH_MISSING = "Sign in first: send Authorization: Bearer ID_TOKEN."
+AUTH_INVALID = "The ID token is not valid; sign in again."
+AUTH_EXPIRED = "The ID token has expired; refresh it and try again."
+NOT_YOURSELF = "You can only act as yourself: {field} must be your own user id."
+NOT_A_MEMBER = "You are not a member of this chat."
+NOT_THE_SENDER = "Only the sender may delete a message."
+
+# --- accounts ---
+EMAIL_INVALID = "Enter a valid email address."
+EMAIL_TAKEN = "An account with this email already exists."
+PASSWORD_TOO_SHORT = "The password must be at least {min} characters long."
+PASSWORD_TOO_LONG = "The password must be at most {max} bytes long (UTF-8)."
+PASSWORD_BLANK = "The password must not consist only of spaces."
+WRONG_CREDENTIALS = "Wrong email or password."
+TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Try again in {seconds} seconds."
+REGISTERED = "User registered successfully."
+
+# --- messages ---
+SAME_USER = "sender and receiver must be two different users."
+NO_SUCH_USER = "No user with id {uid}."
+NO_SUCH_MESSAGE = "No such message."
+CONTENT_BLANK = "The message must not be empty."
+CONTENT_TOO_LONG = "The message must be at most {max} characters long."
+
+# --- server side ---
+INTERNAL = "Internal error"
+UNAVAILABLE = "The database is unavailable right now; try again shortly."
+BUSY = "The server is busy; try again."
+
+
+class ApiError(Exception):
+    """An answer other than success: the status, the sentence for the user, extra headers."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}

@@ -1,0 +1,61 @@
+"""Identifiers: uids, email keys, direct chat ids, and database key validity."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import string
+
+_UID_ALPHABET = string.ascii_letters + string.digits
+UID_LENGTH = 28  # the length of Firebase Auth's own uids
+_CHAT_ID = re.compile(r"^([A-Za-z0-9-]+)_([A-Za-z0-9-]+)$")
+_FORBIDDEN_KEY_CHARS = set(".$#[]/") | {chr(c) for c in range(0x20)} | {"\x7f"}
+MAX_KEY_BYTES = 768
+
+
+def new_uid() -> str:
+    """A random uid without `_`, so that a direct chat id splits unambiguously."""
+    return "".join(secrets.choice(_UID_ALPHABET) for _ in range(UID_LENGTH))
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_key(normalized_email: str) -> str:
+    """emails/{key}: a hash is always a valid key, whatever characters the address holds."""
+    return hashlib.sha256(normalized_email.encode("utf-8")).hexdigest()
+
+
+def address_key(address: str) -> str:
+    return hashlib.sha256(address.encode("utf-8")).hexdigest()[:32]
+
+
+def chat_id(uid_a: str, uid_b: str) -> str:
+    low, high = sorted((uid_a, uid_b))
+    return f"{low}_{high}"
+
+
+def chat_members(chat: str) -> tuple[str, str] | None:
+    """The two members of a canonical direct chat id, or None when the id is not one."""
+    match = _CHAT_ID.match(chat)
+    if not match:
+        return None
+    low, high = match.group(1), match.group(2)
+    if not low < high:
+        return None
+    return low, high
+
+
+def is_valid_key(key: str) -> bool:
+    return (
+        bool(key)
+        and len(key.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES
+        and not any(ch in _FORBIDDEN_KEY_CHARS for ch in key)
+    )
+
+
+def is_plausible_uid(uid: str) -> bool:
+    """A uid this API can use in a chat id and a path (ours, or a test's `[A-Za-z0-9-]+`)."""
+    return bool(uid) and len(uid) <= 128 and re.fullmatch(r"[A-Za-z0-9-]+", uid) is not None

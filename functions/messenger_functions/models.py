@@ -1,0 +1,171 @@
+"""Pydantic models of every request and response: they validate input and generate OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import keys, settings
+from .errors import (
+    CONTENT_BLANK,
+    EMAIL_INVALID,
+    PASSWORD_BLANK,
+    PASSWORD_TOO_LONG,
+    PASSWORD_TOO_SHORT,
+    TEXT_INVALID,
+)
+
+Uid = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9-]+$", description="A user id.")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_text(cls, value: object) -> object:
+        # JSON can carry lone surrogates ("\ud800"): no database stores them, refuse early.
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(TEXT_INVALID) from None
+        return value
+
+
+class Credentials(_Model):
+    email: str = Field(
+        max_length=settings.EMAIL_MAX_CHARS + 64,  # room for surrounding spaces, trimmed below
+        json_schema_extra={"format": "email"},
+        description="Trimmed and lowercased before use.",
+    )
+    password: str = Field(
+        min_length=settings.PASSWORD_MIN_CHARS,
+        description=(
+            f"At least {settings.PASSWORD_MIN_CHARS} characters, at most "
+            f"{settings.PASSWORD_MAX_BYTES} bytes in UTF-8, not only spaces."
+        ),
+    )
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        normalized = keys.normalize_email(value)
+        if len(normalized) > settings.EMAIL_MAX_CHARS:
+            raise ValueError(EMAIL_INVALID)
+        try:
+            validate_email(normalized, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValueError(EMAIL_INVALID) from None
+        return normalized
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        if len(value) < settings.PASSWORD_MIN_CHARS:
+            raise ValueError(PASSWORD_TOO_SHORT.format(min=settings.PASSWORD_MIN_CHARS))
+        if len(value.encode("utf-8", "surrogatepass")) > settings.PASSWORD_MAX_BYTES:
+            raise ValueError(PASSWORD_TOO_LONG.format(max=settings.PASSWORD_MAX_BYTES))
+        if not value.strip(" "):
+            raise ValueError(PASSWORD_BLANK)
+        return value
+
+
+class RegisterRequest(Credentials):
+    pass
+
+
+class LoginRequest(_Model):
+    # No policy here: sign-in never tells which rule a guess broke.
+    email: str = Field(min_length=1, max_length=settings.LOGIN_FIELD_MAX_CHARS)
+    password: str = Field(min_length=1, max_length=settings.LOGIN_FIELD_MAX_CHARS)
+
+
+class SendMessageRequest(_Model):
+    sender: str = Uid
+    receiver: str = Uid
+    content: str = Field(min_length=1, max_length=settings.MESSAGE_MAX_CHARS)
+    timestamp: int | float | str | None = Field(
+        default=None, description="Accepted for compatibility and ignored: the server's clock wins."
+    )
+
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(CONTENT_BLANK)
+        return value
+
+
+class ChatQuery(_Model):
+    sender: str = Uid
+    receiver: str = Uid
+    limit: int = Field(default=settings.PAGE_DEFAULT, ge=1, le=settings.PAGE_MAX)
+    before: int | None = Field(
+        default=None, ge=0, le=2**53, description="Only messages with timestamp < before (ms)."
+    )
+
+
+class ReceiverQuery(_Model):
+    receiver: str = Uid
+
+
+class MarkReadRequest(_Model):
+    sender: str = Uid
+    receiver: str = Uid
+
+
+class ActivityRequest(_Model):
+    user_id: str = Uid
+    online: bool = Field(default=True, description="false when the client signs out.")
+
+
+# --- responses ---
+class ErrorBody(_Model):
+    detail: str
+
+
+class RegisterResponse(_Model):
+    message: str
+    user_id: str
+    custom_token: str
+
+
+class LoginResponse(_Model):
+    user_id: str
+    custom_token: str
+
+
+class UserOut(_Model):
+    user_id: str
+    email: str
+    display_name: str
+    last_seen: int | None = Field(description="Last heartbeat, ms since the epoch.")
+    online: bool
+
+
+class StatusOk(_Model):
+    status: Literal["ok"]
+
+
+class SentMessage(_Model):
+    status: Literal["ok"]
+    message_id: str
+
+
+class MessageOut(_Model):
+    id: str
+    sender: str
+    receiver: str
+    content: str
+    timestamp: int
+
+
+class Deleted(_Model):
+    status: Literal["deleted"]
+
+
+class Updated(_Model):
+    status: Literal["updated"]
