@@ -30,10 +30,10 @@ BAD_CHILD_KEY = "{where}: Invalid key {key!r}: keys cannot be empty or contain "
 TWO_WILDCARDS = "{where}: There can only be one $wildcard at a level, found {names}"
 SAME_WILDCARD = "{where}: The wildcard {name} is already used higher in the path"
 TOO_DEEP = "{where}: Rules are nested too deeply"
-RULE_PROBLEM = "{where}: {problem} in {source!r}"
+RULE_PROBLEM = "{where}: {problem} Expression: {source}"
 
 # --- expression problems (the {problem} above) -------------------------------------------
-SYNTAX = "Syntax error at column {col}: {detail}"
+SYNTAX = "Syntax error at column {col}: {detail}."
 UNKNOWN_VARIABLE = "Unknown variable '{name}'."
 NEWDATA_IN_READ = "Unknown variable 'newData' (newData is not available in .read rules)."
 NO_SUCH_MEMBER = "No such method/property '{name}'."
