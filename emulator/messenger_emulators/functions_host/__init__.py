@@ -1,0 +1,1 @@
+"""Functions host: serves HTTP functions and delivers database triggers as CloudEvents."""

@@ -1,0 +1,211 @@
+"""The functions host as a suite component: create(options, suite) per docs/CONTRACTS.md.
+
+Serves HTTP functions through proxy.py, runs the code in a worker subprocess (process.py),
+subscribes database triggers to the database's commits (delivery.py), and with --watch
+restarts the worker when a .py file or functions.json under the source changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from ..suite.environment import client_host
+from ..suite.errors import ConfigError, PortInUseError
+from . import messages as msg
+from .delivery import DeliveryPolicy, TriggerDispatcher
+from .manifest import FunctionSpec, Manifest, ManifestError, load_manifest
+from .process import WorkerProcess, changed_file, snapshot_mtimes
+from .proxy import build_app
+from .triggers import CloudEvent
+
+log = logging.getLogger("messenger_emulators.functions")
+WATCH_INTERVAL = 0.5
+
+
+def _ensure_log_output() -> None:
+    """Show the host's INFO lines (worker ready, reloads) when nobody configured logging."""
+    if not logging.getLogger().handlers and not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+class FunctionsEmulator:
+    name = "functions"
+
+    def __init__(self, options: Any, suite: Any = None,
+                 policy: DeliveryPolicy | None = None) -> None:
+        self.options = options
+        self.suite = suite
+        self.host: str = options.host
+        self.port: int = options.port("functions")
+        source = Path(options.functions_source)
+        if not source.is_absolute():
+            source = Path(options.config_dir) / source
+        self.source = source
+        self.policy = policy or DeliveryPolicy()
+        self.manifest: Manifest | None = None
+        self.worker: WorkerProcess | None = None
+        self.dispatcher: TriggerDispatcher | None = None
+        self._database: Any = None
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._watcher: asyncio.Task | None = None
+
+    # ---- what the worker sees -----------------------------------------------------------------
+    def worker_env(self) -> dict[str, str]:
+        project = self.options.project_id
+        env = dict(os.environ)
+        env.update({"GCLOUD_PROJECT": project, "GOOGLE_CLOUD_PROJECT": project,
+                    "FUNCTIONS_EMULATOR": "true", "PYTHONUNBUFFERED": "1"})
+        config: dict[str, str] = {"projectId": project}
+        database = self._database
+        if database is not None:
+            db_host = f"{client_host(self.host)}:{database.port}"
+            env["FIREBASE_DATABASE_EMULATOR_HOST"] = db_host
+            config["databaseURL"] = f"http://{db_host}?ns={self.options.namespace}"
+        auth = self.suite.get("auth") if self.suite is not None else None
+        env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+        if auth is not None and getattr(auth, "service_account", None) is not None:
+            # Secure mode: firebase-admin signs custom tokens with the suite's service account
+            # (it would make unsigned ones, which the Auth emulator refuses, with the variable).
+            env["GOOGLE_APPLICATION_CREDENTIALS"] = str(auth.service_account.path)
+        elif auth is not None:
+            env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{client_host(self.host)}:{auth.port}"
+        env["FIREBASE_CONFIG"] = json.dumps(config)
+        return env
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        _ensure_log_output()
+        try:
+            self.manifest = load_manifest(self.source)
+        except ManifestError as e:
+            raise ConfigError(str(e)) from None
+        self._database = self.suite.get("database") if self.suite is not None else None
+        self._session = aiohttp.ClientSession(auto_decompress=False,
+                                              timeout=aiohttp.ClientTimeout(total=None))
+        self.worker = WorkerProcess(self.manifest, self.worker_env())
+        app = build_app(self.options.project_id, lambda: self.manifest, self.worker,
+                        lambda: self._session)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as e:
+            await self._cleanup()
+            if e.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUseError(self.name, self.host, self.port) from None
+            raise
+        self.port = self._runner.addresses[0][1]
+        # The worker imports function code in the background: the suite is ready meanwhile.
+        self.worker.start()
+        self._start_triggers()
+        if self.options.watch:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    def _start_triggers(self) -> None:
+        assert self.manifest is not None
+        if self._database is None:
+            if self.manifest.triggers:
+                log.warning(msg.LOG_NO_DATABASE)
+            return
+        db_host = f"{client_host(self.host)}:{self._database.port}"
+        self.dispatcher = TriggerDispatcher(self.manifest.triggers, db_host, self._post_event,
+                                            self.policy)
+        self.dispatcher.start()
+        self._database.engine.add_commit_listener(self.dispatcher.on_commit)
+
+    async def _post_event(self, spec: FunctionSpec, event: CloudEvent) -> int:
+        assert self.worker is not None and self._session is not None
+        base = await self.worker.wait_ready(self.policy.timeout)
+        async with self._session.post(f"{base}/{spec.name}/", data=event.body,
+                                      headers=event.headers) as response:
+            await response.read()
+            return response.status
+
+    async def _watch(self) -> None:
+        before = snapshot_mtimes(self.source)
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            after = snapshot_mtimes(self.source)
+            path = changed_file(before, after)
+            if path is None:
+                continue
+            before = after
+            log.info(msg.LOG_RELOAD.format(path=path))
+            await self.reload()
+
+    async def reload(self) -> None:
+        """Re-read the manifest and restart the worker (what --watch does on a change)."""
+        assert self.worker is not None
+        try:
+            self.manifest = load_manifest(self.source)
+        except ManifestError as e:
+            log.error(str(e))  # keep serving the previous manifest; the next save retries
+        await self.worker.restart(self.manifest)
+        if self.dispatcher is not None and self.manifest is not None:
+            self.dispatcher.set_triggers(self.manifest.triggers)
+
+    async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        if self.dispatcher is not None:
+            if self._database is not None:
+                remove = getattr(self._database.engine, "remove_commit_listener", None)
+                if remove is not None:
+                    remove(self.dispatcher.on_commit)
+            await self.dispatcher.stop()
+        if self.worker is not None:
+            await self.worker.stop()
+        await self._cleanup()
+
+    async def _cleanup(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # ---- what the suite prints ------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{client_host(self.host)}:{self.port}"
+
+    def function_url(self, name: str) -> str:
+        region = self.manifest.region if self.manifest else "us-central1"
+        return f"{self.base_url}/{self.options.project_id}/{region}/{name}"
+
+    def describe(self) -> list[str]:
+        lines = [f"Functions emulator: {self.base_url} (source {self.source}; worker starting "
+                 f"in the background{', reloading on change' if self.options.watch else ''})"]
+        if self.manifest is None:
+            return lines
+        for spec in self.manifest.functions:
+            if spec.database is None:
+                lines.append(f"  http function {spec.name}: {self.function_url(spec.name)}")
+            else:
+                t = spec.database
+                lines.append(f"  database trigger {spec.name}: {t.event_type.rsplit('.', 1)[1]}"
+                             f" {t.ref} (instance {t.instance})")
+        return lines
+
+
+def create(options: Any, suite: Any) -> FunctionsEmulator:
+    return FunctionsEmulator(options, suite)

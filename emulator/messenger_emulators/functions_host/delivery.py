@@ -1,0 +1,203 @@
+"""Delivers trigger events to the worker: a queue per function, in order, retried, bounded.
+
+Commits arrive from the database's commit listener (on the event loop, must not block): they
+are only queued. One task turns queued commits into events; one task per function posts that
+function's events one at a time, so a function sees the changes of a path in commit order, and
+a slow or failing function delays only itself, never a database write nor another function.
+A failed delivery (5xx, connection error, timeout) is retried with exponential backoff up to
+``max_attempts``, then logged and dropped; a 4xx is a refusal and is dropped at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from . import messages as msg
+from .manifest import FunctionSpec
+from .triggers import CloudEvent, build_event, changed_nodes, fires
+
+log = logging.getLogger("messenger_emulators.functions")
+
+
+@dataclass
+class DeliveryPolicy:
+    max_attempts: int = 6
+    first_delay: float = 0.25  # seconds; doubles each retry
+    max_delay: float = 10.0
+    timeout: float = 60.0  # per attempt (Cloud Functions' default timeout)
+    queue_limit: int = 10_000  # events waiting per function
+    commit_limit: int = 10_000  # commits waiting to be diffed
+
+
+@dataclass
+class Stats:
+    delivered: int = 0
+    retried: int = 0
+    dropped: int = 0
+
+
+class FunctionQueue:
+    def __init__(self, spec: FunctionSpec, post: Callable[[FunctionSpec, CloudEvent],
+                                                          Awaitable[int]],
+                 policy: DeliveryPolicy, stats: Stats) -> None:
+        self.spec = spec
+        self._post = post
+        self._policy = policy
+        self._stats = stats
+        self._queue: asyncio.Queue[CloudEvent] = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def put(self, event: CloudEvent) -> None:
+        if self._queue.qsize() >= self._policy.queue_limit:
+            self._stats.dropped += 1
+            log.error(msg.LOG_QUEUE_FULL.format(name=self.spec.name,
+                                                limit=self._policy.queue_limit, ref=event.ref))
+            return
+        self._queue.put_nowait(event)
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    async def join(self) -> None:
+        await self._queue.join()
+
+    async def _run(self) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                await self._deliver(event)
+            finally:
+                self._queue.task_done()
+
+    async def _deliver(self, event: CloudEvent) -> None:
+        policy, name = self._policy, self.spec.name
+        delay = policy.first_delay
+        detail = ""
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                status = await asyncio.wait_for(self._post(self.spec, event), policy.timeout)
+            except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError) as e:
+                detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            except Exception as e:  # the worker is unavailable (load failure) and the like
+                detail = str(e)
+            else:
+                if status < 300:
+                    self._stats.delivered += 1
+                    return
+                if status < 500:
+                    self._stats.dropped += 1
+                    log.error(msg.LOG_REFUSED.format(name=name, event_id=event.id,
+                                                     ref=event.ref, status=status))
+                    return
+                detail = f"HTTP {status}"
+            if attempt == policy.max_attempts:
+                break
+            self._stats.retried += 1
+            log.warning(msg.LOG_RETRY.format(name=name, ref=event.ref, attempt=attempt,
+                                             max_attempts=policy.max_attempts, detail=detail,
+                                             delay=delay))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, policy.max_delay)
+        self._stats.dropped += 1
+        log.error(msg.LOG_DROPPED.format(name=name, event_id=event.id, ref=event.ref,
+                                         attempts=policy.max_attempts, detail=detail))
+
+
+class TriggerDispatcher:
+    """Subscribed to the database's commits; fans events out to per-function queues."""
+
+    def __init__(self, triggers: list[FunctionSpec], database_host: str,
+                 post: Callable[[FunctionSpec, CloudEvent], Awaitable[int]],
+                 policy: DeliveryPolicy | None = None) -> None:
+        self.policy = policy or DeliveryPolicy()
+        self.stats = Stats()
+        self.database_host = database_host
+        self._post = post
+        self._commits: asyncio.Queue[Any] = asyncio.Queue()
+        self._queues: dict[str, FunctionQueue] = {}
+        self._task: asyncio.Task | None = None
+        self.set_triggers(triggers)
+
+    def set_triggers(self, triggers: list[FunctionSpec]) -> None:
+        """(Re)declare the triggers; queues of functions that remain keep their events."""
+        old = self._queues
+        self._queues = {}
+        for spec in triggers:
+            queue = old.pop(spec.name, None)
+            if queue is None:
+                queue = FunctionQueue(spec, self._post, self.policy, self.stats)
+                if self._task is not None:
+                    queue.start()
+            queue.spec = spec
+            self._queues[spec.name] = queue
+        for queue in old.values():
+            asyncio.get_running_loop().create_task(queue.stop())
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        for queue in self._queues.values():
+            queue.start()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for queue in self._queues.values():
+            await queue.stop()
+
+    def on_commit(self, commit: Any) -> None:
+        """The database's commit listener: O(1), never blocks, never raises into the database."""
+        if not self._queues:
+            return
+        if self._commits.qsize() >= self.policy.commit_limit:
+            self.stats.dropped += 1
+            log.error(msg.LOG_COMMITS_FULL.format(limit=self.policy.commit_limit,
+                                                  seq=commit.seq, ns=commit.namespace))
+            return
+        self._commits.put_nowait(commit)
+
+    async def drain(self) -> None:
+        """Until every commit queued so far is diffed and every event delivered or dropped."""
+        await self._commits.join()
+        for queue in list(self._queues.values()):
+            await queue.join()
+
+    async def _run(self) -> None:
+        while True:
+            commit = await self._commits.get()
+            try:
+                self._fan_out(commit)
+            except Exception:  # a bug here must not stop later commits from triggering
+                log.exception("Could not compute trigger events for commit %s", commit.seq)
+            finally:
+                self._commits.task_done()
+
+    def _fan_out(self, commit: Any) -> None:
+        for queue in self._queues.values():
+            trigger = queue.spec.database
+            if trigger is None or not trigger.matches_instance(commit.namespace):
+                continue
+            for path, before, after in changed_nodes(trigger, commit.writes, commit.old_root,
+                                                     commit.new_root):
+                if fires(trigger, before, after):
+                    queue.put(build_event(trigger, commit.namespace, path, before, after,
+                                          commit.timestamp_ms, self.database_host))

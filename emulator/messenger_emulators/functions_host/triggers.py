@@ -1,0 +1,156 @@
+"""From a database commit to CloudEvents: which nodes matching a trigger's pattern changed.
+
+The write locations of a commit may lie above, at or below the pattern's depth. Below or at it,
+each write touches exactly one candidate node (its prefix at pattern depth). Above it, the
+candidates are the matching nodes under the write location in the old and the new tree. Each
+candidate then fires if its value differs between ``commit.old_root`` and ``commit.new_root``
+(immutable snapshots sharing unchanged subtrees, so ``is`` skips untouched branches cheaply).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import messages as msg
+from .manifest import DatabaseTrigger, Segment
+
+Path = tuple[str, ...]
+_META_KEYS = (".priority", ".value")
+
+
+def child(value: Any, key: str) -> Any:
+    if isinstance(value, dict) and key not in _META_KEYS:
+        return value.get(key)
+    return None
+
+
+def get(root: Any, path: Path) -> Any:
+    for key in path:
+        root = child(root, key)
+        if root is None:
+            return None
+    return root
+
+
+def plain(value: Any) -> Any:
+    """The value as a client reads it: priorities stripped, ``{".value": v}`` unwrapped."""
+    if not isinstance(value, dict):
+        return value
+    if ".value" in value:
+        return value[".value"]
+    return {k: plain(v) for k, v in value.items() if k != ".priority"}
+
+
+def _keys(value: Any) -> list[str]:
+    return [k for k in value if k not in _META_KEYS] if isinstance(value, dict) else []
+
+
+def _expand(segments: tuple[Segment, ...], path: Path, old: Any, new: Any) -> Iterator[Path]:
+    if old is new:  # shared subtree: nothing under it changed
+        return
+    if not segments:
+        yield path
+        return
+    head, rest = segments[0], segments[1:]
+    if head.literal is not None:
+        keys = [head.literal]
+    else:
+        keys = _keys(old)
+        seen = set(keys)
+        keys += [k for k in _keys(new) if k not in seen]
+    for key in keys:
+        yield from _expand(rest, path + (key,), child(old, key), child(new, key))
+
+
+def _matches(segments: tuple[Segment, ...], path: Path) -> bool:
+    return all(s.matches(k) for s, k in zip(segments, path, strict=False))
+
+
+def changed_nodes(trigger: DatabaseTrigger, writes: list[tuple[Path, Any]], old_root: Any,
+                  new_root: Any) -> list[tuple[Path, Any, Any]]:
+    """(path, before, after) for every node matching the pattern whose value changed."""
+    segments = trigger.segments
+    depth = len(segments)
+    candidates: dict[Path, None] = {}
+    for location, _ in writes:
+        location = tuple(location)
+        if len(location) >= depth:
+            if _matches(segments, location[:depth]):
+                candidates[location[:depth]] = None
+        elif _matches(segments[:len(location)], location):
+            old_sub, new_sub = get(old_root, location), get(new_root, location)
+            for path in _expand(segments[len(location):], location, old_sub, new_sub):
+                candidates[path] = None
+    changes = []
+    for path in candidates:
+        before, after = plain(get(old_root, path)), plain(get(new_root, path))
+        if before != after:
+            changes.append((path, before, after))
+    return changes
+
+
+def event_type_of(before: Any, after: Any) -> str:
+    if before is None:
+        return msg.EVENT_CREATED
+    if after is None:
+        return msg.EVENT_DELETED
+    return msg.EVENT_UPDATED
+
+
+def fires(trigger: DatabaseTrigger, before: Any, after: Any) -> bool:
+    return trigger.event_type == msg.EVENT_WRITTEN or trigger.event_type == event_type_of(
+        before, after)
+
+
+def delta_of(before: Any, after: Any) -> Any:
+    """The ``delta`` field: the new value, with ``null`` for top-level children removed.
+
+    Firebase's Functions SDKs rebuild the after-value as ``{**data, **delta}`` minus nulls, so
+    removed children must be named; for a plain set that removes nothing, delta == after.
+    """
+    if isinstance(before, dict) and isinstance(after, dict):
+        removed = {k: None for k in before if k not in after}
+        return {**after, **removed} if removed else after
+    return after
+
+
+def _iso(timestamp_ms: int) -> str:
+    moment = dt.datetime.fromtimestamp(timestamp_ms / 1000, dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class CloudEvent:
+    """One event in binary content mode: ``ce-*`` headers and a JSON body."""
+
+    id: str
+    headers: dict[str, str]
+    body: bytes
+    ref: str
+
+
+def build_event(trigger: DatabaseTrigger, namespace: str, path: Path, before: Any, after: Any,
+                timestamp_ms: int, database_host: str) -> CloudEvent:
+    ref = "/".join(path)
+    event_id = uuid.uuid4().hex
+    event_type = trigger.event_type
+    headers = {
+        "ce-specversion": msg.SPEC_VERSION,
+        "ce-id": event_id,
+        "ce-source": msg.EVENT_SOURCE.format(location=msg.DATABASE_LOCATION, ns=namespace),
+        "ce-type": event_type,
+        "ce-time": _iso(timestamp_ms),
+        "ce-subject": f"refs/{ref}",
+        "ce-instance": namespace,
+        "ce-location": msg.DATABASE_LOCATION,
+        "ce-firebasedatabasehost": database_host,
+        "ce-ref": ref,
+        "content-type": "application/json",
+    }
+    data = {"@type": msg.EVENT_DATA_TYPE, "data": before, "delta": delta_of(before, after)}
+    return CloudEvent(event_id, headers, json.dumps(data, separators=(",", ":")).encode(), ref)
