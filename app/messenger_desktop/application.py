@@ -1,0 +1,345 @@
+"""Wires config, emulator launcher, session, client, window, theme, language and tray.
+
+The flow: show the window at once; start the bundled servers if needed (busy state on the
+sign-in page); sign in silently with a remembered refresh token, else wait for the form; then
+run the messenger until the window closes; on the way out mark offline, close the streams and
+stop only the servers this process started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from pathlib import Path
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from . import i18n
+from .client import MessengerClient
+from .config import ClientConfig, ConfigError, load_config_file
+from .errors import SessionExpired, Unreachable, UserFacingError
+from .firebase.api import AccountsApi
+from .firebase.emulator import EmulatorLauncher
+from .firebase.session import AuthSession
+from .models.chat_list import Roles as ChatRoles
+from .models.presence import describe
+from .notifications import Notifier
+from .store.settings import Settings
+from .store.tokens import SavedSession, TokenStore
+from .views.main_window import MainWindow
+from .views.theme import Theme
+
+log = logging.getLogger(__name__)
+
+
+class Application(QObject):
+    def __init__(
+        self,
+        config: ClientConfig,
+        settings: Settings,
+        tokens: TokenStore,
+        data_dir: Path,
+        executor: Executor | None = None,
+        launcher: EmulatorLauncher | None = None,
+        heartbeat_s: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.settings = settings
+        self.tokens = tokens
+        self.data_dir = data_dir
+        self.executor = executor
+        self.launcher = launcher
+        self.heartbeat_s = heartbeat_s
+        self.theme = Theme(settings.theme)
+        self.window = MainWindow()
+        self.notifier = Notifier(self.window)
+        self.session = AuthSession(config, executor)
+        self.client: MessengerClient | None = None
+        self.email = ""
+        self.closed = asyncio.Event()
+        self._retry: Callable[[], Awaitable[None]] | None = None
+        self._marking = False
+        self._wire_window()
+
+    @property
+    def account(self) -> str:
+        return f"{self.config.project_id}@{urlparse(self.config.database_url).netloc}"
+
+    # startup -------------------------------------------------------------------------------
+    def _wire_window(self) -> None:
+        w = self.window
+        w.login.submitted.connect(lambda *a: self._spawn(self.submit(*a)))
+        w.login.retry_requested.connect(self._on_retry)
+        w.closing.connect(self.closed.set)
+        w.focus_changed.connect(self._on_focus)
+        side = w.messenger.sidebar
+        side.person_selected.connect(self.open_person)
+        side.theme_chosen.connect(self.set_theme)
+        side.language_chosen.connect(self.set_language)
+        side.sign_out_requested.connect(lambda: self._spawn(self.sign_out()))
+        side.project_requested.connect(self.choose_project)
+        self.notifier.chat_requested.connect(self.open_chat_id)
+        self.notifier.show_window.connect(self._raise)
+        self.theme.changed.connect(lambda _n: self.window.update())
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        asyncio.ensure_future(coro)
+
+    async def start(self) -> None:
+        self.theme.apply()
+        i18n.install(self.settings.language)
+        self.window.messenger.sidebar.set_choices(self.settings.theme, self.settings.language)
+        self.window.login.set_email(self.settings.last_email)
+        self.window.login.stay.setChecked(self.settings.stay_signed_in)
+        self.window.show()
+        self.window.show_login()
+        await self._connect()
+
+    async def _connect(self) -> None:
+        login = self.window.login
+        if self.launcher is not None:
+            login.set_busy(True, self.tr("Starting the local servers…"))
+            try:
+                await self.launcher.ensure_running()
+            except UserFacingError as exc:
+                login.set_busy(False)
+                self._fail(str(exc), self._connect)
+                return
+        asyncio.ensure_future(self.session.warm_up())
+        saved = self.tokens.load(self.account)
+        if saved is None:
+            login.set_busy(False)
+            return
+        login.set_busy(True, self.tr("Signing you in…"))
+        try:
+            await self.session.resume(saved.refresh_token)
+        except SessionExpired:
+            self.tokens.clear(self.account)
+            login.set_busy(False)
+            login.show_error(self.tr("Please sign in again."))
+            return
+        except UserFacingError as exc:
+            login.set_busy(False)
+            self._fail(str(exc), self._connect)
+            return
+        login.set_busy(False)
+        self.email = saved.email
+        self._enter_messenger()
+
+    def _fail(self, message: str, retry: Callable[[], Awaitable[None]] | None) -> None:
+        self._retry = retry
+        self.window.login.show_error(message, can_retry=retry is not None)
+
+    def _on_retry(self) -> None:
+        if self._retry is not None:
+            retry, self._retry = self._retry, None
+            self._spawn(retry())
+
+    # sign in / register ------------------------------------------------------------------
+    async def submit(self, mode: str, email: str, password: str, stay: bool) -> None:
+        login = self.window.login
+        login.set_busy(True)
+        api = AccountsApi(self.config.functions_url)
+        try:
+            if mode == "register":
+                creds = await api.register(email, password)
+            else:
+                creds = await api.login(email, password)
+            tokens = await self.session.sign_in_with_custom_token(creds.custom_token, creds.user_id)
+        except Unreachable as exc:
+            login.set_busy(False)
+            self._fail(str(exc), lambda: self.submit(mode, email, password, stay))
+            return
+        except UserFacingError as exc:
+            login.set_busy(False)
+            login.show_error(str(exc))
+            return
+        login.set_busy(False)
+        self.settings.last_email = email
+        self.settings.stay_signed_in = stay
+        self.email = email
+        if stay:
+            self._remember(tokens.uid, tokens.refresh_token)
+        else:
+            self.tokens.clear(self.account)
+        login.password.clear()
+        self._enter_messenger()
+
+    def _remember(self, uid: str, refresh_token: str) -> None:
+        try:
+            self.tokens.save(self.account, SavedSession(uid, self.email, refresh_token))
+        except Exception as exc:  # a broken keychain must not stop the sign-in
+            log.warning("could not remember the session: %r", exc)
+
+    def _on_token_refreshed(self) -> None:
+        t = self.session.tokens
+        if t is not None and self.settings.stay_signed_in:
+            self._remember(t.uid, t.refresh_token)
+
+    # the messenger -------------------------------------------------------------------------
+    def _enter_messenger(self) -> None:
+        kwargs = {} if self.heartbeat_s is None else {"heartbeat_s": self.heartbeat_s}
+        client = MessengerClient(self.session, self.data_dir, self.executor, **kwargs)
+        self.client = client
+        page = self.window.messenger
+        page.sidebar.set_model(client.chats)
+        page.sidebar.set_me(self.email or client.uid, self.config.description)
+        page.show_placeholder()
+        client.connection_changed.connect(page.set_connected)
+        client.unread_changed.connect(self._on_unread)
+        client.message_notification.connect(self._on_notification)
+        client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
+        client.chats.dataChanged.connect(self._on_chats_changed)
+        self.session.token_refreshed.connect(self._on_token_refreshed)
+        client.start()
+        self.window.show_messenger()
+
+    def open_person(self, uid: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        row = client.chats.row_for_uid(uid)
+        title = row.title if row else uid
+        session = client.open_chat(uid)
+        chat = self.window.messenger.chat
+        if chat.session is not session:
+            chat.show_session(session, title, client.send)
+            session.incoming.connect(lambda _m: self._maybe_mark_read())
+        self._update_chat_subtitle()
+        self.window.messenger.show_chat()
+        self.window.messenger.sidebar.select_uid(uid)
+        self._maybe_mark_read()
+
+    def open_chat_id(self, chat_id: str) -> None:
+        if self.client is None:
+            return
+        others = [p for p in chat_id.split("_") if p != self.client.uid]
+        if others:
+            self._raise()
+            self.open_person(others[0])
+
+    def _raise(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def _on_unread(self, count: int) -> None:
+        self.window.set_unread(count)
+        self.notifier.set_unread(count)
+
+    def _on_chats_changed(self, *_args) -> None:
+        self._update_chat_subtitle()
+        self._maybe_mark_read()
+
+    def _update_chat_subtitle(self) -> None:
+        client = self.client
+        if client is None or client.current is None:
+            return
+        idx = client.chats.index_for_uid(client.current.other_uid)
+        chat = self.window.messenger.chat
+        if idx.isValid():
+            chat.title.setText(str(idx.data(ChatRoles.Name)))
+            chat.set_subtitle(str(idx.data(ChatRoles.PresenceText)))
+        else:
+            status = client.chats.status(client.current.other_uid)
+            chat.set_subtitle(describe(status, client.clock.now_ms()))
+
+    def _chat_in_view(self, chat_id: str) -> bool:
+        client = self.client
+        return (
+            client is not None
+            and client.current is not None
+            and client.current.chat_id == chat_id
+            and self.window.isActiveWindow()
+            and self.window.pages.currentWidget() is self.window.messenger
+        )
+
+    def _on_focus(self, active: bool) -> None:
+        if active:
+            self._maybe_mark_read()
+
+    def _maybe_mark_read(self) -> None:
+        """Opening (or looking at) a chat resets my unread counter for it."""
+        client = self.client
+        if client is None or client.current is None or self._marking:
+            return
+        chat_id = client.current.chat_id
+        row = client.chats.row_for_chat(chat_id)
+        if row is None or row.unread <= 0 or not self._chat_in_view(chat_id):
+            return
+        self._marking = True
+
+        async def run() -> None:
+            try:
+                await client.mark_read(chat_id)
+            finally:
+                self._marking = False
+
+        self._spawn(run())
+
+    def _on_notification(self, chat_id: str, sender: str, preview: str) -> None:
+        if self._chat_in_view(chat_id):
+            return
+        self.notifier.notify(chat_id, sender, preview)
+
+    # menu actions ---------------------------------------------------------------------------
+    def set_theme(self, choice: str) -> None:
+        self.settings.theme = choice
+        self.theme.set_choice(choice)
+        self.window.messenger.chat.list.bubbles.clear_cache()
+        self.window.messenger.chat.list.viewport().update()
+
+    def set_language(self, choice: str) -> None:
+        self.settings.language = choice
+        i18n.install(choice)
+        if self.client is not None:
+            self.client.chats.refresh_presence()
+            self._update_chat_subtitle()
+
+    def choose_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, self.tr("Firebase project file"), "", self.tr("JSON files (*.json)")
+        )
+        if not path:
+            return
+        try:
+            config = load_config_file(path)
+        except ConfigError as exc:
+            QMessageBox.warning(self.window, self.tr("Firebase project"), str(exc))
+            return
+        self.settings.config_path = path
+        QMessageBox.information(
+            self.window,
+            self.tr("Firebase project"),
+            self.tr("Messenger will use the project {0} from the next start.").format(
+                config.project_id
+            ),
+        )
+
+    async def sign_out(self, message: str = "") -> None:
+        client, self.client = self.client, None
+        self.tokens.clear(self.account)
+        if client is not None:
+            self.window.messenger.chat.session = None
+            await client.stop(mark_offline=not message)
+        self.session.close()
+        self.session = AuthSession(self.config, self.executor)
+        self.window.set_unread(0)
+        self.notifier.set_unread(0)
+        self.window.show_login()
+        if message:
+            self.window.login.show_error(message)
+
+    async def shutdown(self) -> None:
+        if self.client is not None:
+            await self.client.stop()
+            self.client = None
+        self.session.close()
+        self.notifier.hide()
+        if self.launcher is not None:
+            self.launcher.stop()

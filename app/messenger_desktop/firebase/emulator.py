@@ -1,0 +1,156 @@
+"""Starting the bundled emulator suite when the client runs with no configuration.
+
+If something already answers on all three ports (a suite started by `make emulators`, or by
+another client), the client just uses it. Otherwise it starts
+`python -m messenger_emulators.suite.cli start --config <repo>/firebase.json --data <folder>`
+(data in the user's data folder, so chats persist between runs), waits until it is ready,
+and stops it again on exit. Only what this client started is ever stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+
+from ..config import DEFAULT_HOST, DEFAULT_PORTS, DEFAULT_PROJECT_ID
+from ..errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 40.0
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Emulator", text)
+
+
+class EmulatorError(UserFacingError):
+    pass
+
+
+def find_firebase_json() -> Path | None:
+    for candidate in (Path.cwd() / "firebase.json", REPO_ROOT / "firebase.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+async def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+class EmulatorLauncher:
+    def __init__(
+        self,
+        data_dir: Path,
+        config_path: Path | None = None,
+        host: str = DEFAULT_HOST,
+        ports: dict[str, int] | None = None,
+        project_id: str = DEFAULT_PROJECT_ID,
+    ) -> None:
+        self.data_dir = data_dir
+        self.config_path = config_path or find_firebase_json()
+        self.host = host
+        self.ports = {**DEFAULT_PORTS, **(ports or {})}
+        self.project_id = project_id
+        self.process: subprocess.Popen | None = None
+        self._log_path = data_dir / "emulators.log"
+
+    async def _states(self) -> list[bool]:
+        return list(
+            await asyncio.gather(*(port_open(self.host, p) for p in self.ports.values()))
+        )
+
+    async def ensure_running(self) -> bool:
+        """Returns True if this call started the suite. Raises EmulatorError in plain words."""
+        states = await self._states()
+        if all(states):
+            return False
+        if any(states):
+            busy = [str(p) for p, up in zip(self.ports.values(), states, strict=True) if up]
+            raise EmulatorError(
+                tr(
+                    "Some of the local server ports ({0}) are taken by another program, so the "
+                    "built-in servers cannot start. Close that program, or point Messenger at a "
+                    "Firebase project in the settings."
+                ).format(", ".join(busy))
+            )
+        if self.config_path is None:
+            raise EmulatorError(
+                tr("The built-in servers' firebase.json was not found. Start Messenger from its "
+                   "folder, or point it at a Firebase project with --config.")
+            )
+        self._start_process()
+        await self._wait_ready()
+        return True
+
+    def _start_process(self) -> None:
+        emulator_data = self.data_dir / "emulator-data"
+        emulator_data.mkdir(parents=True, exist_ok=True)
+        args = [
+            sys.executable, "-m", "messenger_emulators.suite.cli", "start",
+            "--config", str(self.config_path), "--project", self.project_id,
+            "--data", str(emulator_data),
+        ]
+        log.info("starting the emulator suite: %s", " ".join(args))
+        log_file = open(self._log_path, "w", encoding="utf-8")  # noqa: SIM115 - child keeps it
+        self.process = subprocess.Popen(
+            args,
+            cwd=str(self.config_path.parent),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # Ctrl-C in the terminal goes to us; we stop it in order
+        )
+        log_file.close()
+
+    async def _wait_ready(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + READY_TIMEOUT_S
+        while loop.time() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise EmulatorError(
+                    tr("The built-in servers stopped while starting: {0}").format(self._last_line())
+                )
+            if all(await self._states()):
+                return
+            await asyncio.sleep(0.1)
+        raise EmulatorError(tr("The built-in servers did not start within {0} seconds.").format(
+            int(READY_TIMEOUT_S)))
+
+    def _last_line(self) -> str:
+        try:
+            lines = [ln for ln in self._log_path.read_text(encoding="utf-8").splitlines() if ln]
+            return lines[-1] if lines else tr("no output")
+        except OSError:
+            return tr("no output")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the suite if (and only if) this launcher started it."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)  # lets it flush its journal
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

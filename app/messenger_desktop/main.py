@@ -1,0 +1,99 @@
+"""`messenger`: the desktop client's entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+T0 = time.perf_counter()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="messenger", description="A real-time desktop messenger on Firebase."
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="a Firebase project file (apiKey, databaseURL, functionsURL); "
+        "without it the bundled emulator suite is used (and started if needed)",
+    )
+    parser.add_argument(
+        "--emulators",
+        action="store_true",
+        help="use the bundled emulator suite even if a project was chosen in the settings",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log what happens to stderr")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s: %(message)s",
+    )
+    import qasync
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from .application import Application
+    from .config import ConfigError, emulator_config, load_config_file
+    from .firebase.emulator import EmulatorLauncher
+    from .store.settings import Settings, data_dir
+    from .store.tokens import default_token_store
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Messenger")
+    app.setOrganizationName("Messenger")
+    app.setDesktopFileName("messenger")
+    from .notifications import app_icon
+
+    app.setWindowIcon(app_icon())
+    settings = Settings()
+    folder = data_dir()
+    config_path = args.config if args.config is not None else (
+        "" if args.emulators else settings.config_path
+    )
+    launcher = None
+    if config_path:
+        try:
+            config = load_config_file(config_path)
+        except ConfigError as exc:
+            QMessageBox.critical(None, "Messenger", str(exc))
+            print(f"messenger: {exc}", file=sys.stderr)
+            return 2
+    else:
+        config = emulator_config()
+        launcher = EmulatorLauncher(folder)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="firebase")
+    loop.set_default_executor(executor)
+    controller = Application(config, settings, default_token_store(folder), folder, executor,
+                             launcher)
+
+    async def run() -> None:
+        await controller.start()
+        if os.environ.get("MESSENGER_REPORT_STARTUP"):
+            print(f"window shown after {time.perf_counter() - T0:.3f} s", flush=True)
+        await controller.closed.wait()
+        await controller.shutdown()
+
+    try:
+        with loop:
+            loop.run_until_complete(run())
+    except KeyboardInterrupt:
+        if launcher is not None:
+            launcher.stop()
+    executor.shutdown(wait=False, cancel_futures=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

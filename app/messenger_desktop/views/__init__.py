@@ -1,0 +1,1 @@
+"""Screens and their pieces: login, main window, chat, list/bubble delegates, theme."""

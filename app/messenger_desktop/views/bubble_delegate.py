@@ -1,0 +1,130 @@
+"""Paints messages as bubbles: own on the right, wrapped text with links, time, pending state.
+
+Only visible rows are painted, and laid-out documents are cached per (message, width) in a
+small LRU, so paint time and memory do not grow with the chat's history.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+from ..models.messages import Message, Roles
+from .text import clock_time, to_html
+from .theme import Theme
+
+PAD_X, PAD_Y = 12, 8
+MARGIN_X, MARGIN_Y = 14, 3
+MAX_FRACTION = 0.72
+META_H = 16
+CACHE_SIZE = 400
+
+
+class BubbleDelegate(QStyledItemDelegate):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._docs: OrderedDict[tuple, QTextDocument] = OrderedDict()
+
+    def clear_cache(self) -> None:
+        self._docs.clear()
+
+    def _doc(self, msg: Message, own: bool, width: int, font: QFont) -> QTextDocument:
+        c = Theme.current()
+        key = (msg.id, msg.text, own, width, c.name, font.toString())
+        doc = self._docs.get(key)
+        if doc is not None:
+            self._docs.move_to_end(key)
+            return doc
+        doc = QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        color = c.own_text if own else c.other_text
+        doc.setDefaultStyleSheet(f"body {{ color: {color}; }}")
+        doc.setHtml(f"<body>{to_html(msg.text, c.own_link if own else c.link)}</body>")
+        doc.setTextWidth(width)
+        ideal = min(width, int(doc.idealWidth()) + 1)
+        doc.setTextWidth(max(ideal, 1))
+        self._docs[key] = doc
+        if len(self._docs) > CACHE_SIZE:
+            self._docs.popitem(last=False)
+        return doc
+
+    def _max_text_width(self, view_width: int) -> int:
+        return max(80, int(view_width * MAX_FRACTION) - 2 * PAD_X)
+
+    def _meta(self, msg: Message) -> str:
+        if msg.failed:
+            return self.tr("Not sent · right-click to retry")
+        if msg.pending:
+            return self.tr("sending…")
+        return clock_time(msg.ts)
+
+    def bubble_rect(self, option_rect: QRect, msg: Message, own: bool, font: QFont) -> QRect:
+        doc = self._doc(msg, own, self._max_text_width(option_rect.width()), font)
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+        meta_w = QFontMetrics(small).horizontalAdvance(self._meta(msg))
+        w = int(max(doc.size().width(), meta_w)) + 2 * PAD_X
+        h = int(doc.size().height()) + META_H + 2 * PAD_Y
+        if own:
+            x = option_rect.right() - MARGIN_X - w
+        else:
+            x = option_rect.left() + MARGIN_X
+        return QRect(x, option_rect.top() + MARGIN_Y, w, h)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        msg: Message = index.data(Roles.Message)
+        width = option.rect.width() or (option.widget.viewport().width() if option.widget else 400)
+        rect = QRect(0, 0, width, 0)
+        bubble = self.bubble_rect(rect, msg, bool(index.data(Roles.Own)), option.font)
+        return QSize(width, bubble.height() + 2 * MARGIN_Y)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        msg: Message = index.data(Roles.Message)
+        own = bool(index.data(Roles.Own))
+        c = Theme.current()
+        bubble = self.bubble_rect(option.rect, msg, own, option.font)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = QColor(c.own_bubble if own else c.other_bubble)
+        if msg.pending:
+            fill.setAlpha(170)
+        painter.setPen(Qt.PenStyle.NoPen if own else QColor(c.border))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), 12, 12)
+        doc = self._doc(msg, own, self._max_text_width(option.rect.width()), option.font)
+        painter.translate(bubble.left() + PAD_X, bubble.top() + PAD_Y)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        doc.documentLayout().draw(painter, ctx)
+        painter.translate(-(bubble.left() + PAD_X), -(bubble.top() + PAD_Y))
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.8))
+        painter.setFont(small)
+        meta_color = QColor(c.error) if msg.failed else QColor(c.own_text if own else c.muted)
+        if own and not msg.failed:
+            meta_color.setAlpha(200)
+        painter.setPen(meta_color)
+        meta_rect = QRect(bubble.left() + PAD_X, bubble.bottom() - PAD_Y - META_H + 2,
+                          bubble.width() - 2 * PAD_X, META_H)
+        painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         self._meta(msg))
+        painter.restore()
+
+    def anchor_at(self, option_rect: QRect, index: QModelIndex, pos, font: QFont) -> str:
+        """The link under `pos` (view coordinates), or ""."""
+        msg: Message = index.data(Roles.Message)
+        own = bool(index.data(Roles.Own))
+        bubble = self.bubble_rect(option_rect, msg, own, font)
+        doc = self._doc(msg, own, self._max_text_width(option_rect.width()), font)
+        local = QPointF(pos.x() - bubble.left() - PAD_X, pos.y() - bubble.top() - PAD_Y)
+        return doc.documentLayout().anchorAt(local)

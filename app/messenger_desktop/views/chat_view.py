@@ -1,0 +1,292 @@
+"""The open chat: header, message list (model/view with a bubble delegate) and composer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..chat_session import ChatSession
+from ..errors import UserFacingError
+from ..models.messages import Message, Roles
+from .bubble_delegate import BubbleDelegate
+from .composer import Composer
+from .text import to_html
+from .theme import Theme
+
+LOAD_OLDER_AT_PX = 120
+
+
+class _SelectableBubble(BubbleDelegate):
+    """Double-click a bubble to select part of its text: a read-only browser over it."""
+
+    def createEditor(self, parent, option, index):
+        msg: Message = index.data(Roles.Message)
+        own = bool(index.data(Roles.Own))
+        c = Theme.current()
+        editor = QTextBrowser(parent)
+        editor.setOpenExternalLinks(True)
+        editor.setFrameShape(QTextBrowser.Shape.NoFrame)
+        editor.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        editor.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fg = c.own_text if own else c.other_text
+        bg = c.own_bubble if own else c.other_bubble
+        editor.setStyleSheet(f"QTextBrowser {{ background: {bg}; color: {fg}; border: none; }}")
+        editor.document().setDocumentMargin(0)
+        editor.setHtml(to_html(msg.text, c.own_link if own else c.link))
+        editor.selectAll()
+        return editor
+
+    def updateEditorGeometry(self, editor, option, index) -> None:
+        msg: Message = index.data(Roles.Message)
+        bubble = self.bubble_rect(option.rect, msg, bool(index.data(Roles.Own)), option.font)
+        editor.setGeometry(bubble.adjusted(12, 8, -12, -24))
+
+    def setEditorData(self, editor, index) -> None:
+        pass
+
+    def setModelData(self, editor, model, index) -> None:
+        pass  # read-only
+
+
+class MessageList(QListView):
+    link_activated = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Messages")
+        self.bubbles = _SelectableBubble(self)
+        self.setItemDelegate(self.bubbles)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
+        self.setUniformItemSizes(False)
+        self.setWordWrap(True)
+        self.setMouseTracking(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.verticalScrollBar().setSingleStep(24)
+
+    def _anchor(self, pos) -> str:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return ""
+        return self.bubbles.anchor_at(self.visualRect(index), index, pos, self.font())
+
+    def mouseMoveEvent(self, event) -> None:
+        anchor = self._anchor(event.position().toPoint())
+        self.viewport().setCursor(
+            Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.ArrowCursor
+        )
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            anchor = self._anchor(event.position().toPoint())
+            if anchor:
+                self.link_activated.emit(anchor)
+                return
+        super().mouseReleaseEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        self.bubbles.clear_cache()  # widths changed: wrapped layouts must be redone
+        super().resizeEvent(event)
+
+    def is_at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 40
+
+
+class ChatView(QWidget):
+    """Shows one ChatSession; the main window swaps sessions in and out."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.session: ChatSession | None = None
+        self._send_handler = None
+        self._stick_to_bottom = True
+        self._anchor_from_bottom: int | None = None
+
+        header = QWidget(objectName="ChatHeader")
+        self.title = QLabel(objectName="ChatTitle")
+        self.subtitle = QLabel(objectName="ChatSubtitle")
+        hl = QVBoxLayout(header)
+        hl.setContentsMargins(16, 10, 16, 10)
+        hl.setSpacing(0)
+        hl.addWidget(self.title)
+        hl.addWidget(self.subtitle)
+
+        self.list = MessageList()
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.link_activated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self.list.verticalScrollBar().valueChanged.connect(self._on_scroll)
+        self.list.verticalScrollBar().rangeChanged.connect(self._on_range)
+        self.empty = QLabel(objectName="Empty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.notice = QLabel(objectName="FormError")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+
+        composer = QWidget(objectName="Composer")
+        self.input = Composer()
+        self.input.send_requested.connect(self._send)
+        self.input.textChanged.connect(self._update_send)
+        self.send_button = QPushButton(objectName="Primary")
+        self.send_button.setMinimumHeight(36)
+        self.send_button.clicked.connect(self._send)
+        cl = QHBoxLayout(composer)
+        cl.setContentsMargins(12, 10, 12, 10)
+        cl.addWidget(self.input, 1)
+        cl.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.notice)
+        layout.addWidget(composer)
+        self.retranslate()
+        self._update_send()
+
+    def retranslate(self) -> None:
+        self.send_button.setText(self.tr("Send"))
+        self.input.setPlaceholderText(self.tr("Write a message…  (Shift+Enter: new line)"))
+        self.empty.setText(self.tr("No messages yet. Say hello!"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # session -----------------------------------------------------------------------------
+    def show_session(self, session: ChatSession, title: str, send_handler) -> None:
+        if self.session is not None:
+            self.session.model.rowsInserted.disconnect(self._on_rows_inserted)
+            self.session.model.rowsRemoved.disconnect(self._update_empty)
+            self.session.error.disconnect(self._show_notice)
+        self.session = session
+        self._send_handler = send_handler
+        self.title.setText(title)
+        self.notice.hide()
+        self.list.bubbles.clear_cache()
+        self.list.setModel(session.model)
+        session.model.rowsInserted.connect(self._on_rows_inserted)
+        session.model.rowsRemoved.connect(self._update_empty)
+        session.error.connect(self._show_notice)
+        self._stick_to_bottom = True
+        self._update_empty()
+        self.list.scrollToBottom()
+        self.input.setFocus()
+
+    def set_subtitle(self, text: str) -> None:
+        self.subtitle.setText(text)
+
+    def _update_empty(self, *_args) -> None:
+        empty = self.session is None or self.session.model.rowCount() == 0
+        loading = self.session is not None and self.session.loading
+        self.empty.setVisible(empty and not loading)
+        self.list.setVisible(not (empty and not loading))
+
+    def _show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.show()
+
+    # scrolling ---------------------------------------------------------------------------
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._update_empty()
+        model = self.session.model if self.session else None
+        if model is None:
+            return
+        if first == 0 and last < model.rowCount() - 1:
+            # Older page on top: keep what the user looks at where it is.
+            bar = self.list.verticalScrollBar()
+            self._anchor_from_bottom = bar.maximum() - bar.value()
+            return
+        own = any(bool(model.index(r).data(Roles.Own)) for r in range(first, last + 1))
+        if own or self._stick_to_bottom:
+            self._stick_to_bottom = True
+            self.list.scrollToBottom()
+
+    def _on_range(self, _lo: int, hi: int) -> None:
+        bar = self.list.verticalScrollBar()
+        if self._anchor_from_bottom is not None:
+            bar.setValue(hi - self._anchor_from_bottom)
+            self._anchor_from_bottom = None
+        elif self._stick_to_bottom:
+            bar.setValue(hi)
+
+    def _on_scroll(self, value: int) -> None:
+        self._stick_to_bottom = self.list.is_at_bottom()
+        session = self.session
+        if session is not None and value <= LOAD_OLDER_AT_PX and session.has_more:
+            if not session.loading and session.model.rowCount() > 0:
+                asyncio.ensure_future(session.load_older())
+
+    # sending -----------------------------------------------------------------------------
+    def _update_send(self) -> None:
+        self.send_button.setEnabled(self.input.can_send())
+
+    def _send(self) -> None:
+        if not self.input.can_send() or self._send_handler is None:
+            return
+        text = self.input.text()
+        self._send_handler(text)
+        self.input.clear()
+        self._stick_to_bottom = True
+
+    # context menu ------------------------------------------------------------------------
+    def _context_menu(self, pos) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid() or self.session is None:
+            return
+        msg: Message = index.data(Roles.Message)
+        own = bool(index.data(Roles.Own))
+        menu = QMenu(self)
+        copy = menu.addAction(self.tr("Copy text"))
+        retry = menu.addAction(self.tr("Try sending again")) if msg.failed else None
+        delete = menu.addAction(self.tr("Delete message")) if own else None
+        chosen = menu.exec(self.list.viewport().mapToGlobal(pos))
+        if chosen is None:
+            return
+        if chosen == copy:
+            QGuiApplication.clipboard().setText(msg.text)
+        elif retry is not None and chosen == retry:
+            self.session.client.outbox.retry(msg.id)
+            self.session.model.upsert(Message(msg.id, msg.sender, msg.text, msg.ts, True))
+        elif delete is not None and chosen == delete:
+            self.confirm_delete(msg)
+
+    def confirm_delete(self, msg: Message) -> None:
+        answer = QMessageBox.question(
+            self,
+            self.tr("Delete message"),
+            self.tr("Delete this message for everyone in the chat?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            asyncio.ensure_future(self._delete(msg.id))
+
+    async def _delete(self, message_id: str) -> None:
+        if self.session is None:
+            return
+        try:
+            await self.session.delete(message_id)
+        except UserFacingError as exc:
+            self._show_notice(self.tr("Could not delete the message: {0}").format(str(exc)))

@@ -1,0 +1,198 @@
+"""Sign in / create account: email, password with a reveal toggle, inline errors, busy state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class LoginPage(QWidget):
+    # mode ("login" | "register"), email, password, stay signed in
+    submitted = Signal(str, str, str, bool)
+    retry_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("LoginPage")
+        self.mode = "login"
+        self._busy = False
+        self._last_error_retry = False
+
+        card = QWidget(objectName="LoginCard")
+        card.setFixedWidth(380)
+        self.title = QLabel(objectName="LoginTitle")
+        self.subtitle = QLabel(objectName="Muted")
+        self.subtitle.setWordWrap(True)
+        self.email = QLineEdit()
+        self.email.setObjectName("Email")
+        self.email.setInputMethodHints(Qt.InputMethodHint.ImhEmailCharactersOnly)
+        self.password = QLineEdit()
+        self.password.setObjectName("Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.reveal = QPushButton(objectName="Link")
+        self.reveal.setCheckable(True)
+        self.reveal.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.reveal.toggled.connect(self._on_reveal)
+        self.stay = QCheckBox()
+        self.stay.setChecked(True)
+        self.error = QLabel(objectName="FormError")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        self.retry = QPushButton()
+        self.retry.hide()
+        self.retry.clicked.connect(self._on_retry)
+        self.submit = QPushButton(objectName="Primary")
+        self.submit.setDefault(True)
+        self.submit.setMinimumHeight(36)
+        self.submit.clicked.connect(self._submit)
+        self.switch_hint = QLabel(objectName="Muted")
+        self.switch = QPushButton(objectName="Link")
+        self.switch.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.switch.clicked.connect(self._toggle_mode)
+        self.email.returnPressed.connect(self._submit)
+        self.password.returnPressed.connect(self._submit)
+        self.email.textEdited.connect(self._clear_error)
+        self.password.textEdited.connect(self._clear_error)
+
+        pw_row = QHBoxLayout()
+        pw_row.setSpacing(6)
+        pw_row.addWidget(self.password, 1)
+        pw_row.addWidget(self.reveal)
+        err_row = QHBoxLayout()
+        err_row.addWidget(self.error, 1)
+        err_row.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignTop)
+        switch_row = QHBoxLayout()
+        switch_row.addStretch(1)
+        switch_row.addWidget(self.switch_hint)
+        switch_row.addWidget(self.switch)
+        switch_row.addStretch(1)
+
+        self.email_label = QLabel()
+        self.password_label = QLabel()
+        form = QVBoxLayout(card)
+        form.setContentsMargins(28, 28, 28, 24)
+        form.setSpacing(8)
+        form.addWidget(self.title)
+        form.addWidget(self.subtitle)
+        form.addSpacing(10)
+        form.addWidget(self.email_label)
+        form.addWidget(self.email)
+        form.addSpacing(4)
+        form.addWidget(self.password_label)
+        form.addLayout(pw_row)
+        form.addWidget(self.stay)
+        form.addLayout(err_row)
+        form.addSpacing(6)
+        form.addWidget(self.submit)
+        form.addLayout(switch_row)
+
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.status = QLabel(objectName="Muted")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.status)
+        outer.addStretch(1)
+        self.retranslate()
+
+    # text ----------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        login = self.mode == "login"
+        self.title.setText(self.tr("Welcome back") if login else self.tr("Create your account"))
+        self.subtitle.setText(
+            self.tr("Sign in with your email and password.")
+            if login
+            else self.tr("Choose an email and a password to start chatting.")
+        )
+        self.email_label.setText(self.tr("Email"))
+        self.password_label.setText(self.tr("Password"))
+        self.email.setPlaceholderText(self.tr("you@example.com"))
+        self.password.setPlaceholderText(
+            self.tr("Your password") if login else self.tr("At least 8 characters")
+        )
+        self.reveal.setText(self.tr("Hide") if self.reveal.isChecked() else self.tr("Show"))
+        self.reveal.setToolTip(self.tr("Show or hide the password"))
+        self.stay.setText(self.tr("Stay signed in"))
+        self.retry.setText(self.tr("Retry"))
+        if self._busy:
+            self.submit.setText(self.tr("Signing in…") if login else self.tr("Creating account…"))
+        else:
+            self.submit.setText(self.tr("Sign in") if login else self.tr("Create account"))
+        self.switch_hint.setText(
+            self.tr("No account yet?") if login else self.tr("Already have an account?")
+        )
+        self.switch.setText(self.tr("Create one") if login else self.tr("Sign in"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # behaviour -----------------------------------------------------------------------------
+    def _on_reveal(self, shown: bool) -> None:
+        self.password.setEchoMode(
+            QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        )
+        self.retranslate()
+
+    def _toggle_mode(self) -> None:
+        if self._busy:
+            return
+        self.mode = "register" if self.mode == "login" else "login"
+        self._clear_error()
+        self.retranslate()
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self._toggle_mode()
+
+    def _submit(self) -> None:
+        if self._busy:
+            return
+        email = self.email.text().strip()
+        password = self.password.text()
+        if not email or "@" not in email:
+            self.show_error(self.tr("Enter your email address, like name@example.com."))
+            self.email.setFocus()
+            return
+        if not password:
+            self.show_error(self.tr("Enter your password."))
+            self.password.setFocus()
+            return
+        self._clear_error()
+        self.submitted.emit(self.mode, email, password, self.stay.isChecked())
+
+    def _on_retry(self) -> None:
+        self._clear_error()
+        self.retry_requested.emit()
+
+    def _clear_error(self, *_args) -> None:
+        self.error.hide()
+        self.retry.hide()
+
+    def show_error(self, text: str, can_retry: bool = False) -> None:
+        # Nothing the user typed is cleared: they fix what is wrong and submit again.
+        self.error.setText(text)
+        self.error.show()
+        self.retry.setVisible(can_retry)
+
+    def set_busy(self, busy: bool, status: str = "") -> None:
+        self._busy = busy
+        for w in (self.email, self.password, self.stay, self.switch, self.submit):
+            w.setEnabled(not busy)
+        self.status.setText(status)
+        self.retranslate()
+        if not busy:
+            (self.password if self.email.text() else self.email).setFocus()
+
+    def set_email(self, email: str) -> None:
+        self.email.setText(email)

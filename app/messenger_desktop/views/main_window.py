@@ -1,0 +1,122 @@
+"""The one window: sign-in page, or the messenger (chat list + chat) with a connection banner."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .chat_view import ChatView
+from .login import LoginPage
+from .sidebar import Sidebar
+
+BANNER_DELAY_MS = 1200  # a reconnect that quick (token refresh) is not worth a banner
+
+
+class MessengerPage(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.banner = QLabel(objectName="Banner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.hide()
+        self.sidebar = Sidebar()
+        self.chat = ChatView()
+        self.placeholder = QLabel(objectName="Empty")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.right = QStackedWidget()
+        self.right.addWidget(self.placeholder)
+        self.right.addWidget(self.chat)
+        split = QSplitter()
+        split.addWidget(self.sidebar)
+        split.addWidget(self.right)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 700])
+        split.setChildrenCollapsible(False)
+        split.setHandleWidth(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(split, 1)
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.setInterval(BANNER_DELAY_MS)
+        self._banner_timer.timeout.connect(self.banner.show)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.placeholder.setText(self.tr("Choose a person on the left to start chatting."))
+        self.banner.setText(
+            self.tr("Connecting… Messages you send now are delivered when the connection is back.")
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def set_connected(self, connected: bool) -> None:
+        if connected:
+            self._banner_timer.stop()
+            self.banner.hide()
+        elif not self.banner.isVisible() and not self._banner_timer.isActive():
+            self._banner_timer.start()
+
+    def show_chat(self) -> None:
+        self.right.setCurrentWidget(self.chat)
+
+    def show_placeholder(self) -> None:
+        self.right.setCurrentWidget(self.placeholder)
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+    focus_changed = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.resize(1000, 680)
+        self.setMinimumSize(720, 480)
+        self.login = LoginPage()
+        self.messenger = MessengerPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.login)
+        self.pages.addWidget(self.messenger)
+        self.setCentralWidget(self.pages)
+        self._unread = 0
+        self.update_title()
+
+    def show_login(self) -> None:
+        self.pages.setCurrentWidget(self.login)
+        self.login.email.setFocus()
+
+    def show_messenger(self) -> None:
+        self.pages.setCurrentWidget(self.messenger)
+
+    def set_unread(self, count: int) -> None:
+        self._unread = count
+        self.update_title()
+
+    def update_title(self) -> None:
+        base = self.tr("Messenger")
+        self.setWindowTitle(f"({self._unread}) {base}" if self._unread > 0 else base)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.update_title()
+        elif event.type() == QEvent.Type.ActivationChange:
+            self.focus_changed.emit(self.isActiveWindow())
+        super().changeEvent(event)
+
+    def closeEvent(self, event) -> None:
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,157 @@
+"""The left side: who I am, the menu (theme, language, project, sign out), search, chat list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models.chat_list import ChatListProxy, Roles
+from .chat_list_delegate import ChatListDelegate
+
+
+class Sidebar(QWidget):
+    person_selected = Signal(str)  # uid
+    theme_chosen = Signal(str)
+    language_chosen = Signal(str)
+    project_requested = Signal()
+    sign_out_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Sidebar")
+        self.setMinimumWidth(260)
+        self.me = QLabel(objectName="ChatTitle")
+        self.me_sub = QLabel(objectName="Muted")
+        self.menu_button = QToolButton()
+        self.menu_button.setText("☰")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self)
+        self.menu_button.setMenu(self.menu)
+        self.search = QLineEdit()
+        self.search.setObjectName("Search")
+        self.search.setClearButtonEnabled(True)
+        self.list = QListView(objectName="ChatList")
+        self.list.setItemDelegate(ChatListDelegate(self.list))
+        self.list.setMouseTracking(True)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.clicked.connect(self._activated)
+        self.list.activated.connect(self._activated)
+        self.proxy = ChatListProxy(self)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.no_people = QLabel(objectName="Empty")
+        self.no_people.setWordWrap(True)
+        self.no_people.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_people.hide()
+
+        top = QHBoxLayout()
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.me)
+        names.addWidget(self.me_sub)
+        top.addLayout(names, 1)
+        top.addWidget(self.menu_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(8)
+        inner = QVBoxLayout()
+        inner.setContentsMargins(14, 0, 14, 0)
+        inner.setSpacing(10)
+        inner.addLayout(top)
+        inner.addWidget(self.search)
+        layout.addLayout(inner)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.no_people, 1)
+        self._build_menu()
+        self.retranslate()
+
+    def _build_menu(self) -> None:
+        self.theme_menu = self.menu.addMenu("")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for key in ("system", "light", "dark"):
+            act = self.theme_menu.addAction("")
+            act.setCheckable(True)
+            act.setData(key)
+            self.theme_group.addAction(act)
+            act.triggered.connect(lambda _c=False, k=key: self.theme_chosen.emit(k))
+            self.theme_actions[key] = act
+        self.lang_menu = self.menu.addMenu("")
+        self.lang_group = QActionGroup(self)
+        self.lang_actions: dict[str, QAction] = {}
+        for key in ("system", "en", "ru"):
+            act = self.lang_menu.addAction("")
+            act.setCheckable(True)
+            self.lang_group.addAction(act)
+            act.triggered.connect(lambda _c=False, k=key: self.language_chosen.emit(k))
+            self.lang_actions[key] = act
+        self.project_action = self.menu.addAction("")
+        self.project_action.triggered.connect(self.project_requested)
+        self.menu.addSeparator()
+        self.sign_out_action = self.menu.addAction("")
+        self.sign_out_action.triggered.connect(self.sign_out_requested)
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(self.tr("Search people"))
+        self.menu_button.setToolTip(self.tr("Menu"))
+        self.theme_menu.setTitle(self.tr("Theme"))
+        self.theme_actions["system"].setText(self.tr("Follow the system"))
+        self.theme_actions["light"].setText(self.tr("Light"))
+        self.theme_actions["dark"].setText(self.tr("Dark"))
+        self.lang_menu.setTitle(self.tr("Language"))
+        self.lang_actions["system"].setText(self.tr("Follow the system"))
+        self.lang_actions["en"].setText("English")
+        self.lang_actions["ru"].setText("Русский")
+        self.project_action.setText(self.tr("Connect to a Firebase project…"))
+        self.sign_out_action.setText(self.tr("Sign out"))
+        self.no_people.setText(self.tr("Nobody else is here yet. Invite someone to register!"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def set_choices(self, theme: str, language: str) -> None:
+        self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
+        self.lang_actions.get(language, self.lang_actions["system"]).setChecked(True)
+
+    def set_model(self, model) -> None:
+        self.proxy.setSourceModel(model)
+        self.list.setModel(self.proxy)
+        model.rowsInserted.connect(self._update_empty)
+        model.modelReset.connect(self._update_empty)
+        self._update_empty()
+
+    def _update_empty(self, *_args) -> None:
+        src = self.proxy.sourceModel()
+        empty = src is None or src.rowCount() == 0
+        self.no_people.setVisible(empty)
+        self.list.setVisible(not empty)
+
+    def set_me(self, title: str, subtitle: str) -> None:
+        self.me.setText(title)
+        self.me_sub.setText(subtitle)
+
+    def _activated(self, index: QModelIndex) -> None:
+        uid = index.data(Roles.Uid)
+        if uid:
+            self.person_selected.emit(str(uid))
+
+    def select_uid(self, uid: str) -> None:
+        src = self.proxy.sourceModel()
+        if src is None:
+            return
+        idx = self.proxy.mapFromSource(src.index_for_uid(uid))
+        if idx.isValid():
+            self.list.setCurrentIndex(idx)
