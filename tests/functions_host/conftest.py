@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import shutil
 import time
@@ -89,7 +90,7 @@ def running_host(project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     db = run_in_thread()
     suite = FakeSuite(database=db.emulator) if with_database else FakeSuite()
     opts = SuiteOptions(ports={"functions": 0}, functions_source=source, **options)
-    functions = FunctionsEmulator(opts, suite, policy=FAST_RETRIES)
+    functions = FunctionsEmulator(opts, suite, policy=dataclasses.replace(FAST_RETRIES))
     host = Host(functions, db, record_dir)
     try:
         host.run(functions.start())
