@@ -3,8 +3,8 @@ import json
 
 import pytest
 from messenger_emulators.persistence import (
+    ImportedData,
     Journal,
-    MemoryPersistence,
     PersistenceError,
     read_export,
     write_export,
@@ -87,9 +87,9 @@ def test_a_bad_import_leaves_the_data_folder_untouched(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_memory_persistence_imports_and_tracks_writes(tmp_path):
+def test_imported_data_without_a_journal(tmp_path):
     write_export(tmp_path, {"ns": {"a": 1}})
-    memory = MemoryPersistence(import_dir=tmp_path)
-    assert memory.load() == {"ns": {"a": 1}}
-    asyncio.run(memory.append("ns", [(("b",), 2)]))
-    assert memory.roots() == {"ns": {"a": 1, "b": 2}}
+    imported = ImportedData(tmp_path)
+    assert imported.load() == {"ns": {"a": 1}}
+    asyncio.run(imported.append("other", [(("b",), 2)]))
+    assert imported.namespaces == {"ns", "other"}

@@ -3,7 +3,7 @@
 Entry point for the database component (docs/CONTRACTS.md, Persistence protocol):
 
     from messenger_emulators.persistence import open_persistence
-    persistence = open_persistence(options)   # SuiteOptions
+    persistence = open_persistence(options)   # SuiteOptions; None: nothing to load or keep
     roots = persistence.load()                # namespace -> root: journal + --import applied
     await persistence.append(namespace, writes)   # after each commit; durable on return
     await persistence.close()                 # at stop
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from .errors import PersistenceError
 from .export import read_export, write_export
 from .journal import Journal
-from .memory import MemoryPersistence
+from .memory import ImportedData
 from .records import Writes
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Journal",
-    "MemoryPersistence",
+    "ImportedData",
     "Persistence",
     "PersistenceError",
     "open_persistence",
@@ -41,11 +41,13 @@ class Persistence(Protocol):
     async def append(self, namespace: str, writes: Writes) -> None: ...
     async def close(self) -> None: ...
     def export(self, roots: dict[str, object]) -> None: ...
-    def roots(self) -> dict[str, object]: ...
 
 
-def open_persistence(options: SuiteOptions) -> Persistence:
-    """Journal on options.data_dir (else in memory); load() also applies options.import_dir."""
+def open_persistence(options: SuiteOptions) -> Persistence | None:
+    """Journal on options.data_dir; without one, only the --import data (or nothing at all:
+    then the database needs no persistence and answers writes without waiting)."""
     if options.data_dir:
         return Journal(options.data_dir, import_dir=options.import_dir)
-    return MemoryPersistence(import_dir=options.import_dir)
+    if options.import_dir:
+        return ImportedData(options.import_dir)
+    return None

@@ -1,9 +1,8 @@
-"""Apply resolved writes to an immutable tree, copy-on-write (the shape of docs/CONTRACTS.md).
+"""Replay resolved writes (docs/CONTRACTS.md shape) onto a private tree, in place.
 
-The journal keeps its own view of every namespace's root so that it can write a snapshot at
-any moment without asking the database: each write copies only the dicts along its path and
-shares the rest, so an old root stays a valid, never-mutated snapshot (a compaction thread
-can serialise it while the event loop keeps applying writes).
+Replay only ever runs on a tree freshly parsed from the snapshot and the log, which nobody
+else holds yet, so it mutates dicts directly: O(depth) per write, where copy-on-write would
+copy every dict along the path (a chat with 10,000 messages costs 10,000 entries a write).
 """
 
 from __future__ import annotations
@@ -19,24 +18,43 @@ def _is_empty(node: object) -> bool:
     return isinstance(node, dict) and all(key == PRIORITY for key in node)
 
 
-def set_value(root: object, path: Path, value: object) -> object:
-    """The new root after writing `value` (None deletes) at `path`."""
+def _is_parent(node: object) -> bool:
+    return isinstance(node, dict) and ".value" not in node
+
+
+def set_in_place(root: object, path: Path, value: object) -> object:
+    """Write `value` (None deletes) at `path`; returns the root (a new object only when the
+    root itself is replaced)."""
     if not path:
         return None if value is None or _is_empty(value) else value
-    head, rest = path[0], path[1:]
-    # A leaf (or nothing) on the way down becomes a fresh parent, as a Firebase write does.
-    node = dict(root) if isinstance(root, dict) and ".value" not in root else {}
-    child = set_value(node.get(head), rest, value)
-    if child is None:
-        node.pop(head, None)
+    if not _is_parent(root):
+        if value is None:
+            return root  # deleting under a leaf (or nothing) changes nothing
+        root = {}  # a leaf (or nothing) on the way down becomes a parent, as in Firebase
+    assert isinstance(root, dict)
+    node, trail = root, []
+    for key in path[:-1]:
+        child = node.get(key)
+        if not _is_parent(child):
+            if value is None:
+                return root  # the parent of the deleted location does not exist
+            child = node[key] = {}
+        trail.append((node, key))
+        node = child
+    if value is None or _is_empty(value):
+        node.pop(path[-1], None)
     else:
-        node[head] = child
-    return None if _is_empty(node) else node
+        node[path[-1]] = value
+    while trail and _is_empty(node):
+        parent, key = trail.pop()
+        del parent[key]
+        node = parent
+    return None if _is_empty(root) else root
 
 
-def apply_writes(root: object, writes: Iterable[tuple[Path, object]]) -> object:
+def apply_in_place(root: object, writes: Iterable[tuple[Path, object]]) -> object:
     for path, value in writes:
-        root = set_value(root, tuple(path), value)
+        root = set_in_place(root, tuple(path), value)
     return root
 
 

@@ -50,19 +50,22 @@ class Suite:
         self.only = [n for n in EMULATOR_ORDER if only is None or n in only]
         self._running: dict[str, Emulator] = {}
         self._persistence: Persistence | None = None
+        self._persistence_opened = False
 
     # ---- what components use ----------------------------------------------------------
     def get(self, name: str) -> Emulator | None:
         return self._running.get(name)
 
     @property
-    def persistence(self) -> Persistence:
-        """The database's Persistence (journal on --data, else memory; --import applied by
-        load()). Created once, on first use, so a suite without a database never opens it."""
-        if self._persistence is None:
+    def persistence(self) -> Persistence | None:
+        """The database's Persistence: the journal on --data (with --import applied by
+        load()), the --import data alone, or None (nothing to load or keep). Created once, on
+        first use, so a suite without a database never touches the data folder."""
+        if not self._persistence_opened:
             from ..persistence import open_persistence
 
             self._persistence = open_persistence(self.options)
+            self._persistence_opened = True
         return self._persistence
 
     @property
@@ -98,12 +101,15 @@ class Suite:
         return lines
 
     async def stop(self, export: bool = True) -> None:
-        """Stop in reverse start order; then export (--export-on-exit) and close the journal."""
+        """Export (--export-on-exit) while the database still serves, then stop the emulators
+        in reverse start order, then close the journal."""
+        errors: list[BaseException] = []
         target = self.options.export_on_exit if export else None
-        fallback_roots = None
-        if target is not None and self._persistence is None and "database" in self._running:
-            # The database did not use suite.persistence: ask it over HTTP, as firebase does.
-            fallback_roots = await asyncio.to_thread(self._fetch_roots_over_http)
+        if target is not None and "database" in self._running:
+            try:
+                await asyncio.to_thread(self._export, target)
+            except (OSError, ValueError) as exc:
+                errors.append(SuiteError(MSG_EXPORT_FAILED.format(path=target, detail=exc)))
         for name in reversed(list(self._running)):
             emulator = self._running.pop(name)
             try:
@@ -112,28 +118,36 @@ class Suite:
                 log.error("could not stop the %s emulator cleanly: %s", name, exc)
         if self._persistence is not None:
             await self._persistence.close()
-        if target is not None:
-            roots = fallback_roots
-            if roots is None and self._persistence is not None:
-                roots = self._persistence.roots()
-            if roots is not None:
-                from ..persistence import write_export
+        if errors:
+            raise errors[0]
 
-                try:
-                    await asyncio.to_thread(write_export, target, roots)
-                except OSError as exc:
-                    raise SuiteError(MSG_EXPORT_FAILED.format(path=target, detail=exc)) from exc
+    def namespaces(self) -> set[str]:
+        """Every namespace that may hold data: the default one, the journal's and the
+        database's own list (read defensively: it is the database part's attribute)."""
+        found = {self.options.namespace}
+        found |= set(getattr(self._persistence, "namespaces", ()) or ())
+        engine = getattr(self._running.get("database"), "engine", None)
+        found |= set(getattr(engine, "namespaces", {}) or {})
+        return found
 
-    def _fetch_roots_over_http(self) -> dict[str, object]:
+    def _export(self, target) -> None:
+        """As `firebase emulators:export`: each namespace read over HTTP with format=export
+        as the admin, written in the official layout."""
         import json
         import urllib.request
 
+        from ..persistence import write_export
         from .environment import client_host
 
-        port = self.ports["database"]
-        namespace = self.options.namespace
-        url = f"http://{client_host(self.options.host)}:{port}/.json?ns={namespace}&format=export"
-        request = urllib.request.Request(url, headers={"Authorization": "Bearer owner"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            root = json.loads(response.read())
-        return {namespace: root} if root is not None else {}
+        base = f"http://{client_host(self.options.host)}:{self.ports['database']}"
+        roots: dict[str, object] = {}
+        for namespace in sorted(self.namespaces()):
+            request = urllib.request.Request(
+                f"{base}/.json?ns={namespace}&format=export",
+                headers={"Authorization": "Bearer owner"},
+            )
+            with urllib.request.urlopen(request, timeout=60) as response:
+                root = json.loads(response.read())
+            if root is not None:
+                roots[namespace] = root
+        write_export(target, roots)
