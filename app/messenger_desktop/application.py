@@ -159,6 +159,12 @@ class Application(QObject):
             login.set_busy(False)
             login.show_error(str(exc))
             return
+        except Exception:  # a bug must still end in a sentence, and keep what was typed
+            log.exception("sign-in failed")
+            login.set_busy(False)
+            self._fail(self.tr("Something went wrong while signing in. Please try again."),
+                       lambda: self.submit(mode, email, password, stay))
+            return
         login.set_busy(False)
         self.settings.last_email = email
         self.settings.stay_signed_in = stay

@@ -29,9 +29,10 @@ def make_app(config: ClientConfig) -> Any:
             }
         )
         if config.emulator and config.auth_emulator_host:
-            from messenger_emulators.auth.pyrebase_emulator import use_auth_emulator
+            # Rewrites Google's auth hosts to http://HOST:9099/<host>/... for this app only.
+            from messenger_emulators.auth.pyrebase_emulator import attach
 
-            use_auth_emulator(app, config.auth_emulator_host)
+            attach(app, config.auth_emulator_host)
         return app
 
 

@@ -1,0 +1,128 @@
+"""Fixtures for the desktop client's tests: one qasync loop, the real emulator suite, clients.
+
+Every client under test is the real Application (window, session, streams) with its own
+settings file, token file and data folder in a temporary directory, talking over real HTTP
+to `messenger-emulators` started as a subprocess on free ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtCore import QSettings
+
+from messenger_desktop.application import Application
+from messenger_desktop.config import ClientConfig, emulator_config
+from messenger_desktop.store.settings import Settings
+from messenger_desktop.store.tokens import FileTokenStore
+from tests.support.suite import RunningSuite, running_suite
+
+REPO = Path(__file__).resolve().parents[2]
+RULES = (REPO / "database.rules.json").read_text(encoding="utf-8")
+_counter = itertools.count()
+
+os.environ.setdefault("MESSENGER_NO_KEYRING", "1")
+
+
+@pytest.fixture(scope="session")
+def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-firebase")
+    loop.set_default_executor(executor)
+    yield loop
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def run(loop: asyncio.AbstractEventLoop, coro: Awaitable[Any], timeout: float = 20.0) -> Any:
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+    """Poll (the Qt loop keeps running while we wait) until predicate() is truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
+
+
+def config_for(suite: RunningSuite) -> ClientConfig:
+    return emulator_config("127.0.0.1", suite.ports, suite.project_id)
+
+
+@pytest.fixture(scope="session")
+def suite() -> Iterator[RunningSuite]:
+    with running_suite(rules=RULES) as s:
+        yield s
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}@example.com"
+
+
+class Harness:
+    """Builds real clients in temporary folders and closes them all at the end."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, tmp: Path) -> None:
+        self.loop = loop
+        self.tmp = tmp
+        self.apps: list[Application] = []
+
+    def client(self, config: ClientConfig, name: str = "", heartbeat_s: float = 20.0,
+               folder: Path | None = None) -> Application:
+        folder = folder or self.tmp / (name or f"client{len(self.apps)}")
+        folder.mkdir(parents=True, exist_ok=True)
+        settings = Settings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+        app = Application(config, settings, FileTokenStore(folder), folder,
+                          launcher=None, heartbeat_s=heartbeat_s)
+        self.apps.append(app)
+        return app
+
+    def run(self, coro: Awaitable[Any], timeout: float = 20.0) -> Any:
+        return run(self.loop, coro, timeout)
+
+    def until(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+        return self.run(until(predicate, timeout, what), timeout + 5)
+
+    def signed_in(self, config: ClientConfig, email: str | None = None, register: bool = True,
+                  password: str = "correct horse battery", **kw: Any) -> Application:
+        """A started client that registered (or logged in) through the sign-in form."""
+        app = self.client(config, **kw)
+        self.run(app.start())
+        login = app.window.login
+        login.set_mode("register" if register else "login")
+        login.email.setText(email or unique_email())
+        login.password.setText(password)
+        login.submit.click()
+        self.until(lambda: app.client is not None, 20, "sign-in")
+        return app
+
+    def close(self) -> None:
+        for app in self.apps:
+            try:
+                self.run(app.shutdown(), 10)
+            except Exception:
+                pass
+            app.window.close()
+            app.window.deleteLater()
+        self.apps.clear()
+
+
+@pytest.fixture
+def harness(loop, tmp_path) -> Iterator[Harness]:
+    h = Harness(loop, tmp_path)
+    yield h
+    h.close()
