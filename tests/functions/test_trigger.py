@@ -1,0 +1,144 @@
+"""on_message_written: unread counters and previews, exact under redelivery and deletion.
+
+Messages are written straight into the database as the desktop client does. The trigger runs
+in the suite's functions host (or is delivered in-process when the host is not there); the
+redeliveries are real CloudEvents posted to functions-framework's on_message_written app.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+
+from .stack import Triggers, admin_get, chat_of, serve_functions, wait_for
+
+SV = {".sv": "timestamp"}
+
+
+@pytest.fixture(scope="module")
+def deliver(stack):
+    """POST a google.firebase.database.ref.v1.written CloudEvent (binary mode) to the trigger."""
+    with serve_functions("on_message_written") as url:
+
+        def post(chat: str, message_id: str, before, delta) -> None:
+            ref = f"messages/{chat}/{message_id}"
+            headers = {
+                "ce-specversion": "1.0",
+                "ce-id": uuid.uuid4().hex,
+                "ce-source": f"//firebasedatabase.googleapis.com/projects/_/locations/us-central1/instances/{stack.ns}",
+                "ce-type": "google.firebase.database.ref.v1.written",
+                "ce-subject": f"refs/{ref}",
+                "ce-ref": ref,
+                "content-type": "application/json",
+            }
+            body = json.dumps({"data": before, "delta": delta})
+            reply = requests.post(url, data=body, headers=headers, timeout=30)
+            assert reply.status_code == 200, reply.text
+
+        yield post
+
+
+def _entry(stack, uid, chat):
+    return admin_get(stack, f"userChats/{uid}/{chat}") or {}
+
+
+def _send(user, chat, text):
+    reply = user.db("POST", f"messages/{chat}", json={"sender": user.uid, "text": text, "ts": SV})
+    assert reply.status_code == 200, reply.text
+    message_id = reply.json()["name"]
+    Triggers(user.stack).created(chat, message_id)
+    return message_id
+
+
+def test_counters_previews_and_redelivery(stack, new_user, deliver):
+    alice, bob = new_user("t-alice"), new_user("t-bob")
+    chat = chat_of(alice.uid, bob.uid)
+    first = _send(alice, chat, "one")
+    second = _send(alice, chat, "two")
+    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 2)
+    wait_for(lambda: _entry(stack, alice.uid, chat).get("lastMessage", {}).get("id") == second)
+    assert _entry(stack, alice.uid, chat)["unread"] == 0  # your own messages are never unread
+    bob_entry = _entry(stack, bob.uid, chat)
+    assert bob_entry["lastMessage"]["text"] == "two"
+    assert bob_entry["lastMessage"]["sender"] == alice.uid
+    assert bob_entry["updatedAt"] == bob_entry["lastMessage"]["ts"]
+
+    # the same creations delivered again (at-least-once delivery): nothing changes
+    for message_id in (first, second, first):
+        value = admin_get(stack, f"messages/{chat}/{message_id}")
+        deliver(chat, message_id, None, value)
+    assert _entry(stack, bob.uid, chat)["unread"] == 2
+    assert _entry(stack, bob.uid, chat)["lastMessage"]["id"] == second
+
+    # deleting the newest unread message corrects both the counter and the preview
+    before = admin_get(stack, f"messages/{chat}/{second}")
+    assert alice.db("DELETE", f"messages/{chat}/{second}").status_code == 200
+    Triggers(stack).deleted(chat, second, before)
+    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 1)
+    wait_for(lambda: _entry(stack, bob.uid, chat)["lastMessage"]["id"] == first)
+    assert _entry(stack, alice.uid, chat)["lastMessage"]["id"] == first
+
+    # a redelivered deletion, and a late redelivery of the deleted message's creation
+    deliver(chat, second, before, None)
+    deliver(chat, second, None, before)
+    assert _entry(stack, bob.uid, chat)["unread"] == 1
+    assert _entry(stack, bob.uid, chat)["lastMessage"]["id"] == first
+
+    # marking read (as the client does), then an old creation redelivered: stays read
+    reset = bob.db("PATCH", f"userChats/{bob.uid}/{chat}",
+                   json={"unread": 0, "unreadIds": None, "readAt": SV})
+    assert reset.status_code == 200, reset.text
+    deliver(chat, first, None, admin_get(stack, f"messages/{chat}/{first}"))
+    assert _entry(stack, bob.uid, chat)["unread"] == 0
+
+    # a new message after reading counts again
+    third = _send(alice, chat, "three")
+    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 1)
+    assert _entry(stack, bob.uid, chat)["unreadIds"] == {
+        third: admin_get(stack, f"messages/{chat}/{third}")["ts"]
+    }
+
+    # deleting every message removes the preview
+    for message_id in (first, third):
+        value = admin_get(stack, f"messages/{chat}/{message_id}")
+        assert alice.db("DELETE", f"messages/{chat}/{message_id}").status_code == 200
+        Triggers(stack).deleted(chat, message_id, value)
+    wait_for(lambda: "lastMessage" not in _entry(stack, bob.uid, chat))
+    assert _entry(stack, bob.uid, chat)["unread"] == 0
+
+
+def test_partial_rules_client_reset_is_refused(stack, new_user):
+    """unread may only go to 0 together with clearing unreadIds and setting readAt = now."""
+    alice, bob = new_user("r-alice"), new_user("r-bob")
+    chat = chat_of(alice.uid, bob.uid)
+    _send(alice, chat, "hi")
+    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 1)
+    alone = bob.db("PATCH", f"userChats/{bob.uid}/{chat}", json={"unread": 0})
+    assert alone.status_code == 401
+    assert _entry(stack, bob.uid, chat)["unread"] == 1
+
+
+def test_events_outside_direct_chats_are_ignored(stack, deliver):
+    from messenger_functions import unread
+
+    assert unread.handle("refs/messages/notachat/m1", None, {"sender": "x", "ts": 1}) == (
+        "ignored: chat id"
+    )
+    assert unread.handle("refs/other/a_b/m1", None, None) == "ignored: subject"
+    assert unread.handle("refs/messages/a_b/m1", None, {"text": "no sender"}) == (
+        "ignored: not a message"
+    )
+    # a malformed event body is answered, not crashed on
+    deliver("a_b", "m1", "garbage", {"weird": [1, 2]})
+
+
+def test_apply_delta_follows_firebase_semantics():
+    from messenger_functions.unread import apply_delta
+
+    assert apply_delta(None, {"a": 1}) == {"a": 1}
+    assert apply_delta({"a": 1, "b": 2}, {"b": None, "c": 3}) == {"a": 1, "c": 3}
+    assert apply_delta({"a": {"x": 1}}, {"a": {"y": 2}}) == {"a": {"x": 1, "y": 2}}
+    assert apply_delta({"a": 1}, None) is None
