@@ -25,6 +25,7 @@ class Emulator(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     def describe(self) -> list[str]: ...
+    # optional: `suite_ready()` (sync or async), called once all emulators have started
 
 
 def check_port_free(name: str, host: str, port: int) -> None:
@@ -89,6 +90,14 @@ class Suite:
                     host, port = self.options.host, self.options.port(name)
                     raise PortInUseError(name, host, port) from None
                 self._running[name] = emulator
+            # Optional hook: once every emulator is up, each may wire itself to the others
+            # (e.g. auth installing its ID-token verifier into the database), before "ready".
+            for emulator in list(self._running.values()):
+                ready = getattr(emulator, "suite_ready", None)
+                if ready is not None:
+                    result = ready()
+                    if asyncio.iscoroutine(result):
+                        await result
         except BaseException:
             await self.stop(export=False)
             raise
