@@ -3,6 +3,7 @@
     python -m bench.durable_writes                    # 50 clients, 10 s, suite with --data
     python -m bench.durable_writes --clients 50 --seconds 20 --no-data   # in-memory, to compare
     python -m bench.durable_writes --micro            # in-process: our journal vs SQLite WAL
+    python -m bench.durable_writes --startup 10 [--only database,auth,functions]
 
 Through the suite, each client is one keep-alive HTTP connection doing POSTs back to back (a
 message with a server timestamp, as the app sends), so the figure includes HTTP, rules, the
@@ -189,6 +190,39 @@ def bench_micro(clients: int, total: int) -> None:
               f"{extra}\n{'':>18}{percentiles(latencies)}")
 
 
+def bench_startup(runs: int, only: str) -> None:
+    """Start-to-ready of `messenger-emulators start` (process spawn to the ready line)."""
+    import subprocess
+    import sys
+
+    from messenger_emulators.suite.cli import READY_LINE
+
+    from tests.support.suite import FUNCTIONS_SOURCE, free_ports
+
+    names = only.split(",")
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            ports = dict(zip(names, free_ports(len(names)), strict=True))
+            config = Path(tmp) / "firebase.json"
+            config.write_text(json.dumps({
+                "emulators": {n: {"host": "127.0.0.1", "port": p} for n, p in ports.items()},
+                "functions": {"source": str(FUNCTIONS_SOURCE)}}))
+            started = time.perf_counter()
+            child = subprocess.Popen(
+                [sys.executable, "-m", "messenger_emulators.suite.cli", "start", "--only", only,
+                 "--config", str(config), "--data", str(Path(tmp) / "data")],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp)
+            assert child.stdout is not None
+            for line in child.stdout:
+                if READY_LINE in line:
+                    samples.append(time.perf_counter() - started)
+                    break
+            child.terminate()
+            child.wait(30)
+    print(f"start to ready, --only {only}, {len(samples)} runs: {percentiles(samples)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -196,8 +230,13 @@ def main() -> None:
     parser.add_argument("--no-data", action="store_true", help="run the suite without --data")
     parser.add_argument("--micro", action="store_true", help="journal vs SQLite, in process")
     parser.add_argument("--appends", type=int, default=20000, help="appends for --micro")
+    parser.add_argument("--startup", type=int, metavar="RUNS",
+                        help="measure start-to-ready of the suite instead")
+    parser.add_argument("--only", default="database", help="emulators for --startup")
     args = parser.parse_args()
-    if args.micro:
+    if args.startup:
+        bench_startup(args.startup, args.only)
+    elif args.micro:
         bench_micro(args.clients, args.appends)
     else:
         bench_suite(args.clients, args.seconds, durable=not args.no_data)
