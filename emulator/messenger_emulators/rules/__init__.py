@@ -19,7 +19,7 @@ from typing import Any
 from .errors import RulesError
 from .evaluator import Evaluator
 from .loader import build, parse_text
-from .model import Decision, Path, QueryInfo, QueryView
+from .model import NO_QUERY, Decision, Path, QueryInfo, QueryView
 
 __all__ = ["Decision", "QueryInfo", "RuleSet", "RulesError"]
 
@@ -50,7 +50,8 @@ class RuleSet:
 
     def can_read(self, path: Path, auth: dict | None, root: Any, now: int,
                  query: QueryInfo | None = None) -> Decision:
-        return self._evaluator.can_read(tuple(path), auth, root, now, QueryView(query))
+        view = NO_QUERY if query is None else QueryView(query)
+        return self._evaluator.can_read(tuple(path), auth, root, now, view)
 
     def can_write(self, writes: list[tuple[Path, Any]], auth: dict | None, old_root: Any,
                   new_root: Any, now: int) -> Decision:

@@ -25,6 +25,9 @@ from .runtime import HELPERS
 RuleFn = Callable[..., Any]
 
 
+_MAX_DISPLAY = 100
+
+
 class _TypeProblem(Exception):
     pass
 
@@ -37,6 +40,11 @@ class CompiledRule:
     constant: bool | None     # true/false rules skip evaluation entirely
     fn: RuleFn | None = field(default=None, repr=False)
     python: str = field(default="", repr=False)   # generated code, for debugging
+    display: str = field(default="", repr=False)  # the source shortened for traces
+
+    def __post_init__(self) -> None:
+        source = " ".join(self.source.split())
+        self.display = source if len(source) <= _MAX_DISPLAY else source[:_MAX_DISPLAY - 3] + "..."
 
 
 def compile_rule(value: Any, kind: str, where: str, wildcards: tuple[str, ...]) -> CompiledRule:

@@ -6,6 +6,7 @@ a priority as {".value": v, ".priority": p}. Snapshots never copy the tree.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from . import errors
@@ -41,7 +42,9 @@ def node_at(value: Any, path: Path) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
 def split_child_path(text: str) -> Path:
+    # Cached: rules pass the same few literal paths ('members', 'chats/' + id) again and again.
     return tuple(part for part in text.split("/") if part)
 
 
@@ -78,7 +81,15 @@ class RuleSnapshot:
         parts = split_child_path(path)
         if not parts:
             return RuleSnapshot(self.root, self.path, None)
-        return RuleSnapshot(self.root, self.path + parts, node_at(self.node, parts))
+        node = self.node
+        for key in parts:
+            if type(node) is not dict or key[:1] == ".":
+                node = None
+                break
+            node = node.get(key)
+            if node is None:
+                break
+        return RuleSnapshot(self.root, self.path + parts, node)
 
     def parent(self) -> RuleSnapshot:
         if not self.path:
