@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtCore import QSettings
-
 from messenger_desktop.application import Application
 from messenger_desktop.config import ClientConfig, emulator_config
 from messenger_desktop.store.settings import Settings
 from messenger_desktop.store.tokens import FileTokenStore
+from PySide6.QtCore import QSettings
+
 from tests.support.suite import RunningSuite, running_suite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,10 @@ os.environ.setdefault("MESSENGER_NO_KEYRING", "1")
 
 @pytest.fixture(scope="session")
 def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
+    # "Already running": asyncio work happens whenever Qt processes events, which is what
+    # qtbot.waitUntil does, exactly as in the app (qasync drives asyncio from Qt's loop).
+    # (Repeated run_until_complete would step tasks outside a running loop at its end.)
+    loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-firebase")
     loop.set_default_executor(executor)
@@ -43,20 +46,22 @@ def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
-def run(loop: asyncio.AbstractEventLoop, coro: Awaitable[Any], timeout: float = 20.0) -> Any:
-    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+def run(qtbot, coro: Awaitable[Any], timeout: float = 20.0) -> Any:
+    """Run a coroutine to its end while Qt (and so asyncio) keeps processing events."""
+    future = asyncio.ensure_future(coro)
+    try:
+        qtbot.waitUntil(future.done, timeout=int(timeout * 1000))
+    except Exception:
+        future.cancel()
+        raise
+    return future.result()
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Poll (the Qt loop keeps running while we wait) until predicate() is truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
+def until(qtbot, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
+    try:
+        qtbot.waitUntil(lambda: bool(predicate()), timeout=int(timeout * 1000))
+    except Exception as exc:
+        raise AssertionError(f"timed out waiting for {what or predicate}") from exc
 
 
 def config_for(suite: RunningSuite) -> ClientConfig:
@@ -76,8 +81,8 @@ def unique_email(prefix: str = "user") -> str:
 class Harness:
     """Builds real clients in temporary folders and closes them all at the end."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, tmp: Path) -> None:
-        self.loop = loop
+    def __init__(self, qtbot, tmp: Path) -> None:
+        self.qtbot = qtbot
         self.tmp = tmp
         self.apps: list[Application] = []
 
@@ -92,10 +97,13 @@ class Harness:
         return app
 
     def run(self, coro: Awaitable[Any], timeout: float = 20.0) -> Any:
-        return run(self.loop, coro, timeout)
+        return run(self.qtbot, coro, timeout)
 
-    def until(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-        return self.run(until(predicate, timeout, what), timeout + 5)
+    def do(self, fn: Callable[[], Any]) -> Any:
+        return fn()
+
+    def until(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
+        until(self.qtbot, predicate, timeout, what)
 
     def signed_in(self, config: ClientConfig, email: str | None = None, register: bool = True,
                   password: str = "correct horse battery", **kw: Any) -> Application:
@@ -122,7 +130,7 @@ class Harness:
 
 
 @pytest.fixture
-def harness(loop, tmp_path) -> Iterator[Harness]:
-    h = Harness(loop, tmp_path)
+def harness(loop, qtbot, tmp_path) -> Iterator[Harness]:
+    h = Harness(qtbot, tmp_path)
     yield h
     h.close()

@@ -58,9 +58,9 @@ def test_password_rules_and_reveal(harness: Harness, suite) -> None:
 
 
 def test_unreachable_server_offers_retry(harness: Harness, suite) -> None:
-    from tests.support.suite import free_ports
-
     from messenger_desktop.config import emulator_config
+
+    from tests.support.suite import free_ports
 
     dead = free_ports(3)
     config = emulator_config(ports=dict(zip(("database", "auth", "functions"), dead,

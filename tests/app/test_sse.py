@@ -29,6 +29,12 @@ async def _wait(predicate, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def _run(qtbot, coro) -> None:
+    from .conftest import run
+
+    run(qtbot, coro, 20)
+
+
 def test_tree_events_apply_in_place() -> None:
     root, changed = apply_event(None, "put", "/", {"a": {"x": 1}, "b": 2})
     assert changed is ALL and root == {"a": {"x": 1}, "b": 2}
@@ -38,7 +44,7 @@ def test_tree_events_apply_in_place() -> None:
     assert changed == {"c", "b"} and root == {"c": {"d": 3}}
 
 
-def test_listener_streams_put_patch_and_query(db) -> None:
+def test_listener_streams_put_patch_and_query(db, loop, qtbot) -> None:
     async def scenario() -> None:
         events: list[tuple[str, str, object]] = []
         tree: dict = {}
@@ -83,4 +89,4 @@ def test_listener_streams_put_patch_and_query(db) -> None:
             await _wait(lambda: set(seen or {}) == {"m2", "m3"})
             q.close()
 
-    asyncio.run(scenario())
+    _run(qtbot, scenario())

@@ -40,7 +40,10 @@ def error_status(exc: Exception) -> tuple[int, str]:
     """(HTTP status, server message) from the HTTPError pyrebase4 raises (its args: err, body)."""
     status = 0
     original = exc.args[0] if exc.args else None
-    response = getattr(original, "response", None) or getattr(exc, "response", None)
+    # Not `a or b`: a requests Response is falsy when its status is an error.
+    response = getattr(original, "response", None)
+    if response is None:
+        response = getattr(exc, "response", None)
     if response is not None:
         status = int(getattr(response, "status_code", 0) or 0)
     body = exc.args[1] if len(exc.args) > 1 else ""

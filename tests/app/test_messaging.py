@@ -1,0 +1,104 @@
+"""Two real clients talking through the real suite: live messages, unread, read, delete."""
+
+from __future__ import annotations
+
+from messenger_desktop.models.chat_list import Roles as ChatRoles
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from .conftest import Harness, config_for, unique_email
+
+
+def _texts(app) -> list[str]:
+    session = app.client.current
+    if session is None:
+        return []
+    model = session.model
+    return [model.message(r).text for r in range(model.rowCount())]
+
+
+def _row(app, uid):
+    return app.client.chats.row_for_uid(uid)
+
+
+def test_two_clients_exchange_messages_live(harness: Harness, suite) -> None:
+    config = config_for(suite)
+    alice = harness.signed_in(config, unique_email("alice"), name="alice")
+    bob = harness.signed_in(config, unique_email("bob"), name="bob")
+    a_uid, b_uid = alice.client.uid, bob.client.uid
+
+    # Each sees the other in the list (users stream).
+    harness.until(lambda: _row(alice, b_uid) is not None, what="bob in alice's list")
+    harness.until(lambda: _row(bob, a_uid) is not None, what="alice in bob's list")
+
+    alice.open_person(b_uid)
+    view = alice.window.messenger.chat
+    assert not view.send_button.isEnabled()  # empty input cannot be sent
+    view.input.setPlainText("   ")
+    assert not view.send_button.isEnabled()
+    view.input.setPlainText("Hello Bob!")
+    harness.do(lambda: QTest.keyClick(view.input, Qt.Key.Key_Return,
+                                      Qt.KeyboardModifier.ShiftModifier))
+    assert view.input.toPlainText().count("\n") == 1  # Shift+Enter: a new line, not sent
+    view.input.setPlainText("Hello Bob! see https://example.com")
+    harness.do(lambda: QTest.keyClick(view.input, Qt.Key.Key_Return))  # Enter sends
+    assert view.input.toPlainText() == ""
+    harness.until(lambda: _texts(alice) == ["Hello Bob! see https://example.com"])
+    harness.until(lambda: not alice.client.current.model.message(0).pending, what="confirmed")
+
+    # Bob has not opened the chat: unread badge, preview, total in the title.
+    harness.until(lambda: (_row(bob, a_uid) or None) and _row(bob, a_uid).unread == 1,
+                  what="bob's unread badge")
+    assert _row(bob, a_uid).preview.startswith("Hello Bob!")
+    assert bob.window.windowTitle().startswith("(1)")
+    idx = bob.client.chats.index_for_uid(a_uid)
+    assert idx.data(ChatRoles.Unread) == 1
+
+    # Bob opens it: history shown, counter reset on the server, badge gone.
+    bob.window.activateWindow()
+    bob._chat_in_view = lambda chat_id: True  # offscreen windows never get focus
+    bob.open_person(a_uid)
+    harness.until(lambda: _texts(bob) == ["Hello Bob! see https://example.com"])
+    harness.until(lambda: _row(bob, a_uid).unread == 0, what="unread reset")
+    harness.until(lambda: not bob.window.windowTitle().startswith("("), what="title reset")
+
+    # Bob answers; Alice sees it live, in order.
+    bob.client.send("Hi Alice")
+    harness.until(lambda: _texts(alice)[-1:] == ["Hi Alice"], what="reply at alice")
+    assert _texts(alice) == ["Hello Bob! see https://example.com", "Hi Alice"]
+    own = [alice.client.current.model.index(r).data() for r in range(2)]
+    assert own == _texts(alice)
+
+    # Alice deletes her message: gone on both sides, live.
+    first_id = alice.client.current.model.message(0).id
+    harness.run(alice.client.current.delete(first_id))
+    harness.until(lambda: _texts(bob) == ["Hi Alice"], what="delete reaches bob")
+    assert _texts(alice) == ["Hi Alice"]
+
+
+def test_list_orders_by_activity_and_search(harness: Harness, suite) -> None:
+    config = config_for(suite)
+    me = harness.signed_in(config, unique_email("me"), name="me")
+    carol = harness.signed_in(config, unique_email("carol"), name="carol")
+    dave = harness.signed_in(config, unique_email("dave"), name="dave")
+    for other in (carol, dave):
+        harness.until(lambda o=other: _row(me, o.client.uid) is not None)
+
+    def top_uid() -> str:
+        proxy = me.window.messenger.sidebar.proxy
+        return proxy.index(0, 0).data(ChatRoles.Uid)
+
+    carol.open_person(me.client.uid)
+    carol.client.send("from carol")
+    harness.until(lambda: top_uid() == carol.client.uid, what="carol on top")
+    dave.open_person(me.client.uid)
+    dave.client.send("from dave")
+    harness.until(lambda: top_uid() == dave.client.uid, what="dave on top")
+    assert me.window.windowTitle().startswith("(2)")
+
+    sidebar = me.window.messenger.sidebar
+    sidebar.search.setText("carol")
+    assert sidebar.proxy.rowCount() == 1
+    assert sidebar.proxy.index(0, 0).data(ChatRoles.Uid) == carol.client.uid
+    sidebar.search.clear()
+    assert sidebar.proxy.rowCount() >= 2
