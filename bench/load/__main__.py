@@ -1,0 +1,146 @@
+"""`python -m bench.load --users 200 --duration 60 --rate 500`: the messenger under load.
+
+Starts the real suite (`messenger-emulators start`, free ports) with the repository's rules,
+the real functions (trigger on) and a durable --data folder, signs the users in, opens the
+client's streams, chats at the given total rate, and writes a text report and a PNG plot to
+bench/out/. `--check` exits 1 when the target (p99 send->delivery <= 50 ms, no errors, rate
+held) is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .report import Run, plot, text
+from .signin import User, sign_in
+from .stats import summary
+from .worker import Chat, Plan, run_worker
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "bench" / "out"
+TARGET_P99_S = 0.050
+HELD_FRACTION = 0.99
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
+    p.add_argument("--users", type=int, default=200, help="simulated users (even; default 200)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds of chatting")
+    p.add_argument("--rate", type=float, default=500.0, help="total messages per second")
+    p.add_argument("--processes", type=int, default=2, help="load-generating processes")
+    p.add_argument("--signin", choices=("token", "api"), default="token",
+                   help="token: firebase-admin custom tokens exchanged at the Auth emulator "
+                        "(default, fast); api: the api function's /register (bcrypt per user)")
+    p.add_argument("--no-triggers", action="store_true", help="run without the functions host")
+    p.add_argument("--no-data", action="store_true", help="run the database in memory only")
+    p.add_argument("--no-presence", action="store_true", help="no status/ stream nor heartbeats")
+    p.add_argument("--drain", type=float, default=10.0,
+                   help="seconds to wait after the run for the last deliveries/notifications")
+    p.add_argument("--out", type=Path, default=OUT, help="folder for the report and plot")
+    p.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
+    args = p.parse_args(argv)
+    if args.users < 2 or args.users % 2:
+        p.error("--users must be an even number >= 2 (users chat in pairs)")
+    return args
+
+
+def plan_chats(users: list[User], processes: int) -> list[tuple[list[User], list[Chat]]]:
+    """Users chat in pairs (a direct chat each); a pair stays in one process."""
+    shares: list[tuple[list[User], list[Chat]]] = [([], []) for _ in range(processes)]
+    for pair in range(len(users) // 2):
+        mine, chats = shares[pair % processes]
+        a, b = users[2 * pair], users[2 * pair + 1]
+        chat_id = "_".join(sorted((a.uid, b.uid)))
+        chats.append(Chat(chat_id, (len(mine), len(mine) + 1)))
+        mine += [a, b]
+    return [share for share in shares if share[0]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    from tests.support.suite import running_suite
+
+    from .monitor import Monitor
+
+    only = ("auth", "database") if args.no_triggers else ("auth", "database", "functions")
+    rules = (REPO / "database.rules.json").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        data_dir = None if args.no_data else Path(tmp) / "data"
+        with running_suite(only=only, rules=rules, data_dir=data_dir,
+                           functions_source=REPO / "functions") as suite:
+            print(f"suite up (pid {suite.pid}); signing {args.users} users in via {args.signin}",
+                  flush=True)
+            began = time.monotonic()
+            api_url = f"{suite.functions_url}/api" if args.signin == "api" else None
+            if api_url is not None and args.no_triggers:
+                raise SystemExit("--signin api needs the functions emulator (drop --no-triggers)")
+            users = asyncio.run(sign_in(args.users, suite.auth_url, suite.auth_host,
+                                        suite.project_id, api_url))
+            signin_s = time.monotonic() - began
+            run = _drive(args, suite, users, signin_s, Monitor)
+    report = text(run)
+    print(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = f"load-{args.users}u-{args.rate:.0f}r-{stamp}"
+    (args.out / f"{name}.txt").write_text(report + "\n", encoding="utf-8")
+    plot(run, args.out / f"{name}.png")
+    print(f"  report: {args.out / name}.txt, plot: {args.out / name}.png")
+    if args.check:
+        p99 = summary([lat for _, lat in run.merged("delivery")])["p99"]
+        held = run.total("acked") >= HELD_FRACTION * args.rate * args.duration
+        return 0 if (p99 <= TARGET_P99_S and not run.errors and held) else 1
+    return 0
+
+
+def _drive(args: argparse.Namespace, suite, users: list[User], signin_s: float,
+           monitor_cls) -> Run:
+    shares = plan_chats(users, args.processes)
+    context = mp.get_context("spawn")
+    workers = []
+    for proc, (mine, chats) in enumerate(shares):
+        plan = Plan(proc, suite.database_url, suite.ns, [(u.uid, u.id_token) for u in mine],
+                    chats, args.rate * len(mine) / len(users), args.duration, args.drain,
+                    presence=not args.no_presence)
+        parent_end, child_end = context.Pipe()
+        process = context.Process(target=run_worker, args=(plan, child_end), daemon=True)
+        process.start()
+        workers.append((process, parent_end))
+    setup_began = time.monotonic()
+    try:
+        for process, conn in workers:
+            if not conn.poll(180):
+                raise SystemExit(f"load worker {process.pid} did not get ready in 180 s")
+            conn.recv()
+        setup_s = time.monotonic() - setup_began
+        start_at = time.monotonic() + 0.5
+        monitor = monitor_cls(suite.pid, [os.getpid()] + [p.pid for p, _ in workers])
+        monitor.start = start_at
+        monitor.begin()
+        for _, conn in workers:
+            conn.send(start_at)
+        outcomes = []
+        for process, conn in workers:
+            if not conn.poll(args.duration + args.drain + 120):
+                raise SystemExit(f"load worker {process.pid} did not finish")
+            outcomes.append(conn.recv()[1])
+        monitor.end()
+    finally:
+        for process, _ in workers:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+    return Run(args.users, args.rate, args.duration, len(workers), not args.no_triggers,
+               not args.no_data, args.signin, signin_s, setup_s, outcomes, monitor.samples)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

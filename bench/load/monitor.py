@@ -1,0 +1,77 @@
+"""CPU and memory of the suite (and its functions worker) and of the load generator, sampled
+with psutil in a thread while the run goes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psutil
+
+
+@dataclass
+class Sample:
+    t: float               # seconds since the run's start (negative during setup)
+    suite_cpu: float       # percent of one core, the suite's main process (all emulators)
+    functions_cpu: float   # its children: the functions-framework worker
+    load_cpu: float        # this process and the load workers
+    suite_rss_mb: float
+    functions_rss_mb: float
+
+
+@dataclass
+class Monitor:
+    suite_pid: int
+    load_pids: list[int]
+    interval: float = 0.5
+    samples: list[Sample] = field(default_factory=list)
+    start: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _procs: dict[int, psutil.Process] = field(default_factory=dict)
+
+    def begin(self) -> None:
+        self._thread = threading.Thread(target=self._run, daemon=True, name="monitor")
+        self._thread.start()
+
+    def end(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _proc(self, pid: int) -> psutil.Process | None:
+        proc = self._procs.get(pid)
+        if proc is None:
+            try:
+                proc = self._procs[pid] = psutil.Process(pid)
+                proc.cpu_percent(None)   # first call only primes the counter
+            except psutil.Error:
+                return None
+        return proc
+
+    def _cpu_rss(self, pids: list[int]) -> tuple[float, float]:
+        cpu = rss = 0.0
+        for pid in pids:
+            proc = self._proc(pid)
+            if proc is None:
+                continue
+            try:
+                cpu += proc.cpu_percent(None)
+                rss += proc.memory_info().rss / 2**20
+            except psutil.Error:
+                self._procs.pop(pid, None)
+        return cpu, rss
+
+    def _run(self) -> None:
+        suite = psutil.Process(self.suite_pid)
+        while not self._stop.wait(self.interval):
+            try:
+                children = [c.pid for c in suite.children(recursive=True)]
+            except psutil.Error:
+                children = []
+            suite_cpu, suite_rss = self._cpu_rss([self.suite_pid])
+            fn_cpu, fn_rss = self._cpu_rss(children)
+            load_cpu, _ = self._cpu_rss(self.load_pids)
+            self.samples.append(Sample(time.monotonic() - self.start, suite_cpu, fn_cpu,
+                                       load_cpu, suite_rss, fn_rss))

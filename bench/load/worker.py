@@ -1,0 +1,268 @@
+"""One load-generating process: its users' streams and their messages, on one asyncio loop.
+
+Both members of every chat live in the same process, so a message's send time stays in a dict
+here and the receiver's stream only has to find the message's marker (`L<seq>:`) in the event
+text; nothing crosses processes until the final summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import aiohttp
+
+from .sse import read_events
+
+MARKER = re.compile(r'"text":"L(\d+):')
+HEARTBEAT_S = 30.0          # as the desktop client heartbeats status/{uid}
+MAX_IN_FLIGHT = 2000        # sends awaiting an answer; beyond it the schedule slips (reported)
+TICK_S = 0.005
+REOPEN_DELAY_S = 0.2
+
+
+@dataclass(frozen=True)
+class Chat:
+    chat_id: str
+    members: tuple[int, int]   # indexes into Plan.users
+
+
+@dataclass(frozen=True)
+class Plan:
+    proc: int
+    database_url: str
+    ns: str
+    users: list[tuple[str, str]]          # (uid, id_token)
+    chats: list[Chat]
+    rate: float                           # messages per second for this process
+    duration: float
+    drain: float                          # seconds to wait for the last deliveries
+    presence: bool = True
+
+
+@dataclass
+class Outcome:
+    """What one process measured; times are seconds since the shared start."""
+    proc: int
+    sent: int = 0
+    acked: int = 0
+    errors: Counter = field(default_factory=Counter)
+    ack: list[tuple[float, float]] = field(default_factory=list)        # (sent at, latency)
+    delivery: list[tuple[float, float]] = field(default_factory=list)
+    notify: list[tuple[float, float]] = field(default_factory=list)
+    undelivered: int = 0
+    unnotified: int = 0
+    stream_drops: int = 0
+    events: int = 0
+    max_backlog: int = 0
+    streams_open: int = 0
+
+
+class Worker:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.out = Outcome(plan.proc)
+        self.start = 0.0
+        self.stopping = False
+        self.sent_at: dict[int, float] = {}        # seq -> monotonic send time
+        self.receiver: dict[int, int] = {}         # seq -> receiving user index
+        self.acked: set[int] = set()
+        self.delivered: set[int] = set()
+        self.notified: set[int] = set()
+        self.partner_chat: dict[int, Chat] = {}
+        for chat in plan.chats:
+            for member in chat.members:
+                self.partner_chat[member] = chat
+        self.ready = 0
+        self.ready_event = asyncio.Event()
+        self.stream_tasks: list[asyncio.Task] = []
+
+    # ---- streams -------------------------------------------------------------------------
+    def _url(self, path: str) -> str:
+        return f"{self.plan.database_url}/{path}.json"
+
+    def _params(self, user: int) -> dict[str, str]:
+        return {"ns": self.plan.ns, "auth": self.plan.users[user][1]}
+
+    async def _stream(self, session: aiohttp.ClientSession, user: int, path: str,
+                      kind: str) -> None:
+        """Keep one stream open until the run stops; reopen (and count) any drop."""
+        first = True
+        headers = {"Accept": "text/event-stream"}
+        while not self.stopping:
+            got_put = False
+
+            def on_event(event: str, data: str) -> None:
+                nonlocal got_put, first
+                self.out.events += 1
+                if event == "put" and not got_put:
+                    got_put = True
+                    if first:
+                        first = False
+                        self.ready += 1
+                        if self.ready == 3 * len(self.plan.users) or (
+                                not self.plan.presence and self.ready == 2 * len(self.plan.users)):
+                            self.ready_event.set()
+                if kind != "presence" and (event == "put" or event == "patch"):
+                    self._seen(user, kind, data)
+                elif event in ("cancel", "auth_revoked"):
+                    self.out.errors[f"stream {event}"] += 1
+            try:
+                async with session.get(self._url(path), params=self._params(user),
+                                       headers=headers) as response:
+                    if response.status != 200:
+                        self.out.errors[f"stream open {response.status}"] += 1
+                    else:
+                        self.out.streams_open += 1
+                        await read_events(response, on_event)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if not self.stopping:
+                    self.out.errors[f"stream {type(exc).__name__}"] += 1
+            if self.stopping:
+                return
+            self.out.stream_drops += 1
+            await asyncio.sleep(REOPEN_DELAY_S)
+
+    def _seen(self, user: int, kind: str, data: str) -> None:
+        now = time.monotonic()
+        for match in MARKER.finditer(data):
+            seq = int(match.group(1))
+            if self.receiver.get(seq) != user:
+                continue
+            done = self.delivered if kind == "messages" else self.notified
+            if seq in done:
+                continue
+            done.add(seq)
+            sent = self.sent_at[seq]
+            samples = self.out.delivery if kind == "messages" else self.out.notify
+            samples.append((sent - self.start, now - sent))
+
+    # ---- writes --------------------------------------------------------------------------
+    async def _send(self, session: aiohttp.ClientSession, seq: int, sender: int) -> None:
+        chat = self.partner_chat[sender]
+        a, b = chat.members
+        receiver = b if sender == a else a
+        uid = self.plan.users[sender][0]
+        body = {"sender": uid, "text": f"L{seq}: hello from {uid[:8]}",
+                "ts": {".sv": "timestamp"}}
+        self.receiver[seq] = receiver
+        sent = self.sent_at[seq] = time.monotonic()
+        self.out.sent += 1
+        try:
+            async with session.post(self._url(f"messages/{chat.chat_id}"),
+                                    params=self._params(sender), json=body) as response:
+                await response.read()
+                if response.status == 200:
+                    self.out.acked += 1
+                    self.acked.add(seq)
+                    self.out.ack.append((sent - self.start, time.monotonic() - sent))
+                else:
+                    self.out.errors[f"send {response.status}"] += 1
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            self.out.errors[f"send {type(exc).__name__}"] += 1
+
+    async def _heartbeats(self, session: aiohttp.ClientSession) -> None:
+        """status/{uid} online, spread over the heartbeat period as real clients would be."""
+        users = len(self.plan.users)
+        order = list(range(users))
+        random.shuffle(order)
+        while not self.stopping:
+            for user in order:
+                if self.stopping:
+                    return
+                body = {"online": True, "lastSeen": {".sv": "timestamp"}}
+                try:
+                    async with session.put(self._url(f"status/{self.plan.users[user][0]}"),
+                                           params=self._params(user), json=body) as response:
+                        await response.read()
+                        if response.status != 200:
+                            self.out.errors[f"heartbeat {response.status}"] += 1
+                except (TimeoutError, aiohttp.ClientError) as exc:
+                    self.out.errors[f"heartbeat {type(exc).__name__}"] += 1
+                await asyncio.sleep(HEARTBEAT_S / users)
+
+    async def _schedule(self, session: aiohttp.ClientSession) -> None:
+        """Open loop at the planned rate; if answers lag, the backlog grows (and is reported)."""
+        rate, users = self.plan.rate, len(self.plan.users)
+        seq = 0
+        pending: set[asyncio.Task] = set()
+        end = self.start + self.plan.duration
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                break
+            due = int((now - self.start) * rate) - seq
+            self.out.max_backlog = max(self.out.max_backlog, due)
+            while due > 0 and len(pending) < MAX_IN_FLIGHT:
+                seq += 1
+                due -= 1
+                task = asyncio.create_task(self._send(session, seq, random.randrange(users)))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            await asyncio.sleep(TICK_S)
+        if pending:
+            await asyncio.wait(pending, timeout=30)
+
+    async def _drain(self) -> None:
+        deadline = time.monotonic() + self.plan.drain
+        while time.monotonic() < deadline:
+            if self.acked <= self.delivered and self.acked <= self.notified:
+                return
+            await asyncio.sleep(0.05)
+
+    # ---- the run -------------------------------------------------------------------------
+    async def run(self, control: Connection) -> Outcome:
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
+        streams = aiohttp.ClientSession(timeout=timeout,
+                                        connector=aiohttp.TCPConnector(limit=0))
+        writes = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30),
+                                       connector=aiohttp.TCPConnector(limit=100))
+        async with streams, writes:
+            for user, (uid, _) in enumerate(self.plan.users):
+                chat = self.partner_chat[user]
+                specs = [(f"userChats/{uid}", "chats"), (f"messages/{chat.chat_id}", "messages")]
+                if self.plan.presence:
+                    specs.append(("status", "presence"))
+                for path, kind in specs:
+                    self.stream_tasks.append(
+                        asyncio.create_task(self._stream(streams, user, path, kind)))
+            try:
+                await asyncio.wait_for(self.ready_event.wait(), 120)
+            except TimeoutError:
+                self.out.errors["streams not ready in 120 s"] += 1
+            loop = asyncio.get_running_loop()
+            control.send(("ready", self.ready))
+            start_at = await loop.run_in_executor(None, control.recv)
+            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+            self.start = start_at
+            heartbeat = asyncio.create_task(self._heartbeats(writes)) if self.plan.presence \
+                else None
+            await self._schedule(writes)
+            await self._drain()
+            self.stopping = True
+            if heartbeat is not None:
+                heartbeat.cancel()
+            for task in self.stream_tasks:
+                task.cancel()
+            await asyncio.gather(*self.stream_tasks, *( [heartbeat] if heartbeat else []),
+                                 return_exceptions=True)
+        self.out.undelivered = len(self.acked - self.delivered)
+        self.out.unnotified = len(self.acked - self.notified)
+        return self.out
+
+
+def run_worker(plan: Plan, control: Connection) -> None:
+    """Process entry point: run, then send the Outcome back through `control`."""
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    outcome = runner(Worker(plan).run(control))
+    control.send(("done", outcome))
