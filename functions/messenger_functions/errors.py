@@ -14,6 +14,7 @@ BODY_NOT_OBJECT = "The body must be a JSON object or a form."
 BODY_NOT_UTF8 = "The body is not valid UTF-8."
 UNSUPPORTED_BODY = "Send the body as application/json or as a form."
 INVALID_PARAMETER = "Invalid request: {problems}"
+NOT_BOOLEAN = "Use true or false."
 TEXT_INVALID = "Text must be valid Unicode (no lone surrogates)."
 
 # --- identity ---

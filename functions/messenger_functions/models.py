@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from . import keys, settings
 from .errors import (
     CONTENT_BLANK,
     EMAIL_INVALID,
+    NOT_BOOLEAN,
     PASSWORD_BLANK,
     PASSWORD_TOO_LONG,
     PASSWORD_TOO_SHORT,
     TEXT_INVALID,
 )
+
+
+def _boolean(value: object) -> object:
+    """true/false, also as form text; never 0/1/"yes" (a typo must not flip presence)."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError(NOT_BOOLEAN)
+
+
+Boolean = Annotated[bool, BeforeValidator(_boolean)]
 
 Uid = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9-]+$", description="A user id.")
 
@@ -43,6 +56,7 @@ class Credentials(_Model):
     )
     password: str = Field(
         min_length=settings.PASSWORD_MIN_CHARS,
+        max_length=settings.PASSWORD_MAX_BYTES,
         description=(
             f"At least {settings.PASSWORD_MIN_CHARS} characters, at most "
             f"{settings.PASSWORD_MAX_BYTES} bytes in UTF-8, not only spaces."
@@ -119,7 +133,7 @@ class MarkReadRequest(_Model):
 
 class ActivityRequest(_Model):
     user_id: str = Uid
-    online: bool = Field(default=True, description="false when the client signs out.")
+    online: Boolean = Field(default=True, description="false when the client signs out.")
 
 
 # --- responses ---

@@ -28,7 +28,8 @@ def deliver(stack):
             headers = {
                 "ce-specversion": "1.0",
                 "ce-id": uuid.uuid4().hex,
-                "ce-source": f"//firebasedatabase.googleapis.com/projects/_/locations/us-central1/instances/{stack.ns}",
+                "ce-source": "//firebasedatabase.googleapis.com/projects/_/locations/"
+                f"us-central1/instances/{stack.ns}",
                 "ce-type": "google.firebase.database.ref.v1.written",
                 "ce-subject": f"refs/{ref}",
                 "ce-ref": ref,
