@@ -14,7 +14,7 @@ import requests
 from tests.support.suite import running_suite
 
 WRITERS = 12
-KILL_AFTER_ACKS = 600
+KILL_AFTER_ACKS = 300
 DEADLINE = 30.0
 
 

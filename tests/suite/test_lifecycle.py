@@ -1,0 +1,81 @@
+"""Stopping, restarting and sharing a data folder, as a user would with Ctrl-C and --data."""
+
+import json
+import signal
+
+import pytest
+import requests
+
+from tests.support.suite import SuiteFailed, running_suite
+
+
+def put(suite, path, value):
+    response = requests.put(f"{suite.database_url}/{path}.json?ns={suite.ns}", json=value,
+                            timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def get(suite, path=""):
+    return requests.get(f"{suite.database_url}/{path}.json?ns={suite.ns}", timeout=10).json()
+
+
+def test_ctrl_c_stops_cleanly_and_data_survives_a_clean_restart(tmp_path):
+    data = tmp_path / "data"
+    with running_suite(only=("database",), data_dir=data) as suite:
+        put(suite, "users/u1", {"name": "Ann"})
+        put(suite, "users/u2", {"name": "Bob"})
+        requests.delete(f"{suite.database_url}/users/u2.json?ns={suite.ns}", timeout=10)
+        suite.process.send_signal(signal.SIGINT)
+        assert suite.process.wait(15) == 0
+        # close() folded the log into the snapshot: nothing left to replay
+        assert (data / "snapshot.json").is_file()
+        assert not list(data.glob("log-*.jrnl"))
+        suite.restart()
+        assert get(suite) == {"users": {"u1": {"name": "Ann"}}}
+
+
+def test_a_data_folder_in_use_is_refused(tmp_path):
+    data = tmp_path / "data"
+    with running_suite(only=("database",), data_dir=data) as first:
+        with pytest.raises(SuiteFailed) as info:
+            with running_suite(only=("database",), data_dir=data):
+                pass
+        message = str(info.value)
+        assert "is in use by another emulator suite" in message
+        assert f"process {first.pid}" in message
+        assert "Traceback" not in message
+
+
+def test_export_on_exit_without_a_folder_reuses_the_import_folder(tmp_path):
+    folder = tmp_path / "seed"
+    with running_suite(only=("database",), extra_args=["--export-on-exit", str(folder)]) as s:
+        put(s, "a", 1)
+    with running_suite(only=("database",),
+                       extra_args=["--import", str(folder), "--export-on-exit"]) as s:
+        assert get(s) == {"a": 1}
+        put(s, "b", 2)
+    exported = json.loads((folder / "database_export" / "demo-messenger.json").read_text())
+    assert exported == {"a": 1, "b": 2}
+
+
+def test_other_namespaces_are_exported_too(tmp_path):
+    folder = tmp_path / "exp"
+    with running_suite(only=("database",), extra_args=["--export-on-exit", str(folder)]) as s:
+        requests.put(f"{s.database_url}/x.json?ns=demo-other", json=5, timeout=10)
+        put(s, "y", 6)
+    files = sorted(p.name for p in (folder / "database_export").iterdir())
+    assert files == ["demo-messenger.json", "demo-other.json"]
+
+
+def test_import_into_a_data_folder_is_durable(tmp_path):
+    folder, data = tmp_path / "exp", tmp_path / "data"
+    with running_suite(only=("database",), extra_args=["--export-on-exit", str(folder)]) as s:
+        put(s, "seed", {"v": 1})
+    with running_suite(only=("database",), data_dir=data,
+                       extra_args=["--import", str(folder)]) as s:
+        put(s, "later", True)
+        s.kill()
+        s.wait_port_free()
+        s.args = [a for a in s.args if a not in ("--import", str(folder))]  # plain restart
+        s.start()
+        assert get(s) == {"seed": {"v": 1}, "later": True}
