@@ -65,26 +65,39 @@ def strings(draw: st.DrawFn, depth: int = 2) -> str:
 def values(draw: st.DrawFn, depth: int = 2) -> str:
     if depth == 0 or draw(st.booleans()):
         return draw(st.sampled_from(VALUE_ATOMS))
-    a, b = draw(values(depth - 1)), draw(values(depth - 1))
-    return draw(st.sampled_from([f"({a} + {b})", f"({a} - {b})", f"({a} * {b})",
-                                 f"({a} / {b})", f"({a} % {b})", f"{draw(strings())}.length",
-                                 f"data.child({draw(strings())}).val()",
-                                 f"newData.child({draw(strings())}).val()"]))
+    form = draw(st.integers(0, 3))
+    if form == 0:
+        op = draw(st.sampled_from(["+", "-", "*", "/", "%"]))
+        return f"({draw(values(depth - 1))} {op} {draw(values(depth - 1))})"
+    if form == 1:
+        return f"{draw(strings(1))}.length"
+    snapshot = draw(st.sampled_from(["data", "newData", "root"]))
+    return f"{snapshot}.child({draw(strings(1))}).val()"
 
 
 @st.composite
 def booleans_(draw: st.DrawFn, depth: int = 3) -> str:
-    """Well-typed boolean expressions: these load, so evaluation gets exercised."""
+    """Well-typed boolean expressions: these load, so evaluation gets exercised.
+    Each form draws only the parts it uses, which keeps generation fast."""
     if depth == 0 or draw(st.integers(0, 3)) == 0:
         return draw(st.sampled_from(BOOL_ATOMS))
-    a, b = draw(booleans_(depth - 1)), draw(booleans_(depth - 1))
-    v, w = draw(values()), draw(values())
-    s, t = draw(strings()), draw(strings())
-    return draw(st.sampled_from([
-        f"({a} && {b})", f"({a} || {b})", f"!{a}", f"({a} ? {b} : {draw(booleans_(depth - 1))})",
-        f"{v} == {w}", f"{v} !== {w}", f"{v} < {w}", f"{v} >= {w}", f"{s}.contains({t})",
-        f"{s}.beginsWith({t})", f"{s}.matches(/^[a-z]+$/i)", f"data.hasChild({s})",
-    ]))
+    form = draw(st.integers(0, 5))
+    if form == 0:
+        op = draw(st.sampled_from(["&&", "||"]))
+        return f"({draw(booleans_(depth - 1))} {op} {draw(booleans_(depth - 1))})"
+    if form == 1:
+        return f"!{draw(booleans_(depth - 1))}"
+    if form == 2:
+        return (f"({draw(booleans_(depth - 1))} ? {draw(booleans_(depth - 1))} : "
+                f"{draw(booleans_(depth - 1))})")
+    if form == 3:
+        op = draw(st.sampled_from(["==", "!==", "<", ">=", "==="]))
+        return f"{draw(values())} {op} {draw(values())}"
+    if form == 4:
+        method = draw(st.sampled_from(["contains", "beginsWith", "endsWith"]))
+        return f"{draw(strings())}.{method}({draw(strings())})"
+    return draw(st.sampled_from([f"{draw(strings())}.matches(/^[a-z]+$/i)",
+                                 f"data.hasChild({draw(strings())})"]))
 
 
 rule_values = st.one_of(booleans_(), expressions(), st.text(max_size=30), st.booleans(),
@@ -113,7 +126,7 @@ queries = st.one_of(st.none(), st.builds(QueryInfo, order_by_child=st.sampled_fr
                                          limit_to_first=st.sampled_from([None, 1, 100]),
                                          equal_to=leaves))
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def try_load(doc: object) -> RuleSet | None:
