@@ -35,6 +35,7 @@ class Host:
     """A running functions host (and database) for one test."""
 
     def __init__(self, functions: FunctionsEmulator, db: Any, record_dir: Path) -> None:
+        self.auth: Any = None
         self.functions = functions
         self.db = db
         self.record_dir = record_dir
@@ -79,7 +80,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 
 @contextmanager
 def running_host(project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                 with_database: bool = True, **options: Any) -> Iterator[Host]:
+                 with_database: bool = True, with_auth: bool = False,
+                 **options: Any) -> Iterator[Host]:
+    """Database (optional: auth) and the functions host, all on the database's loop."""
+    from messenger_emulators.auth.component import AuthEmulator
     from messenger_emulators.database.testing import run_in_thread
 
     source = tmp_path / "source"
@@ -89,14 +93,21 @@ def running_host(project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("RECORD_DIR", str(record_dir))
     db = run_in_thread()
     suite = FakeSuite(database=db.emulator) if with_database else FakeSuite()
-    opts = SuiteOptions(ports={"functions": 0}, functions_source=source, **options)
+    opts = SuiteOptions(ports={"functions": 0, "auth": 0}, functions_source=source,
+                        data_dir=tmp_path / "data", **options)
     functions = FunctionsEmulator(opts, suite, policy=dataclasses.replace(FAST_RETRIES))
     host = Host(functions, db, record_dir)
+    auth = AuthEmulator(opts, suite) if with_auth else None
     try:
+        if auth is not None:
+            host.run(auth.start())
+            suite.emulators["auth"] = host.auth = auth
         host.run(functions.start())
         yield host
     finally:
         host.run(functions.stop())
+        if auth is not None:
+            host.run(auth.stop())
         db.stop()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +18,8 @@ from .store import AccountStore
 from .tokens import InvalidIdToken
 
 log = logging.getLogger("messenger_emulators.auth")
+INSTALL_POLL = 0.005  # seconds between looks for the database (secure mode only)
+INSTALL_WAIT = 120.0
 
 
 class AuthEmulator:
@@ -31,6 +35,7 @@ class AuthEmulator:
         self.service_account: ServiceAccount | None = None
         self.service: AuthService | None = None
         self._runner: web.AppRunner | None = None
+        self._installer: asyncio.Task | None = None
 
     async def start(self) -> None:
         signing_key = None
@@ -57,7 +62,11 @@ class AuthEmulator:
         self.port = self._runner.addresses[0][1]
         if signing_key is not None:
             log.info(errors.LOG_SECURE.format(kid=signing_key.kid))
-        self.install_verifier()
+        if self.secure and not self.install_verifier() and self.suite is not None:
+            # The suite starts auth before the database: hand the verifier over as soon as the
+            # database appears. (A database component that asks suite.get("auth") for
+            # id_token_verifier at its own start closes the remaining startup window.)
+            self._installer = asyncio.get_running_loop().create_task(self._install_later())
 
     def install_verifier(self) -> bool:
         """In secure mode, make the database accept only ID tokens this emulator signed."""
@@ -66,6 +75,13 @@ class AuthEmulator:
             return False
         database.set_id_token_verifier(self.id_token_verifier)
         return True
+
+    async def _install_later(self) -> None:
+        deadline = time.monotonic() + INSTALL_WAIT
+        while time.monotonic() < deadline:
+            if self.install_verifier():
+                return
+            await asyncio.sleep(INSTALL_POLL)
 
     def id_token_verifier(self, token: str) -> dict[str, Any]:
         """The database's verifier seam: claims, or the database's InvalidToken."""
@@ -76,6 +92,9 @@ class AuthEmulator:
             raise _database_invalid_token()(str(e)) from None
 
     async def stop(self) -> None:
+        if self._installer is not None:
+            self._installer.cancel()
+            self._installer = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

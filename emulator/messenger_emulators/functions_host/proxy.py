@@ -7,6 +7,7 @@ Failures of the host itself (unknown function, worker down) are JSON ``{"error":
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import aiohttp
@@ -23,6 +24,8 @@ HOP_BY_HOP = frozenset({
     "transfer-encoding", "upgrade", "content-length",
 })
 READY_TIMEOUT = 60.0
+CONNECT_ATTEMPTS = 5
+CONNECT_RETRY_DELAY = 0.1
 CHUNK = 1 << 16
 
 
@@ -44,26 +47,32 @@ def build_app(project_id: str, get_manifest: Callable[[], Manifest], worker: Wor
             valid = ", ".join(sorted(manifest.http_functions)) or "(none)"
             return _error(404, msg.NO_SUCH_FUNCTION.format(region=region, name=name,
                                                            project=project, valid=valid))
-        try:
-            base = await worker.wait_ready(READY_TIMEOUT)
-        except WorkerUnavailable as e:
-            return _error(503, str(e))
-        # The raw (still percent-encoded) suffix, so the function sees exactly what was sent.
-        raw_path = request.raw_path.split("?", 1)[0]
-        suffix = raw_path.split("/", 4)[4] if raw_path.count("/") >= 4 else ""
-        url = f"{base}/{name}/{suffix}"
-        if request.query_string:
-            url += "?" + request.raw_path.split("?", 1)[1]
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["X-Forwarded-For"] = request.remote or ""
         headers["X-Forwarded-Proto"] = request.scheme
+        # The raw (still percent-encoded) suffix, so the function sees exactly what was sent.
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        suffix = raw_path.split("/", 4)[4] if raw_path.count("/") >= 4 else ""
+        target = f"/{name}/{suffix}" + (f"?{raw_query}" if raw_query else "")
         body = request.content.iter_chunked(CHUNK) if request.body_exists else None
-        try:
-            upstream = await session().request(request.method, URL(url, encoded=True),
-                                               headers=headers, data=body,
-                                               allow_redirects=False)
-        except (aiohttp.ClientError, OSError) as e:
-            return _error(503, msg.WORKER_UNREACHABLE.format(detail=e))
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                base = await worker.wait_ready(READY_TIMEOUT)
+            except WorkerUnavailable as e:
+                return _error(503, str(e))
+            try:
+                upstream = await session().request(request.method, URL(base + target,
+                                                                       encoded=True),
+                                                   headers=headers, data=body,
+                                                   allow_redirects=False)
+                break
+            except aiohttp.ClientConnectorError as e:
+                # Nothing was sent (the worker is being replaced): wait for the next one.
+                if attempt + 1 == CONNECT_ATTEMPTS:
+                    return _error(503, msg.WORKER_UNREACHABLE.format(detail=e))
+                await asyncio.sleep(CONNECT_RETRY_DELAY)
+            except (aiohttp.ClientError, OSError) as e:
+                return _error(503, msg.WORKER_UNREACHABLE.format(detail=e))
         async with upstream:
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
             for key, value in upstream.headers.items():

@@ -151,7 +151,8 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         sys.stderr.flush()
         say(msg.WORKER_FAILED + json.dumps({"error": f"{type(e).__name__}: {e}"}))
-        return 3
+        # os._exit: a normal interpreter shutdown would trip over the stdin-watching thread.
+        os._exit(3)
 
     from werkzeug.serving import WSGIRequestHandler, make_server
 
