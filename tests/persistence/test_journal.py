@@ -6,7 +6,12 @@ import textwrap
 
 import pytest
 from messenger_emulators.persistence import Journal
-from messenger_emulators.persistence.errors import DataDirLocked, JournalCorrupt, JournalFailed
+from messenger_emulators.persistence.errors import (
+    DataDirLocked,
+    JournalCorrupt,
+    JournalFailed,
+    PersistenceError,
+)
 from messenger_emulators.persistence.replay import list_logs
 from messenger_emulators.persistence.snapshot import SNAPSHOT_NAME
 
@@ -196,3 +201,23 @@ def test_damaged_snapshot_is_refused(tmp_path):
     (tmp_path / SNAPSHOT_NAME).write_text("{not json")
     with pytest.raises(JournalCorrupt, match="snapshot"):
         Journal(tmp_path).load()
+
+
+def test_a_data_folder_that_cannot_be_used_is_one_sentence(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(PersistenceError, match="Could not use the data folder .*file"):
+        Journal(tmp_path / "file").load()
+
+
+def test_export_snapshots_the_given_roots(tmp_path):
+    async def main():
+        journal = Journal(tmp_path)
+        journal.load()
+        await journal.append("ns", [(("a",), 1)])
+        journal.export({"ns": {"a": 1}})
+        await journal.append("ns", [(("b",), 2)])
+        journal._release()  # crash: the snapshot plus the newer log must replay
+
+    run(main())
+    assert (tmp_path / SNAPSHOT_NAME).is_file()
+    assert reopen(tmp_path) == {"ns": {"a": 1, "b": 2}}

@@ -29,6 +29,7 @@ MSG_CORRUPT_LOG = (
 )
 MSG_CORRUPT_SNAPSHOT = "The snapshot {path} cannot be read ({detail}). The data folder is damaged."
 MSG_WRITE_FAILED = "Could not write to the journal in {path}: {detail}"
+MSG_DATA_DIR = "Could not use the data folder {path}: {detail}."
 MSG_CLOSED = "The journal is closed."
 MSG_EXPORT_NO_METADATA = (
     "{path} is not an emulator export: firebase-export-metadata.json is missing "

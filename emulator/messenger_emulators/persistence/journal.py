@@ -29,7 +29,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import records
-from .errors import MSG_CLOSED, MSG_LOCKED, MSG_WRITE_FAILED, DataDirLocked, JournalFailed
+from .errors import (
+    MSG_CLOSED,
+    MSG_DATA_DIR,
+    MSG_LOCKED,
+    MSG_WRITE_FAILED,
+    DataDirLocked,
+    JournalFailed,
+    PersistenceError,
+)
 from .export import read_export
 from .replay import compact, log_name, replay
 from .snapshot import fsync_dir, write_snapshot
@@ -70,9 +78,14 @@ class Journal:
         --import (each imported namespace replaces the journal's, durably, before serving)."""
         # Read the import first: a bad import fails before anything is touched.
         imported = read_export(self.import_dir) if self.import_dir is not None else {}
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock()
-        state = replay(self.data_dir)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._lock()
+            state = replay(self.data_dir)
+        except OSError as exc:
+            self._release()
+            detail = exc.strerror or str(exc)
+            raise PersistenceError(MSG_DATA_DIR.format(path=self.data_dir, detail=detail)) from None
         self.stats["torn_bytes_dropped"] = state.torn_bytes
         self._log_bytes = state.log_bytes
         self.namespaces = set(state.roots)

@@ -40,7 +40,6 @@ MSG_NOT_BUILT = (
 MSG_BAD_DURATION = "Invalid duration {text!r}: use a number of seconds, or e.g. 5s, 10m, 1h."
 MSG_IMPORT_MISSING = "Could not import data: {path} is not a folder."
 MSG_IMPORT_INVALID = "Could not import data from {path}: {detail}"
-MSG_DATA_DIR = "Could not use the data folder {path}: {detail}"
 MSG_EXPORT_FAILED = "Could not export data to {path}: {detail}"
 MSG_EXPORT_NO_TARGET = "--export-on-exit needs a folder (or --import, whose folder it then uses)."
 MSG_FUNCTIONS_MISSING = (
