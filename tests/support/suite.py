@@ -189,6 +189,7 @@ class RunningSuite:
         """Stop (if running) and start again on the same ports and data folder."""
         if self.process is not None and self.process.poll() is None:
             self.stop()
+        self.wait_port_free()  # after kill(), the kernel may still hold a port for a moment
         self.start(timeout)
 
     def wait_port_free(self, timeout: float = 10.0) -> None:
