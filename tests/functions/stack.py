@@ -103,12 +103,19 @@ def serve_functions(target: str = "api") -> Iterator[str]:
 
 
 @contextmanager
-def running_stack(with_functions_host: bool | None = None) -> Iterator[Stack]:
+def running_stack(
+    with_functions_host: bool | None = None, env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    """`env` overrides TEST_ENV for the functions (in the host's worker and in-process)."""
     from tests.support.suite import running_suite
 
     use_host = functions_host_available() if with_functions_host is None else with_functions_host
     only = ("auth", "database", "functions") if use_host else ("auth", "database")
-    with running_suite(only=only, rules=RULES, functions_source=FUNCTIONS, env=TEST_ENV) as suite:
+    functions_env = {**TEST_ENV, **(env or {})}
+    os.environ.update(functions_env)
+    with running_suite(
+        only=only, rules=RULES, functions_source=FUNCTIONS, env=functions_env
+    ) as suite:
         with in_process_env(suite):
             if use_host:
                 yield Stack(suite, f"{suite.functions_url}/api", in_process=False)
