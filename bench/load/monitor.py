@@ -18,6 +18,7 @@ class Sample:
     load_cpu: float        # this process and the load workers
     suite_rss_mb: float
     functions_rss_mb: float
+    machine_cpu: float     # percent of all cores, every process on the (shared) machine
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Monitor:
 
     def _run(self) -> None:
         suite = psutil.Process(self.suite_pid)
+        psutil.cpu_percent(None)
         while not self._stop.wait(self.interval):
             try:
                 children = [c.pid for c in suite.children(recursive=True)]
@@ -74,4 +76,5 @@ class Monitor:
             fn_cpu, fn_rss = self._cpu_rss(children)
             load_cpu, _ = self._cpu_rss(self.load_pids)
             self.samples.append(Sample(time.monotonic() - self.start, suite_cpu, fn_cpu,
-                                       load_cpu, suite_rss, fn_rss))
+                                       load_cpu, suite_rss, fn_rss,
+                                       psutil.cpu_percent(None)))

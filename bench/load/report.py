@@ -86,6 +86,9 @@ def text(run: Run) -> str:
         f"  functions worker CPU: {_cpu(run.samples, 'functions_cpu')}; RSS "
         f"{_mem(run.samples, 'functions_rss_mb')}",
         f"  load generator CPU: {_cpu(run.samples, 'load_cpu')}",
+        f"  whole machine CPU (% of all cores, other users included): "
+        f"{_cpu(run.samples, 'machine_cpu')}; load average at the end "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}",
     ]
     return "\n".join(lines)
 
@@ -113,12 +116,16 @@ def plot(run: Run, path: Path) -> None:
         rate.plot(seconds, counts, label=f"{label}/s (by send second)")
     rate.axhline(run.rate, color="red", linestyle=":", label="target")
     rate.set_ylabel("messages / s")
+    rate.set_ylim(bottom=0)
     rate.legend(fontsize="small")
     samples = [s for s in run.samples if 0 <= s.t <= run.duration + 30]
     t = [s.t for s in samples]
     cpu.plot(t, [s.suite_cpu for s in samples], label="suite CPU %")
     cpu.plot(t, [s.functions_cpu for s in samples], label="functions worker CPU %")
     cpu.plot(t, [s.load_cpu for s in samples], label="load generator CPU %")
+    cores = os.cpu_count() or 1
+    cpu.plot(t, [cores * s.machine_cpu for s in samples], color="black", linewidth=0.7,
+             label="whole machine CPU % (of one core)")
     cpu.set_ylabel("CPU (% of one core)")
     cpu.set_xlabel("seconds since start")
     mem = cpu.twinx()
