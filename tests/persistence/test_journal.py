@@ -221,3 +221,30 @@ def test_export_snapshots_the_given_roots(tmp_path):
     run(main())
     assert (tmp_path / SNAPSHOT_NAME).is_file()
     assert reopen(tmp_path) == {"ns": {"a": 1, "b": 2}}
+
+
+def test_load_waits_for_an_orphaned_compaction(tmp_path):
+    import threading
+
+    from messenger_emulators.persistence.replay import fold_lock
+
+    _crash_after(tmp_path, 3)
+    holding, release = threading.Event(), threading.Event()
+
+    def orphan():
+        with fold_lock(tmp_path):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=orphan)
+    thread.start()
+    holding.wait(10)
+    loaded = []
+    loader = threading.Thread(target=lambda: loaded.append(reopen(tmp_path)))
+    loader.start()
+    loader.join(0.3)
+    assert loader.is_alive() and not loaded  # still waiting for the fold to finish
+    release.set()
+    loader.join(10)
+    thread.join(10)
+    assert loaded == [{"ns": {"k": {"0": 0, "1": 1, "2": 2}}}]

@@ -2,6 +2,7 @@
 
 Layout of DIR:
     LOCK                  flock'ed while a suite uses the folder (holds its pid)
+    FOLD.LOCK             flock'ed while logs are folded into the snapshot, or replayed
     snapshot.json         the state after every log numbered below its "next_log"
     log-000007.jrnl ...   records appended since (see records.py for the framing)
     auth/                 the Auth emulator's own state (not ours)
@@ -39,7 +40,7 @@ from .errors import (
     PersistenceError,
 )
 from .export import read_export
-from .replay import compact, log_name, replay
+from .replay import compact, fold_lock, log_name, replay
 from .snapshot import fsync_dir, write_snapshot
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,8 @@ class Journal:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._lock()
-            state = replay(self.data_dir)
+            with fold_lock(self.data_dir):
+                state = replay(self.data_dir)
         except OSError as exc:
             self._release()
             detail = exc.strerror or str(exc)

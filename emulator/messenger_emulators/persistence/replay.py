@@ -7,10 +7,13 @@ megabytes of log uses the other core instead of the event loop's GIL.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,20 @@ from .tree import apply_in_place
 log = logging.getLogger(__name__)
 
 LOG_PATTERN = re.compile(r"^log-(\d{6,})\.jrnl$")
+FOLD_LOCK = "FOLD.LOCK"
+
+
+@contextmanager
+def fold_lock(data_dir: Path) -> Iterator[None]:
+    """Held while logs are folded into the snapshot and while a journal replays. A compaction
+    child orphaned by a kill -9 of the suite may still be deleting logs when the suite is
+    restarted: the new suite waits for it instead of reading half of its work."""
+    fd = os.open(Path(data_dir) / FOLD_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def log_name(gen: int) -> str:
@@ -85,11 +102,12 @@ def compact(data_dir: Path, next_log: int) -> None:
     (whose next_log skips the folded logs) with some of them still on disk: both replay to
     the same state.
     """
-    state = replay(data_dir, below=next_log, repair=False)
-    write_snapshot(data_dir, state.roots, next_log)
-    for gen, path in list_logs(data_dir):
-        if gen < next_log:
-            path.unlink(missing_ok=True)
+    with fold_lock(data_dir):
+        state = replay(data_dir, below=next_log, repair=False)
+        write_snapshot(data_dir, state.roots, next_log)
+        for gen, path in list_logs(data_dir):
+            if gen < next_log:
+                path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
