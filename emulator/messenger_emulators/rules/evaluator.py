@@ -113,7 +113,7 @@ class Evaluator:
                                        now, trace, checked):
                 return Decision(False, trace)
         trace.append(errors.TRACE_WRITE_OK.format(
-            locations=", ".join(at(p) for p, _ in writes) or "(nothing)"))
+            locations=", ".join(at(p) for p, _ in writes) or "(nothing)", count=len(checked)))
         return Decision(True, trace)
 
     def _granted(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
