@@ -14,11 +14,12 @@ there (`suite.persistence`) so that --export-on-exit sees the same state.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import PersistenceError
 from .export import read_export, write_export
-from .journal import Journal
+from .journal import DEFAULT_COMPACT_BYTES, Journal
 from .memory import ImportedData
 from .records import Writes
 
@@ -36,6 +37,10 @@ __all__ = [
 ]
 
 
+# Log bytes before a compaction (default 64 MB); tests set it low to compact under load.
+COMPACT_ENV = "MESSENGER_EMULATORS_COMPACT_BYTES"
+
+
 class Persistence(Protocol):
     def load(self) -> dict[str, object]: ...
     async def append(self, namespace: str, writes: Writes) -> None: ...
@@ -47,7 +52,9 @@ def open_persistence(options: SuiteOptions) -> Persistence | None:
     """Journal on options.data_dir; without one, only the --import data (or nothing at all:
     then the database needs no persistence and answers writes without waiting)."""
     if options.data_dir:
-        return Journal(options.data_dir, import_dir=options.import_dir)
+        compact_bytes = int(os.environ.get(COMPACT_ENV) or DEFAULT_COMPACT_BYTES)
+        return Journal(options.data_dir, compact_bytes=compact_bytes,
+                       import_dir=options.import_dir)
     if options.import_dir:
         return ImportedData(options.import_dir)
     return None
