@@ -53,6 +53,7 @@ class FunctionQueue:
         self._stats = stats
         self._queue: asyncio.Queue[CloudEvent] = asyncio.Queue()
         self._task: asyncio.Task | None = None
+        self._overflowing = False
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -66,9 +67,14 @@ class FunctionQueue:
     def put(self, event: CloudEvent) -> None:
         if self._queue.qsize() >= self._policy.queue_limit:
             self._stats.dropped += 1
-            log.error(msg.LOG_QUEUE_FULL.format(name=self.spec.name,
-                                                limit=self._policy.queue_limit, ref=event.ref))
+            if not self._overflowing:  # one line per overflow, not one per dropped event
+                self._overflowing = True
+                log.error(msg.LOG_QUEUE_FULL.format(name=self.spec.name,
+                                                    limit=self._policy.queue_limit,
+                                                    ref=event.ref))
             return
+        if self._queue.empty():
+            self._overflowing = False
         self._queue.put_nowait(event)
 
     @property

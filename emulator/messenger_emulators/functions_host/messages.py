@@ -57,8 +57,8 @@ LOG_REFUSED = (
     "(only 5xx and connection errors are retried)."
 )
 LOG_QUEUE_FULL = (
-    "Trigger {name} has {limit} events waiting; dropping the event for {ref}. The function is "
-    "too slow or failing: see its log."
+    "Trigger {name} has {limit} events waiting; dropping new events (first: {ref}) until it "
+    "catches up. The function is too slow or failing: see its log."
 )
 LOG_COMMITS_FULL = (
     "Triggers are {limit} commits behind; dropping commit {seq} of {ns} (its events are lost)."
