@@ -126,7 +126,11 @@ class AuthSession(QObject):
         """The current ID token; a refreshed one when forced or about to expire."""
         if self.tokens is None:
             return None
-        if force_refresh or self.tokens.expires_at - time.time() < 5:
+        t = self.tokens
+        # "About to expire" scales with the lifetime (an hour on Firebase, seconds in tests),
+        # so a short-lived token is not refreshed again on every call.
+        margin = min(5.0, (t.expires_at - t.issued_at) * 0.1)
+        if force_refresh or t.expires_at - time.time() < margin:
             await self.refresh_now()
         return self.tokens.id_token if self.tokens else None
 

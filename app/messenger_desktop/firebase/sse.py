@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 from httpx_sse import aconnect_sse
 
+from ..errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[str, str, Any], None]  # (event "put"|"patch", path, data)
@@ -87,8 +89,12 @@ class Listener:
         self._set_connected(False)
 
     def reopen(self) -> None:
-        """Reconnect now (a fresh token): the new connection's first `put` resyncs the data."""
-        if self._closed:
+        """Reconnect now (a fresh token): the new connection's first `put` resyncs the data.
+
+        A listener that is not connected is left alone: its next attempt asks for the token
+        anyway, and cancelling it mid-attempt would only delay it.
+        """
+        if self._closed or not self.connected:
             return
         if self._task is not None:
             self._task.cancel()
@@ -117,7 +123,7 @@ class Listener:
             except StreamDenied as exc:
                 self.denied = str(exc)
                 log.info("stream %s denied: %s", self.path, exc)
-            except (httpx.HTTPError, OSError, ValueError) as exc:
+            except (httpx.HTTPError, OSError, ValueError, UserFacingError) as exc:
                 log.debug("stream %s lost: %r", self.path, exc)
             except Exception:  # a bad token source must not kill the listener for good
                 log.exception("stream %s failed", self.path)
