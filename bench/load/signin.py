@@ -24,6 +24,7 @@ CONCURRENCY = 20
 class User:
     uid: str
     id_token: str
+    refresh_token: str = ""
 
 
 def _custom_tokens(uids: list[str], auth_host: str, project_id: str) -> list[str]:
@@ -31,6 +32,7 @@ def _custom_tokens(uids: list[str], auth_host: str, project_id: str) -> list[str
     from firebase_admin import auth
 
     # firebase-admin mints unsigned custom tokens when it sees the emulator variable.
+    saved = os.environ.get("FIREBASE_AUTH_EMULATOR_HOST")
     os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = auth_host
     app = firebase_admin.initialize_app(options={"projectId": project_id},
                                         name=f"load-{uuid.uuid4().hex}")
@@ -42,6 +44,10 @@ def _custom_tokens(uids: list[str], auth_host: str, project_id: str) -> list[str
         return tokens
     finally:
         firebase_admin.delete_app(app)
+        if saved is None:
+            os.environ.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
+        else:
+            os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = saved
 
 
 async def _exchange(session: aiohttp.ClientSession, auth_url: str, token: str) -> dict:
@@ -65,14 +71,14 @@ async def _register(session: aiohttp.ClientSession, api_url: str, index: int) ->
 
 
 async def sign_in(count: int, auth_url: str, auth_host: str, project_id: str,
-                  api_url: str | None = None) -> list[User]:
+                  api_url: str | None = None, prefix: str = "load") -> list[User]:
     """`count` users with fresh ID tokens (via the API when api_url is given)."""
     limit = asyncio.Semaphore(CONCURRENCY)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         if api_url is None:
             # uids as the api mints them: 28 alphanumerics, never "_" (chat ids join them by "_")
-            uids = [f"load{i:04d}{uuid.uuid4().hex[:20]}" for i in range(count)]
+            uids = [f"{prefix}{i:04d}{uuid.uuid4().hex}"[:28] for i in range(count)]
             customs = _custom_tokens(uids, auth_host, project_id)
         else:
             async def register(i: int) -> str:
@@ -84,7 +90,7 @@ async def sign_in(count: int, auth_url: str, auth_host: str, project_id: str,
             async with limit:
                 body = await _exchange(session, auth_url, token)
             uid = body.get("localId") or _uid_of(body["idToken"])
-            return User(uid, body["idToken"])
+            return User(uid, body["idToken"], body.get("refreshToken", ""))
         return list(await asyncio.gather(*(exchange(t) for t in customs)))
 
 

@@ -1,0 +1,72 @@
+"""Shared helpers of the reliability tests: signed-in users, admin reads, polling.
+
+Users sign in as the desktop client does after the `api` function's password check: a custom
+token (firebase-admin) exchanged at the Auth emulator for an ID token + refresh token; the
+bcrypt step is the functions' business and is covered in tests/functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.load.signin import User, sign_in
+
+REPO = Path(__file__).resolve().parents[2]
+REPO_RULES = (REPO / "database.rules.json").read_text(encoding="utf-8")
+PROJECTS = Path(__file__).resolve().parent / "projects"
+ADMIN = {"Authorization": "Bearer owner"}
+TIMEOUT = 30
+
+
+def users(suite: Any, count: int, prefix: str = "rel") -> list[User]:
+    return asyncio.run(sign_in(count, suite.auth_url, suite.auth_host, suite.project_id,
+                               prefix=prefix))
+
+
+def chat_of(a: User, b: User) -> str:
+    return "_".join(sorted((a.uid, b.uid)))
+
+
+def refresh(suite: Any, user: User) -> User:
+    """A fresh ID token from the user's refresh token (securetoken, as pyrebase4 does)."""
+    r = requests.post(f"{suite.auth_url}/securetoken.googleapis.com/v1/token?key=any",
+                      data={"grant_type": "refresh_token", "refresh_token": user.refresh_token},
+                      timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return User(user.uid, body["id_token"], body["refresh_token"])
+
+
+def admin_get(suite: Any, path: str = "") -> Any:
+    r = requests.get(f"{suite.database_url}/{path}.json", params={"ns": suite.ns},
+                     headers=ADMIN, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str,
+             interval: float = 0.05) -> Any:
+    """Poll `check()` until truthy; fail naming `what` and the last value."""
+    deadline = time.monotonic() + timeout
+    value = check()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s (last: {value!r})")
+        time.sleep(interval)
+        value = check()
+    return value
+
+
+def post_message(suite: Any, session: requests.Session, user: User, chat: str, text: str,
+                 timeout: float = TIMEOUT) -> requests.Response:
+    """The desktop client's send: POST messages/{chat} with a server timestamp, under rules."""
+    return session.post(f"{suite.database_url}/messages/{chat}.json",
+                        params={"ns": suite.ns, "auth": user.id_token},
+                        json={"sender": user.uid, "text": text, "ts": {".sv": "timestamp"}},
+                        timeout=timeout)
