@@ -161,6 +161,11 @@ async def google_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return _json(errors.google_error(errors.METHOD_NOT_ALLOWED, 405, "INVALID_ARGUMENT"), 405)
     except web.HTTPNotFound:
         return _json(errors.google_error(errors.NOT_FOUND, 404, "NOT_FOUND"), 404)
+    except web.HTTPException as e:  # e.g. 413 for a body over aiohttp's limit
+        if e.status < 400:
+            raise
+        return _json(errors.google_error(e.reason.upper().replace(" ", "_"), e.status,
+                                         "INVALID_ARGUMENT"), e.status)
 
 
 def build_app(service: AuthService) -> web.Application:
