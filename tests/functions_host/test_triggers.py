@@ -106,6 +106,15 @@ def test_failing_trigger_is_retried_and_writes_are_unaffected(basic) -> None:
     assert basic.functions.dispatcher.stats.retried >= 2
 
 
+def test_worker_crash_during_delivery_redelivers_after_restart(basic) -> None:
+    put(basic, "crashy/a", {"v": 1})
+    put(basic, "after/crash", 1)  # the database does not care
+    (event,) = basic.wait_records("crashy", 1)
+    assert event["data"]["delta"] == {"v": 1}
+    assert basic.functions.worker.starts == 2
+    assert requests.get(f"{basic.url}/api/alive", timeout=30).status_code == 200
+
+
 def test_broken_code_gives_503_and_dropped_events(tmp_path, monkeypatch, caplog) -> None:
     with running_host("broken", tmp_path, monkeypatch) as host:
         r = requests.get(f"{host.url}/api", timeout=30)

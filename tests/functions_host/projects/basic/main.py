@@ -72,3 +72,13 @@ def flaky(event):
     if count < 2:
         raise RuntimeError(f"flaky failure {count + 1}")
     _record("flaky", event)
+
+
+@functions_framework.cloud_event
+def crashy(event):
+    """Kills the whole worker on the first delivery of each event; records the redelivery."""
+    marker = os.path.join(RECORD_DIR, f"crashy-{event['id']}.seen")
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    _record("crashy", event)
