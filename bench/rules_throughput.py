@@ -78,12 +78,22 @@ def seed(messages: int = 1000) -> dict:
             "users": {f"u{i}": {"email": f"u{i}@x.io", "displayName": f"U{i}"} for i in range(20)}}
 
 
-def rate(fn: Callable[[int], Any], n: int) -> float:
-    fn(0)  # warm caches
-    start = time.perf_counter()
-    for i in range(n):
-        fn(i)
-    return n / (time.perf_counter() - start)
+ROUNDS = 5
+HTTP_ROUNDS = 15
+
+
+def rate(fn: Callable[[int], Any], n: int, offset: int = 0) -> float:
+    """Operations per second over the best of ROUNDS rounds: the machine is shared, and the
+    best round is the one least disturbed by other processes."""
+    fn(offset)  # warm caches
+    per_round = max(1, n // ROUNDS)
+    best = float("inf")
+    for r in range(ROUNDS):
+        start = time.perf_counter()
+        for i in range(offset + r * per_round, offset + (r + 1) * per_round):
+            fn(i)
+        best = min(best, time.perf_counter() - start)
+    return per_round / best
 
 
 def in_process(rules_text: str, n: int) -> tuple[float, float]:
@@ -117,30 +127,54 @@ def unsigned_token(uid: str, project: str) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
-def over_http(rules_text: str, n: int) -> tuple[float, float]:
+def over_http(rulesets: list[str], n: int) -> list[tuple[float, float]]:
+    """(reads/s, writes/s) per ruleset; the servers run side by side and are measured in
+    alternating rounds, so a burst of load elsewhere hits both alike."""
     import requests
     from messenger_emulators.database.testing import run_in_thread
 
-    with run_in_thread(rules_text=rules_text) as db:
-        base, ns = db.url, db.namespace
-        http = requests.Session()
-        r = http.put(f"{base}/.json", params={"ns": ns, "auth": "owner"}, json=seed())
-        r.raise_for_status()
-        token = unsigned_token("alice", ns)
+    servers = [run_in_thread(rules_text=text) for text in rulesets]
+    try:
+        ops = []
+        for db in servers:
+            http = requests.Session()
+            base, ns = db.url, db.namespace
+            http.put(f"{base}/.json", params={"ns": ns, "auth": "owner"},
+                     json=seed()).raise_for_status()
+            ops.append(_http_ops(http, base, ns, unsigned_token("alice", ns)))
+        best = [[0.0, 0.0] for _ in servers]
+        per_round = max(1, n // HTTP_ROUNDS)
+        for r in range(HTTP_ROUNDS):
+            for which, (read, write) in enumerate(ops):
+                best[which][0] = max(best[which][0], rate1(read, per_round, r * per_round))
+                best[which][1] = max(best[which][1], rate1(write, per_round, r * per_round))
+        return [(b[0], b[1]) for b in best]
+    finally:
+        for db in servers:
+            db.stop()
 
-        def read(i: int) -> None:
-            r = http.get(f"{base}/messages/c1/m{i % 1000:05d}.json",
-                         params={"ns": ns, "auth": token})
-            assert r.status_code == 200, r.text
 
-        def write(i: int) -> None:
-            body = {"sender": "alice", "text": f"hello {i}", "ts": {".sv": "timestamp"}}
-            r = http.put(f"{base}/messages/c1/w{i:06d}.json", params={"ns": ns, "auth": token},
-                         json=body)
-            assert r.status_code == 200, r.text
+def rate1(fn: Callable[[int], Any], n: int, offset: int) -> float:
+    start = time.perf_counter()
+    for i in range(offset, offset + n):
+        fn(i)
+    return n / (time.perf_counter() - start)
 
-        # Reads of one message: the messenger rules grant at /messages/$chatId on the way.
-        return rate(read, n), rate(write, n)
+
+def _http_ops(http: Any, base: str, ns: str, token: str) -> tuple[Callable, Callable]:
+    def read(i: int) -> None:
+        # One message: the messenger rules grant at /messages/$chatId on the way down.
+        r = http.get(f"{base}/messages/c1/m{i % 1000:05d}.json",
+                     params={"ns": ns, "auth": token})
+        assert r.status_code == 200, r.text
+
+    def write(i: int) -> None:
+        body = {"sender": "alice", "text": f"hello {i}", "ts": {".sv": "timestamp"}}
+        r = http.put(f"{base}/messages/c1/w{i:07d}.json", params={"ns": ns, "auth": token},
+                     json=body)
+        assert r.status_code == 200, r.text
+
+    return read, write
 
 
 def main() -> None:
@@ -151,7 +185,7 @@ def main() -> None:
     args = parser.parse_args()
     messenger = args.rules.read_text() if args.rules else MESSENGER_RULES
 
-    print("rules throughput (in process, RuleSet only)")
+    print(f"rules throughput (in process, RuleSet only, best of {ROUNDS} rounds)")
     o_read, o_write = in_process(OPEN_RULES, args.n)
     m_read, m_write = in_process(messenger, args.n)
     print(f"  can_read : true/true {o_read:10,.0f}/s   messenger {m_read:10,.0f}/s   "
@@ -166,13 +200,19 @@ def main() -> None:
     except ImportError:
         print("REST: the database emulator is not available; skipped")
         return
-    print(f"REST through the database emulator ({args.http_n} sequential requests each)")
-    ho_read, ho_write = over_http(OPEN_RULES, args.http_n)
-    hm_read, hm_write = over_http(messenger, args.http_n)
+    print(f"REST through the database emulator ({args.http_n} sequential requests each, "
+          f"best of {HTTP_ROUNDS} alternating rounds)")
+    (ho_read, ho_write), (hm_read, hm_write) = over_http([OPEN_RULES, messenger], args.http_n)
     print(f"  GET  : true/true {ho_read:8,.0f} req/s   messenger {hm_read:8,.0f} req/s   "
           f"cost ratio {ho_read / hm_read:5.2f}x (target <= 1.5x)")
     print(f"  PUT  : true/true {ho_write:8,.0f} req/s   messenger {hm_write:8,.0f} req/s   "
           f"cost ratio {ho_write / hm_write:5.2f}x (target <= 1.5x)")
+    # The direct ratio is at the mercy of the shared machine's load; the rules' own cost
+    # measured in process, set against a whole request, is the steadier estimate.
+    read_ratio = 1 + (1 / m_read - 1 / o_read) * ho_read
+    write_ratio = 1 + (1 / m_write - 1 / o_write) * ho_write
+    print(f"  estimate from the in-process rule cost: GET {read_ratio:5.3f}x, "
+          f"PUT {write_ratio:5.3f}x of a true/true request")
 
 
 if __name__ == "__main__":
