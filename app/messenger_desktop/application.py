@@ -83,6 +83,7 @@ class Application(QObject):
         side.language_chosen.connect(self.set_language)
         side.sign_out_requested.connect(lambda: self._spawn(self.sign_out()))
         side.project_requested.connect(self.choose_project)
+        side.builtin_requested.connect(self.use_builtin)
         self.notifier.chat_requested.connect(self.open_chat_id)
         self.notifier.show_window.connect(self._raise)
         self.theme.changed.connect(lambda _n: self.window.update())
@@ -325,6 +326,14 @@ class Application(QObject):
             self.tr("Messenger will use the project {0} from the next start.").format(
                 config.project_id
             ),
+        )
+
+    def use_builtin(self) -> None:
+        self.settings.config_path = ""
+        QMessageBox.information(
+            self.window,
+            self.tr("Firebase project"),
+            self.tr("Messenger will use the built-in local servers from the next start."),
         )
 
     async def sign_out(self, message: str = "") -> None:

@@ -5,11 +5,11 @@ Lower layers raise these exception types; views show `str(exc)`, never a traceba
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+import re
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Errors", text)
+translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
 
 class UserFacingError(Exception):
@@ -21,7 +21,8 @@ class Unreachable(UserFacingError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
-            message or tr("Can't reach the server. Check your connection and try again.")
+            message
+            or translate("Errors", "Can't reach the server. Check your connection and try again.")
         )
 
 
@@ -35,13 +36,51 @@ class ApiError(UserFacingError):
 
 class SessionExpired(UserFacingError):
     def __init__(self) -> None:
-        super().__init__(tr("Your session has ended. Please sign in again."))
+        super().__init__(translate("Errors", "Your session has ended. Please sign in again."))
 
 
 class PermissionDenied(UserFacingError):
     def __init__(self) -> None:
-        super().__init__(tr("The server refused this change."))
+        super().__init__(translate("Errors", "The server refused this change."))
 
 
 def server_problem(status: int) -> str:
-    return tr("The server had a problem (error {0}). Try again in a moment.").format(status)
+    text = translate("Errors", "The server had a problem (error {0}). Try again in a moment.")
+    return text.format(status)
+
+
+# The API's own sentences (functions/messenger_functions/errors.py), listed so that they can
+# be translated: the server speaks English, the user may not.
+_SERVER_TEXTS = (
+    QT_TRANSLATE_NOOP("Server", "Enter a valid email address."),
+    QT_TRANSLATE_NOOP("Server", "An account with this email already exists."),
+    QT_TRANSLATE_NOOP("Server", "The password must not consist only of spaces."),
+    QT_TRANSLATE_NOOP("Server", "Wrong email or password."),
+    QT_TRANSLATE_NOOP("Server", "The database is unavailable right now; try again shortly."),
+    QT_TRANSLATE_NOOP("Server", "The server is busy; try again."),
+)
+_SERVER_PATTERNS = (
+    (
+        re.compile(r"The password must be at least (\d+) characters long\."),
+        QT_TRANSLATE_NOOP("Server", "The password must be at least {0} characters long."),
+    ),
+    (
+        re.compile(r"The password must be at most (\d+) bytes long \(UTF-8\)\."),
+        QT_TRANSLATE_NOOP("Server", "The password must be at most {0} bytes long (UTF-8)."),
+    ),
+    (
+        re.compile(r"Too many failed sign-in attempts\. Try again in (\d+) seconds\."),
+        QT_TRANSLATE_NOOP(
+            "Server", "Too many failed sign-in attempts. Try again in {0} seconds."
+        ),
+    ),
+)
+
+
+def server_text(detail: str) -> str:
+    """The API's sentence in the user's language (as is when we do not know it)."""
+    for pattern, template in _SERVER_PATTERNS:
+        m = pattern.fullmatch(detail)
+        if m:
+            return translate("Server", template).format(*m.groups())
+    return translate("Server", detail)

@@ -25,13 +25,12 @@ from .firebase.db import SERVER_TIMESTAMP, Database
 from .firebase.pushid import new_push_id
 from .models.messages import Message, message_from
 
+translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
+
 log = logging.getLogger(__name__)
 
 RETRY_MAX_S = 5.0
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Outbox", text)
 
 
 @dataclass
@@ -153,13 +152,13 @@ class Outbox(QObject):
                 delay = min(delay * 2, RETRY_MAX_S)
                 continue
             except PermissionDenied:
-                item.failed = tr("The server refused this message.")
+                item.failed = translate("Outbox", "The server refused this message.")
                 self._save()
                 self.failed.emit(item.chat_id, item.as_message(self._uid))
                 continue
             except Exception:  # never lose the text: mark it, the user can retry
                 log.exception("sending %s failed", item.id)
-                item.failed = tr("This message could not be sent.")
+                item.failed = translate("Outbox", "This message could not be sent.")
                 self._save()
                 self.failed.emit(item.chat_id, item.as_message(self._uid))
                 continue

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from PySide6.QtCore import QCoreApplication
 
-from ..errors import ApiError, Unreachable, server_problem, tr
+from ..errors import ApiError, Unreachable, server_problem, server_text
+
+translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,12 @@ class AccountsApi:
             if isinstance(detail, list):  # validation lists: take the first message
                 detail = detail[0].get("msg") if detail and isinstance(detail[0], dict) else None
             if isinstance(detail, str) and detail:
-                raise ApiError(detail, response.status_code)
+                raise ApiError(server_text(detail), response.status_code)
             if response.status_code == 404:
-                raise ApiError(
-                    tr("The sign-in service was not found at {0}.").format(self._base), 404
-                )
+                text = translate("Errors", "The sign-in service was not found at {0}.")
+                raise ApiError(text.format(self._base), 404)
             raise ApiError(server_problem(response.status_code), response.status_code)
         if not isinstance(body, dict) or "custom_token" not in body:
-            raise ApiError(tr("The server sent an answer this app does not understand."), 502)
+            text = translate("Errors", "The server sent an answer this app does not understand.")
+            raise ApiError(text, 502)
         return Credentials(str(body.get("user_id", "")), str(body["custom_token"]))

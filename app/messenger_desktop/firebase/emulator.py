@@ -23,14 +23,13 @@ from PySide6.QtCore import QCoreApplication
 from ..config import DEFAULT_HOST, DEFAULT_PORTS, DEFAULT_PROJECT_ID
 from ..errors import UserFacingError
 
+translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
+
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 40.0
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Emulator", text)
 
 
 class EmulatorError(UserFacingError):
@@ -85,7 +84,7 @@ class EmulatorLauncher:
         if any(states):
             busy = [str(p) for p, up in zip(self.ports.values(), states, strict=True) if up]
             raise EmulatorError(
-                tr(
+                translate("Emulator",
                     "Some of the local server ports ({0}) are taken by another program, so the "
                     "built-in servers cannot start. Close that program, or point Messenger at a "
                     "Firebase project in the settings."
@@ -93,8 +92,11 @@ class EmulatorLauncher:
             )
         if self.config_path is None:
             raise EmulatorError(
-                tr("The built-in servers' firebase.json was not found. Start Messenger from its "
-                   "folder, or point it at a Firebase project with --config.")
+                translate(
+                    "Emulator",
+                    "The built-in servers' firebase.json was not found. Start Messenger from "
+                    "its folder, or point it at a Firebase project with --config.",
+                )
             )
         self._start_process()
         await self._wait_ready()
@@ -126,21 +128,20 @@ class EmulatorLauncher:
         deadline = loop.time() + READY_TIMEOUT_S
         while loop.time() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise EmulatorError(
-                    tr("The built-in servers stopped while starting: {0}").format(self._last_line())
-                )
+                text = translate("Emulator", "The built-in servers stopped while starting: {0}")
+                raise EmulatorError(text.format(self._last_line()))
             if all(await self._states()):
                 return
             await asyncio.sleep(0.1)
-        raise EmulatorError(tr("The built-in servers did not start within {0} seconds.").format(
-            int(READY_TIMEOUT_S)))
+        text = translate("Emulator", "The built-in servers did not start within {0} seconds.")
+        raise EmulatorError(text.format(int(READY_TIMEOUT_S)))
 
     def _last_line(self) -> str:
         try:
             lines = [ln for ln in self._log_path.read_text(encoding="utf-8").splitlines() if ln]
-            return lines[-1] if lines else tr("no output")
+            return lines[-1] if lines else translate("Emulator", "no output")
         except OSError:
-            return tr("no output")
+            return translate("Emulator", "no output")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the suite if (and only if) this launcher started it."""

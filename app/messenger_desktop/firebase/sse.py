@@ -88,6 +88,16 @@ class Listener:
             self._task = None
         self._set_connected(False)
 
+    async def aclose(self) -> None:
+        """Close and wait until the connection is really released."""
+        task = self._task
+        self.close()
+        if task is not None:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+
     def reopen(self) -> None:
         """Reconnect now (a fresh token): the new connection's first `put` resyncs the data.
 

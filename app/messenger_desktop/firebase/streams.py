@@ -71,9 +71,9 @@ class StreamHub(QObject):
             listener.reopen()
 
     async def aclose(self) -> None:
-        for listener in self._listeners:
-            listener.close()
-        self._listeners.clear()
+        listeners, self._listeners = list(self._listeners), []
+        for listener in listeners:
+            await listener.aclose()
         await self._client.aclose()
 
     def _on_state(self, _listener: Listener, _value: bool) -> None:

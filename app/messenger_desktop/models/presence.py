@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
+translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
+
 HEARTBEAT_S = 20.0
 ONLINE_WINDOW_MS = 60_000
 
-
-def tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("Presence", text, None, n)
 
 
 @dataclass(frozen=True)
@@ -48,22 +47,22 @@ def is_online(status: Status | None, now_ms: float) -> bool:
 def describe(status: Status | None, now_ms: float) -> str:
     """"online", "last seen 5 min ago", ... (kept current by a timer in the view)."""
     if is_online(status, now_ms):
-        return tr("online")
+        return translate("Presence", "online")
     if status is None or status.last_seen <= 0:
-        return tr("offline")
+        return translate("Presence", "offline")
     minutes = int(max(0.0, now_ms - status.last_seen) // 60_000)
     if minutes < 1:
-        return tr("last seen just now")
+        return translate("Presence", "last seen just now")
     if minutes < 60:
-        return tr("last seen %n min ago", minutes)
+        return translate("Presence", "last seen %n min ago", None, minutes)
     hours = minutes // 60
     if hours < 24:
-        return tr("last seen %n h ago", hours)
+        return translate("Presence", "last seen %n h ago", None, hours)
     days = hours // 24
     if days < 7:
-        return tr("last seen %n day(s) ago", days)
+        return translate("Presence", "last seen %n day(s) ago", None, days)
     stamp = time.strftime("%d %b %Y", time.localtime(status.last_seen / 1000))
-    return tr("last seen {0}").format(stamp)
+    return translate("Presence", "last seen {0}").format(stamp)
 
 
 def status_from(value: object) -> Status | None:

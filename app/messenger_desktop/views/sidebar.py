@@ -25,6 +25,7 @@ class Sidebar(QWidget):
     theme_chosen = Signal(str)
     language_chosen = Signal(str)
     project_requested = Signal()
+    builtin_requested = Signal()
     sign_out_requested = Signal()
 
     def __init__(self, parent=None) -> None:
@@ -98,6 +99,8 @@ class Sidebar(QWidget):
             self.lang_actions[key] = act
         self.project_action = self.menu.addAction("")
         self.project_action.triggered.connect(self.project_requested)
+        self.builtin_action = self.menu.addAction("")
+        self.builtin_action.triggered.connect(self.builtin_requested)
         self.menu.addSeparator()
         self.sign_out_action = self.menu.addAction("")
         self.sign_out_action.triggered.connect(self.sign_out_requested)
@@ -114,6 +117,7 @@ class Sidebar(QWidget):
         self.lang_actions["en"].setText("English")
         self.lang_actions["ru"].setText("Русский")
         self.project_action.setText(self.tr("Connect to a Firebase project…"))
+        self.builtin_action.setText(self.tr("Use the built-in local servers"))
         self.sign_out_action.setText(self.tr("Sign out"))
         self.no_people.setText(self.tr("Nobody else is here yet. Invite someone to register!"))
 

@@ -6,8 +6,6 @@ import html
 import re
 import time
 
-from PySide6.QtCore import QCoreApplication
-
 _URL = re.compile(r"(?i)\b((?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]])")
 
 
@@ -41,5 +39,5 @@ def list_time(ms: float, now_s: float | None = None) -> str:
     if t.tm_yday == now.tm_yday and t.tm_year == now.tm_year:
         return time.strftime("%H:%M", t)
     if (now_s or time.time()) - ms / 1000 < 6 * 86400:
-        return QCoreApplication.translate("Time", time.strftime("%a", t))
+        return time.strftime("%a", t)
     return time.strftime("%d %b", t)

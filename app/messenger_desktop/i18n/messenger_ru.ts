@@ -1,0 +1,503 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru" sourcelanguage="en">
+<context>
+    <name>Application</name>
+    <message>
+        <location filename="../application.py" line="107"/>
+        <source>Starting the local servers…</source>
+        <translation>Запуск локальных серверов…</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="119"/>
+        <source>Signing you in…</source>
+        <translation>Выполняется вход…</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="125"/>
+        <source>Please sign in again.</source>
+        <translation>Войдите снова.</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="166"/>
+        <source>Something went wrong while signing in. Please try again.</source>
+        <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="313"/>
+        <source>Firebase project file</source>
+        <translation>Файл проекта Firebase</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="313"/>
+        <source>JSON files (*.json)</source>
+        <translation>Файлы JSON (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="320"/>
+        <location filename="../application.py" line="325"/>
+        <location filename="../application.py" line="335"/>
+        <source>Firebase project</source>
+        <translation>Проект Firebase</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="326"/>
+        <source>Messenger will use the project {0} from the next start.</source>
+        <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="336"/>
+        <source>Messenger will use the built-in local servers from the next start.</source>
+        <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
+    </message>
+</context>
+<context>
+    <name>BubbleDelegate</name>
+    <message>
+        <location filename="../views/bubble_delegate.py" line="67"/>
+        <source>Not sent · right-click to retry</source>
+        <translation>Не отправлено · правый клик, чтобы повторить</translation>
+    </message>
+    <message>
+        <location filename="../views/bubble_delegate.py" line="69"/>
+        <source>sending…</source>
+        <translation>отправка…</translation>
+    </message>
+</context>
+<context>
+    <name>ChatListDelegate</name>
+    <message>
+        <location filename="../views/chat_list_delegate.py" line="128"/>
+        <source>You: </source>
+        <translation>Вы: </translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <location filename="../views/chat_view.py" line="168"/>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="169"/>
+        <source>Write a message…  (Shift+Enter: new line)</source>
+        <translation>Напишите сообщение…  (Shift+Enter — новая строка)</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="170"/>
+        <source>No messages yet. Say hello!</source>
+        <translation>Сообщений пока нет. Поздоровайтесь!</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="261"/>
+        <source>Copy text</source>
+        <translation>Копировать текст</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="262"/>
+        <source>Try sending again</source>
+        <translation>Отправить ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="263"/>
+        <location filename="../views/chat_view.py" line="278"/>
+        <source>Delete message</source>
+        <translation>Удалить сообщение</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="279"/>
+        <source>Delete this message for everyone in the chat?</source>
+        <translation>Удалить это сообщение у всех участников чата?</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="292"/>
+        <source>Could not delete the message: {0}</source>
+        <translation>Не удалось удалить сообщение: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Emulator</name>
+    <message>
+        <location filename="../firebase/emulator.py" line="87"/>
+        <source>Some of the local server ports ({0}) are taken by another program, so the built-in servers cannot start. Close that program, or point Messenger at a Firebase project in the settings.</source>
+        <translation>Некоторые порты локального сервера ({0}) заняты другой программой, поэтому встроенные серверы не могут запуститься. Закройте эту программу или подключите Messenger к проекту Firebase в настройках.</translation>
+    </message>
+    <message>
+        <location filename="../firebase/emulator.py" line="95"/>
+        <source>The built-in servers&apos; firebase.json was not found. Start Messenger from its folder, or point it at a Firebase project with --config.</source>
+        <translation>Не найден firebase.json встроенных серверов. Запустите Messenger из его папки или укажите проект Firebase через --config.</translation>
+    </message>
+    <message>
+        <location filename="../firebase/emulator.py" line="131"/>
+        <source>The built-in servers stopped while starting: {0}</source>
+        <translation>Встроенные серверы остановились при запуске: {0}</translation>
+    </message>
+    <message>
+        <location filename="../firebase/emulator.py" line="136"/>
+        <source>The built-in servers did not start within {0} seconds.</source>
+        <translation>Встроенные серверы не запустились за {0} с.</translation>
+    </message>
+    <message>
+        <location filename="../firebase/emulator.py" line="142"/>
+        <location filename="../firebase/emulator.py" line="144"/>
+        <source>no output</source>
+        <translation>нет вывода</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <location filename="../errors.py" line="25"/>
+        <source>Can&apos;t reach the server. Check your connection and try again.</source>
+        <translation>Не удаётся связаться с сервером. Проверьте подключение и попробуйте ещё раз.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="39"/>
+        <source>Your session has ended. Please sign in again.</source>
+        <translation>Сеанс завершён. Войдите снова.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="44"/>
+        <source>The server refused this change.</source>
+        <translation>Сервер отклонил это изменение.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="48"/>
+        <source>The server had a problem (error {0}). Try again in a moment.</source>
+        <translation>На сервере произошла ошибка ({0}). Попробуйте чуть позже.</translation>
+    </message>
+    <message>
+        <location filename="../firebase/api.py" line="57"/>
+        <source>The sign-in service was not found at {0}.</source>
+        <translation>Служба входа не найдена по адресу {0}.</translation>
+    </message>
+    <message>
+        <location filename="../firebase/api.py" line="61"/>
+        <source>The server sent an answer this app does not understand.</source>
+        <translation>Сервер прислал ответ, который приложение не понимает.</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <location filename="../views/login.py" line="110"/>
+        <source>Welcome back</source>
+        <translation>С возвращением</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="110"/>
+        <source>Create your account</source>
+        <translation>Создайте аккаунт</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="112"/>
+        <source>Sign in with your email and password.</source>
+        <translation>Войдите с помощью адреса почты и пароля.</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="114"/>
+        <source>Choose an email and a password to start chatting.</source>
+        <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="116"/>
+        <source>Email</source>
+        <translation>Электронная почта</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="117"/>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="118"/>
+        <source>you@example.com</source>
+        <translation>you@example.com</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="120"/>
+        <source>Your password</source>
+        <translation>Ваш пароль</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="120"/>
+        <source>At least 8 characters</source>
+        <translation>Не меньше 8 символов</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="122"/>
+        <source>Hide</source>
+        <translation>Скрыть</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="122"/>
+        <source>Show</source>
+        <translation>Показать</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="123"/>
+        <source>Show or hide the password</source>
+        <translation>Показать или скрыть пароль</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="124"/>
+        <source>Stay signed in</source>
+        <translation>Оставаться в системе</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="125"/>
+        <source>Retry</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="127"/>
+        <source>Signing in…</source>
+        <translation>Вход…</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="127"/>
+        <source>Creating account…</source>
+        <translation>Создание аккаунта…</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="129"/>
+        <location filename="../views/login.py" line="133"/>
+        <source>Sign in</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="129"/>
+        <source>Create account</source>
+        <translation>Создать аккаунт</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="131"/>
+        <source>No account yet?</source>
+        <translation>Ещё нет аккаунта?</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="131"/>
+        <source>Already have an account?</source>
+        <translation>Уже есть аккаунт?</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="133"/>
+        <source>Create one</source>
+        <translation>Создать</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="164"/>
+        <source>Enter your email address, like name@example.com.</source>
+        <translation>Введите адрес почты, например name@example.com.</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="168"/>
+        <source>Enter your password.</source>
+        <translation>Введите пароль.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../views/main_window.py" line="110"/>
+        <source>Messenger</source>
+        <translation>Messenger</translation>
+    </message>
+</context>
+<context>
+    <name>MessengerPage</name>
+    <message>
+        <location filename="../views/main_window.py" line="56"/>
+        <source>Choose a person on the left to start chatting.</source>
+        <translation>Выберите собеседника слева, чтобы начать общение.</translation>
+    </message>
+    <message>
+        <location filename="../views/main_window.py" line="58"/>
+        <source>Connecting… Messages you send now are delivered when the connection is back.</source>
+        <translation>Подключение… Сообщения, отправленные сейчас, будут доставлены, когда связь восстановится.</translation>
+    </message>
+</context>
+<context>
+    <name>Notifier</name>
+    <message numerus="yes">
+        <location filename="../notifications.py" line="79"/>
+        <source>Messenger — %n unread</source>
+        <translation>
+            <numerusform>Messenger — %n непрочитанное</numerusform>
+            <numerusform>Messenger — %n непрочитанных</numerusform>
+            <numerusform>Messenger — %n непрочитанных</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Outbox</name>
+    <message>
+        <location filename="../outbox.py" line="155"/>
+        <source>The server refused this message.</source>
+        <translation>Сервер отклонил это сообщение.</translation>
+    </message>
+    <message>
+        <location filename="../outbox.py" line="161"/>
+        <source>This message could not be sent.</source>
+        <translation>Не удалось отправить сообщение.</translation>
+    </message>
+</context>
+<context>
+    <name>Presence</name>
+    <message>
+        <location filename="../models/presence.py" line="50"/>
+        <source>online</source>
+        <translation>в сети</translation>
+    </message>
+    <message>
+        <location filename="../models/presence.py" line="52"/>
+        <source>offline</source>
+        <translation>не в сети</translation>
+    </message>
+    <message>
+        <location filename="../models/presence.py" line="55"/>
+        <source>last seen just now</source>
+        <translation>был(а) только что</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/presence.py" line="57"/>
+        <source>last seen %n min ago</source>
+        <translation>
+            <numerusform>был(а) %n минуту назад</numerusform>
+            <numerusform>был(а) %n минуты назад</numerusform>
+            <numerusform>был(а) %n минут назад</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/presence.py" line="60"/>
+        <source>last seen %n h ago</source>
+        <translation>
+            <numerusform>был(а) %n час назад</numerusform>
+            <numerusform>был(а) %n часа назад</numerusform>
+            <numerusform>был(а) %n часов назад</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/presence.py" line="63"/>
+        <source>last seen %n day(s) ago</source>
+        <translation>
+            <numerusform>был(а) %n день назад</numerusform>
+            <numerusform>был(а) %n дня назад</numerusform>
+            <numerusform>был(а) %n дней назад</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../models/presence.py" line="65"/>
+        <source>last seen {0}</source>
+        <translation>был(а) {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Server</name>
+    <message>
+        <location filename="../errors.py" line="55"/>
+        <source>Enter a valid email address.</source>
+        <translation>Введите правильный адрес электронной почты.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="56"/>
+        <source>An account with this email already exists.</source>
+        <translation>Аккаунт с этим адресом уже существует.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="57"/>
+        <source>The password must not consist only of spaces.</source>
+        <translation>Пароль не может состоять только из пробелов.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="58"/>
+        <source>Wrong email or password.</source>
+        <translation>Неверный адрес или пароль.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="59"/>
+        <source>The database is unavailable right now; try again shortly.</source>
+        <translation>База данных сейчас недоступна, попробуйте чуть позже.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="60"/>
+        <source>The server is busy; try again.</source>
+        <translation>Сервер занят, попробуйте ещё раз.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="65"/>
+        <source>The password must be at least {0} characters long.</source>
+        <translation>Пароль должен быть не короче {0} символов.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="69"/>
+        <source>The password must be at most {0} bytes long (UTF-8).</source>
+        <translation>Пароль должен быть не длиннее {0} байт (UTF-8).</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="73"/>
+        <source>Too many failed sign-in attempts. Try again in {0} seconds.</source>
+        <translation>Слишком много неудачных попыток входа. Повторите через {0} с.</translation>
+    </message>
+</context>
+<context>
+    <name>Sidebar</name>
+    <message>
+        <location filename="../views/sidebar.py" line="109"/>
+        <source>Search people</source>
+        <translation>Поиск людей</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="110"/>
+        <source>Menu</source>
+        <translation>Меню</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="111"/>
+        <source>Theme</source>
+        <translation>Тема</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="112"/>
+        <location filename="../views/sidebar.py" line="116"/>
+        <source>Follow the system</source>
+        <translation>Как в системе</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="113"/>
+        <source>Light</source>
+        <translation>Светлая</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="114"/>
+        <source>Dark</source>
+        <translation>Тёмная</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="115"/>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="119"/>
+        <source>Connect to a Firebase project…</source>
+        <translation>Подключиться к проекту Firebase…</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="120"/>
+        <source>Use the built-in local servers</source>
+        <translation>Использовать встроенные локальные серверы</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="121"/>
+        <source>Sign out</source>
+        <translation>Выйти</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="122"/>
+        <source>Nobody else is here yet. Invite someone to register!</source>
+        <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
+    </message>
+</context>
+</TS>
