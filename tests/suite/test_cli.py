@@ -142,3 +142,37 @@ def test_import_of_a_folder_that_is_not_an_export(tmp_path):
     assert_one_line_error(cli("start", "--only", "database", "--config", str(path),
                               "--import", str(tmp_path), cwd=tmp_path),
                           "firebase-export-metadata.json is missing")
+
+
+def test_sigterm_during_exec_ends_the_command_and_the_suite(tmp_path):
+    import os
+    import signal
+    import time
+
+    path = config(tmp_path, {"database": 0})
+    script = (f"{sys.executable} -c \"import os, time; print('child', os.getpid(), flush=True);"
+              " time.sleep(60)\"; echo the shell stays the parent")
+    process = subprocess.Popen([*CLI, "exec", "--only", "database", "--config", str(path),
+                                script], cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        child_pid = None
+        for line in process.stdout:
+            if line.startswith("child "):
+                child_pid = int(line.split()[1])
+                break
+        assert child_pid is not None
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 5
+        while True:  # the command's own process is gone too, not orphaned
+            try:
+                os.kill(child_pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "the exec'd command outlived the suite"
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -26,6 +26,7 @@ from .errors import (
 from .options import DEFAULT_PORTS, EMULATOR_ORDER, SuiteOptions
 
 DEBUG_ENV = "MESSENGER_EMULATORS_DEBUG"  # set: print tracebacks of every failure
+SCRIPT_STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for an exec'd command
 READY_LINE = "All emulators ready! It is now safe to connect your app."
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -118,8 +119,17 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            # A second Ctrl-C while stopping: leave now. Every acknowledged write is already
+            # in the journal, so this is no worse than a crash.
+            print("Forced exit.", file=sys.stderr, flush=True)
+            os._exit(130)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     suite = Suite(options, only)
     await suite.start()
     status = 0
@@ -138,13 +148,13 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
             _say("Shutting down the emulators...")
         else:
             env = {**os.environ, **emulator_env(options.project_id, options.host, suite.ports)}
-            child = await asyncio.create_subprocess_shell(script, env=env)
+            # Its own process group, so that stopping it reaches whatever the shell started.
+            child = await asyncio.create_subprocess_shell(script, env=env, start_new_session=True)
             waiter = asyncio.ensure_future(child.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if not waiter.done():
-                child.terminate()
-                await waiter
+                await _end_process_group(child.pid, waiter)
             stopper.cancel()
             code = child.returncode or 0
             status = 128 - code if code < 0 else code  # killed by a signal: as a shell reports
@@ -152,6 +162,19 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
     finally:
         await suite.stop()
     return status
+
+
+async def _end_process_group(pid: int, waiter: asyncio.Future) -> None:
+    for sig, grace in ((signal.SIGTERM, SCRIPT_STOP_GRACE), (signal.SIGKILL, None)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), grace)
+            return
+        except TimeoutError:
+            continue
 
 
 def main(argv: Sequence[str] | None = None) -> int:
