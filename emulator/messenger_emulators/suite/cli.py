@@ -148,13 +148,18 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
             _say("Shutting down the emulators...")
         else:
             env = {**os.environ, **emulator_env(options.project_id, options.host, suite.ports)}
-            # Its own process group, so that stopping it reaches whatever the shell started.
-            child = await asyncio.create_subprocess_shell(script, env=env, start_new_session=True)
+            # Not at a terminal: its own process group, so that stopping it reaches whatever
+            # the shell started. At a terminal it stays in the foreground group (it may read
+            # the keyboard), where Ctrl-C reaches all of it anyway.
+            own_group = not (sys.stdin is not None and sys.stdin.isatty())
+            child = await asyncio.create_subprocess_shell(
+                script, env=env, start_new_session=own_group
+            )
             waiter = asyncio.ensure_future(child.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if not waiter.done():
-                await _end_process_group(child.pid, waiter)
+                await _end_child(child, own_group, waiter)
             stopper.cancel()
             code = child.returncode or 0
             status = 128 - code if code < 0 else code  # killed by a signal: as a shell reports
@@ -164,10 +169,15 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
     return status
 
 
-async def _end_process_group(pid: int, waiter: asyncio.Future) -> None:
+async def _end_child(child: asyncio.subprocess.Process, own_group: bool,
+                     waiter: asyncio.Future) -> None:
+    """SIGTERM, then SIGKILL after a grace period: the whole group when it has its own."""
     for sig, grace in ((signal.SIGTERM, SCRIPT_STOP_GRACE), (signal.SIGKILL, None)):
         try:
-            os.killpg(pid, sig)
+            if own_group:
+                os.killpg(child.pid, sig)
+            else:
+                child.send_signal(sig)
         except ProcessLookupError:
             pass
         try:
