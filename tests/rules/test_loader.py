@@ -72,7 +72,7 @@ def test_bad_rules_are_refused_with_path_and_reason(rules: object, words: list[s
 
 @pytest.mark.parametrize("text", [
     "", "not json", "[]", '{"rules": {}, "other": 1}', '{"rulez": {}}', "{\"rules\": {} /* x",
-    '{"rules": {".read": true,}}',
+    '{"rules": {".read": true,}}', '{"rules": {"a": {".read": true}, "a": {}}}',
 ])
 def test_bad_documents(text: str) -> None:
     with pytest.raises(RulesError):
@@ -95,6 +95,11 @@ def test_comments_are_stripped_outside_strings() -> None:
     assert rules.source == text
     assert rules.can_read((), None, None, 0).allowed
     assert rules.can_write([(('a"b',), 1)], None, None, {'a"b': 1}, 0).allowed
+
+
+def test_duplicate_keys_are_named() -> None:
+    with pytest.raises(RulesError, match="duplicate key '.write'"):
+        RuleSet.from_text('{"rules": {"a": {".write": true, ".write": false}}}')
 
 
 def test_comment_error_names_the_line() -> None:

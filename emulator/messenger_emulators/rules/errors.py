@@ -19,6 +19,7 @@ class EvalError(Exception):
 # --- document shape ----------------------------------------------------------------------
 NOT_JSON = "Rules are not valid JSON: {detail}"
 UNTERMINATED_COMMENT = "Rules are not valid JSON: unterminated /* comment starting at line {line}"
+DUPLICATE_KEY = "duplicate key {key!r}"
 NO_RULES_KEY = 'Rules must be an object with a single key "rules"'
 NOT_AN_OBJECT = "{where}: expected an object of rules, got {got}"
 UNKNOWN_KEY = "{where}: Invalid key {key!r}: the only keys starting with '.' are " \

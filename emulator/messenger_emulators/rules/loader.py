@@ -57,11 +57,21 @@ def parse_text(text: str) -> Any:
     if not isinstance(text, str):
         raise RulesError(errors.NOT_JSON.format(detail="expected text"))
     try:
-        return json.loads(strip_comments(text))
+        return json.loads(strip_comments(text), object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise RulesError(errors.TOO_DEEP.format(where="/rules")) from None
     except ValueError as exc:
         raise RulesError(errors.NOT_JSON.format(detail=exc)) from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json would silently keep the last of two equal keys; a rule would vanish unseen.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(errors.DUPLICATE_KEY.format(key=key))
+        out[key] = value
+    return out
 
 
 def build(doc: Any) -> RuleNode:
