@@ -96,3 +96,13 @@ def test_durations(text, seconds):
 def test_bad_durations(text):
     with pytest.raises(Exception, match="Invalid duration"):
         parse_duration(text)
+
+
+def test_the_repository_firebase_json_is_valid_and_complete():
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    config = load_config(repo / "firebase.json")
+    assert config.ports == {"database": 9000, "auth": 9099, "functions": 5001}
+    assert config.rules_path is not None and config.rules_path.is_file()
+    assert config.functions_source is not None and config.functions_source.is_dir()
