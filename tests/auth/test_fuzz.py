@@ -20,7 +20,8 @@ ENDPOINTS = [
 FIELDS = ["token", "grant_type", "grantType", "refresh_token", "refreshToken", "idToken",
           "localId", "validSince", "disableUser", "customAttributes"]
 json_value = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+    st.one_of(st.none(), st.booleans(), st.integers(),
+              st.floats(allow_nan=False, allow_infinity=False),
               st.text(max_size=20), st.sampled_from(["refresh_token", "e30.e30.", "a.b.c"])),
     lambda kids: st.one_of(st.lists(kids, max_size=3),
                            st.dictionaries(st.text(max_size=5), kids, max_size=3)),
