@@ -39,3 +39,11 @@ def test_a_flipped_byte_is_detected(offset):
 def test_a_file_without_header_is_torn_empty():
     assert records.scan(b"").records == [] and not records.scan(b"").torn
     assert records.scan(b"MSGJ").torn
+
+
+def test_a_record_too_large_to_read_back_is_refused(monkeypatch):
+    from messenger_emulators.persistence.errors import PersistenceError
+
+    monkeypatch.setattr(records, "MAX_RECORD", 100)
+    with pytest.raises(PersistenceError, match="larger than the journal's limit"):
+        records.encode("ns", [(("a",), "x" * 200)])

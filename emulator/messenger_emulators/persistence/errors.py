@@ -30,6 +30,9 @@ MSG_CORRUPT_LOG = (
 MSG_CORRUPT_SNAPSHOT = "The snapshot {path} cannot be read ({detail}). The data folder is damaged."
 MSG_WRITE_FAILED = "Could not write to the journal in {path}: {detail}"
 MSG_DATA_DIR = "Could not use the data folder {path}: {detail}."
+MSG_RECORD_TOO_LARGE = (
+    "A write of {size} bytes is larger than the journal's limit of {limit} bytes."
+)
 MSG_CLOSED = "The journal is closed."
 MSG_EXPORT_NO_METADATA = (
     "{path} is not an emulator export: firebase-export-metadata.json is missing "

@@ -15,6 +15,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from .errors import MSG_RECORD_TOO_LARGE, PersistenceError
+
 MAGIC = b"MSGJRNL1"
 HEADER = struct.Struct("<II")
 MAX_RECORD = 256 * 1024 * 1024  # larger than any write the database accepts (writeSizeLimit)
@@ -29,6 +31,9 @@ def encode(namespace: str, writes: Writes) -> bytes:
         ensure_ascii=False,
         allow_nan=False,
     ).encode("utf-8")
+    if len(payload) > MAX_RECORD:
+        # The reader would take it for a torn record: refuse it instead of losing it later.
+        raise PersistenceError(MSG_RECORD_TOO_LARGE.format(size=len(payload), limit=MAX_RECORD))
     return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
