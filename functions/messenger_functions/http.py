@@ -117,10 +117,12 @@ def _read_body(request: Any) -> dict[str, Any]:
         return {}
     if mimetype == "application/json" or mimetype.endswith("+json") or not mimetype:
         try:
-            data = json.loads(raw)
+            text = raw.decode("utf-8-sig")  # RFC 8259: JSON between systems is UTF-8
         except UnicodeDecodeError:
             raise ApiError(400, BODY_NOT_UTF8) from None
-        except ValueError:
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise ApiError(400, BODY_NOT_JSON) from None
         if not isinstance(data, dict):
             raise ApiError(400, BODY_NOT_OBJECT)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .stack import register
 
-MAX_EXAMPLES = 20  # per operation; the whole run stays well under a minute
+MAX_EXAMPLES = 15  # per operation; the whole run stays well under a minute
 CHECKS = ",".join([
     "not_a_server_error",
     "status_code_conformance",
@@ -33,7 +33,7 @@ def test_api_from_its_openapi_document(stack, tmp_path: Path):
         "--max-examples", str(MAX_EXAMPLES),
         "--seed", "1", "--generation-deterministic", "--no-shrink",
         "--request-timeout", "10",
-        "--workers", "2",
+        "--workers", "1",  # 2 trips a CPython 3.11 thread-safety bug in ast (schemathesis)
         "-H", f"Authorization: Bearer {user.id_token}",
         "--no-color", "--report-dir", str(tmp_path),
     ]
