@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import errors
 from .errors import RulesError
 from .evaluator import Evaluator
 from .loader import build, parse_text
@@ -31,7 +32,7 @@ class RuleSet:
         try:
             tree = build(doc)
         except RecursionError:
-            raise RulesError("/rules: Rules are nested too deeply") from None
+            raise RulesError(errors.TOO_DEEP.format(where="/rules")) from None
         self.source = source
         self.document = doc
         self._evaluator = Evaluator(tree)
@@ -45,7 +46,7 @@ class RuleSet:
         try:
             source = json.dumps(doc, indent=2)
         except (TypeError, ValueError, RecursionError):
-            raise RulesError("Rules must be a JSON document") from None
+            raise RulesError(errors.NOT_A_DOCUMENT) from None
         return cls(doc, source)
 
     def can_read(self, path: Path, auth: dict | None, root: Any, now: int,

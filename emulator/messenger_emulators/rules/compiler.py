@@ -161,7 +161,7 @@ class _Compiler:
             return f"_slen({code})", T.NUMBER
         if (typ == T.SNAPSHOT and name in T.SNAPSHOT_METHODS) or (
                 typ in (T.STRING, T.PRIMITIVE) and name in T.STRING_METHODS):
-            raise _TypeProblem(f"{name} is a method: call it as {name}(...).")
+            raise _TypeProblem(errors.METHOD_NOT_CALLED.format(name=name))
         raise _TypeProblem(errors.NO_SUCH_MEMBER.format(name=name))
 
     def c_Call(self, node: n.Call) -> tuple[str, str]:  # noqa: N802

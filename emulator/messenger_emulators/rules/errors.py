@@ -31,6 +31,7 @@ BAD_CHILD_KEY = "{where}: Invalid key {key!r}: keys cannot be empty or contain "
 TWO_WILDCARDS = "{where}: There can only be one $wildcard at a level, found {names}"
 SAME_WILDCARD = "{where}: The wildcard {name} is already used higher in the path"
 TOO_DEEP = "{where}: Rules are nested too deeply"
+NOT_A_DOCUMENT = "Rules must be a JSON document"
 RULE_PROBLEM = "{where}: {problem} Expression: {source}"
 
 # --- expression problems (the {problem} above) -------------------------------------------
@@ -49,6 +50,32 @@ BAD_REGEX = "Invalid regular expression /{pattern}/{flags}: {detail}"
 TOO_COMPLEX = "Expression is nested too deeply."
 ARRAY_OUTSIDE = "Array literals are only allowed as the argument of hasChildren()."
 COMPUTED_MEMBER = "Invalid property access: {detail}."
+
+# --- syntax details (the {detail} of SYNTAX) ----------------------------------------------
+SX_BAD_NUMBER = "bad number {text!r}"
+SX_AFTER_NUMBER = "unexpected {char!r} after a number"
+SX_DOUBLED = "unexpected {char!r} (did you mean '{char}{char}'?)"
+SX_CHARACTER = "unexpected character {char!r}"
+SX_BAD_ESCAPE = "bad \\u escape in a string"
+SX_UNTERMINATED_STRING = "unterminated string"
+SX_UNTERMINATED_REGEX = "unterminated regular expression"
+SX_EMPTY = "empty expression"
+SX_UNEXPECTED = "unexpected {what}"
+SX_EXPECTED = "expected '{value}' but found {what}"
+SX_TOO_DEEP = "expression is nested too deeply"
+SX_UNARY_PLUS = "unary '+' is not supported"
+SX_PROPERTY_NAME = "expected a property name after '.'"
+SX_NOT_RULES = "'{word}' is not part of the rules language"
+METHOD_NOT_CALLED = "{name} is a method: call it as {name}(...)."
+
+# --- regular expressions (the {detail} of BAD_REGEX) ---------------------------------------
+RX_FLAGS = "unsupported flag(s) {flags!r}: only 'i' is supported"
+RX_EMPTY = "empty pattern"
+RX_CARET = "'^' is only allowed as the first character"
+RX_DOLLAR = "'$' is only allowed as the last character"
+RX_GROUP = "'(?' groups are not supported"
+RX_LONE_BACKSLASH = "pattern ends with a lone '\\'"
+RX_UNTERMINATED_SET = "unterminated character set '['"
 
 # --- run-time errors (deny the rule; shown in the trace) ---------------------------------
 RT_NULL_MEMBER = "cannot read property '{name}' of null"

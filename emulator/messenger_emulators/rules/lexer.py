@@ -53,9 +53,9 @@ def tokenize(src: str) -> list[Token]:
             try:
                 value: object = float(text) if any(ch in text for ch in ".eE") else int(text)
             except ValueError:
-                raise SyntaxProblem(start, f"bad number {text!r}") from None
+                raise SyntaxProblem(start, errors.SX_BAD_NUMBER.format(text=text)) from None
             if i < n and (src[i].isalnum() or src[i] in "_$"):
-                raise SyntaxProblem(i, f"unexpected {src[i]!r} after a number")
+                raise SyntaxProblem(i, errors.SX_AFTER_NUMBER.format(char=src[i]))
             tokens.append(Token("num", value, start, i))
         elif c in "'\"":
             value, i = _string(src, i)
@@ -75,8 +75,8 @@ def tokenize(src: str) -> list[Token]:
                     break
             else:
                 if c == "=" or c == "&" or c == "|":
-                    raise SyntaxProblem(i, f"unexpected {c!r} (did you mean '{c}{c}'?)")
-                raise SyntaxProblem(i, f"unexpected character {c!r}")
+                    raise SyntaxProblem(i, errors.SX_DOUBLED.format(char=c))
+                raise SyntaxProblem(i, errors.SX_CHARACTER.format(char=c))
     tokens.append(Token("end", None, n, n))
     return tokens
 
@@ -123,7 +123,7 @@ def _string(src: str, i: int) -> tuple[str, int]:
             if e == "u":
                 digits = src[i + 2:i + 6]
                 if len(digits) != 4 or not all(d in "0123456789abcdefABCDEF" for d in digits):
-                    raise SyntaxProblem(i, "bad \\u escape in a string")
+                    raise SyntaxProblem(i, errors.SX_BAD_ESCAPE)
                 out.append(chr(int(digits, 16)))
                 i += 6
                 continue
@@ -134,7 +134,7 @@ def _string(src: str, i: int) -> tuple[str, int]:
             break
         out.append(c)
         i += 1
-    raise SyntaxProblem(start, "unterminated string")
+    raise SyntaxProblem(start, errors.SX_UNTERMINATED_STRING)
 
 
 def _regex(src: str, i: int) -> tuple[str, str, int]:
@@ -161,4 +161,4 @@ def _regex(src: str, i: int) -> tuple[str, str, int]:
                 i += 1
             return pattern, src[f0:i], i
         i += 1
-    raise SyntaxProblem(start, "unterminated regular expression")
+    raise SyntaxProblem(start, errors.SX_UNTERMINATED_REGEX)

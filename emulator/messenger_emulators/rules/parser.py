@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import errors
 from . import nodes as n
 from .lexer import SyntaxProblem, Token, tokenize
 
@@ -35,11 +36,11 @@ class _Parser:
 
     def parse(self) -> n.Node:
         if self.tokens[0].kind == "end":
-            raise SyntaxProblem(0, "empty expression")
+            raise SyntaxProblem(0, errors.SX_EMPTY)
         node = self.expression()
         tok = self.peek()
         if tok.kind != "end":
-            raise SyntaxProblem(tok.start, f"unexpected {self.describe(tok)}")
+            raise SyntaxProblem(tok.start, errors.SX_UNEXPECTED.format(what=self.describe(tok)))
         return node
 
     # --- token helpers ---------------------------------------------------------------
@@ -58,7 +59,8 @@ class _Parser:
     def expect(self, value: str) -> Token:
         tok = self.peek()
         if tok.kind != "op" or tok.value != value:
-            raise SyntaxProblem(tok.start, f"expected '{value}' but found {self.describe(tok)}")
+            raise SyntaxProblem(tok.start, errors.SX_EXPECTED.format(value=value,
+                                                              what=self.describe(tok)))
         return self.advance()
 
     @staticmethod
@@ -73,7 +75,7 @@ class _Parser:
     def expression(self) -> n.Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise SyntaxProblem(self.peek().start, "expression is nested too deeply")
+            raise SyntaxProblem(self.peek().start, errors.SX_TOO_DEEP)
         try:
             return self.conditional()
         finally:
@@ -108,14 +110,14 @@ class _Parser:
             self.advance()
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise SyntaxProblem(tok.start, "expression is nested too deeply")
+                raise SyntaxProblem(tok.start, errors.SX_TOO_DEEP)
             try:
                 operand = self.unary()
             finally:
                 self.depth -= 1
             return n.Unary(tok.start, operand.end, str(tok.value), operand)
         if tok.kind == "op" and tok.value == "+":
-            raise SyntaxProblem(tok.start, "unary '+' is not supported")
+            raise SyntaxProblem(tok.start, errors.SX_UNARY_PLUS)
         return self.postfix(self.primary())
 
     def postfix(self, node: n.Node) -> n.Node:
@@ -124,7 +126,7 @@ class _Parser:
                 self.advance()
                 tok = self.advance()
                 if tok.kind != "name":
-                    raise SyntaxProblem(tok.start, "expected a property name after '.'")
+                    raise SyntaxProblem(tok.start, errors.SX_PROPERTY_NAME)
                 node = n.Member(node.start, tok.end, node, str(tok.value))
             elif self.is_op("["):
                 self.advance()
@@ -156,7 +158,7 @@ class _Parser:
             if word in _KEYWORDS:
                 return n.Literal(tok.start, tok.end, _KEYWORDS[word])
             if word in _UNSUPPORTED:
-                raise SyntaxProblem(tok.start, f"'{word}' is not part of the rules language")
+                raise SyntaxProblem(tok.start, errors.SX_NOT_RULES.format(word=word))
             return n.Name(tok.start, tok.end, word)
         if tok.kind == "op" and tok.value == "(":
             inner = self.expression()
@@ -171,4 +173,4 @@ class _Parser:
                     items.append(self.expression())
             end = self.expect("]").end
             return n.Array(tok.start, end, items)
-        raise SyntaxProblem(tok.start, f"unexpected {self.describe(tok)}")
+        raise SyntaxProblem(tok.start, errors.SX_UNEXPECTED.format(what=self.describe(tok)))

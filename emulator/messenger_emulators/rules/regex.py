@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from . import errors
+
 _CLASSES = set("sdwSDW")
 _PLAIN = set("*+?.()|{},")
 
@@ -20,9 +22,9 @@ class RegexProblem(ValueError):
 
 def translate(pattern: str, flags: str) -> re.Pattern[str]:
     if flags not in ("", "i"):
-        raise RegexProblem(f"unsupported flag(s) {flags!r}: only 'i' is supported")
+        raise RegexProblem(errors.RX_FLAGS.format(flags=flags))
     if pattern == "":
-        raise RegexProblem("empty pattern")
+        raise RegexProblem(errors.RX_EMPTY)
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
@@ -32,18 +34,18 @@ def translate(pattern: str, flags: str) -> re.Pattern[str]:
             continue
         if c == "^":
             if i != 0:
-                raise RegexProblem("'^' is only allowed as the first character")
+                raise RegexProblem(errors.RX_CARET)
             out.append("^")
         elif c == "$":
             if i != n - 1:
-                raise RegexProblem("'$' is only allowed as the last character")
+                raise RegexProblem(errors.RX_DOLLAR)
             out.append(r"\Z")  # Python's `$` would also match before a final newline
         elif c == "[":
             i = _char_class(pattern, i, out)
             continue
         elif c == "(":
             if pattern.startswith("(?", i):
-                raise RegexProblem("'(?' groups are not supported")
+                raise RegexProblem(errors.RX_GROUP)
             out.append(c)
         elif c in _PLAIN:
             out.append(c)
@@ -58,7 +60,7 @@ def translate(pattern: str, flags: str) -> re.Pattern[str]:
 
 def _escape(pattern: str, i: int, out: list[str]) -> int:
     if i + 1 >= len(pattern):
-        raise RegexProblem("pattern ends with a lone '\\'")
+        raise RegexProblem(errors.RX_LONE_BACKSLASH)
     e = pattern[i + 1]
     out.append("\\" + e if e in _CLASSES else re.escape(e))
     return i + 2
@@ -80,7 +82,7 @@ def _char_class(pattern: str, i: int, out: list[str]) -> int:
             return i + 1
         if c == "\\":
             if i + 1 >= n:
-                raise RegexProblem("pattern ends with a lone '\\'")
+                raise RegexProblem(errors.RX_LONE_BACKSLASH)
             e = pattern[i + 1]
             parts.append("\\" + e if e in _CLASSES else re.escape(e))
             i += 2
@@ -88,4 +90,4 @@ def _char_class(pattern: str, i: int, out: list[str]) -> int:
             parts.append(c if c == "-" else re.escape(c))
             i += 1
         first = False
-    raise RegexProblem("unterminated character set '['")
+    raise RegexProblem(errors.RX_UNTERMINATED_SET)
