@@ -122,10 +122,14 @@ def test_exec_status_zero_and_shell_syntax(tmp_path):
 
 def test_export_on_exit_then_import_round_trip(tmp_path):
     export_dir = tmp_path / "exported"
-    with running_suite(only=("database",), extra_args=["--export-on-exit", str(export_dir)]) as s:
+    locked = {"rules": {".read": False, ".write": False}}  # the export reads as the admin
+    with running_suite(only=("database",), rules=locked,
+                       extra_args=["--export-on-exit", str(export_dir)]) as s:
         url = f"{s.database_url}/chats/c1.json?ns={s.ns}"
         body = {"title": "hi", "members": {"u1": True}, ".priority": 3}
-        assert requests.put(url, json=body, timeout=5).status_code == 200
+        owner = {"Authorization": "Bearer owner"}
+        assert requests.put(url, json=body, timeout=5).status_code == 401
+        assert requests.put(url, json=body, headers=owner, timeout=5).status_code == 200
         assert s.stop() == 0
     metadata = json.loads((export_dir / "firebase-export-metadata.json").read_text())
     assert metadata["database"]["path"] == "database_export"
