@@ -29,6 +29,7 @@ _METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
 _CORS = {"Access-Control-Allow-Origin": "*"}
 ENGINE_KEY = web.AppKey("engine", DatabaseEngine)
 HUB_KEY = web.AppKey("hub", StreamHub)
+TRACE_KEY = web.RequestKey("rules_trace", list)
 
 
 def _dumps(value: Any, pretty: bool = False) -> str:
@@ -67,7 +68,7 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
     except Exception as exc:
         log.exception("unexpected error on %s %s", request.method, request.path_qs)
         response = error_response(500, msg.INTERNAL.format(kind=type(exc).__name__))
-    trace = request.get("rules_trace")
+    trace = request.get(TRACE_KEY)
     if trace is not None and not response.prepared:
         response.headers["X-Rules-Trace"] = json.dumps(trace, ensure_ascii=True)
     return response
@@ -91,10 +92,10 @@ class DatabaseApp:
     def _trace_sink(request: web.Request) -> Any:
         if request.headers.get("X-Rules-Trace", "").lower() != "true":
             return None
-        request["rules_trace"] = []
+        request[TRACE_KEY] = []
 
         def sink(what: str, decision: Decision) -> None:
-            request["rules_trace"].append({"operation": what, "allowed": decision.allowed,
+            request[TRACE_KEY].append({"operation": what, "allowed": decision.allowed,
                                            "trace": decision.trace})
         return sink
 

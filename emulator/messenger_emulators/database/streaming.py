@@ -35,8 +35,9 @@ _ids = itertools.count(1)
 class Stream:
     """One open SSE connection: a queue of encoded chunks drained by its HTTP handler."""
 
-    def __init__(self, abort: Callable[[], None]) -> None:
+    def __init__(self, abort: Callable[[], None], queue_limit: int) -> None:
         self.id = next(_ids)
+        self.queue_limit = queue_limit
         self.queue: deque[bytes] = deque()
         self.queued_bytes = 0
         self.wakeup = asyncio.Event()
@@ -51,7 +52,7 @@ class Stream:
     def offer(self, chunk: bytes) -> None:
         if self.closed or self.closing:
             return
-        if len(self.queue) >= msg.STREAM_QUEUE_LIMIT or \
+        if len(self.queue) >= self.queue_limit or \
                 self.queued_bytes + len(chunk) > MAX_QUEUED_BYTES:
             log.warning("stream %d cannot keep up (%d events queued): disconnecting it",
                         self.id, len(self.queue))
@@ -109,6 +110,7 @@ class StreamHub:
         self.engine = engine
         self.keepalive_s = keepalive_s
         self.recheck_delay_s = recheck_delay_s
+        self.queue_limit = msg.STREAM_QUEUE_LIMIT
         self._locations: dict[str, dict[tuple, _Location]] = {}
         self._streams: set[Stream] = set()
         self._recheck_scheduled: set[str] = set()
@@ -140,7 +142,7 @@ class StreamHub:
              abort: Callable[[], None]) -> Stream:
         """Registers a stream and queues its initial `put` (from the durable root, in the same
         step, so no commit is missed or seen twice). The caller checked read access."""
-        stream = Stream(abort)
+        stream = Stream(abort, self.queue_limit)
         key = (path, query.cache_key() if query else None)
         locations = self._locations.setdefault(ns.name, {})
         location = locations.get(key)
