@@ -15,20 +15,20 @@ there (`suite.persistence`) so that --export-on-exit sees the same state.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Protocol
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import PersistenceError
-from .export import read_export, write_export
-from .journal import DEFAULT_COMPACT_BYTES, Journal
-from .memory import ImportedData
-from .records import Writes
 
 if TYPE_CHECKING:
     from ..suite.options import SuiteOptions
+    from .export import read_export, write_export
+    from .journal import Journal
+    from .memory import ImportedData
 
 __all__ = [
-    "Journal",
     "ImportedData",
+    "Journal",
     "Persistence",
     "PersistenceError",
     "open_persistence",
@@ -36,9 +36,26 @@ __all__ = [
     "write_export",
 ]
 
+# Imported on first use: `messenger-emulators start` without --data never loads the journal.
+_LAZY = {
+    "Journal": ".journal",
+    "ImportedData": ".memory",
+    "read_export": ".export",
+    "write_export": ".export",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Log bytes before a compaction (default 64 MB); tests set it low to compact under load.
 COMPACT_ENV = "MESSENGER_EMULATORS_COMPACT_BYTES"
+
+
+Writes = list[tuple[tuple[str, ...], object]]
 
 
 class Persistence(Protocol):
@@ -52,9 +69,13 @@ def open_persistence(options: SuiteOptions) -> Persistence | None:
     """Journal on options.data_dir; without one, only the --import data (or nothing at all:
     then the database needs no persistence and answers writes without waiting)."""
     if options.data_dir:
+        from .journal import DEFAULT_COMPACT_BYTES, Journal
+
         compact_bytes = int(os.environ.get(COMPACT_ENV) or DEFAULT_COMPACT_BYTES)
         return Journal(options.data_dir, compact_bytes=compact_bytes,
                        import_dir=options.import_dir)
     if options.import_dir:
+        from .memory import ImportedData
+
         return ImportedData(options.import_dir)
     return None

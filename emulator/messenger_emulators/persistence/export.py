@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from .errors import (
@@ -76,6 +74,9 @@ def read_export(folder: Path | str) -> dict[str, object]:
 
 def write_export(folder: Path | str, roots: dict[str, object]) -> None:
     """Write an export folder, replacing what was there only once the new one is complete."""
+    import shutil
+    import tempfile
+
     folder = Path(folder).resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-export-", dir=folder.parent))
