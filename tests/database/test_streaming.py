@@ -35,7 +35,9 @@ def test_framing_initial_put_and_changes_in_order(rest):
         rest.patch("chat", {"a": 1, "b/c": 2})
         assert s.next() == ("patch", {"path": "/", "data": {"a": 1, "b": {"c": 2}}})
         rest.patch("chat/m1", {"text": "edited"})
-        assert s.next() == ("put", {"path": "/m1/text", "data": "edited"})
+        assert s.next() == ("patch", {"path": "/m1", "data": {"text": "edited"}})
+        rest.put("chat/m1/text", "again")
+        assert s.next() == ("put", {"path": "/m1/text", "data": "again"})
         rest.put("", {"chat": {"only": 1}, "other": 2})      # a write above the location
         assert s.next() == ("put", {"path": "/", "data": {"only": 1}})
         rest.put("other", 3)                                 # unrelated

@@ -43,6 +43,9 @@ class Commit:
     old_root: object
     new_root: object
     timestamp_ms: int
+    # extension (defaults keep the contract's shape): the location of a PATCH (multi-path
+    # update), None for PUT/POST/DELETE. Streams send `patch` events for updates.
+    update_base: Path | None = None
 
 
 class Persistence(Protocol):
@@ -143,7 +146,8 @@ class DatabaseEngine:
     # --- writes ---
     async def write(self, ns: Namespace, writes: list[tuple[Path, Any]], identity: Identity,
                     *, has_server_values: bool = False, if_match: str | None = None,
-                    size_limit: int | None = None, trace: TraceSink | None = None) -> Commit | None:
+                    size_limit: int | None = None, trace: TraceSink | None = None,
+                    update_base: Path | None = None) -> Commit | None:
         """Applies `writes` (normalised values, server-value markers unresolved) atomically.
 
         Returns the commit once durable and delivered to listeners, None for a no-op."""
@@ -177,7 +181,7 @@ class DatabaseEngine:
                 await asyncio.shield(ns.pending[-1].delivered)
             return None
         ns.seq += 1
-        commit = Commit(ns.name, ns.seq, resolved, old, new, now)
+        commit = Commit(ns.name, ns.seq, resolved, old, new, now, update_base)
         ns.root = new
         entry = _Pending(commit, asyncio.get_running_loop().create_future())
         ns.pending.append(entry)

@@ -50,10 +50,11 @@ def plain_events(commit: Commit, path: Path) -> bytes | None:
                 under.append(rel)
     if not under:
         return None
-    if len(under) == 1:
+    if len(under) == 1 and commit.update_base is None:
         return put_frame(_rel(under[0]), tree.export(tree.get(commit.new_root, path + under[0])))
-    # several changes below: one patch at their common parent, one key per changed child
-    common: Path = under[0]
+    # an update, or several changes below: one patch at their common parent, one key per
+    # changed child (its whole new value, so applying the patch key by key is exact)
+    common: Path = under[0][:-1]
     for rel in under[1:]:
         n = 0
         while n < min(len(common), len(rel)) and common[n] == rel[n]:

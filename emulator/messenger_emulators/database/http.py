@@ -251,7 +251,8 @@ class DatabaseApp:
                 writes = [(target, stored)]
         commit = await self.engine.write(ns, writes, identity, has_server_values=has_sv,
                                          if_match=if_match, size_limit=options.write_size_limit,
-                                         trace=trace)
+                                         trace=trace,
+                                         update_base=path if method == "PATCH" else None)
         resolved = commit.writes if commit is not None else [
             (p, tree.get(ns.root, p)) for p, _ in writes]
         headers: dict[str, str] = {}
