@@ -70,3 +70,52 @@ def post_message(suite: Any, session: requests.Session, user: User, chat: str, t
                         params={"ns": suite.ns, "auth": user.id_token},
                         json={"sender": user.uid, "text": text, "ts": {".sv": "timestamp"}},
                         timeout=timeout)
+
+
+class TimedStream:
+    """An SSE reader thread that stamps each event with its arrival (time.monotonic())."""
+
+    def __init__(self, url: str, params: dict[str, str]) -> None:
+        import threading
+
+        self.events: list[tuple[float, str, Any]] = []
+        self.closed = threading.Event()
+        self.response = requests.get(url, params=params, stream=True, timeout=(5, 60),
+                                     headers={"Accept": "text/event-stream"})
+        assert self.response.status_code == 200, self.response.text
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        import json
+
+        event = None
+        try:
+            for line in self.response.iter_lines(chunk_size=None, decode_unicode=True):
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event is not None:
+                    self.events.append((time.monotonic(), event, json.loads(line[6:])))
+                    event = None
+        except Exception:  # closed under us
+            pass
+        self.closed.set()
+
+    def kinds(self) -> list[str]:
+        return [kind for _, kind, _ in self.events]
+
+    def close(self) -> None:
+        hang_up(self.response)
+
+
+def hang_up(response: requests.Response) -> None:
+    """Close a streaming response at once. requests' own close() waits for the reading
+    thread's blocked recv (up to its read timeout): shut the socket down under it first."""
+    import socket
+
+    try:
+        sock = response.raw._fp.fp.raw._sock  # noqa: SLF001 - http.client's socket
+        sock.shutdown(socket.SHUT_RDWR)
+    except (AttributeError, OSError):
+        pass
+    response.close()

@@ -19,7 +19,7 @@ import requests
 from tests.database.sse import CLOSED, SseReader
 from tests.support.suite import running_suite
 
-from .conftest import REPO_RULES, admin_get, chat_of, post_message, users
+from .conftest import REPO_RULES, admin_get, chat_of, hang_up, post_message, users
 
 PAIRS = 4
 KILL_AFTER_ACKS = 400
@@ -98,7 +98,7 @@ def test_acknowledged_messages_survive_kill_9_exactly_once_and_streams_catch_up(
             sender.join(15)
         shown_before_kill = [_stream_seen(r) for r in readers]
         for reader in readers:
-            reader.close()
+            hang_up(reader.response)
         assert not any(s.refused for s in senders), [s.refused for s in senders]
 
         suite.restart()
@@ -134,4 +134,4 @@ def test_acknowledged_messages_survive_kill_9_exactly_once_and_streams_catch_up(
         event, data = reopened[0].next(timeout=10)
         assert event == "put" and data["data"]["text"] == "after the restart"
         for reader in reopened:
-            reader.close()
+            hang_up(reader.response)
