@@ -1,4 +1,8 @@
-"""Cloud Functions entry points (2nd gen, functions-framework). Declared in functions.json."""
+"""Cloud Functions entry points (2nd gen, functions-framework). Declared in functions.json.
+
+Imports stay light (a cold start pays for them): the API's route table, its Pydantic models and
+firebase-admin load on the first request.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ import logging
 from typing import Any
 
 import functions_framework
-from messenger_functions import unread
-from messenger_functions.routes import API
 
 log = logging.getLogger("messenger_functions")
 
@@ -15,12 +17,16 @@ log = logging.getLogger("messenger_functions")
 @functions_framework.http
 def api(request: Any) -> Any:
     """HTTPS function: every route of the REST API (docs/functions.md)."""
+    from messenger_functions.routes import API
+
     return API(request)
 
 
 @functions_framework.cloud_event
 def on_message_written(cloud_event: Any) -> None:
     """google.firebase.database.ref.v1.written on /messages/{chatId}/{messageId}."""
+    from messenger_functions import unread
+
     data = cloud_event.data if isinstance(cloud_event.data, dict) else {}
     subject = cloud_event.get("subject") or ""
     outcome = unread.handle(subject, data.get("data"), data.get("delta"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import bcrypt
 
 from . import settings
@@ -14,10 +12,20 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), salt).decode("ascii")
 
 
-@functools.lru_cache(maxsize=1)
+# Hashes of random, forgotten passwords, one per allowed cost: checking against them takes as
+# long as checking a real hash, and having them precomputed keeps even the first miss honest.
+_DUMMY_HASHES = {
+    10: b"$2b$10$8f9BVKygxvEdRDnRSrrwbO6U590IeGRCTqaBlxO0gzQOnUCb0bRDe",
+    11: b"$2b$11$y9DBZqtVj6F81nFBQ7pjI.to6TFb5FZz5.vhVfV6L2MEt9D.EPtDq",
+    12: b"$2b$12$M8q5GoYtkGVCkQrhivbBauJ6.iUOByJkJsli4wdm220VeqLRDZQVm",
+    13: b"$2b$13$UP.uHKAJyENT7vx/9RhJxunQ9xYzXZ8AF73yKiGyss0R8HUTjdwDa",
+    14: b"$2b$14$DrYpRuDL4xo5s8imu9rIz.WyNR/YGxSmiKobiPy0DnJyk5fQQOKwq",
+    15: b"$2b$15$DhL1/ajr7ZPotLbzlD3oy.4yTBtovtAMhK3aa3RfSRBTsMoPKoeSm",
+}
+
+
 def _dummy_hash() -> bytes:
-    # Same cost as real hashes, so a miss takes the same time as a wrong password.
-    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=settings.BCRYPT_ROUNDS))
+    return _DUMMY_HASHES[settings.BCRYPT_ROUNDS]
 
 
 def check_password(password: str, stored_hash: str | None) -> bool:
@@ -45,7 +53,3 @@ def needs_rehash(stored_hash: str) -> bool:
         return int(stored_hash.split("$")[2]) < settings.BCRYPT_ROUNDS
     except (IndexError, ValueError):
         return False
-
-
-def warm_up() -> None:
-    _dummy_hash()

@@ -168,10 +168,15 @@ ROUTES: list[Route] = [
 ]
 
 
+_document: dict[str, Any] = {}
+
+
 def _openapi_document(request: Any) -> Any:
     from .http import _json_response
 
-    return _json_response(openapi.document(ROUTES), 200)
+    if not _document:  # generated once per instance: the routes never change at run time
+        _document.update(openapi.document(ROUTES))
+    return _json_response(_document, 200)
 
 
 API = Api(ROUTES, {"/openapi.json": _openapi_document})

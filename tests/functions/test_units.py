@@ -1,0 +1,70 @@
+"""Pure pieces of the functions: throttle arithmetic, ids, client address, OpenAPI shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import stack  # noqa: F401 - puts functions/ on sys.path
+
+
+def test_throttle_counts_locks_and_doubles():
+    from messenger_functions import settings, throttle
+
+    limit = throttle.Limit("email", 3)
+    record, now = None, 1_000_000
+    for expected in (1, 2, 3):
+        record, locked = throttle._take(limit, record, now)
+        assert record["failures"] == expected and locked == 0
+    record, locked = throttle._take(limit, record, now)
+    assert locked == now + settings.THROTTLE_LOCK_MS
+    with pytest.raises(throttle._Locked):
+        throttle._take(limit, record, now + 1)
+    later = locked + 1
+    record, locked = throttle._take(limit, record, later)
+    assert locked == later + 2 * settings.THROTTLE_LOCK_MS  # doubles with each further try
+    # a quiet window starts afresh
+    record, locked = throttle._take(limit, record, later + settings.THROTTLE_WINDOW_MS + 10**7)
+    assert record["failures"] == 1 and locked == 0
+    # garbage in the database is not a crash
+    record, locked = throttle._take(limit, {"failures": "x", "lockedUntil": None}, now)
+    assert record["failures"] == 1
+
+
+def test_chat_ids():
+    from messenger_functions import keys
+
+    assert keys.chat_id("b", "a") == "a_b"
+    assert keys.chat_members("a_b") == ("a", "b")
+    for bad in ("b_a", "a_a", "a_b_c", "ab", "_a", "a_", "a.b_c"):
+        assert keys.chat_members(bad) is None, bad
+    uid = keys.new_uid()
+    assert len(uid) == 28 and "_" not in uid and uid.isalnum()
+    assert keys.is_valid_key("ok-key") and not keys.is_valid_key("a/b")
+    assert not keys.is_valid_key("x" * 769) and not keys.is_valid_key("")
+
+
+def test_client_address(monkeypatch):
+    from messenger_functions import accounts, settings
+
+    assert accounts.client_address("10.0.0.1", "1.2.3.4") == "10.0.0.1"
+    monkeypatch.setattr(settings, "FORWARDED_HOPS", 1)
+    assert accounts.client_address("10.0.0.1", "6.6.6.6, 1.2.3.4") == "1.2.3.4"
+    assert accounts.client_address("10.0.0.1", " , ") == "10.0.0.1"
+
+
+def test_openapi_lists_every_route_with_its_statuses():
+    from messenger_functions import openapi
+    from messenger_functions.routes import ROUTES
+
+    document = openapi.document(ROUTES)
+    operations = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert {(r.path.replace("<", "{").replace(">", "}"), r.method.lower())
+            for r in ROUTES} <= operations
+    login = document["paths"]["/login"]["post"]
+    assert set(login["responses"]) == {"200", "400", "401", "413", "429"}
+    assert login["security"] == []
+    users = document["paths"]["/users"]["get"]
+    assert users["security"] == [{"bearerAuth": []}] and "401" in users["responses"]
+    limit = next(p for p in document["paths"]["/get_messages"]["get"]["parameters"]
+                 if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 500 and not limit["required"]
