@@ -1,9 +1,12 @@
 """Delivers trigger events to the worker: a queue per function, in order, retried, bounded.
 
 Commits arrive from the database's commit listener (on the event loop, must not block): they
-are only queued. One task turns queued commits into events; one task per function posts that
-function's events one at a time, so a function sees the changes of a path in commit order, and
-a slow or failing function delays only itself, never a database write nor another function.
+are only queued. One task turns queued commits into events; each function's events wait in one
+lane per path (``ref``), and a lane posts its events one at a time, so a function sees the
+changes of a path in commit order. Lanes of different paths run concurrently, up to
+``concurrency`` deliveries in flight per function, as Cloud Functions runs several instances:
+one message's trigger does not wait for another's, so a busy chat keeps up. A slow or failing
+function delays only itself, never a database write nor another function.
 A failed delivery (5xx, connection error, timeout) is retried with exponential backoff up to
 ``max_attempts``, then logged and dropped; a 4xx is a refusal and is dropped at once.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +37,7 @@ class DeliveryPolicy:
     max_delay: float = 10.0
     timeout: float = 60.0  # per attempt (Cloud Functions' default timeout)
     queue_limit: int = 10_000  # events waiting per function
+    concurrency: int = 8  # deliveries in flight per function (each on its own path)
     commit_limit: int = 10_000  # commits waiting to be diffed
 
 
@@ -51,21 +56,31 @@ class FunctionQueue:
         self._post = post
         self._policy = policy
         self._stats = stats
-        self._queue: asyncio.Queue[CloudEvent] = asyncio.Queue()
-        self._task: asyncio.Task | None = None
+        self._lanes: dict[str, deque[CloudEvent]] = {}  # ref -> events in commit order
+        self._lane_tasks: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(policy.concurrency)
+        self._pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._started = False
         self._overflowing = False
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._started = True
+        for ref in self._lanes:  # events queued before the start
+            self._spawn(ref)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._started = False
+        tasks = list(self._lane_tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     def put(self, event: CloudEvent) -> None:
-        if self._queue.qsize() >= self._policy.queue_limit:
+        if self._pending >= self._policy.queue_limit:
             self._stats.dropped += 1
             if not self._overflowing:  # one line per overflow, not one per dropped event
                 self._overflowing = True
@@ -73,24 +88,41 @@ class FunctionQueue:
                                                     limit=self._policy.queue_limit,
                                                     ref=event.ref))
             return
-        if self._queue.empty():
+        if self._pending == 0:
             self._overflowing = False
-        self._queue.put_nowait(event)
+        self._pending += 1
+        self._idle.clear()
+        lane = self._lanes.get(event.ref)
+        if lane is not None:
+            lane.append(event)  # its lane task is running and will reach it in order
+            return
+        self._lanes[event.ref] = deque([event])
+        if self._started:
+            self._spawn(event.ref)
+
+    def _spawn(self, ref: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._run_lane(ref))
+        self._lane_tasks.add(task)
+        task.add_done_callback(self._lane_tasks.discard)
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        return self._pending
 
     async def join(self) -> None:
-        await self._queue.join()
+        await self._idle.wait()
 
-    async def _run(self) -> None:
-        while True:
-            event = await self._queue.get()
-            try:
-                await self._deliver(event)
-            finally:
-                self._queue.task_done()
+    async def _run_lane(self, ref: str) -> None:
+        lane = self._lanes[ref]
+        while lane:
+            async with self._slots:
+                await self._deliver(lane[0])
+            lane.popleft()
+            self._pending -= 1
+        # No await since the last check: nothing can have been appended to this lane.
+        del self._lanes[ref]
+        if self._pending == 0:
+            self._idle.set()
 
     async def _deliver(self, event: CloudEvent) -> None:
         policy, name = self._policy, self.spec.name
