@@ -175,6 +175,8 @@ class DatabaseEngine:
             self._trace(f"write {ns.name}{to_str(writes[0][0])}", decision, trace)
             if not decision.allowed:
                 raise DatabaseError(401, msg.PERMISSION_DENIED)
+        if new is not old and all(tree.same(tree.get(old, p), v) for p, v in resolved):
+            new = old
         if new is old:
             # nothing changes; still answer only after earlier writes are visible
             if ns.pending:

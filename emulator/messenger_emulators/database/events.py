@@ -28,7 +28,7 @@ def _rel(parts: Path) -> str:
 
 
 def _changed(a: Any, b: Any) -> bool:
-    return a is not b and a != b
+    return not tree.same(a, b)
 
 
 def touches(commit: Commit, path: Path) -> bool:

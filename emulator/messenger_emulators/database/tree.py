@@ -41,8 +41,9 @@ def set_at(root: Any, path: Path, value: Any) -> Any:
         node = {}
     child = node.get(key)
     new_child = set_at(child, path[1:], value)
-    if new_child is child and (child is not None or node is root):
-        return root
+    if new_child is child:
+        return root          # unchanged, or deleting something that is not there
+
     new = dict(node)
     if new_child is None:
         new.pop(key, None)
@@ -51,6 +52,19 @@ def set_at(root: Any, path: Path, value: Any) -> Any:
     else:
         new[key] = new_child
     return new
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as database values (Python's == says True == 1; the database does not)."""
+    if a is b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+    if isinstance(a, bool) or isinstance(b, bool):
+        return False
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
 
 
 def leaf_value(value: Any) -> Any:

@@ -1,0 +1,97 @@
+"""Pure functions: copy-on-write tree, normalisation, ordering, push ids, identity decoding."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from messenger_emulators.database import tree
+from messenger_emulators.database.errors import DatabaseError
+from messenger_emulators.database.identity import InvalidToken, decode_unverified
+from messenger_emulators.database.push_ids import PushIdGenerator, timestamp_of
+from messenger_emulators.database.query import Query, key_rank, parse_query, run
+
+
+def test_set_at_shares_untouched_subtrees_and_prunes_empty_parents():
+    root = {"a": {"x": 1}, "b": {"y": {"z": 2}}}
+    new = tree.set_at(root, ("a", "x"), 5)
+    assert new == {"a": {"x": 5}, "b": {"y": {"z": 2}}}
+    assert new["b"] is root["b"] and root["a"] == {"x": 1}
+    assert tree.set_at(new, ("b", "y", "z"), None) == {"a": {"x": 5}}
+    assert tree.set_at({"a": 1}, ("a", "b"), 2) == {"a": {"b": 2}}
+    assert tree.set_at({"a": 1}, ("a", "b"), None) == {"a": 1}
+    assert tree.set_at(root, ("q",), None) is root
+
+
+def test_normalise_lists_nulls_priorities():
+    n = tree.Normalizer()
+    assert n.value([1, None, {"a": None}], 0) == {"0": 1}
+    assert n.value({"a": {}}, 0) is None
+    assert n.value({".value": 3, ".priority": 1}, 0) == {".value": 3, ".priority": 1}
+    assert n.value({".value": 3}, 0) == 3
+    with pytest.raises(DatabaseError):
+        n.value({"a": True, ".priority": True}, 0)
+    assert n.value(2**70, 0) == float(2**70)
+
+
+def test_export_strips_priorities_and_rebuilds_arrays():
+    stored = {"0": {".value": "a", ".priority": 1}, "1": "b", ".priority": 3}
+    assert tree.export(stored) == ["a", "b"]
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=5),
+                    lambda kids: st.dictionaries(st.text("abc", min_size=1, max_size=3), kids,
+                                                 max_size=4), max_leaves=20))
+@settings(max_examples=80, deadline=None)
+def test_write_then_read_round_trips(value):
+    stored = tree.Normalizer().value(value, 0)
+    root = tree.set_at({"keep": 1}, ("x", "y"), stored)
+    assert tree.get(root, ("keep",)) == 1
+    assert tree.get(root, ("x", "y")) == stored
+    # reading back what was stored gives the value without empty objects and nulls
+    again = tree.Normalizer().value(tree.export(stored), 0)
+    assert again == stored
+
+
+def test_mixed_type_ordering_ties_by_key():
+    node = {"n": None, "f": False, "t": True, "one": 1, "half": 0.5, "s": "a",
+            "o": {"x": 1}, "n2": None}
+    q = Query(order_by="$value")
+    assert list(run(q, node)) == ["n", "n2", "f", "t", "half", "one", "s", "o"]
+
+
+def test_key_order_puts_32_bit_ints_first():
+    keys = ["b", "10", "9", "-1", "a", "2147483648", "007", "2147483647"]
+    assert sorted(keys, key=key_rank) == ["-1", "9", "10", "2147483647", "007",
+                                          "2147483648", "a", "b"]
+
+
+def test_parse_query_errors():
+    assert parse_query({}) is None
+    with pytest.raises(DatabaseError, match="orderBy must be defined"):
+        parse_query({"limitToFirst": "1"})
+    with pytest.raises(DatabaseError, match="valid JSON encoded path"):
+        parse_query({"orderBy": "name"})
+    with pytest.raises(DatabaseError, match="must be string"):
+        parse_query({"orderBy": '"$key"', "startAt": "1"})
+    with pytest.raises(DatabaseError, match="JSON primitive"):
+        parse_query({"orderBy": '"a"', "equalTo": "{}"})
+    with pytest.raises(DatabaseError, match="positive integer"):
+        parse_query({"orderBy": '"a"', "limitToFirst": "0"})
+    q = parse_query({"orderBy": '"a/b"', "startAt": "null", "limitToLast": "3"})
+    assert q.child == ("a", "b") and q.has_start and q.start_at is None
+    assert q.info().order_by_child == "a/b" and q.info().limit_to_last == 3
+
+
+def test_push_ids_increase_within_one_millisecond():
+    gen = PushIdGenerator()
+    ids = [gen.next_id(1_700_000_000_000) for _ in range(1000)]
+    assert ids == sorted(ids) and len(set(ids)) == 1000
+    assert timestamp_of(ids[0]) == 1_700_000_000_000
+    assert gen.next_id(1_600_000_000_000) > ids[-1]      # the clock stepping back
+
+
+def test_decode_unverified_rejects_garbage():
+    for bad in ("owner2", "a.b", "x.y.z", "e30.W10."):
+        with pytest.raises(InvalidToken):
+            decode_unverified(bad)
