@@ -20,7 +20,7 @@ from messenger_desktop.config import emulator_config
 from messenger_desktop.firebase.api import AccountsApi
 from messenger_desktop.firebase.session import AuthSession
 
-from bench.client_support import RULES, qt_loop, summary, until
+from bench.client_support import RULES, finish, qt_loop, summary, until
 from tests.support.suite import running_suite
 
 
@@ -92,3 +92,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -34,6 +34,9 @@ class BubbleDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._docs: OrderedDict[tuple, QTextDocument] = OrderedDict()
+        # Set by the view on resize: asking the view for its viewport in every sizeHint()
+        # call costs more than laying out the text.
+        self.view_width = 600
 
     def clear_cache(self) -> None:
         self._docs.clear()
@@ -84,7 +87,7 @@ class BubbleDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         msg: Message = index.data(Roles.Message)
-        width = option.rect.width() or (option.widget.viewport().width() if option.widget else 400)
+        width = option.rect.width() or self.view_width
         rect = QRect(0, 0, width, 0)
         bubble = self.bubble_rect(rect, msg, bool(index.data(Roles.Own)), option.font)
         return QSize(width, bubble.height() + 2 * MARGIN_Y)

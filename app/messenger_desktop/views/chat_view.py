@@ -103,6 +103,7 @@ class MessageList(QListView):
 
     def resizeEvent(self, event) -> None:
         self.bubbles.clear_cache()  # widths changed: wrapped layouts must be redone
+        self.bubbles.view_width = self.viewport().width()
         super().resizeEvent(event)
 
     def is_at_bottom(self) -> bool:
