@@ -40,8 +40,9 @@ def _profile(email: str, created_at: Any) -> dict[str, Any]:
     return {"email": email, "displayName": email.split("@", 1)[0], "createdAt": created_at}
 
 
-def register(email: str, password: str) -> tuple[str, Session]:
+def register(email: str, password: str, address: str) -> tuple[str, Session]:
     """email is already normalised and validated, password already meets the policy."""
+    throttle.take_slot(throttle.REGISTRATION, keys.address_key(address))
     uid = keys.new_uid()
     key = keys.email_key(email)
     credentials = backend.ref(f"{settings.CREDENTIALS}/{uid}")

@@ -33,6 +33,7 @@ PASSWORD_TOO_LONG = "The password must be at most {max} bytes long (UTF-8)."
 PASSWORD_BLANK = "The password must not consist only of spaces."
 WRONG_CREDENTIALS = "Wrong email or password."
 TOO_MANY_ATTEMPTS = "Too many failed sign-in attempts. Try again in {seconds} seconds."
+TOO_MANY_REGISTRATIONS = "Too many new accounts from your address. Try again in {seconds} seconds."
 REGISTERED = "User registered successfully."
 
 # --- messages ---

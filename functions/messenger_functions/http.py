@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 # The functions emulator's URL layout (/PROJECT/REGION/api/...) when a host forwards it whole;
 # in production the platform strips it and the path starts at the route.
-_EMULATOR_PREFIX = re.compile(r"^/[A-Za-z0-9-]+/[a-z0-9-]+/api(?=/|$)")
+# The function's own name may also lead the path (a proxy that forwards /api/... unchanged).
+_EMULATOR_PREFIX = re.compile(r"^(/[A-Za-z0-9-]+/[a-z0-9-]+)?/api(?=/|$)")
 
 
 @dataclass

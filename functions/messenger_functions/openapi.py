@@ -25,7 +25,7 @@ _STATUS_TEXT = {
     405: "Method not allowed",
     409: "The email is already registered",
     413: "Body too large",
-    429: "Too many failed attempts; see Retry-After",
+    429: "Too many attempts; see Retry-After",
 }
 
 

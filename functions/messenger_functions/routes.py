@@ -33,7 +33,7 @@ def _must_be_caller(call: Call, field: str, value: str) -> None:
 
 def register(call: Call) -> RegisterResponse:
     body: RegisterRequest = call.body
-    message, session = accounts.register(body.email, body.password)
+    message, session = accounts.register(body.email, body.password, call.address)
     return RegisterResponse(
         message=message, user_id=session.user_id, custom_token=session.custom_token
     )

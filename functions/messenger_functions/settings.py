@@ -43,6 +43,9 @@ ONLINE_WINDOW_MS = 90_000
 THROTTLE_WINDOW_MS = _env_int("LOGIN_THROTTLE_WINDOW_MS", 15 * 60_000, 1_000, 24 * 3_600_000)
 THROTTLE_MAX_PER_EMAIL = _env_int("LOGIN_MAX_FAILURES_PER_EMAIL", 5, 1, 1000)
 THROTTLE_MAX_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 100_000)
+# Registrations per client address per window: each costs a bcrypt hash, so unbounded sign-ups
+# would be a cheap way to burn the function's CPU.
+REGISTER_MAX_PER_ADDRESS = _env_int("REGISTER_MAX_PER_ADDRESS", 30, 1, 100_000)
 THROTTLE_LOCK_MS = _env_int("LOGIN_LOCK_MS", 30_000, 1_000, 3_600_000)  # doubles per extra try
 THROTTLE_LOCK_MAX_MS = 15 * 60_000
 

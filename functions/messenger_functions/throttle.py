@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import backend, settings
-from .errors import TOO_MANY_ATTEMPTS, ApiError
+from .errors import TOO_MANY_ATTEMPTS, TOO_MANY_REGISTRATIONS, ApiError
 
 
 class _Locked(Exception):
@@ -29,6 +29,7 @@ class Limit:
 
 EMAIL = Limit("email", settings.THROTTLE_MAX_PER_EMAIL)
 ADDRESS = Limit("addr", settings.THROTTLE_MAX_PER_ADDRESS)
+REGISTRATION = Limit("register", settings.REGISTER_MAX_PER_ADDRESS)
 
 
 def _as_int(value: Any) -> int:
@@ -54,9 +55,10 @@ def _take(limit: Limit, record: Any, now: int) -> tuple[dict[str, int], int]:
     return {"failures": failures, "windowStart": window_start, "lockedUntil": new_lock}, new_lock
 
 
-def _too_many(until: int, now: int) -> ApiError:
+def _too_many(limit: Limit, until: int, now: int) -> ApiError:
     seconds = max(1, math.ceil((until - now) / 1000))
-    return ApiError(429, TOO_MANY_ATTEMPTS.format(seconds=seconds), {"Retry-After": str(seconds)})
+    text = TOO_MANY_REGISTRATIONS if limit is REGISTRATION else TOO_MANY_ATTEMPTS
+    return ApiError(429, text.format(seconds=seconds), {"Retry-After": str(seconds)})
 
 
 def take_slot(limit: Limit, key: str) -> None:
@@ -72,9 +74,9 @@ def take_slot(limit: Limit, key: str) -> None:
     try:
         backend.ref(f"{settings.THROTTLE}/{limit.kind}/{key}").transaction(update)
     except _Locked as locked:
-        raise _too_many(locked.until, now) from None
+        raise _too_many(limit, locked.until, now) from None
     if outcome.get("locked"):
-        raise _too_many(outcome["locked"], now)
+        raise _too_many(limit, outcome["locked"], now)
 
 
 def give_back(limit: Limit, key: str) -> None:

@@ -106,3 +106,23 @@ def test_success_resets_the_email_counter(stack, new_user):
     for _ in range(5):
         assert _post(stack, "/login", json={"email": user.email,
                                             "password": "nope-nope"}).status_code == 401
+
+
+def test_registrations_are_throttled_per_address(monkeypatch):
+    from .stack import running_stack
+
+    with running_stack(env={"REGISTER_MAX_PER_ADDRESS": "3"}) as small:
+        if small.in_process:  # settings were read when this process imported them
+            from messenger_functions import throttle
+
+            monkeypatch.setattr(throttle, "REGISTRATION", throttle.Limit("register", 3))
+        for i in range(3):
+            reply = _post(small, "/register", json={"email": f"many-{i}@example.com",
+                                                    "password": "long enough"})
+            assert reply.status_code == 200, reply.text
+        refused = _post(small, "/register", json={"email": "many-4@example.com",
+                                                  "password": "long enough"})
+        assert refused.status_code == 429, refused.text
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert "Too many new accounts" in refused.json()["detail"]
+        assert admin_get(small, "credentials") and len(admin_get(small, "credentials")) == 3
