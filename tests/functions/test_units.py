@@ -68,3 +68,21 @@ def test_openapi_lists_every_route_with_its_statuses():
     limit = next(p for p in document["paths"]["/get_messages"]["get"]["parameters"]
                  if p["name"] == "limit")
     assert limit["schema"]["maximum"] == 500 and not limit["required"]
+
+
+def test_unexpected_errors_become_a_logged_500_without_a_traceback(caplog):
+    import flask
+    from messenger_functions.http import Api, Route
+    from messenger_functions.models import StatusOk
+
+    def boom(call):
+        raise RuntimeError("secret internals")
+
+    api = Api([Route("GET", "/boom", boom, "explodes", StatusOk, auth=False)], {})
+    app = flask.Flask(__name__)
+    with app.test_request_context("/boom", method="GET"):
+        response = api(flask.request)
+    assert response.status_code == 500
+    assert response.get_json() == {"detail": "Internal error"}
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "secret internals" in caplog.text  # but the log has it, for the operator
