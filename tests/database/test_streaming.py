@@ -136,7 +136,7 @@ def test_each_change_once_with_many_streams(rest):
 def test_slow_consumer_is_disconnected_without_stalling_others():
     db = run_in_thread(keepalive_s=30)
     try:
-        db.call(lambda: setattr(db.emulator.hub, "queue_limit", 20))
+        db.call(lambda: setattr(db.emulator.hub, "max_buffer", 1_000_000))
         base = f"http://127.0.0.1:{db.port}"
         # a consumer that never reads: a raw socket that sends the request and stops
         sock = socket.create_connection(("127.0.0.1", db.port))

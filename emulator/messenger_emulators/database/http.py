@@ -203,6 +203,7 @@ class DatabaseApp:
                      query: Query | None, identity: Identity) -> web.StreamResponse:
         response = web.StreamResponse(status=200, headers={
             **_CORS, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        response.enable_chunked_encoding()
         await response.prepare(request)
         transport = request.transport
 
@@ -211,18 +212,16 @@ class DatabaseApp:
                 transport.abort()
 
         stream = self.hub.open(ns, path, query, identity, abort)
-        stream.transport = transport
         try:
-            while True:
-                if stream.queue:
-                    await response.write(stream.take())
-                    continue
-                if stream.closing or stream.closed:
-                    break
-                stream.wakeup.clear()
-                await stream.wakeup.wait()
+            # the first write also sends the headers (aiohttp defers them); later events are
+            # written to the transport directly by the hub, already chunk-framed
+            await response.write(stream.initial)
+            stream.go_live(request.transport)
+            await stream.done.wait()
+            if not stream.aborted:
+                await response.write_eof()
         except (ConnectionError, RuntimeError):
-            pass   # the client went away (or we aborted a slow one)
+            pass   # the client went away
         finally:
             self.hub.close(stream)
         return response

@@ -80,7 +80,7 @@ MAX_KEY_BYTES = 768
 MAX_STRING_BYTES = 10 * 1024 * 1024
 MAX_TIMEOUT_MS = 15 * 60 * 1000
 DEFAULT_KEEPALIVE_S = 30.0
-STREAM_QUEUE_LIMIT = 1000          # events queued for one slow stream before it is dropped
+STREAM_BUFFER_LIMIT = 4 * 1024 * 1024   # bytes waiting for one slow stream before it is dropped
 # writeSizeLimit: Firebase estimates the time a write would take; we emulate it by the size of
 # the data the write replaces or creates (bytes of JSON), documented in docs/database.md.
 WRITE_SIZE_LIMITS = {

@@ -1,9 +1,9 @@
 """Server-sent event streams: registration, fan-out, rules re-checks, keep-alive, revocation.
 
 Streams of one namespace are grouped by listened location (path + query); a commit's events for
-a location are computed and encoded once. Within a location, streams are grouped again by
+a location are computed, encoded and chunk-framed once. Within a location, streams are grouped again by
 identity, so a rules re-check is one evaluation per identity, not per stream. Each stream has a
-bounded queue; a consumer that falls behind is disconnected (and logged) instead of stalling
+bounded buffer; a consumer that falls behind is disconnected (and logged) instead of stalling
 the others or growing memory.
 """
 
@@ -13,7 +13,6 @@ import asyncio
 import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,58 +27,88 @@ from .query import Query
 
 log = logging.getLogger("messenger_emulators.database.streaming")
 
-MAX_QUEUED_BYTES = 64 * 1024 * 1024
 _ids = itertools.count(1)
 
 
-class Stream:
-    """One open SSE connection: a queue of encoded chunks drained by its HTTP handler."""
+def chunked(frame_bytes: bytes) -> bytes:
+    """One HTTP/1.1 chunk; framed once per event and shared by every stream that gets it."""
+    return b"%x\r\n%s\r\n" % (len(frame_bytes), frame_bytes)
 
-    def __init__(self, abort: Callable[[], None], queue_limit: int) -> None:
+
+KEEPALIVE_WIRE = chunked(frame("keep-alive", None))
+
+
+class Stream:
+    """One open SSE connection.
+
+    Once live, events are written straight to the socket's transport (no task switch per
+    stream per event); the transport's write buffer is the stream's bounded queue. Before it is
+    live (its initial `put` is still being written) events wait in `pending`."""
+
+    def __init__(self, abort: Callable[[], None], max_buffer: int) -> None:
         self.id = next(_ids)
-        self.queue_limit = queue_limit
-        self.queue: deque[bytes] = deque()
-        self.queued_bytes = 0
-        self.wakeup = asyncio.Event()
-        self.closing = False        # send what is queued, then end the response
+        self.max_buffer = max_buffer
+        self.initial = b""
+        self.pending: list[bytes] = []
+        self.pending_bytes = 0
+        self.transport: Any = None
+        self.done = asyncio.Event()     # the handler ends the response when set
         self.closed = False
+        self.aborted = False
         self.last_activity = time.monotonic()
         self.group: _Group | None = None
         self.revoke_handle: asyncio.TimerHandle | None = None
-        self.transport: Any = None       # set by the HTTP handler; the ticker notices hang-ups
         self._abort = abort
 
-    def offer(self, chunk: bytes) -> None:
-        if self.closed or self.closing:
+    def offer(self, wire: bytes) -> None:
+        if self.closed:
             return
-        if len(self.queue) >= self.queue_limit or \
-                self.queued_bytes + len(chunk) > MAX_QUEUED_BYTES:
-            log.warning("stream %d cannot keep up (%d events queued): disconnecting it",
-                        self.id, len(self.queue))
+        transport = self.transport
+        if transport is None:
+            self.pending.append(wire)
+            self.pending_bytes += len(wire)
+            if self.pending_bytes > self.max_buffer:
+                self._too_slow(self.pending_bytes)
+            return
+        if transport.is_closing():
             self.abort()
             return
-        self.queue.append(chunk)
-        self.queued_bytes += len(chunk)
+        backlog = transport.get_write_buffer_size()
+        if backlog > self.max_buffer:
+            self._too_slow(backlog)
+            return
+        transport.write(wire)
         self.last_activity = time.monotonic()
-        self.wakeup.set()
 
-    def finish(self, chunk: bytes | None = None) -> None:
-        """Queue a last event (cancel, auth_revoked) and end the stream after it."""
-        if chunk is not None:
-            self.offer(chunk)
-        self.closing = True
-        self.wakeup.set()
+    def _too_slow(self, backlog: int) -> None:
+        log.warning("stream %d cannot keep up (%d bytes waiting): disconnecting it",
+                    self.id, backlog)
+        self.abort()
 
-    def take(self) -> bytes:
-        data = b"".join(self.queue)
-        self.queue.clear()
-        self.queued_bytes = 0
-        return data
+    def go_live(self, transport: Any) -> None:
+        """The initial put is written: from now on events go straight to `transport`."""
+        pending, self.pending, self.pending_bytes = self.pending, [], 0
+        if transport is None:
+            self.abort()
+            return
+        self.transport = transport
+        if self.aborted:
+            return
+        for wire in pending:      # including a final cancel queued before going live
+            transport.write(wire)
+
+    def finish(self, wire: bytes | None = None) -> None:
+        """Send a last event (cancel, auth_revoked), then end the response."""
+        if wire is not None:
+            self.offer(wire)
+        self.closed = True
+        self.done.set()
 
     def abort(self) -> None:
         self.closed = True
-        self.queue.clear()
-        self.wakeup.set()
+        self.aborted = True
+        self.pending.clear()
+        self.done.set()
         try:
             self._abort()
         except Exception:  # the transport may already be gone
@@ -110,7 +139,7 @@ class StreamHub:
         self.engine = engine
         self.keepalive_s = keepalive_s
         self.recheck_delay_s = recheck_delay_s
-        self.queue_limit = msg.STREAM_QUEUE_LIMIT
+        self.max_buffer = msg.STREAM_BUFFER_LIMIT
         self._locations: dict[str, dict[tuple, _Location]] = {}
         self._streams: set[Stream] = set()
         self._recheck_scheduled: set[str] = set()
@@ -142,7 +171,7 @@ class StreamHub:
              abort: Callable[[], None]) -> Stream:
         """Registers a stream and queues its initial `put` (from the durable root, in the same
         step, so no commit is missed or seen twice). The caller checked read access."""
-        stream = Stream(abort, self.queue_limit)
+        stream = Stream(abort, self.max_buffer)
         key = (path, query.cache_key() if query else None)
         locations = self._locations.setdefault(ns.name, {})
         location = locations.get(key)
@@ -158,7 +187,7 @@ class StreamHub:
         group.streams.add(stream)
         stream.group = group
         self._streams.add(stream)
-        stream.offer(put_frame("/", initial))
+        stream.initial = put_frame("/", initial)
         if identity.expires_at is not None:
             loop = asyncio.get_running_loop()
             delay = max(0.0, identity.expires_at - time.time())
@@ -172,16 +201,22 @@ class StreamHub:
             stream.revoke_handle.cancel()
         self._streams.discard(stream)
         group = stream.group
+        stream.group = None
         if group is None:
             return
         group.streams.discard(stream)
-        if not group.streams:
-            location = group.location
-            location.groups.pop(group.identity.group_key(), None)
-            if not location.groups:
-                locations = self._locations.get(location.namespace, {})
-                key = (location.path, location.query.cache_key() if location.query else None)
-                locations.pop(key, None)
+        if group.streams:
+            return
+        # the group (and maybe its location) may already have been replaced by a newer one
+        location = group.location
+        key = group.identity.group_key()
+        if location.groups.get(key) is group:
+            del location.groups[key]
+        if not location.groups:
+            locations = self._locations.get(location.namespace, {})
+            loc_key = (location.path, location.query.cache_key() if location.query else None)
+            if locations.get(loc_key) is location:
+                del locations[loc_key]
 
     # --- events ---
     def on_commit(self, commit: Commit) -> None:
@@ -200,11 +235,12 @@ class StreamHub:
                 chunk = plain_events(commit, location.path)
             if chunk is None:
                 continue
+            wire = chunked(chunk)
             for group in list(location.groups.values()):
                 if not self._still_readable(ns, group, commit.new_root):
                     continue
                 for stream in list(group.streams):
-                    stream.offer(chunk)
+                    stream.offer(wire)
         if untouched:
             # rules may read data anywhere (root.child(...)): re-check the other streams soon,
             # batched, so a burst of writes costs one evaluation per identity
@@ -225,9 +261,9 @@ class StreamHub:
         return False
 
     def _cancel_group(self, group: _Group) -> None:
-        chunk = frame("cancel", msg.STREAM_PERMISSION_DENIED)
+        wire = chunked(frame("cancel", msg.STREAM_PERMISSION_DENIED))
         for stream in list(group.streams):
-            stream.finish(chunk)
+            stream.finish(wire)
             self.close(stream)
 
     def on_rules_changed(self, namespace: str) -> None:
@@ -257,11 +293,10 @@ class StreamHub:
                 self._still_readable(ns, group, ns.durable_root)
 
     def _revoke(self, stream: Stream) -> None:
-        stream.finish(frame("auth_revoked", msg.AUTH_REVOKED))
+        stream.finish(chunked(frame("auth_revoked", msg.AUTH_REVOKED)))
         self.close(stream)
 
     async def _keepalive_loop(self) -> None:
-        chunk = frame("keep-alive", None)
         interval = self.keepalive_s
         while True:
             await asyncio.sleep(min(interval / 2, 1.0))
@@ -271,5 +306,5 @@ class StreamHub:
                 if transport is not None and transport.is_closing():
                     stream.abort()          # the client hung up: end its handler now
                 elif stream.last_activity <= cutoff:
-                    stream.offer(chunk)
+                    stream.offer(KEEPALIVE_WIRE)
 
