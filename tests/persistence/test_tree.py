@@ -23,7 +23,10 @@ def test_deleting_what_does_not_exist_changes_nothing():
 
 def test_writing_under_a_leaf_replaces_it():
     assert set_in_place({"a": 5}, ("a", "b"), 1) == {"a": {"b": 1}}
-    assert set_in_place({"a": {".value": 5, ".priority": 1}}, ("a", "b"), 1) == {"a": {"b": 1}}
+    # a leaf's priority stays with the node it becomes (as the database's own tree)
+    assert set_in_place({"a": {".value": 5, ".priority": 1}}, ("a", "b"), 1) == {
+        "a": {".priority": 1, "b": 1}}
+    assert set_in_place({".value": 5, ".priority": 2}, ("x",), 1) == {".priority": 2, "x": 1}
     assert set_in_place("leaf", ("x",), 1) == {"x": 1}
     assert set_in_place({"x": 1}, (), "leaf") == "leaf"
 

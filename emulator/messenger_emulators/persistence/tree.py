@@ -22,6 +22,14 @@ def _is_parent(node: object) -> bool:
     return isinstance(node, dict) and ".value" not in node
 
 
+def _as_parent(node: object) -> dict:
+    """A fresh parent in place of a leaf (or nothing) on a write's path. A leaf's priority
+    stays with the node, as the database's own tree does (database/tree.py set_at)."""
+    if isinstance(node, dict) and PRIORITY in node:
+        return {PRIORITY: node[PRIORITY]}
+    return {}
+
+
 def set_in_place(root: object, path: Path, value: object) -> object:
     """Write `value` (None deletes) at `path`; returns the root (a new object only when the
     root itself is replaced)."""
@@ -30,7 +38,7 @@ def set_in_place(root: object, path: Path, value: object) -> object:
     if not _is_parent(root):
         if value is None:
             return root  # deleting under a leaf (or nothing) changes nothing
-        root = {}  # a leaf (or nothing) on the way down becomes a parent, as in Firebase
+        root = _as_parent(root)  # a leaf (or nothing) on the way down becomes a parent
     assert isinstance(root, dict)
     node, trail = root, []
     for key in path[:-1]:
@@ -38,7 +46,7 @@ def set_in_place(root: object, path: Path, value: object) -> object:
         if not _is_parent(child):
             if value is None:
                 return root  # the parent of the deleted location does not exist
-            child = node[key] = {}
+            child = node[key] = _as_parent(child)
         trail.append((node, key))
         node = child
     if value is None or _is_empty(value):
