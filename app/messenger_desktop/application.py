@@ -13,16 +13,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from . import i18n
-from .client import MessengerClient
 from .config import ClientConfig, ConfigError, load_config_file
 from .errors import SessionExpired, Unreachable, UserFacingError
-from .firebase.api import AccountsApi
 from .firebase.emulator import EmulatorLauncher
 from .firebase.session import AuthSession
 from .models.chat_list import Roles as ChatRoles
@@ -33,15 +32,41 @@ from .store.tokens import SavedSession, TokenStore
 from .views.main_window import MainWindow
 from .views.theme import Theme
 
+if TYPE_CHECKING:
+    from .client import MessengerClient
+
 log = logging.getLogger(__name__)
 
 
+def _preload() -> None:
+    """Import what sign-in and the messenger need (httpx, pyrebase4, ...) on a worker thread,
+    after the window is up: the first window does not wait for a second of imports."""
+    from . import client  # noqa: F401
+    from .firebase import api  # noqa: F401
+
+
+class _NoTokens:
+    """Stands in until the real token store is known (nothing saved, nothing loaded)."""
+
+    name = "none"
+
+    def load(self, account: str) -> SavedSession | None:
+        return None
+
+    def save(self, account: str, session: SavedSession) -> None:
+        pass
+
+    def clear(self, account: str) -> None:
+        pass
+
+
 class Application(QObject):
+    window_shown = Signal()
     def __init__(
         self,
         config: ClientConfig,
         settings: Settings,
-        tokens: TokenStore,
+        tokens: TokenStore | Callable[[], TokenStore],
         data_dir: Path,
         executor: Executor | None = None,
         launcher: EmulatorLauncher | None = None,
@@ -50,7 +75,10 @@ class Application(QObject):
         super().__init__()
         self.config = config
         self.settings = settings
-        self.tokens = tokens
+        # A factory is called on a worker thread once the window is up: finding a keyring
+        # backend can take half a second.
+        self._tokens_factory = tokens if callable(tokens) and not hasattr(tokens, "load") else None
+        self.tokens: TokenStore = tokens if self._tokens_factory is None else _NoTokens()
         self.data_dir = data_dir
         self.executor = executor
         self.launcher = launcher
@@ -64,6 +92,7 @@ class Application(QObject):
         self.closed = asyncio.Event()
         self._retry: Callable[[], Awaitable[None]] | None = None
         self._marking = False
+        self._warm: asyncio.Future | None = None
         self._wire_window()
 
     @property
@@ -99,6 +128,7 @@ class Application(QObject):
         self.window.login.stay.setChecked(self.settings.stay_signed_in)
         self.window.show()
         self.window.show_login()
+        self.window_shown.emit()
         await self._connect()
 
     async def _connect(self) -> None:
@@ -111,7 +141,10 @@ class Application(QObject):
                 login.set_busy(False)
                 self._fail(str(exc), self._connect)
                 return
-        asyncio.ensure_future(self.session.warm_up())
+        self._warm = asyncio.ensure_future(self._warm_up())
+        if self._tokens_factory is not None:
+            factory, self._tokens_factory = self._tokens_factory, None
+            self.tokens = await asyncio.get_running_loop().run_in_executor(self.executor, factory)
         saved = self.tokens.load(self.account)
         if saved is None:
             login.set_busy(False)
@@ -132,6 +165,13 @@ class Application(QObject):
         self.email = saved.email
         self._enter_messenger()
 
+    async def _warm_up(self) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self.executor, _preload)
+        except Exception:  # reported properly on first real use
+            log.debug("preloading failed", exc_info=True)
+        await self.session.warm_up()
+
     def _fail(self, message: str, retry: Callable[[], Awaitable[None]] | None) -> None:
         self._retry = retry
         self.window.login.show_error(message, can_retry=retry is not None)
@@ -145,6 +185,8 @@ class Application(QObject):
     async def submit(self, mode: str, email: str, password: str, stay: bool) -> None:
         login = self.window.login
         login.set_busy(True)
+        from .firebase.api import AccountsApi
+
         api = AccountsApi(self.config.functions_url)
         try:
             if mode == "register":
@@ -190,6 +232,8 @@ class Application(QObject):
 
     # the messenger -------------------------------------------------------------------------
     def _enter_messenger(self) -> None:
+        from .client import MessengerClient
+
         kwargs = {} if self.heartbeat_s is None else {"heartbeat_s": self.heartbeat_s}
         client = MessengerClient(self.session, self.data_dir, self.executor, **kwargs)
         self.client = client
@@ -351,6 +395,8 @@ class Application(QObject):
             self.window.login.show_error(message)
 
     async def shutdown(self) -> None:
+        if self._warm is not None and not self._warm.done():
+            self._warm.cancel()
         if self.client is not None:
             await self.client.stop()
             self.client = None

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s: %(message)s",
     )
     import qasync
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from .application import Application
@@ -75,13 +77,30 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="firebase")
     loop.set_default_executor(executor)
-    controller = Application(config, settings, default_token_store(folder), folder, executor,
-                             launcher)
+    controller = Application(config, settings, lambda: default_token_store(folder), folder,
+                             executor, launcher)
+
+    # Ctrl-C in the terminal or a SIGTERM from the session: quit the way the window's close
+    # button does (offline mark, stop the servers we started). Python only runs signal
+    # handlers between bytecodes, so a timer wakes it up while Qt's loop is in C++.
+    def request_quit(*_args) -> None:
+        loop.call_soon_threadsafe(controller.closed.set)
+
+    signal.signal(signal.SIGINT, request_quit)
+    signal.signal(signal.SIGTERM, request_quit)
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+
+    if os.environ.get("MESSENGER_REPORT_STARTUP"):
+        # After show(), once Qt has handled the pending expose/paint events.
+        def report() -> None:
+            print(f"window shown after {time.perf_counter() - T0:.3f} s", flush=True)
+
+        controller.window_shown.connect(lambda: QTimer.singleShot(0, report))
 
     async def run() -> None:
         await controller.start()
-        if os.environ.get("MESSENGER_REPORT_STARTUP"):
-            print(f"window shown after {time.perf_counter() - T0:.3f} s", flush=True)
         await controller.closed.wait()
         await controller.shutdown()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -19,13 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..chat_session import ChatSession
 from ..errors import UserFacingError
 from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
 from .composer import Composer
 from .text import to_html
 from .theme import Theme
+
+if TYPE_CHECKING:  # the chat layer pulls in httpx: not needed to draw the first window
+    from ..chat_session import ChatSession
 
 LOAD_OLDER_AT_PX = 120
 
