@@ -79,3 +79,45 @@ def test_import_into_a_data_folder_is_durable(tmp_path):
         s.args = [a for a in s.args if a not in ("--import", str(folder))]  # plain restart
         s.start()
         assert get(s) == {"seed": {"v": 1}, "later": True}
+
+
+ORPHAN_SCRIPT = """
+import os, subprocess, sys
+config = sys.argv[1]
+child = subprocess.Popen(
+    [sys.executable, "-m", "messenger_emulators.suite.cli", "start", "--only", "database",
+     "--config", config],
+    env={**os.environ, "MESSENGER_EMULATORS_EXIT_WITH_PARENT": "1"},
+    stdout=subprocess.PIPE, text=True, start_new_session=True)
+for line in child.stdout:
+    if "All emulators ready" in line:
+        break
+print(child.pid, flush=True)
+os._exit(0)  # the test runner dies without cleaning up
+"""
+
+
+def test_a_suite_whose_parent_dies_stops_on_its_own(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "firebase.json").write_text('{"emulators": {"database": {"port": 0}}}')
+    result = subprocess.run([sys.executable, "-c", ORPHAN_SCRIPT, str(tmp_path / "firebase.json")],
+                            capture_output=True, text=True, timeout=60)
+    pid = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    try:
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "the orphaned suite kept running"
+            time.sleep(0.1)
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass

@@ -112,7 +112,9 @@ class RunningSuite:
             raise SuiteFailed("the suite is already running")
         self._ready.clear()
         self._lines.append(f"--- messenger-emulators {' '.join(self.args)}\n")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.extra_env}
+        # EXIT_WITH_PARENT: if the test runner dies without cleaning up, the suite follows.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "MESSENGER_EMULATORS_EXIT_WITH_PARENT": "1",
+               **self.extra_env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "messenger_emulators.suite.cli", *self.args],
             cwd=self.workdir,

@@ -27,6 +27,8 @@ from .options import DEFAULT_PORTS, EMULATOR_ORDER, SuiteOptions
 
 DEBUG_ENV = "MESSENGER_EMULATORS_DEBUG"  # set: print tracebacks of every failure
 SCRIPT_STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for an exec'd command
+PARENT_ENV = "MESSENGER_EMULATORS_EXIT_WITH_PARENT"  # set: stop when the parent process dies
+PARENT_POLL = 1.0
 READY_LINE = "All emulators ready! It is now safe to connect your app."
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -130,6 +132,7 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
+    watchdog = asyncio.ensure_future(_watch_parent(stop)) if os.environ.get(PARENT_ENV) else None
     suite = Suite(options, only)
     await suite.start()
     status = 0
@@ -165,8 +168,21 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
             status = 128 - code if code < 0 else code  # killed by a signal: as a shell reports
             _say(f"Script exited with code {status}. Shutting down the emulators...")
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         await suite.stop()
     return status
+
+
+async def _watch_parent(stop: asyncio.Event) -> None:
+    """Stop when the process that started us is gone (a test runner killed outright), so no
+    orphaned suite keeps ports and CPU on a shared machine."""
+    parent = os.getppid()
+    while not stop.is_set():
+        await asyncio.sleep(PARENT_POLL)
+        if os.getppid() != parent:
+            print("The parent process is gone: stopping.", file=sys.stderr, flush=True)
+            stop.set()
 
 
 async def _end_child(child: asyncio.subprocess.Process, own_group: bool,
