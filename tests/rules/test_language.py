@@ -29,7 +29,8 @@ def allows(expr: str, data: object = None, rules: RuleSet | None = None) -> bool
     "'ÄB'.toLowerCase() == 'äb'", "'x'.length == 1 && ''.length == 0", "-(-3) == 3",
     "!false", "!!true", "true ? 1 == 1 : 1 == 2", "false ? false : true ? true : false",
     "null == null", "!(null != null)", "'a' < 'b' == true", "1 < 2 && 2 <= 2 && 3 > 2 && 3 >= 3",
-    "'a/b'.contains('/')", "!'xx'.endsWith('abc')", "!'abc'.beginsWith('abcd')", "'x' === 'x' && 'x' !== 'y'", "1e3 == 1000", ".5 == 0.5",
+    "'a/b'.contains('/')", "!'xx'.endsWith('abc')", "!'abc'.beginsWith('abcd')",
+    "'x' === 'x' && 'x' !== 'y'", "1e3 == 1000", ".5 == 0.5",
 ])
 def test_expression_is_true(expr: str) -> None:
     assert allows(expr), expr

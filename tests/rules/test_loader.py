@@ -112,6 +112,13 @@ def test_json_error_position_survives_comment_stripping() -> None:
         RuleSet.from_text('// one\n/* two */ {"rules":\n {,}}')
 
 
+@pytest.mark.parametrize("doc", [[], None, {"rules": {1: {}}}, {"rules": {"a": {(1,): 2}}},
+                                 {"rules": {".read": {"nested": True}}}, {"rules": set()}])
+def test_bad_python_documents(doc: object) -> None:
+    with pytest.raises(RulesError):
+        RuleSet.from_document(doc)  # type: ignore[arg-type]
+
+
 def test_good_rules_load() -> None:
     rules = load({
         ".read": "auth != null && (auth.token.admin == true || now > 0)",

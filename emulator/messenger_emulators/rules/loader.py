@@ -95,10 +95,12 @@ def _node(spec: Any, path: tuple[str, ...], wildcards: tuple[str, ...]) -> RuleN
     if not isinstance(spec, dict):
         raise RulesError(errors.NOT_AN_OBJECT.format(where=doc_where, got=_got(spec)))
     node = RuleNode(where)
-    wild = [k for k in spec if k.startswith("$")]
+    wild = [k for k in spec if isinstance(k, str) and k.startswith("$")]
     if len(wild) > 1:
         raise RulesError(errors.TWO_WILDCARDS.format(where=doc_where, names=", ".join(wild)))
     for key, value in spec.items():
+        if not isinstance(key, str):  # only reachable through from_document
+            raise RulesError(errors.BAD_CHILD_KEY.format(where=doc_where, key=key))
         if key.startswith("."):
             _rule_key(node, key, value, where, wildcards)
         elif key.startswith("$"):
