@@ -45,6 +45,9 @@ def register(email: str, password: str, address: str) -> tuple[str, Session]:
     throttle.take_slot(throttle.REGISTRATION, keys.address_key(address))
     uid = keys.new_uid()
     key = keys.email_key(email)
+    claimed = backend.ref(f"{settings.EMAILS}/{key}")
+    if claimed.get() is not None:  # the common duplicate costs no hash; the claim decides races
+        raise ApiError(409, EMAIL_TAKEN)
     credentials = backend.ref(f"{settings.CREDENTIALS}/{uid}")
     credentials.set(
         {
@@ -60,7 +63,7 @@ def register(email: str, password: str, address: str) -> tuple[str, Session]:
         return uid
 
     try:
-        backend.ref(f"{settings.EMAILS}/{key}").transaction(claim)
+        claimed.transaction(claim)
     except _Taken:
         credentials.delete()
         raise ApiError(409, EMAIL_TAKEN) from None
