@@ -1,10 +1,10 @@
 """Server-sent event streams: registration, fan-out, rules re-checks, keep-alive, revocation.
 
-Streams of one namespace are grouped by listened location (path + query); a commit's events for
-a location are computed, encoded and chunk-framed once. Within a location, streams are grouped again by
-identity, so a rules re-check is one evaluation per identity, not per stream. Each stream has a
-bounded buffer; a consumer that falls behind is disconnected (and logged) instead of stalling
-the others or growing memory.
+Streams of one namespace are grouped by listened location (path + query); a commit's events
+for a location are computed, encoded and chunk-framed once. Within a location, streams are
+grouped again by identity, so a rules re-check is one evaluation per identity, not per
+stream. Each stream has a bounded buffer; a consumer that falls behind is disconnected (and
+logged) instead of stalling the others or growing memory.
 """
 
 from __future__ import annotations
@@ -38,19 +38,43 @@ def chunked(frame_bytes: bytes) -> bytes:
 KEEPALIVE_WIRE = chunked(frame("keep-alive", None))
 
 
+class _Flusher:
+    """Writes each stream's outbox once per event-loop iteration, so that several commits
+    delivered in one iteration (a burst, or a server that fell behind) cost one send per
+    stream instead of one per event. Latency stays one loop iteration."""
+
+    def __init__(self) -> None:
+        self.dirty: list[Stream] = []
+        self.scheduled = False
+
+    def mark(self, stream: Stream) -> None:
+        self.dirty.append(stream)
+        if not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        dirty, self.dirty = self.dirty, []
+        for stream in dirty:
+            stream.flush()
+
+
 class Stream:
     """One open SSE connection.
 
-    Once live, events are written straight to the socket's transport (no task switch per
-    stream per event); the transport's write buffer is the stream's bounded queue. Before it is
-    live (its initial `put` is still being written) events wait in `pending`."""
+    Events (already chunk-framed, shared bytes) collect in `outbox` and are written straight
+    to the socket's transport by the flusher: no task switch per stream per event. The outbox
+    plus the transport's write buffer are bounded by `max_buffer`; past it the consumer is too
+    slow and is disconnected. Until the initial `put` is written the stream is not live and
+    events only collect."""
 
-    def __init__(self, abort: Callable[[], None], max_buffer: int) -> None:
+    def __init__(self, abort: Callable[[], None], max_buffer: int, flusher: _Flusher) -> None:
         self.id = next(_ids)
         self.max_buffer = max_buffer
         self.initial = b""
-        self.pending: list[bytes] = []
-        self.pending_bytes = 0
+        self.outbox: list[bytes] = []
+        self.outbox_bytes = 0
         self.transport: Any = None
         self.done = asyncio.Event()     # the handler ends the response when set
         self.closed = False
@@ -59,16 +83,21 @@ class Stream:
         self.group: _Group | None = None
         self.revoke_handle: asyncio.TimerHandle | None = None
         self._abort = abort
+        self._flusher = flusher
 
     def offer(self, wire: bytes) -> None:
         if self.closed:
             return
+        if not self.outbox and self.transport is not None:
+            self._flusher.mark(self)
+        self.outbox.append(wire)
+        self.outbox_bytes += len(wire)
+        if self.outbox_bytes > self.max_buffer:
+            self._too_slow(self.outbox_bytes)
+
+    def flush(self) -> None:
         transport = self.transport
-        if transport is None:
-            self.pending.append(wire)
-            self.pending_bytes += len(wire)
-            if self.pending_bytes > self.max_buffer:
-                self._too_slow(self.pending_bytes)
+        if self.aborted or not self.outbox or transport is None:
             return
         if transport.is_closing():
             self.abort()
@@ -77,7 +106,10 @@ class Stream:
         if backlog > self.max_buffer:
             self._too_slow(backlog)
             return
-        transport.write(wire)
+        data = self.outbox[0] if len(self.outbox) == 1 else b"".join(self.outbox)
+        self.outbox.clear()
+        self.outbox_bytes = 0
+        transport.write(data)
         self.last_activity = time.monotonic()
 
     def _too_slow(self, backlog: int) -> None:
@@ -86,19 +118,16 @@ class Stream:
         self.abort()
 
     def go_live(self, transport: Any) -> None:
-        """The initial put is written: from now on events go straight to `transport`."""
-        pending, self.pending, self.pending_bytes = self.pending, [], 0
+        """The initial put is written: from now on the flusher writes to `transport`."""
         if transport is None:
             self.abort()
             return
         self.transport = transport
-        if self.aborted:
-            return
-        for wire in pending:      # including a final cancel queued before going live
-            transport.write(wire)
+        self.flush()     # what arrived meanwhile, including a final cancel
 
     def finish(self, wire: bytes | None = None) -> None:
-        """Send a last event (cancel, auth_revoked), then end the response."""
+        """Send a last event (cancel, auth_revoked), then end the response. The flush is
+        scheduled before the handler wakes up, so the event goes out first."""
         if wire is not None:
             self.offer(wire)
         self.closed = True
@@ -107,7 +136,7 @@ class Stream:
     def abort(self) -> None:
         self.closed = True
         self.aborted = True
-        self.pending.clear()
+        self.outbox.clear()
         self.done.set()
         try:
             self._abort()
@@ -140,6 +169,7 @@ class StreamHub:
         self.keepalive_s = keepalive_s
         self.recheck_delay_s = recheck_delay_s
         self.max_buffer = msg.STREAM_BUFFER_LIMIT
+        self._flusher = _Flusher()
         self._locations: dict[str, dict[tuple, _Location]] = {}
         self._streams: set[Stream] = set()
         self._recheck_scheduled: set[str] = set()
@@ -171,7 +201,7 @@ class StreamHub:
              abort: Callable[[], None]) -> Stream:
         """Registers a stream and queues its initial `put` (from the durable root, in the same
         step, so no commit is missed or seen twice). The caller checked read access."""
-        stream = Stream(abort, self.max_buffer)
+        stream = Stream(abort, self.max_buffer, self._flusher)
         key = (path, query.cache_key() if query else None)
         locations = self._locations.setdefault(ns.name, {})
         location = locations.get(key)
