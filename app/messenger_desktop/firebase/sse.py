@@ -17,6 +17,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
 import httpx
@@ -166,16 +167,24 @@ class Listener:
                 )
             self.denied = None
             self._set_connected(True)
-            async for sse in source.aiter_sse():
-                kind = sse.event
-                if kind in ("put", "patch"):
-                    payload = json.loads(sse.data)
-                    self._handler(kind, payload.get("path", "/"), payload.get("data"))
-                elif kind == "auth_revoked":
-                    return "auth"
-                elif kind == "cancel":
-                    # Data is a cause ("Permission denied.") or null, depending on the docs
-                    # page: both mean this location is no longer readable.
-                    raise StreamDenied(sse.data or "cancelled")
-                # keep-alive: nothing to do, the read timeout is what it resets
+            # aclosing: a cancelled listener closes its generator now, not in the GC later.
+            async with aclosing(source.aiter_sse()) as events:
+                outcome = await self._consume(events)
+                if outcome:
+                    return outcome
         return "closed"
+
+    async def _consume(self, events) -> str | None:
+        async for sse in events:
+            kind = sse.event
+            if kind in ("put", "patch"):
+                payload = json.loads(sse.data)
+                self._handler(kind, payload.get("path", "/"), payload.get("data"))
+            elif kind == "auth_revoked":
+                return "auth"
+            elif kind == "cancel":
+                # Data is a cause ("Permission denied.") or null, depending on the docs
+                # page: both mean this location is no longer readable.
+                raise StreamDenied(sse.data or "cancelled")
+            # keep-alive: nothing to do, the read timeout is what it resets
+        return None

@@ -1,0 +1,56 @@
+"""A long chat opens with its newest page; older pages load on scroll; the model stays small."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from messenger_desktop.chat_session import PAGE_SIZE
+from messenger_desktop.firebase.pushid import new_push_id
+
+from .conftest import Harness, config_for, unique_email
+
+
+def test_pages_in_older_messages_on_scroll(harness: Harness, suite) -> None:
+    config = config_for(suite)
+    alice = harness.signed_in(config, unique_email("alice"), name="alice")
+    bob = harness.signed_in(config, unique_email("bob"), name="bob")
+    a, b = alice.client.uid, bob.client.uid
+    harness.until(lambda: alice.client.chats.row_for_uid(b) is not None)
+    chat_id = "_".join(sorted((a, b)))
+    total = 2 * PAGE_SIZE + 20
+    base = int(time.time() * 1000) - total * 1000
+    history = {
+        new_push_id(base + i * 1000): {"sender": a if i % 2 else b, "text": f"old {i}",
+                                       "ts": base + i * 1000}
+        for i in range(total)
+    }
+    # Seeded by the admin (as an import would), straight over REST.
+    httpx.patch(f"{config.database_url}/messages/{chat_id}.json",
+                params={"auth": "owner", "ns": config.project_id}, json=history).raise_for_status()
+
+    alice.open_person(b)
+    session = alice.client.current
+    harness.until(lambda: session.model.rowCount() == PAGE_SIZE, what="newest page")
+    texts = [session.model.message(r).text for r in range(PAGE_SIZE)]
+    assert texts == [f"old {i}" for i in range(total - PAGE_SIZE, total)]
+    assert session.has_more
+
+    view = alice.window.messenger.chat
+    view.list.verticalScrollBar().setValue(0)  # scroll to the top: the page before loads
+    harness.until(lambda: session.model.rowCount() == 2 * PAGE_SIZE, what="second page")
+    view.list.verticalScrollBar().setValue(0)
+    harness.until(lambda: session.model.rowCount() == total, what="last page")
+    harness.until(lambda: not session.has_more and not session.loading)
+    assert [session.model.message(r).text for r in range(total)] == [
+        f"old {i}" for i in range(total)
+    ]
+    # The live stream now covers the older pages too: deleting the oldest shows everywhere.
+    oldest = session.model.message(1)  # index 1 is Alice's ("old 1")
+    assert oldest.sender == a
+    harness.run(session.delete(oldest.id))
+    bob.open_person(a)
+    harness.until(lambda: bob.client.current.model.rowCount() == PAGE_SIZE)
+    httpx.delete(f"{config.database_url}/messages/{chat_id}/{session.model.message(0).id}.json",
+                 params={"auth": "owner", "ns": config.project_id}).raise_for_status()
+    harness.until(lambda: session.model.rowCount() == total - 2, what="remote delete of old row")
