@@ -4,6 +4,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 
 import requests
 
@@ -151,7 +152,6 @@ def test_import_of_a_folder_that_is_not_an_export(tmp_path):
 def test_sigterm_during_exec_ends_the_command_and_the_suite(tmp_path):
     import os
     import signal
-    import time
 
     path = config(tmp_path, {"database": 0})
     script = (f"{sys.executable} -c \"import os, time; print('child', os.getpid(), flush=True);"
@@ -180,3 +180,15 @@ def test_sigterm_during_exec_ends_the_command_and_the_suite(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_rules_trace_logs_each_decision():
+    rules = {"rules": {".read": True, "locked": {".write": False}}}
+    with running_suite(only=("database",), rules=rules, extra_args=["--rules-trace"]) as s:
+        r = requests.put(f"{s.database_url}/locked/x.json?ns={s.ns}", json=1, timeout=5)
+        assert r.status_code == 401
+        deadline = time.monotonic() + 5
+        while "denied" not in s.output:
+            assert time.monotonic() < deadline, s.output
+            time.sleep(0.05)
+        assert "/locked/x" in s.output

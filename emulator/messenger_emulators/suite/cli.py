@@ -203,8 +203,19 @@ async def _end_child(child: asyncio.subprocess.Process, own_group: bool,
             continue
 
 
+def _configure_logging() -> None:
+    """Emulators log at INFO what a developer wants to see (--rules-trace decisions, worker
+    reloads, secure mode): to stderr, one line each; library chatter stays at WARNING."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging()
     try:
         from ..persistence.errors import PersistenceError
 
