@@ -90,8 +90,14 @@ def error_response(error: ApiError) -> Any:
 
 
 def _describe(error: ValidationError) -> str:
+    """Our own sentences as they are (the client translates them); Pydantic's with their place."""
+    items = error.errors(include_url=False)
+    ours = [str(item.get("msg", "")).removeprefix("Value error, ") for item in items
+            if item.get("type") == "value_error"]
+    if ours and len(ours) == len(items):
+        return " ".join(dict.fromkeys(ours))
     problems = []
-    for item in error.errors(include_url=False):
+    for item in items:
         where = ".".join(str(part) for part in item.get("loc", ())) or "body"
         message = str(item.get("msg", "invalid"))
         message = message.removeprefix("Value error, ")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from . import keys, settings
 from .errors import (
     CONTENT_BLANK,
+    CONTENT_TOO_LONG,
     EMAIL_INVALID,
     NOT_BOOLEAN,
     PASSWORD_BLANK,
@@ -49,14 +50,17 @@ class _Model(BaseModel):
 
 
 class Credentials(_Model):
+    # Limits that have a sentence of their own live in the validators (so the user reads that
+    # sentence, not Pydantic's); json_schema_extra still documents them for OpenAPI.
     email: str = Field(
-        max_length=settings.EMAIL_MAX_CHARS + 64,  # room for surrounding spaces, trimmed below
-        json_schema_extra={"format": "email"},
+        json_schema_extra={"format": "email", "maxLength": settings.EMAIL_MAX_CHARS + 64},
         description="Trimmed and lowercased before use.",
     )
     password: str = Field(
-        min_length=settings.PASSWORD_MIN_CHARS,
-        max_length=settings.PASSWORD_MAX_BYTES,
+        json_schema_extra={
+            "minLength": settings.PASSWORD_MIN_CHARS,
+            "maxLength": settings.PASSWORD_MAX_BYTES,
+        },
         description=(
             f"At least {settings.PASSWORD_MIN_CHARS} characters, at most "
             f"{settings.PASSWORD_MAX_BYTES} bytes in UTF-8, not only spaces."
@@ -67,7 +71,7 @@ class Credentials(_Model):
     @classmethod
     def _email(cls, value: str) -> str:
         normalized = keys.normalize_email(value)
-        if len(normalized) > settings.EMAIL_MAX_CHARS:
+        if not normalized or len(normalized) > settings.EMAIL_MAX_CHARS:
             raise ValueError(EMAIL_INVALID)
         try:
             validate_email(normalized, check_deliverability=False)
@@ -100,7 +104,9 @@ class LoginRequest(_Model):
 class SendMessageRequest(_Model):
     sender: str = Uid
     receiver: str = Uid
-    content: str = Field(min_length=1, max_length=settings.MESSAGE_MAX_CHARS)
+    content: str = Field(
+        json_schema_extra={"minLength": 1, "maxLength": settings.MESSAGE_MAX_CHARS}
+    )
     timestamp: int | float | str | None = Field(
         default=None, description="Accepted for compatibility and ignored: the server's clock wins."
     )
@@ -110,6 +116,8 @@ class SendMessageRequest(_Model):
     def _content(cls, value: str) -> str:
         if not value.strip():
             raise ValueError(CONTENT_BLANK)
+        if len(value) > settings.MESSAGE_MAX_CHARS:
+            raise ValueError(CONTENT_TOO_LONG.format(max=settings.MESSAGE_MAX_CHARS))
         return value
 
 

@@ -52,6 +52,14 @@ def test_registration_validates(stack, body, fragment):
     assert fragment in reply.json()["detail"]
 
 
+def test_policy_sentences_come_alone_so_the_client_can_translate_them(stack):
+    short = _post(stack, "/register", json={"email": "a@example.com", "password": "short"})
+    assert short.json() == {"detail": "The password must be at least 8 characters long."}
+    both = _post(stack, "/register", json={"email": "nope", "password": "short"})
+    assert both.json() == {"detail": "Enter a valid email address. "
+                                     "The password must be at least 8 characters long."}
+
+
 def test_password_of_exactly_72_bytes_works_and_longer_never_matches(stack):
     password = "p" * 72
     assert _post(stack, "/register", json={"email": "seventy2@example.com",

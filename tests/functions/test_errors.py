@@ -65,7 +65,8 @@ def test_bad_query_parameters(new_user, params, fragment):
 def test_message_rules_in_the_api(new_user):
     alice, bob = new_user("api-a"), new_user("api-b")
     send = {"sender": alice.uid, "receiver": bob.uid}
-    _check(alice.api("POST", "/send_message", json={**send, "content": "x" * 4001}), 400)
+    too_long = _check(alice.api("POST", "/send_message", json={**send, "content": "x" * 4001}), 400)
+    assert too_long["detail"] == "The message must be at most 4000 characters long."
     _check(alice.api("POST", "/send_message", json={**send, "content": "   "}), 400)
     _check(alice.api("POST", "/send_message", json={**send, "receiver": alice.uid,
                                                      "content": "me"}), 400)
