@@ -40,13 +40,14 @@ def _ensure_chat(chat: str, uid_a: str, uid_b: str) -> None:
         )  # losing a race here means the chat now exists: nothing to do
 
 
-def send(sender: str, receiver: str, text: str) -> str:
+def send(sender: str, receiver: str, text: str) -> tuple[str, str]:
+    """(chat id, message id)."""
     chat = _direct_chat(sender, receiver)
     if backend.ref(f"{settings.USERS}/{receiver}/email").get() is None:
         raise ApiError(404, NO_SUCH_USER.format(uid=receiver))
     _ensure_chat(chat, sender, receiver)
     message = {"sender": sender, "text": text, "ts": settings.SERVER_TIMESTAMP}
-    return str(backend.ref(f"{settings.MESSAGES}/{chat}").push(message).key)
+    return chat, str(backend.ref(f"{settings.MESSAGES}/{chat}").push(message).key)
 
 
 def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[str, Any]]:

@@ -175,6 +175,7 @@ class StatusOk(_Model):
 class SentMessage(_Model):
     status: Literal["ok"]
     message_id: str
+    chat_id: str = Field(description="For DELETE /delete_message/{chat_id}/{message_id}.")
 
 
 class MessageOut(_Model):

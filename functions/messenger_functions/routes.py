@@ -52,8 +52,8 @@ def users(call: Call) -> list[UserOut]:
 def send_message(call: Call) -> SentMessage:
     body: SendMessageRequest = call.body
     _must_be_caller(call, "sender", body.sender)
-    message_id = messaging.send(body.sender, body.receiver, body.content)
-    return SentMessage(status="ok", message_id=message_id)
+    chat, message_id = messaging.send(body.sender, body.receiver, body.content)
+    return SentMessage(status="ok", message_id=message_id, chat_id=chat)
 
 
 def get_messages(call: Call) -> list[MessageOut]:

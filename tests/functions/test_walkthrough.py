@@ -62,6 +62,7 @@ def test_curl_walkthrough(stack, new_user):
         reply = requests.post(f"{api}/send_message", headers=alice, timeout=30, **kwargs)
         assert reply.status_code == 200, reply.text
         assert reply.json()["status"] == "ok"
+        assert reply.json()["chat_id"] == chat_of(alice_uid, bob.uid)
         sent.append((text, reply.json()["message_id"]))
     chat = chat_of(alice_uid, bob.uid)
     for _, message_id in sent:
