@@ -113,7 +113,10 @@ class ChatListDelegate(QStyledItemDelegate):
         painter.drawText(name_rect, LEFT_MID, name)
         presence = str(index.data(Roles.PresenceText) or "")
         used = fm_name.horizontalAdvance(name) + 8
-        if presence and not index.data(Roles.Online) and avail - used > 40:
+        preview = str(index.data(Roles.Preview) or "")
+        # With a preview on the second line, "last seen" goes next to the name; without one,
+        # the second line shows it.
+        if preview and presence and not index.data(Roles.Online) and avail - used > 40:
             painter.setFont(small)
             painter.setPen(QColor(c.muted))
             pres_rect = QRect(left + used, rect.top() + 12, avail - used, 20)
@@ -122,7 +125,6 @@ class ChatListDelegate(QStyledItemDelegate):
                 fm_small.elidedText(presence, Qt.TextElideMode.ElideRight, pres_rect.width()),
             )
         # second line: last message preview, else presence
-        preview = str(index.data(Roles.Preview) or "")
         if preview:
             if index.data(Roles.PreviewOwn):
                 preview = self.tr("You: ") + preview

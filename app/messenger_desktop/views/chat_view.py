@@ -82,6 +82,7 @@ class MessageList(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.verticalScrollBar().setSingleStep(24)
+        self.setViewportMargins(0, 8, 0, 8)  # breathing room above the first bubble
 
     def _anchor(self, pos) -> str:
         index = self.indexAt(pos)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit
 
 MAX_LENGTH = 4000  # the rules refuse longer texts
+MAX_LINES = 6
 
 
 class Composer(QPlainTextEdit):
@@ -35,6 +36,14 @@ class Composer(QPlainTextEdit):
         return bool(text.strip()) and len(text) <= MAX_LENGTH
 
     def _fit(self) -> None:
-        lines = max(1, min(6, int(self.document().size().height())))
+        # Grow with the text up to six lines, then scroll.
+        lines = max(1, int(self.document().size().height()))
+        shown = min(MAX_LINES, lines)
+        self.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if lines > MAX_LINES
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
         line_h = self.fontMetrics().lineSpacing()
-        self.setFixedHeight(lines * line_h + 18)
+        margin = int(self.document().documentMargin() * 2)
+        self.setFixedHeight(shown * line_h + margin + 18)

@@ -13,6 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+CARD_WIDTH = 380
+CARD_MARGIN = 28
+
 
 class LoginPage(QWidget):
     # mode ("login" | "register"), email, password, stay signed in
@@ -27,7 +30,7 @@ class LoginPage(QWidget):
         self._last_error_retry = False
 
         card = QWidget(objectName="LoginCard")
-        card.setFixedWidth(380)
+        card.setFixedWidth(CARD_WIDTH)
         self.title = QLabel(objectName="LoginTitle")
         self.subtitle = QLabel(objectName="Muted")
         self.subtitle.setWordWrap(True)
@@ -79,7 +82,7 @@ class LoginPage(QWidget):
         self.email_label = QLabel()
         self.password_label = QLabel()
         form = QVBoxLayout(card)
-        form.setContentsMargins(28, 28, 28, 24)
+        form.setContentsMargins(CARD_MARGIN, 28, CARD_MARGIN, 24)
         form.setSpacing(8)
         form.addWidget(self.title)
         form.addWidget(self.subtitle)
@@ -131,6 +134,12 @@ class LoginPage(QWidget):
             self.tr("No account yet?") if login else self.tr("Already have an account?")
         )
         self.switch.setText(self.tr("Create one") if login else self.tr("Sign in"))
+        self._fit_wrapped(self.subtitle)
+
+    def _fit_wrapped(self, label: QLabel) -> None:
+        # A wrapped label in a fixed-width card: reserve its full height, or the layout
+        # gives it one line and the rest is cut off.
+        label.setMinimumHeight(label.heightForWidth(CARD_WIDTH - 2 * CARD_MARGIN))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -183,6 +192,7 @@ class LoginPage(QWidget):
         # Nothing the user typed is cleared: they fix what is wrong and submit again.
         self.error.setText(text)
         self.error.show()
+        self._fit_wrapped(self.error)
         self.retry.setVisible(can_retry)
 
     def set_busy(self, busy: bool, status: str = "") -> None:

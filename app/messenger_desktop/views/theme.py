@@ -104,6 +104,7 @@ def _style_sheet(c: Colors) -> str:
     QToolButton {{ background: transparent; border: none; border-radius: 6px; padding: 4px;
         color: {c.text}; }}
     QToolButton:hover {{ background: {c.selection}; }}
+    QToolButton::menu-indicator {{ image: none; width: 0; }}
     QListView {{ background: transparent; border: none; outline: 0; }}
     QListView#ChatList {{ background: {c.sidebar}; }}
     QListView#Messages {{ background: {c.window}; }}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Screenshots of the desktop client's main screens, light and dark, into docs/screenshots/.
+# Runs the real client against the real emulator suite (free ports) under Xvfb, so what you
+# see is what the xcb platform draws. Installs Xvfb, the xcb libraries and a font with
+# Cyrillic with apt-get when they are missing (see the Linux notes in the README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+OUT=docs/screenshots
+
+need=""
+command -v Xvfb >/dev/null 2>&1 || need="$need xvfb"
+for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+           libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 \
+           fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+done
+if [ -n "$need" ]; then
+  echo "installing:$need"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >/dev/null
+fi
+
+# A free display number, and Xvfb on it for as long as this script runs.
+display=99
+while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do
+  display=$((display + 1))
+done
+Xvfb ":$display" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+
+mkdir -p "$OUT"
+export DISPLAY=":$display" QT_QPA_PLATFORM=xcb MESSENGER_NO_KEYRING=1
+export MESSENGER_DATA_DIR="$(mktemp -d)"
+"$PY" - "$OUT" <<'PYTHON'
+"""Drive two real clients into a conversation and grab the window in each state."""
+import asyncio
+import os
+import sys
+import time
+
+sys.path.insert(0, os.getcwd())
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from messenger_desktop.application import Application
+from messenger_desktop.config import emulator_config
+from messenger_desktop.store.settings import Settings
+from messenger_desktop.store.tokens import FileTokenStore
+from tests.support.suite import running_suite
+
+OUT = Path(sys.argv[1])
+RULES = Path("database.rules.json").read_text()
+app = QApplication([])
+app.setQuitOnLastWindowClosed(False)
+loop = qasync.QEventLoop(app)
+asyncio.set_event_loop(loop)
+
+
+async def until(pred, timeout=20.0):
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            raise TimeoutError("screenshot scene did not settle")
+        await asyncio.sleep(0.02)
+
+
+def client(config, name):
+    folder = Path(os.environ["MESSENGER_DATA_DIR"]) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = Settings(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
+    return Application(config, settings, FileTokenStore(folder), folder)
+
+
+async def sign_up(c, email, password="correct horse battery"):
+    await c.start()
+    c.window.login.set_mode("register")
+    c.window.login.email.setText(email)
+    c.window.login.password.setText(password)
+    c.window.login.submit.click()
+    await until(lambda: c.client is not None)
+
+
+async def grab(c, name):
+    await asyncio.sleep(0.4)
+    app.processEvents()
+    c.window.grab().save(str(OUT / f"{name}.png"))
+    print("wrote", OUT / f"{name}.png")
+
+
+async def scene(config):
+    me = client(config, "me")
+    for theme in ("light", "dark"):
+        me.set_theme(theme)
+    me.set_theme("light")
+    await me.start()
+    me.window.resize(1000, 680)
+    me.window.login.email.setText("maria@example.com")
+    me.window.login.password.setText("secret")
+    await grab(me, "login-light")
+    me.set_theme("dark")
+    me.window.login.set_mode("register")
+    me.window.login.show_error("An account with this email already exists.")
+    await grab(me, "register-error-dark")
+    me.set_theme("light")
+
+    people = {}
+    for name in ("ivan.petrov", "sofia.lind", "tom.baker", "anna.k"):
+        other = client(config, name)
+        await sign_up(other, f"{name}@example.com")
+        people[name] = other
+    me.window.login.set_mode("register")
+    me.window.login.email.setText("maria@example.com")
+    me.window.login.password.setText("correct horse battery")
+    me.window.login.submit.click()
+    await until(lambda: me.client is not None)
+    uid = me.client.uid
+    for other in people.values():
+        await until(lambda o=other: o.client.chats.row_for_uid(uid) is not None)
+    script = [
+        ("sofia.lind", "Are we still on for Friday?"),
+        ("tom.baker", "The build is green again, details: https://example.com/ci/1234"),
+        ("ivan.petrov", "Привет! Как дела?"),
+        ("ivan.petrov", "I pushed the design notes, have a look when you can.\nNo rush."),
+    ]
+    for name, text in script:
+        o = people[name]
+        o.open_person(uid)
+        o.client.send(text)
+        await until(lambda o=o: o.client.current.model.rowCount() and
+                    not o.client.current.model.message(o.client.current.model.rowCount() - 1).pending)
+        await asyncio.sleep(0.15)
+    await until(lambda: me.client.chats.total_unread() >= 4)
+    await people["anna.k"].shutdown()  # offline: shows "last seen"
+    me.window.raise_()
+    me.window.activateWindow()
+    await until(lambda: me.window.isActiveWindow(), 5)
+    me.open_person(people["ivan.petrov"].client.uid)
+    await until(lambda: me.client.current.model.rowCount() == 2)
+    me.client.send("Doing well, thanks! Reading them now.")
+    ivan = people["ivan.petrov"]
+    await until(lambda: ivan.client.current.model.rowCount() == 3)
+    ivan.client.send("Great. Tell me what you think!")
+    await until(lambda: me.client.current.model.rowCount() == 4)
+    me.window.messenger.chat.input.setPlainText("Looks good so far")
+    await until(lambda: me.client.chats.row_for_uid(ivan.client.uid).unread == 0)
+    await grab(me, "chat-light")
+    me.set_theme("dark")
+    await grab(me, "chat-dark")
+    me.window.messenger.set_connected(False)
+    me.window.messenger.banner.show()
+    await grab(me, "connecting-dark")
+    me.window.messenger.set_connected(True)
+    me.set_theme("light")
+    me.set_language("ru")
+    await asyncio.sleep(0.2)
+    await grab(me, "chat-light-ru")
+    for c in [me, *people.values()]:
+        await c.shutdown()
+
+
+with running_suite(rules=RULES) as suite:
+    config = emulator_config("127.0.0.1", suite.ports, suite.project_id)
+    loop.run_until_complete(scene(config))
+sys.stdout.flush()
+os._exit(0)  # skip PySide6's finalizer GC (it can abort at exit after all work is done)
+PYTHON
+echo "screenshots in $OUT"
