@@ -32,6 +32,11 @@ class _TypeProblem(Exception):
     pass
 
 
+# What an explainer reports: the values a developer wants to see, not every operator.
+_RECORDED = (n.Name, n.Member, n.Index, n.Call)
+_QUIET_NAMES = {"root", "data", "newData", "query"}
+
+
 @dataclass
 class CompiledRule:
     kind: str                 # ".read", ".write" or ".validate"
@@ -41,6 +46,9 @@ class CompiledRule:
     fn: RuleFn | None = field(default=None, repr=False)
     python: str = field(default="", repr=False)   # generated code, for debugging
     display: str = field(default="", repr=False)  # the source shortened for traces
+    tree: n.Node | None = field(default=None, repr=False)
+    wildcards: tuple[str, ...] = field(default=(), repr=False)
+    explainer: RuleFn | None = field(default=None, repr=False)  # built on first use
 
     def __post_init__(self) -> None:
         source = " ".join(self.source.split())
@@ -71,22 +79,41 @@ def compile_rule(value: Any, kind: str, where: str, wildcards: tuple[str, ...]) 
             where=doc_path, problem=errors.NOT_BOOLEAN_RESULT.format(got=typ), source=src))
     if isinstance(tree, n.Literal):
         return CompiledRule(kind, where, src, bool(tree.value))
-    python = f"def rule(auth, root, data, newData, now, query, caps):\n    return {code}\n"
-    namespace: dict[str, Any] = dict(HELPERS)
-    namespace.update(compiler.constants)
     try:
-        exec(compile(python, f"<rule {where}>", "exec"), namespace)  # noqa: S102 - our own code
+        fn, python = _to_function(code, compiler.constants, where, explain=False)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         # CPython's own nesting limits; only hostile, absurdly nested expressions reach them.
         raise RulesError(errors.RULE_PROBLEM.format(where=doc_path, problem=errors.TOO_COMPLEX,
                                                     source=src)) from None
-    return CompiledRule(kind, where, src, None, namespace["rule"], python)
+    return CompiledRule(kind, where, src, None, fn, python, tree=tree, wildcards=wildcards)
+
+
+def _to_function(code: str, constants: dict[str, Any], where: str,
+                 explain: bool) -> tuple[RuleFn, str]:
+    extra = ", _log" if explain else ""
+    python = f"def rule(auth, root, data, newData, now, query, caps{extra}):\n    return {code}\n"
+    namespace: dict[str, Any] = dict(HELPERS)
+    namespace.update(constants)
+    exec(compile(python, f"<rule {where}>", "exec"), namespace)  # noqa: S102 - our own code
+    return namespace["rule"], python
+
+
+def explainer_of(rule: CompiledRule) -> RuleFn:
+    """A variant of the rule's function that also reports the value of every variable,
+    member and call it evaluates (for the trace of a denied request); built on first use."""
+    if rule.explainer is None:
+        assert rule.tree is not None
+        compiler = _Compiler(rule.kind, rule.wildcards, record=rule.source)
+        code, _ = compiler.expr(rule.tree)
+        rule.explainer, _ = _to_function(code, compiler.constants, rule.where, explain=True)
+    return rule.explainer
 
 
 class _Compiler:
-    def __init__(self, kind: str, wildcards: tuple[str, ...]) -> None:
+    def __init__(self, kind: str, wildcards: tuple[str, ...], record: str | None = None) -> None:
         self.kind = kind
         self.wildcards = set(wildcards)
+        self.record = record   # the rule's source when compiling an explainer
         # Values that are not Python literals (regexes, inf) reach the code by name.
         self.constants: dict[str, Any] = {}
 
@@ -97,7 +124,12 @@ class _Compiler:
 
     def expr(self, node: n.Node) -> tuple[str, str]:
         method = getattr(self, "c_" + type(node).__name__)
-        return method(node)
+        code, typ = method(node)
+        if self.record is not None and isinstance(node, _RECORDED):
+            text = self.record[node.start:node.end]
+            if not (isinstance(node, n.Name) and node.name in _QUIET_NAMES):
+                code = f"_rec(_log, {text!r}, {code})"
+        return code, typ
 
     # --- leaves ------------------------------------------------------------------------
     def c_Literal(self, node: n.Literal) -> tuple[str, str]:  # noqa: N802

@@ -16,12 +16,16 @@ from typing import Any
 from . import errors
 from .compiler import CompiledRule
 from .errors import EvalError
+from .explain import explain
 from .model import NO_QUERY, Decision, Path, QueryView
+from .runtime import UNEXPECTED
 from .snapshot import RuleSnapshot, type_name
 from .trace import at, rule_line
 from .tree import RuleNode
 
 _CACHE_LIMIT = 20_000
+# (position in the trace just after the rule's line, the rule, the arguments it ran with)
+Denial = tuple[int, CompiledRule, tuple[Any, ...]]
 
 
 def run(rule: CompiledRule, auth: Any, root: RuleSnapshot, data: RuleSnapshot,
@@ -35,8 +39,7 @@ def run(rule: CompiledRule, auth: Any, root: RuleSnapshot, data: RuleSnapshot,
         result = rule.fn(auth, root, data, new_data, now, query, caps)
     except EvalError as exc:
         return False, f"error: {exc} -> false"
-    except (RecursionError, MemoryError, OverflowError, TypeError, ValueError, AttributeError,
-            KeyError, IndexError) as exc:   # defensive: a bug must deny, never crash a request
+    except UNEXPECTED as exc:  # defensive: a bug must deny, never crash a request
         return False, f"error: {type(exc).__name__}: {exc} -> false"
     if result is True:
         return True, "true"
@@ -80,6 +83,7 @@ class Evaluator:
                  query: QueryView) -> Decision:
         nodes, caps = self.walk(path)
         trace: list[str] = []
+        denials: list[Denial] = []
         root_snap = RuleSnapshot(root, (), root)
         value = root
         for depth, node in enumerate(nodes):
@@ -89,14 +93,16 @@ class Evaluator:
             if rule is None:
                 continue
             here = path[:depth]
-            ok, outcome = run(rule, auth, root_snap, RuleSnapshot(root, here, value), None, now,
-                              query, caps)
+            args = (auth, root_snap, RuleSnapshot(root, here, value), None, now, query, caps)
+            ok, outcome = run(rule, *args)
             trace.append(rule_line(rule, here, outcome))
             if ok:
                 trace.append(errors.TRACE_GRANTED.format(op="read", at=at(path), rule=rule.where))
                 return Decision(True, trace)
+            if rule.constant is None:
+                denials.append((len(trace), rule, args))
         trace.append(errors.TRACE_NO_GRANT.format(op="read", at=at(path), kind=".read"))
-        return Decision(False, trace)
+        return Decision(False, with_explanations(trace, denials))
 
     # --- writes ------------------------------------------------------------------------
     def can_write(self, writes: list[tuple[Path, Any]], auth: Any, old_root: Any,
@@ -104,21 +110,22 @@ class Evaluator:
         trace: list[str] = []
         root_snap = RuleSnapshot(old_root, (), old_root)
         checked: set[tuple[int, Path]] = set()  # validate rules already run (shared ancestors)
+        denials: list[Denial] = []
         for path, _value in writes:
             nodes, caps = self.walk(path)
             if not self._granted(path, nodes, caps, auth, root_snap, old_root, new_root, now,
-                                 trace):
-                return Decision(False, trace)
+                                 trace, denials):
+                return Decision(False, with_explanations(trace, denials))
             if not self._validate_path(path, nodes, caps, auth, root_snap, old_root, new_root,
-                                       now, trace, checked):
-                return Decision(False, trace)
+                                       now, trace, checked, denials):
+                return Decision(False, with_explanations(trace, denials))
         trace.append(errors.TRACE_WRITE_OK.format(
             locations=", ".join(at(p) for p, _ in writes) or "(nothing)", count=len(checked)))
         return Decision(True, trace)
 
     def _granted(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
                  auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any, now: int,
-                 trace: list[str]) -> bool:
+                 trace: list[str], denials: list[Denial]) -> bool:
         old, new = old_root, new_root
         for depth, node in enumerate(nodes):
             if depth:
@@ -127,19 +134,23 @@ class Evaluator:
             if rule is None:
                 continue
             here = path[:depth]
-            ok, outcome = run(rule, auth, root_snap, RuleSnapshot(old_root, here, old),
-                              RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+            args = (auth, root_snap, RuleSnapshot(old_root, here, old),
+                    RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+            ok, outcome = run(rule, *args)
             trace.append(rule_line(rule, here, outcome))
             if ok:
                 trace.append(errors.TRACE_GRANTED.format(op="write", at=at(path),
                                                          rule=rule.where))
                 return True
+            if rule.constant is None:
+                denials.append((len(trace), rule, args))
         trace.append(errors.TRACE_NO_GRANT.format(op="write", at=at(path), kind=".write"))
         return False
 
     def _validate_path(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
                        auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any,
-                       now: int, trace: list[str], checked: set[tuple[int, Path]]) -> bool:
+                       now: int, trace: list[str], checked: set[tuple[int, Path]],
+                       denials: list[Denial]) -> bool:
         old, new = old_root, new_root
         for depth, node in enumerate(nodes):
             if depth:
@@ -149,16 +160,17 @@ class Evaluator:
                 continue
             here = path[:depth]
             if not self._check(rule, here, old, new, caps, auth, root_snap, old_root, new_root,
-                               now, trace, checked):
+                               now, trace, checked, denials):
                 return False
         if len(nodes) == len(path) + 1 and type(new) is dict:
             return self._validate_below(nodes[-1], path, old, new, caps, auth, root_snap,
-                                        old_root, new_root, now, trace, checked)
+                                        old_root, new_root, now, trace, checked, denials)
         return True
 
     def _validate_below(self, node: RuleNode, path: Path, old: Any, new: dict, caps: dict,
                         auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any,
-                        now: int, trace: list[str], checked: set[tuple[int, Path]]) -> bool:
+                        now: int, trace: list[str], checked: set[tuple[int, Path]],
+                        denials: list[Denial]) -> bool:
         if not node.children and node.wildcard is None:
             return True
         for key, new_child in new.items():
@@ -172,28 +184,38 @@ class Evaluator:
             old_child = _child(old, key)
             if child.validate is not None and not self._check(
                     child.validate, here, old_child, new_child, child_caps, auth, root_snap,
-                    old_root, new_root, now, trace, checked):
+                    old_root, new_root, now, trace, checked, denials):
                 return False
             if type(new_child) is dict and not self._validate_below(
                     child, here, old_child, new_child, child_caps, auth, root_snap, old_root,
-                    new_root, now, trace, checked):
+                    new_root, now, trace, checked, denials):
                 return False
         return True
 
     @staticmethod
     def _check(rule: CompiledRule, here: Path, old: Any, new: Any, caps: dict[str, str],
                auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any, now: int,
-               trace: list[str], checked: set[tuple[int, Path]]) -> bool:
+               trace: list[str], checked: set[tuple[int, Path]], denials: list[Denial]) -> bool:
         key = (id(rule), here)
         if key in checked:
             return True
         checked.add(key)
-        ok, outcome = run(rule, auth, root_snap, RuleSnapshot(old_root, here, old),
-                          RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+        args = (auth, root_snap, RuleSnapshot(old_root, here, old),
+                RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+        ok, outcome = run(rule, *args)
         if not ok:
             trace.append(rule_line(rule, here, outcome))
+            if rule.constant is None:
+                denials.append((len(trace), rule, args))
             trace.append(errors.TRACE_VALIDATE_FAILED.format(at=at(here), rule=rule.where))
         return ok
+
+
+def with_explanations(trace: list[str], denials: list[Denial]) -> list[str]:
+    """Insert, after each rule that said no, the values it saw (denied requests only)."""
+    for index, rule, args in reversed(denials):
+        trace[index:index] = explain(rule, args)
+    return trace
 
 
 def _child(value: Any, key: str) -> Any:

@@ -16,6 +16,10 @@ from .errors import EvalError
 from .snapshot import ObjectValue, RuleSnapshot, type_name
 
 _NUM = (int, float)
+# Python errors that a bug or a hostile input could still raise while evaluating; they must
+# deny (or drop an explanation), never crash a request.
+UNEXPECTED = (RecursionError, MemoryError, OverflowError, TypeError, ValueError, AttributeError,
+              KeyError, IndexError, SyntaxError)
 _EQUATABLE = (type(None), bool, int, float, str, dict, ObjectValue)
 
 
@@ -213,7 +217,13 @@ def snap(obj: Any, name: str) -> RuleSnapshot:
     return obj
 
 
+def record(log: Any, text: str, value: Any) -> Any:
+    log(text, value)
+    return value
+
+
 HELPERS: dict[str, Any] = {
+    "_rec": record,
     "_add": add, "_sub": sub, "_mul": mul, "_div": div, "_mod": mod, "_neg": neg,
     "_eq": eq, "_ne": ne, "_lt": lt, "_le": le, "_gt": gt, "_ge": ge,
     "_get": get, "_index": index, "_slen": s_length,
