@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import re
+import selectors
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from multiprocessing.connection import Connection
 
 
 class ServerProcess:
@@ -25,6 +30,12 @@ class ServerProcess:
             raise RuntimeError(f"database emulator did not start: {line!r}")
         self.ready_after = time.perf_counter() - self.started
         self.url = line.split()[1]
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process used so far (user + system)."""
+        import psutil
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return times.user + times.system
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -47,8 +58,96 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     return sorted_values[k]
 
 
+def machine_load() -> str:
+    """Figures on a shared machine mean little without its load; print it with them."""
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.1f} (1 min) {five:.1f} (5 min)"
+
+
 def report(name: str, samples_ms: Sequence[float], target: str = "") -> None:
     values = sorted(samples_ms)
     print(f"{name}: n={len(values)} p50={percentile(values, 50):.2f}ms "
           f"p90={percentile(values, 90):.2f}ms p99={percentile(values, 99):.2f}ms "
           f"max={values[-1]:.2f}ms" + (f"  (target {target})" if target else ""), flush=True)
+
+
+# --- lean stream readers in their own processes (so the client is not the bottleneck) ---
+
+_EVENT = re.compile(rb'"path":"/m(\d+)"')
+
+
+def _reader_main(host: str, port: int, path: str, count: int, conn: Connection) -> None:
+    """Open `count` raw SSE connections, report ready, then record when each event arrives.
+
+    Plain sockets + epoll and a regex over complete SSE frames: a few microseconds per event,
+    far below what an HTTP client library costs."""
+    sel = selectors.DefaultSelector()
+    socks = []
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               "Accept: text/event-stream\r\n\r\n").encode()
+    for _ in range(count):
+        s = socket.create_connection((host, port))
+        s.sendall(request)
+        socks.append(s)
+    tails: dict[socket.socket, bytes] = {s: b"" for s in socks}
+    ready: set[socket.socket] = set()
+    received: dict[int, list[float]] = {}
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    while len(ready) < count:      # wait for every initial put
+        for key, _ in sel.select(10):
+            s = key.fileobj
+            data = s.recv(65536)
+            tails[s] += data
+            if b'"path":"/"' in tails[s]:
+                ready.add(s)
+                tails[s] = tails[s][tails[s].rfind(b"\n\n") + 2:]
+    conn.send("ready")
+    while True:
+        if conn.poll():
+            conn.recv()
+            break
+        for key, _ in sel.select(0.05):
+            s = key.fileobj
+            data = s.recv(262144)
+            now = time.perf_counter()
+            buf = tails[s] + data
+            cut = buf.rfind(b"\n\n") + 2
+            tails[s] = buf[cut:]
+            for match in _EVENT.finditer(buf, 0, cut):
+                received.setdefault(int(match.group(1)), []).append(now)
+    conn.send(received)
+    for s in socks:
+        s.close()
+
+
+class Readers:
+    """`streams` SSE connections to `url` + `path`, spread over `processes` processes."""
+
+    def __init__(self, url: str, path: str, streams: int, processes: int = 2) -> None:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.conns = []
+        self.procs = []
+        ctx = multiprocessing.get_context("spawn")
+        for i in range(processes):
+            share = streams // processes + (1 if i < streams % processes else 0)
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_reader_main, args=(host, int(port), path, share, child))
+            proc.start()
+            self.conns.append(parent)
+            self.procs.append(proc)
+        for conn in self.conns:
+            if not conn.poll(60) or conn.recv() != "ready":
+                raise RuntimeError("stream readers did not get their initial put")
+
+    def collect(self) -> dict[int, list[float]]:
+        """Stop reading; every event's arrival times by write index."""
+        for conn in self.conns:
+            conn.send("stop")
+        merged: dict[int, list[float]] = {}
+        for conn, proc in zip(self.conns, self.procs, strict=True):
+            for index, times in conn.recv().items():
+                merged.setdefault(index, []).extend(times)
+            proc.join(10)
+        return merged
+
