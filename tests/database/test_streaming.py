@@ -159,3 +159,32 @@ def test_slow_consumer_is_disconnected_without_stalling_others():
         sock.close()
     finally:
         db.stop()
+
+
+def test_cancel_when_data_change_revokes_read(rest):
+    rest.set_rules({"rules": {"rooms": {"$room": {
+        ".read": "root.child('members').child($room).child(auth.uid).exists()"}},
+        ".write": True}})
+    rest.put("", {"members": {"r1": {"alice": True}}, "rooms": {"r1": {"m": "hi"}}})
+    s = open_stream(rest, "rooms/r1", auth=unsigned_token("alice"))
+    try:
+        assert s.next() == ("put", {"path": "/", "data": {"m": "hi"}})
+        rest.put("rooms/r1/m2", "still a member")
+        assert s.next() == ("put", {"path": "/m2", "data": "still a member"})
+        rest.delete("members/r1/alice")          # a write elsewhere revokes the read
+        assert s.next() == ("cancel", msg.STREAM_PERMISSION_DENIED)
+        assert s.next() == CLOSED
+    finally:
+        s.close()
+
+
+def test_query_based_rules_see_the_stream_query(rest):
+    rest.set_rules({"rules": {"msgs": {
+        ".read": "query.orderByKey && query.limitToLast <= 10", ".write": True}}})
+    rest.put("msgs", {"a": 1, "b": 2})
+    assert open_stream(rest, "msgs").status == 401
+    s = open_stream(rest, "msgs", orderBy='"$key"', limitToLast="5")
+    try:
+        assert s.next() == ("put", {"path": "/", "data": {"a": 1, "b": 2}})
+    finally:
+        s.close()
