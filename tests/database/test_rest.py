@@ -265,3 +265,10 @@ def test_unexpected_errors_become_json(db, rest):
     db.call(lambda: setattr(db.engine.namespace(rest.ns), "rules", Broken()))
     r = rest.get("b")
     assert r.status_code == 500 and "RuntimeError" in err(r)
+
+
+def test_read_overrunning_its_timeout_is_400(rest):
+    rest.put("big", {f"k{i}": {"n": i} for i in range(100_000)})
+    r = rest.get("big", params={"timeout": "1ms"})
+    assert r.status_code == 400 and err(r) == msg.READ_TIMEOUT
+    assert len(rest.get("big", params={"timeout": "1min"}).json()) == 100_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -173,6 +174,7 @@ class DatabaseApp:
         self.engine.check_read(ns, path, identity, root, query.info() if query else None, trace)
         if "text/event-stream" in request.headers.get("Accept", ""):
             return await self.stream(request, ns, path, query, identity)
+        started = time.monotonic()
         stored = tree.get(root, path)
         if query is not None:
             result = run(query, stored)
@@ -183,6 +185,8 @@ class DatabaseApp:
             value = tree.shallow(stored)
         else:
             value = stored if options.export else tree.export(stored)
+        if (time.monotonic() - started) * 1000 > options.timeout_ms:
+            raise bad_request(msg.READ_TIMEOUT)
         headers: dict[str, str] = {}
         if_none_match = request.headers.get("if-none-match")
         if request.headers.get("X-Firebase-ETag", "").lower() == "true" or if_none_match:

@@ -164,7 +164,7 @@ class _Location:
 
 class StreamHub:
     def __init__(self, engine: DatabaseEngine, keepalive_s: float = msg.DEFAULT_KEEPALIVE_S,
-                 recheck_delay_s: float = 0.05) -> None:
+                 recheck_delay_s: float = 0.25) -> None:
         self.engine = engine
         self.keepalive_s = keepalive_s
         self.recheck_delay_s = recheck_delay_s
