@@ -69,6 +69,9 @@ def qt_loop() -> tuple[Any, asyncio.AbstractEventLoop]:
     app.setQuitOnLastWindowClosed(False)  # benchmarks close their windows before the end
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    from messenger_desktop.main import install_asyncgen_hooks
+
+    install_asyncgen_hooks(loop)
     # The same executor setup as messenger_desktop.main (qasync's own default is slower).
     loop.set_default_executor(ThreadPoolExecutor(max_workers=4, thread_name_prefix="firebase"))
     return app, loop

@@ -33,6 +33,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
+    """qasync's run_forever does not install asyncio's async-generator hooks (the stock loop
+    does), so an abandoned generator (a stream cancelled mid-read, inside httpx) would be
+    finalized by the garbage collector outside the loop. Give them to this loop."""
+    firstiter = getattr(loop, "_asyncgen_firstiter_hook", None)
+    finalizer = getattr(loop, "_asyncgen_finalizer_hook", None)
+    if firstiter is not None and finalizer is not None:
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
@@ -75,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    install_asyncgen_hooks(loop)
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="firebase")
     loop.set_default_executor(executor)
     controller = Application(config, settings, lambda: default_token_store(folder), folder,

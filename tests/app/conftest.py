@@ -20,6 +20,7 @@ import pytest
 import qasync
 from messenger_desktop.application import Application
 from messenger_desktop.config import ClientConfig, emulator_config
+from messenger_desktop.main import install_asyncgen_hooks
 from messenger_desktop.store.settings import Settings
 from messenger_desktop.store.tokens import FileTokenStore
 from PySide6.QtCore import QSettings
@@ -40,6 +41,7 @@ def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     # (Repeated run_until_complete would step tasks outside a running loop at its end.)
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    install_asyncgen_hooks(loop)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-firebase")
     loop.set_default_executor(executor)
     yield loop
