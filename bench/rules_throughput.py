@@ -79,7 +79,7 @@ def seed(messages: int = 1000) -> dict:
 
 
 ROUNDS = 5
-HTTP_ROUNDS = 15
+HTTP_ROUNDS = 30
 
 
 def rate(fn: Callable[[int], Any], n: int, offset: int = 0) -> float:
@@ -180,7 +180,7 @@ def _http_ops(http: Any, base: str, ns: str, token: str) -> tuple[Callable, Call
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000, help="in-process evaluations per figure")
-    parser.add_argument("--http-n", type=int, default=1500, help="REST requests per figure")
+    parser.add_argument("--http-n", type=int, default=3000, help="REST requests per figure")
     parser.add_argument("--rules", type=Path, help="rules file instead of the built-in set")
     args = parser.parse_args()
     messenger = args.rules.read_text() if args.rules else MESSENGER_RULES
