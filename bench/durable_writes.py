@@ -163,31 +163,41 @@ async def _drive(store, clients: int, per_client: int) -> list[float]:
     return latencies
 
 
-def bench_micro(clients: int, total: int) -> None:
+async def _micro_round(name: str, tmp: str, clients: int, per_client: int
+                       ) -> tuple[float, list[float]]:
     from messenger_emulators.persistence import Journal
 
-    per_client = max(1, total // clients)
-    for name in ("journal", "sqlite-wal-full"):
-        with tempfile.TemporaryDirectory() as tmp:
-            async def run(name: str = name, tmp: str = tmp) -> tuple[float, list[float], str]:
-                if name == "journal":
-                    store = Journal(tmp)
-                    store.load()
-                else:
-                    store = SqliteLog(Path(tmp))
-                started = time.perf_counter()
-                latencies = await _drive(store, clients, per_client)
-                elapsed = time.perf_counter() - started
-                extra = ""
-                if name == "journal":
-                    extra = f"  ({store.stats['fsyncs']} fdatasyncs)"
-                await store.close()
-                return elapsed, latencies, extra
+    store: Journal | SqliteLog
+    if name == "journal":
+        store = Journal(tmp)
+        store.load()
+    else:
+        store = SqliteLog(Path(tmp))
+    started = time.perf_counter()
+    latencies = await _drive(store, clients, per_client)
+    elapsed = time.perf_counter() - started
+    await store.close()
+    return clients * per_client / elapsed, latencies
 
-            elapsed, latencies, extra = asyncio.run(run())
-        count = clients * per_client
-        print(f"{name:>16}: {count / elapsed:>9,.0f} durable appends/s, {clients} concurrent"
-              f"{extra}\n{'':>18}{percentiles(latencies)}")
+
+def bench_micro(clients: int, total: int, rounds: int) -> None:
+    """Rounds alternate which store goes first, so a burst of load from other jobs does not
+    always land on the same one; the median round is reported."""
+    per_client = max(1, total // clients)
+    results: dict[str, tuple[list[float], list[float]]] = {
+        "journal": ([], []), "sqlite-wal-full": ([], [])}
+    for round_no in range(rounds):
+        order = list(results) if round_no % 2 == 0 else list(reversed(results))
+        for name in order:
+            with tempfile.TemporaryDirectory() as tmp:
+                rate, latencies = asyncio.run(_micro_round(name, tmp, clients, per_client))
+            results[name][0].append(rate)
+            results[name][1].extend(latencies)
+    print(f"{clients} concurrent writers, {clients * per_client} appends a round, {rounds} rounds"
+          f" (load average {os.getloadavg()[0]:.1f})")
+    for name, (rates, latencies) in results.items():
+        print(f"{name:>16}: median {statistics.median(rates):>8,.0f} durable appends/s "
+              f"(rounds {min(rates):,.0f}-{max(rates):,.0f})\n{'':>18}{percentiles(latencies)}")
 
 
 def bench_startup(runs: int, only: str) -> None:
@@ -229,7 +239,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--no-data", action="store_true", help="run the suite without --data")
     parser.add_argument("--micro", action="store_true", help="journal vs SQLite, in process")
-    parser.add_argument("--appends", type=int, default=20000, help="appends for --micro")
+    parser.add_argument("--appends", type=int, default=10000, help="appends a --micro round")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds for --micro")
     parser.add_argument("--startup", type=int, metavar="RUNS",
                         help="measure start-to-ready of the suite instead")
     parser.add_argument("--only", default="database", help="emulators for --startup")
@@ -237,7 +248,7 @@ def main() -> None:
     if args.startup:
         bench_startup(args.startup, args.only)
     elif args.micro:
-        bench_micro(args.clients, args.appends)
+        bench_micro(args.clients, args.appends, args.rounds)
     else:
         bench_suite(args.clients, args.seconds, durable=not args.no_data)
 

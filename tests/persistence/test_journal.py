@@ -5,7 +5,7 @@ import sys
 import textwrap
 
 import pytest
-from messenger_emulators.persistence import Journal
+from messenger_emulators.persistence import Journal, records
 from messenger_emulators.persistence.errors import (
     DataDirLocked,
     JournalCorrupt,
@@ -71,7 +71,7 @@ def test_concurrent_appends_share_fsyncs_and_all_land(tmp_path):
 CRASH_SCRIPT = textwrap.dedent(
     """
     import asyncio, os, sys
-    from messenger_emulators.persistence import Journal
+    from messenger_emulators.persistence import Journal, records
 
     async def main():
         journal = Journal(sys.argv[1])
@@ -89,6 +89,14 @@ def _crash_after(path, count):
     subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(path), str(count)], check=True)
 
 
+def _tear_last_record(log_path, keep=-3):
+    """Cut the log inside its last record (the rest of the preallocated file stays zeros), as
+    a crash in the middle of writing that record leaves it."""
+    data = log_path.read_bytes()
+    end = records.scan(data).good_bytes
+    log_path.write_bytes(data[: end + keep] + bytes(len(data) - end - keep))
+
+
 def test_crash_without_close_keeps_every_acknowledged_append(tmp_path):
     _crash_after(tmp_path, 50)
     assert not (tmp_path / SNAPSHOT_NAME).exists()
@@ -98,8 +106,7 @@ def test_crash_without_close_keeps_every_acknowledged_append(tmp_path):
 def test_torn_tail_is_dropped_and_the_journal_keeps_working(tmp_path):
     _crash_after(tmp_path, 10)
     (_, last), = list_logs(tmp_path)
-    data = last.read_bytes()
-    last.write_bytes(data[:-3])  # the last record was half written when the power went
+    _tear_last_record(last)  # the last record was half written when the power went
     journal = Journal(tmp_path)
     roots = journal.load()
     assert roots == {"ns": {"k": {str(k): k for k in range(9)}}}
@@ -126,8 +133,7 @@ def test_damage_in_an_older_log_is_refused_not_skipped(tmp_path):
     _crash_after(tmp_path, 3)  # a second run: a second log
     logs = list_logs(tmp_path)
     assert len(logs) == 2
-    first = logs[0][1]
-    first.write_bytes(first.read_bytes()[:-2])
+    _tear_last_record(logs[0][1])
     with pytest.raises(JournalCorrupt, match="damaged"):
         Journal(tmp_path).load()
 

@@ -47,3 +47,12 @@ def test_a_record_too_large_to_read_back_is_refused(monkeypatch):
     monkeypatch.setattr(records, "MAX_RECORD", 100)
     with pytest.raises(PersistenceError, match="larger than the journal's limit"):
         records.encode("ns", [(("a",), "x" * 200)])
+
+
+def test_zeros_after_the_last_record_are_the_clean_end_of_a_preallocated_log():
+    data = _log(("ns", [(("a",), 1)]))
+    result = records.scan(data + bytes(4096))
+    assert not result.torn and result.good_bytes == len(data) and len(result.records) == 1
+    # but zeros followed by anything else are damage, not free space
+    assert records.scan(data + bytes(64) + b"x").torn
+    assert records.scan(bytes(4096)).torn is False  # created, never written

@@ -28,7 +28,7 @@ WRITES = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(WRITES)
 def test_in_place_replay_equals_the_database_tree(writes):
     expected = None

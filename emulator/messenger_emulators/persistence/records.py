@@ -1,11 +1,12 @@
 """The journal's on-disk framing: a file header, then length-prefixed, checksummed records.
 
-    file   := MAGIC record*
-    record := length:u32le crc32:u32le payload[length]
+    file   := MAGIC record* zeros*
+    record := length:u32le crc32:u32le payload[length]   (length > 0)
     payload:= UTF-8 JSON [namespace, [[path-segments, value], ...]]
 
-A crash can leave the last record half written (a torn tail). The length and the CRC let the
-reader recognise it and stop there instead of replaying garbage.
+Logs are preallocated with zeros, so zeros after the last record are the clean end. A crash
+can leave the last record half written (a torn tail): the length and the CRC let the reader
+recognise it and stop there instead of replaying garbage.
 """
 
 from __future__ import annotations
@@ -53,14 +54,16 @@ def scan(data: bytes) -> ScanResult:
     """Every valid record of a log file, and where the valid part ends."""
     if not data.startswith(MAGIC):
         # A file created but never written (crash right after creation) is a torn empty log.
-        return ScanResult([], 0, bool(data))
+        return ScanResult([], 0, bool(data.strip(b"\0")))
     pos, records, size = len(MAGIC), [], len(data)
     while pos < size:
+        if _only_zeros(data, pos):
+            return ScanResult(records, pos, False)  # the preallocated, unused rest
         if size - pos < HEADER.size:
             return ScanResult(records, pos, True)
         length, crc = HEADER.unpack_from(data, pos)
         start = pos + HEADER.size
-        if length > MAX_RECORD or start + length > size:
+        if length == 0 or length > MAX_RECORD or start + length > size:
             return ScanResult(records, pos, True)
         payload = data[start : start + length]
         if zlib.crc32(payload) != crc:
@@ -72,3 +75,7 @@ def scan(data: bytes) -> ScanResult:
         pos = start + length
     return ScanResult(records, pos, False)
 
+
+def _only_zeros(data: bytes, pos: int) -> bool:
+    # Cheap first: a record header never starts with 8 zero bytes (its length is > 0).
+    return data[pos : pos + HEADER.size] == bytes(HEADER.size) and not data[pos:].strip(b"\0")
