@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 import requests
+from messenger_emulators.database import testing as database_testing
 
 from .cases import CASES
 from .support import NOW, Case, split
-
-database_testing = pytest.importorskip("messenger_emulators.database.testing")
 
 
 class Server:
