@@ -220,10 +220,17 @@ class Application(QObject):
         self._enter_messenger()
 
     def _remember(self, uid: str, refresh_token: str) -> None:
-        try:
-            self.tokens.save(self.account, SavedSession(uid, self.email, refresh_token))
-        except Exception as exc:  # a broken keychain must not stop the sign-in
-            log.warning("could not remember the session: %r", exc)
+        saved = SavedSession(uid, self.email, refresh_token)
+        store, account = self.tokens, self.account
+
+        def save() -> None:
+            try:
+                store.save(account, saved)
+            except Exception as exc:  # a broken keychain must not stop the sign-in
+                log.warning("could not remember the session: %r", exc)
+
+        # A keychain can block (an unlock prompt, a slow D-Bus): never on the UI thread.
+        asyncio.get_running_loop().run_in_executor(self.executor, save)
 
     def _on_token_refreshed(self) -> None:
         t = self.session.tokens

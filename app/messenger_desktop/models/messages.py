@@ -82,6 +82,12 @@ class MessageListModel(QAbstractListModel):
             return msg.id
         return None
 
+    def flags(self, index) -> Qt.ItemFlag:
+        # "Editable" only so that a double-click opens the delegate's read-only text browser
+        # (to select part of a message); nothing is ever written back.
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
+
     # queries ---------------------------------------------------------------------------
     def message(self, row: int) -> Message:
         return self._rows[row]
