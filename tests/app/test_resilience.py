@@ -93,3 +93,23 @@ def test_retried_send_is_not_duplicated(harness: Harness, suite) -> None:
     assert stored.id == msg.id and not stored.pending
     page = harness.run(alice.client.db.get(f"messages/{alice.client.current.chat_id}"))
     assert [v["text"] for v in page.values()] == ["exactly once"]
+
+
+def test_message_written_offline_survives_quitting(harness: Harness, tmp_path) -> None:
+    with running_suite(rules=RULES, data_dir=tmp_path / "data") as suite:
+        config = config_for(suite)
+        alice, bob = _pair(harness, config)
+        folder = tmp_path / "alice"
+        suite.kill()
+        suite.wait_port_free()
+        alice.client.send("typed offline, then quit")
+        harness.until(lambda: alice.client.current.model.rowCount() == 1)
+        harness.run(alice.shutdown())  # quits while the server is still down
+
+        suite.restart()
+        again = harness.client(config, folder=folder)  # next start: silent sign-in
+        harness.run(again.start(), 30)
+        harness.until(lambda: again.client is not None, 20, what="silent sign-in")
+        harness.until(lambda: _texts(bob) == ["typed offline, then quit"], 20,
+                      what="delivered by the next start")
+        harness.until(lambda: json.loads(next(folder.glob("outbox-*.json")).read_text()) == [])
