@@ -136,6 +136,8 @@ def test_damage_in_an_older_log_is_refused_not_skipped(tmp_path):
     _tear_last_record(logs[0][1])
     with pytest.raises(JournalCorrupt, match="damaged"):
         Journal(tmp_path).load()
+    with pytest.raises(JournalCorrupt):  # not DataDirLocked: the failed load let go
+        Journal(tmp_path).load()
 
 
 def test_compaction_writes_snapshot_and_drops_old_logs(tmp_path):

@@ -94,19 +94,22 @@ class Journal:
             self._lock()
             with fold_lock(self.data_dir):
                 state = replay(self.data_dir)
-        except OSError as exc:
-            self._release()
-            detail = exc.strerror or str(exc)
-            raise PersistenceError(MSG_DATA_DIR.format(path=self.data_dir, detail=detail)) from None
+            self._open_log(state.last_log + 1)
+            if imported:
+                self._write(b"".join(records.encode(ns, [((), root)])
+                                     for ns, root in imported.items()))
+        except BaseException as exc:
+            self._release()  # the folder is free again for whoever fixes the problem
+            if isinstance(exc, OSError):
+                detail = exc.strerror or str(exc)
+                raise PersistenceError(MSG_DATA_DIR.format(path=self.data_dir, detail=detail)) \
+                    from None
+            raise
         self.stats["torn_bytes_dropped"] = state.torn_bytes
         self._log_bytes = state.log_bytes
-        self.namespaces = set(state.roots)
-        self._open_log(state.last_log + 1)
         roots = state.roots
-        if imported:
-            self._write(b"".join(records.encode(ns, [((), root)]) for ns, root in imported.items()))
-            roots.update(imported)
-            self.namespaces.update(imported)
+        roots.update(imported)
+        self.namespaces = set(roots)
         return roots
 
     def _lock(self) -> None:
