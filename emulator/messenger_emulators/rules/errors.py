@@ -87,6 +87,7 @@ RT_NO_PARENT = "the root has no parent"
 RT_NOT_BOOLEAN = "result is not a boolean but {got}"
 
 # --- trace -------------------------------------------------------------------------------
+TRACE_ERROR = "error: {detail} -> false"
 TRACE_RULE = "{rule} at {at}: {source} -> {outcome}"
 TRACE_NO_GRANT = "{op} {at} denied: no {kind} rule at or above it grants access"
 TRACE_GRANTED = "{op} {at} allowed by {rule}"

@@ -38,14 +38,15 @@ def run(rule: CompiledRule, auth: Any, root: RuleSnapshot, data: RuleSnapshot,
     try:
         result = rule.fn(auth, root, data, new_data, now, query, caps)
     except EvalError as exc:
-        return False, f"error: {exc} -> false"
+        return False, errors.TRACE_ERROR.format(detail=exc)
     except UNEXPECTED as exc:  # defensive: a bug must deny, never crash a request
-        return False, f"error: {type(exc).__name__}: {exc} -> false"
+        return False, errors.TRACE_ERROR.format(detail=f"{type(exc).__name__}: {exc}")
     if result is True:
         return True, "true"
     if result is False:
         return False, "false"
-    return False, "error: " + errors.RT_NOT_BOOLEAN.format(got=type_name(result)) + " -> false"
+    return False, errors.TRACE_ERROR.format(
+        detail=errors.RT_NOT_BOOLEAN.format(got=type_name(result)))
 
 
 class Evaluator:
@@ -107,26 +108,34 @@ class Evaluator:
     # --- writes ------------------------------------------------------------------------
     def can_write(self, writes: list[tuple[Path, Any]], auth: Any, old_root: Any,
                   new_root: Any, now: int) -> Decision:
-        trace: list[str] = []
-        root_snap = RuleSnapshot(old_root, (), old_root)
-        checked: set[tuple[int, Path]] = set()  # validate rules already run (shared ancestors)
-        denials: list[Denial] = []
+        check = WriteCheck(auth, old_root, new_root, now)
         for path, _value in writes:
             nodes, caps = self.walk(path)
-            if not self._granted(path, nodes, caps, auth, root_snap, old_root, new_root, now,
-                                 trace, denials):
-                return Decision(False, with_explanations(trace, denials))
-            if not self._validate_path(path, nodes, caps, auth, root_snap, old_root, new_root,
-                                       now, trace, checked, denials):
-                return Decision(False, with_explanations(trace, denials))
-        trace.append(errors.TRACE_WRITE_OK.format(
-            locations=", ".join(at(p) for p, _ in writes) or "(nothing)", count=len(checked)))
-        return Decision(True, trace)
+            if not check.granted(path, nodes, caps) or not check.valid(path, nodes, caps):
+                return Decision(False, with_explanations(check.trace, check.denials))
+        check.trace.append(errors.TRACE_WRITE_OK.format(
+            locations=", ".join(at(p) for p, _ in writes) or "(nothing)",
+            count=len(check.checked)))
+        return Decision(True, check.trace)
 
-    def _granted(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
-                 auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any, now: int,
-                 trace: list[str], denials: list[Denial]) -> bool:
-        old, new = old_root, new_root
+
+class WriteCheck:
+    """The state of one write request's check: its inputs, the trace, what already ran."""
+
+    def __init__(self, auth: Any, old_root: Any, new_root: Any, now: int) -> None:
+        self.auth, self.old_root, self.new_root, self.now = auth, old_root, new_root, now
+        self.root_snap = RuleSnapshot(old_root, (), old_root)
+        self.trace: list[str] = []
+        self.denials: list[Denial] = []
+        self.checked: set[tuple[int, Path]] = set()  # validate rules run (shared ancestors)
+
+    def _args(self, here: Path, old: Any, new: Any, caps: dict[str, str]) -> tuple[Any, ...]:
+        return (self.auth, self.root_snap, RuleSnapshot(self.old_root, here, old),
+                RuleSnapshot(self.new_root, here, new), self.now, NO_QUERY, caps)
+
+    def granted(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str]) -> bool:
+        """The .write cascade down to one written location."""
+        old, new = self.old_root, self.new_root
         for depth, node in enumerate(nodes):
             if depth:
                 old, new = _child(old, path[depth - 1]), _child(new, path[depth - 1])
@@ -134,43 +143,34 @@ class Evaluator:
             if rule is None:
                 continue
             here = path[:depth]
-            args = (auth, root_snap, RuleSnapshot(old_root, here, old),
-                    RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+            args = self._args(here, old, new, caps)
             ok, outcome = run(rule, *args)
-            trace.append(rule_line(rule, here, outcome))
+            self.trace.append(rule_line(rule, here, outcome))
             if ok:
-                trace.append(errors.TRACE_GRANTED.format(op="write", at=at(path),
-                                                         rule=rule.where))
+                self.trace.append(errors.TRACE_GRANTED.format(op="write", at=at(path),
+                                                              rule=rule.where))
                 return True
             if rule.constant is None:
-                denials.append((len(trace), rule, args))
-        trace.append(errors.TRACE_NO_GRANT.format(op="write", at=at(path), kind=".write"))
+                self.denials.append((len(self.trace), rule, args))
+        self.trace.append(errors.TRACE_NO_GRANT.format(op="write", at=at(path), kind=".write"))
         return False
 
-    def _validate_path(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str],
-                       auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any,
-                       now: int, trace: list[str], checked: set[tuple[int, Path]],
-                       denials: list[Denial]) -> bool:
-        old, new = old_root, new_root
+    def valid(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str]) -> bool:
+        """.validate on the location's ancestors, the location and its new descendants."""
+        old, new = self.old_root, self.new_root
         for depth, node in enumerate(nodes):
             if depth:
                 old, new = _child(old, path[depth - 1]), _child(new, path[depth - 1])
             rule = node.validate
-            if rule is None or new is None:
-                continue
-            here = path[:depth]
-            if not self._check(rule, here, old, new, caps, auth, root_snap, old_root, new_root,
-                               now, trace, checked, denials):
+            if rule is not None and new is not None and \
+                    not self._check(rule, path[:depth], old, new, caps):
                 return False
         if len(nodes) == len(path) + 1 and type(new) is dict:
-            return self._validate_below(nodes[-1], path, old, new, caps, auth, root_snap,
-                                        old_root, new_root, now, trace, checked, denials)
+            return self._valid_below(nodes[-1], path, old, new, caps)
         return True
 
-    def _validate_below(self, node: RuleNode, path: Path, old: Any, new: dict, caps: dict,
-                        auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any,
-                        now: int, trace: list[str], checked: set[tuple[int, Path]],
-                        denials: list[Denial]) -> bool:
+    def _valid_below(self, node: RuleNode, path: Path, old: Any, new: dict,
+                     caps: dict[str, str]) -> bool:
         if not node.children and node.wildcard is None:
             return True
         for key, new_child in new.items():
@@ -182,32 +182,27 @@ class Evaluator:
             child_caps = caps if cap is None else {**caps, cap: key}
             here = (*path, key)
             old_child = _child(old, key)
-            if child.validate is not None and not self._check(
-                    child.validate, here, old_child, new_child, child_caps, auth, root_snap,
-                    old_root, new_root, now, trace, checked, denials):
+            if child.validate is not None and \
+                    not self._check(child.validate, here, old_child, new_child, child_caps):
                 return False
-            if type(new_child) is dict and not self._validate_below(
-                    child, here, old_child, new_child, child_caps, auth, root_snap, old_root,
-                    new_root, now, trace, checked, denials):
+            if type(new_child) is dict and \
+                    not self._valid_below(child, here, old_child, new_child, child_caps):
                 return False
         return True
 
-    @staticmethod
-    def _check(rule: CompiledRule, here: Path, old: Any, new: Any, caps: dict[str, str],
-               auth: Any, root_snap: RuleSnapshot, old_root: Any, new_root: Any, now: int,
-               trace: list[str], checked: set[tuple[int, Path]], denials: list[Denial]) -> bool:
+    def _check(self, rule: CompiledRule, here: Path, old: Any, new: Any,
+               caps: dict[str, str]) -> bool:
         key = (id(rule), here)
-        if key in checked:
+        if key in self.checked:
             return True
-        checked.add(key)
-        args = (auth, root_snap, RuleSnapshot(old_root, here, old),
-                RuleSnapshot(new_root, here, new), now, NO_QUERY, caps)
+        self.checked.add(key)
+        args = self._args(here, old, new, caps)
         ok, outcome = run(rule, *args)
         if not ok:
-            trace.append(rule_line(rule, here, outcome))
+            self.trace.append(rule_line(rule, here, outcome))
             if rule.constant is None:
-                denials.append((len(trace), rule, args))
-            trace.append(errors.TRACE_VALIDATE_FAILED.format(at=at(here), rule=rule.where))
+                self.denials.append((len(self.trace), rule, args))
+            self.trace.append(errors.TRACE_VALIDATE_FAILED.format(at=at(here), rule=rule.where))
         return ok
 
 
