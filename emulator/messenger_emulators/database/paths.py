@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 from . import messages as msg
@@ -9,16 +10,17 @@ from .errors import bad_request
 
 Path = tuple[str, ...]
 
-_FORBIDDEN = frozenset(".$#[]/") | {chr(c) for c in range(0x20)} | {"\x7f"}
+_FORBIDDEN = re.compile(r"[.$#\[\]/\x00-\x1f\x7f]")
+_SAFE_CHARS = msg.MAX_KEY_BYTES // 4     # a key this short cannot pass 768 UTF-8 bytes
 
 
 def key_problem(key: str) -> str | None:
     """None when `key` is a valid child name, else why not."""
     if not key:
         return "empty"
-    if any(ch in _FORBIDDEN for ch in key):
+    if _FORBIDDEN.search(key):
         return "forbidden character"
-    if len(key.encode("utf-8")) > msg.MAX_KEY_BYTES:
+    if len(key) > _SAFE_CHARS and len(key.encode("utf-8")) > msg.MAX_KEY_BYTES:
         return "too long"
     return None
 

@@ -8,6 +8,7 @@ mutated after they are stored, so every old root stays a valid snapshot.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from . import messages as msg
@@ -15,6 +16,9 @@ from .errors import bad_request
 from .paths import Path, key_problem
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_SHORT_STRING = msg.MAX_STRING_BYTES // 4     # shorter strings cannot pass the byte limit
+_SAFE_KEY_CHARS = msg.MAX_KEY_BYTES // 4
+_FORBIDDEN_IN_KEYS = re.compile(r"[.$#\[\]/\x00-\x1f\x7f]")
 
 
 def get(root: Any, path: Path) -> Any:
@@ -58,6 +62,8 @@ def same(a: Any, b: Any) -> bool:
     """Equal as database values (Python's == says True == 1; the database does not)."""
     if a is b:
         return True
+    if a != b:          # C-speed answer for real changes; equal needs the strict walk
+        return False
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
     if isinstance(a, bool) or isinstance(b, bool):
@@ -99,7 +105,8 @@ def export(value: Any) -> Any:
         return value
     if ".value" in value:
         return value[".value"]
-    out = {k: export(c) for k, c in value.items() if k != ".priority"}
+    out = {k: (export(c) if type(c) is dict else c) for k, c in value.items()}
+    out.pop(".priority", None)
     arr = _array_of(out)
     return out if arr is None else arr
 
@@ -153,6 +160,12 @@ class Normalizer:
         self.has_server_values = False
 
     def value(self, value: Any, depth: int) -> Any:
+        kind = type(value)
+        if kind is str and len(value) <= _SHORT_STRING:
+            return value            # the common leaves first: big payloads are mostly leaves
+        if kind is bool or kind is float or value is None or (
+                kind is int and INT64_MIN <= value <= INT64_MAX):
+            return value
         if depth > msg.MAX_DEPTH:
             raise bad_request(msg.DATA_TOO_DEEP.format(path="the written location",
                                                        limit=msg.MAX_DEPTH))
@@ -190,22 +203,38 @@ class Normalizer:
                 return {**inner, ".priority": priority}
             return {".value": inner, ".priority": priority}
         out: dict[str, Any] = {}
+        child_depth = depth + 1
+        if child_depth > msg.MAX_DEPTH:     # children would sit deeper than the limit
+            raise bad_request(msg.DATA_TOO_DEEP.format(path="the written location",
+                                                       limit=msg.MAX_DEPTH))
+        suspicious = _FORBIDDEN_IN_KEYS.search
         for key, child in value.items():
-            if key == ".priority":
-                continue
-            problem = key_problem(key)
-            if problem == "too long":
-                raise bad_request(msg.KEY_TOO_LONG.format(key=key[:40] + "..."))
-            if problem is not None:
-                raise bad_request(msg.INVALID_KEY.format(where=_where(self.raw, key)))
-            stored = self.value(child, depth + 1)
-            if stored is not None:
-                out[key] = stored
+            if not key or suspicious(key) or len(key) > _SAFE_KEY_CHARS:
+                if key == ".priority":
+                    continue
+                self._check_key(key)
+            kind = type(child)
+            # leaves inline: a big payload is mostly leaves, and a call per leaf is the cost
+            if kind is str and len(child) <= _SHORT_STRING or kind is bool or kind is float \
+                    or (kind is int and INT64_MIN <= child <= INT64_MAX):
+                out[key] = child
+            elif child is not None:
+                stored = self.value(child, child_depth)
+                if stored is not None:
+                    out[key] = stored
         if not out:
             return None
         if priority is not None:
             out[".priority"] = priority
         return out
+
+
+    def _check_key(self, key: str) -> None:
+        problem = key_problem(key)
+        if problem == "too long":
+            raise bad_request(msg.KEY_TOO_LONG.format(key=key[:40] + "..."))
+        if problem is not None:
+            raise bad_request(msg.INVALID_KEY.format(where=_where(self.raw, key)))
 
 
 def resolve_server_values(value: Any, current: Any, now: int) -> Any:
