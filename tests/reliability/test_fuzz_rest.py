@@ -128,9 +128,14 @@ def check_request(suite, case: dict) -> None:
     r = requests.request(case["method"], url, params=params, headers=headers, data=body,
                          timeout=CLIENT_TIMEOUT)
     TRIED["requests"] += 1
-    assert r.status_code < 500, f"{r.status_code} {r.text[:300]}"
+    what = f"{case['method']} {r.url} ({case['who']}, {case['etag']}): {r.status_code} " \
+           f"{r.text[:300]!r}"
+    assert r.status_code < 500, what
     if 400 <= r.status_code < 500 and r.status_code != 412 and case["method"] != "HEAD":
-        assert "error" in r.json(), r.text[:300]
+        try:
+            assert "error" in r.json(), what
+        except ValueError:
+            raise AssertionError(f"an error body that is not JSON: {what}") from None
     if not 200 <= r.status_code < 300 or case["method"] in ("GET", "HEAD", "OPTIONS"):
         TRIED["rejected"] += r.status_code >= 300
         assert _snapshot(suite) == before, f"a {r.status_code} {case['method']} changed the tree"

@@ -1,0 +1,106 @@
+"""Schemathesis over the `api` function's own openapi.json, through the real suite.
+
+tests/functions checks that the document is served and walks the API by hand; nothing there
+generates requests from the schema, so this does: every operation, data that fits the schema
+(positive) and data that does not (negative), signed in as a real user. Checks: schemathesis'
+defaults (no 5xx, documented status codes and content types, responses match their schemas).
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.support.suite import running_suite
+
+from .conftest import REPO, REPO_RULES
+
+QUICK_EXAMPLES = 8
+SLOW_EXAMPLES = 100
+# Not positive_data_acceptance: the schema's "format: email" admits addresses that the API's
+# stricter validator refuses with a documented 400, which is a choice, not a fault.
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance, negative_data_rejection]
+# As tests/functions: cheap bcrypt, and an address throttle the fuzzer cannot trip.
+ENV = {"BCRYPT_ROUNDS": "4", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
+TRIED = {"calls": 0}
+
+
+@pytest.fixture(scope="module")
+def api():
+    with running_suite(rules=REPO_RULES, functions_source=REPO / "functions", env=ENV) as suite:
+        base = f"{suite.functions_url}/api"
+        r = requests.post(f"{base}/register", json={"email": "fuzz@example.com",
+                                                    "password": "correct horse 1"}, timeout=60)
+        assert r.status_code == 200, r.text
+        exchange = requests.post(
+            f"{suite.auth_url}/identitytoolkit.googleapis.com/v1/"
+            "accounts:signInWithCustomToken?key=any",
+            json={"token": r.json()["custom_token"], "returnSecureToken": True}, timeout=30)
+        assert exchange.status_code == 200, exchange.text
+        schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+        yield base, schema, {"Authorization": f"Bearer {exchange.json()['idToken']}"}
+    print(f"\nAPI fuzz (schemathesis): {TRIED['calls']} calls")
+
+
+def _no_line_break(case) -> bool:
+    """Line breaks in path parameters hit a functions-host routing bug of their own (see
+    test_function_paths_with_a_line_break_reach_the_function); keep them out of here so the
+    schema fuzz keeps finding other faults."""
+    return not any(isinstance(v, str) and ("\n" in v or "\r" in v)
+                   for v in (case.path_parameters or {}).values())
+
+
+def _fuzz(api, examples: int) -> None:
+    base, schema, headers = api
+    failures = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert operations, "the schema lists no operation"
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            @settings(max_examples=examples, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy(generation_mode=mode).filter(_no_line_break))
+            def run(case) -> None:
+                response = case.call(base_url=base, headers=headers, timeout=30)
+                TRIED["calls"] += 1
+                case.validate_response(response, checks=CHECKS)
+            try:
+                run()
+            except Unsatisfiable:
+                pass  # nothing invalid to send (an operation without parameters or body)
+            except Exception as exc:  # collect every operation's failure, then report all
+                failures.append(f"{operation.label} [{mode.value}]: {exc}")
+    assert not failures, "\n\n".join(failures)
+
+
+def test_api_conforms_to_its_openapi_under_generated_requests(api) -> None:
+    _fuzz(api, QUICK_EXAMPLES)
+
+
+@pytest.mark.slow
+def test_api_conforms_to_its_openapi_under_generated_requests_many(api) -> None:
+    _fuzz(api, SLOW_EXAMPLES)
+
+
+@pytest.mark.xfail(strict=True, reason="functions_host/proxy.py routes /{project}/{region}/"
+                   "{name}/{suffix:.*}: '.' does not match a newline, so a path with %0A never "
+                   "reaches the function (aiohttp's text/plain 404 instead)")
+def test_function_paths_with_a_line_break_reach_the_function(api) -> None:
+    base, _, headers = api
+    r = requests.delete(f"{base}/delete_message/a%0Ab/c", headers=headers, timeout=30)
+    plain = requests.delete(f"{base}/delete_message/ab/c", headers=headers, timeout=30)
+    # both are the function's own answer (a JSON error), whatever the ids
+    assert plain.headers["Content-Type"].startswith("application/json"), plain.text
+    assert r.headers["Content-Type"].startswith("application/json"), (r.status_code, r.text)
