@@ -95,3 +95,29 @@ def test_decode_unverified_rejects_garbage():
     for bad in ("owner2", "a.b", "x.y.z", "e30.W10."):
         with pytest.raises(InvalidToken):
             decode_unverified(bad)
+
+
+_leaf = (st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-5, 5, allow_nan=False)
+         | st.sampled_from(["", "a", "b", "ab", "B"]))
+_children = st.dictionaries(
+    st.text("abcxyz", min_size=1, max_size=3),
+    st.one_of(_leaf.filter(lambda v: v is not None),
+              st.fixed_dictionaries({}, optional={"h": _leaf, "o": st.just({"x": 1})})),
+    min_size=1, max_size=12)
+
+
+@given(_children, st.sampled_from(["$value", "h", "$key"]))
+@settings(max_examples=150, deadline=None)
+def test_ordering_matches_firebase_admins_client_sorter(children, order_by):
+    """firebase-admin re-sorts query results itself (an independent implementation of the
+    documented order); with non-numeric keys the two must agree exactly."""
+    from firebase_admin.db import _Sorter
+
+    stored = tree.Normalizer().value(children, 0)
+    if not isinstance(stored, dict):
+        return
+    kind = order_by if order_by.startswith("$") else "child"
+    query = Query(order_by=kind, child=("h",) if kind == "child" else ())
+    ours = list(run(query, stored))
+    theirs = list(_Sorter(tree.export(stored), order_by).get())
+    assert ours == theirs
