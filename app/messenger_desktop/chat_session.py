@@ -9,12 +9,13 @@ moves the stream's start back, so a 10,000-message chat costs what its visible p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from .errors import UserFacingError
+from .errors import Unreachable, UserFacingError
 from .firebase.sse import Listener
 from .firebase.tree import split_path
 from .models.messages import Message, MessageListModel, message_from
@@ -31,6 +32,7 @@ class ChatSession(QObject):
     loading_changed = Signal(bool)
     error = Signal(str)
     first_page_loaded = Signal()
+    recovered = Signal()  # the first page came after all: hide the error
     incoming = Signal(object)  # a confirmed Message from the other person
 
     def __init__(self, client: MessengerClient, other_uid: str, chat_id: str) -> None:
@@ -58,18 +60,34 @@ class ChatSession(QObject):
 
     async def open(self) -> None:
         self._set_loading(True)
+        delay = 0.5
+        reported = False
         try:
-            page = await self.client.db.get(
-                self.path, order_by_child="$key", limit_to_last=PAGE_SIZE
-            )
-        except UserFacingError as exc:
-            # Offline at open: the stream below still fills the chat once the network is back.
-            self.error.emit(str(exc))
-            page = None
+            while True:
+                try:
+                    page = await self.client.db.get(
+                        self.path, order_by_child="$key", limit_to_last=PAGE_SIZE
+                    )
+                    break
+                except Unreachable as exc:
+                    # Offline at open: say so once, keep trying (pending rows stay visible).
+                    if not reported:
+                        self.error.emit(str(exc))
+                        reported = True
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    if self._closed:
+                        return
+                except UserFacingError as exc:
+                    self.error.emit(str(exc))
+                    page = None
+                    break
         finally:
             self._set_loading(False)
         if self._closed:
             return
+        if reported:
+            self.recovered.emit()
         messages = _messages(page)
         self.model.prepend_page(messages)
         self.has_more = len(messages) >= PAGE_SIZE

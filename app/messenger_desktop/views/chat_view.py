@@ -185,6 +185,7 @@ class ChatView(QWidget):
             self.session.model.rowsInserted.disconnect(self._on_rows_inserted)
             self.session.model.rowsRemoved.disconnect(self._update_empty)
             self.session.error.disconnect(self._show_notice)
+            self.session.recovered.disconnect(self.notice.hide)
         self.session = session
         self._send_handler = send_handler
         self.title.setText(title)
@@ -194,6 +195,7 @@ class ChatView(QWidget):
         session.model.rowsInserted.connect(self._on_rows_inserted)
         session.model.rowsRemoved.connect(self._update_empty)
         session.error.connect(self._show_notice)
+        session.recovered.connect(self.notice.hide)
         self._stick_to_bottom = True
         self._update_empty()
         self.list.scrollToBottom()
@@ -230,6 +232,11 @@ class ChatView(QWidget):
 
     def _on_range(self, _lo: int, hi: int) -> None:
         bar = self.list.verticalScrollBar()
+        session = self.session
+        if hi == 0 and session is not None and session.has_more and not session.loading:
+            # The page does not fill the view, so no scrolling will ever ask for more.
+            if session.model.rowCount() > 0:
+                asyncio.ensure_future(session.load_older())
         if self._anchor_from_bottom is not None:
             bar.setValue(hi - self._anchor_from_bottom)
             self._anchor_from_bottom = None
