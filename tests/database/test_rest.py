@@ -272,3 +272,37 @@ def test_read_overrunning_its_timeout_is_400(rest):
     r = rest.get("big", params={"timeout": "1ms"})
     assert r.status_code == 400 and err(r) == msg.READ_TIMEOUT
     assert len(rest.get("big", params={"timeout": "1min"}).json()) == 30_000
+
+
+def test_secure_mode_refuses_unverified_tokens():
+    from messenger_emulators.database.testing import run_in_thread
+
+    secure = run_in_thread(secure=True)
+    try:
+        url = f"{secure.url}/x.json"
+        r = requests.get(url, params={"auth": unsigned_token("alice")}, timeout=5)
+        assert r.status_code == 401 and err(r) == msg.UNVERIFIED_REFUSED
+        assert requests.get(url, params={"auth": "owner"}, timeout=5).status_code == 200
+        secure.emulator.set_id_token_verifier(lambda token: {"sub": "alice"})
+        assert requests.get(url, params={"auth": "signed"}, timeout=5).status_code == 200
+    finally:
+        secure.stop()
+
+
+def test_secure_database_adopts_the_auth_emulators_verifier_before_listening():
+    from messenger_emulators.database.testing import run_in_thread
+
+    class Auth:
+        def id_token_verifier(self, token: str) -> dict:
+            return {"sub": "from-auth"}
+
+    class Suite:
+        def get(self, name: str):
+            return Auth() if name == "auth" else None
+
+    secure = run_in_thread(secure=True, suite=Suite())
+    try:
+        r = requests.get(f"{secure.url}/x.json", params={"auth": "any"}, timeout=5)
+        assert r.status_code == 200
+    finally:
+        secure.stop()

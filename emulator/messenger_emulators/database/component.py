@@ -14,7 +14,7 @@ from messenger_emulators.rules import RulesError
 from . import messages as msg
 from .engine import DatabaseEngine, Persistence
 from .http import build_app
-from .identity import TokenVerifier
+from .identity import TokenPolicy, TokenVerifier
 from .streaming import StreamHub
 
 log = logging.getLogger("messenger_emulators.database")
@@ -41,7 +41,9 @@ class DatabaseEmulator:
                  persistence: Persistence | None = None,
                  initial_roots: dict[str, object] | None = None,
                  rules_trace: bool = False, keepalive_s: float = msg.DEFAULT_KEEPALIVE_S,
-                 owns_persistence: bool = True) -> None:
+                 owns_persistence: bool = True, secure: bool = False,
+                 suite: Any = None) -> None:
+        self.suite = suite
         self.host = host
         self.port = port
         self.persistence = persistence
@@ -50,7 +52,8 @@ class DatabaseEmulator:
         self.rules_from_file = rules_text is not None
         self.engine = DatabaseEngine(project_id, rules_text, None, None, rules_trace)
         self.hub = StreamHub(self.engine, keepalive_s=keepalive_s)
-        self._verifier: dict[str, TokenVerifier | None] = {"fn": None}
+        # secure (beyond loopback): ID tokens only through an installed verifier
+        self.tokens = TokenPolicy(secure=secure)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -62,7 +65,7 @@ class DatabaseEmulator:
         return f"http://{self.host}:{self.port}"
 
     def set_id_token_verifier(self, fn: TokenVerifier | None) -> None:
-        self._verifier["fn"] = fn
+        self.tokens.verifier = fn
 
     async def start(self) -> None:
         roots = dict(self._initial_roots or {})
@@ -72,7 +75,8 @@ class DatabaseEmulator:
             ns = self.engine.namespace(name)
             ns.root = ns.durable_root = root
         self.engine.persistence = self.persistence
-        app = build_app(self.engine, self.hub, self._verifier)
+        self._adopt_auth_verifier()
+        app = build_app(self.engine, self.hub, self.tokens)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=1.0)
         await self._runner.setup()
@@ -96,6 +100,14 @@ class DatabaseEmulator:
             self._runner = None
         if self.persistence is not None and self._owns_persistence:
             await self.persistence.close()
+
+    def _adopt_auth_verifier(self) -> None:
+        """The suite starts auth first; in secure mode take its verifier before listening, so
+        no request is ever served without signature checks."""
+        auth = self.suite.get("auth") if self.suite is not None else None
+        verifier = getattr(auth, "id_token_verifier", None)
+        if self.tokens.secure and self.tokens.verifier is None and callable(verifier):
+            self.tokens.verifier = verifier
 
     def describe(self) -> list[str]:
         rules = "rules from firebase.json" if self.rules_from_file else \
@@ -131,5 +143,6 @@ def create(options: Any, suite: Any = None) -> DatabaseEmulator:
         project_id=options.project_id, host=options.host, port=port,
         rules_text=_rules_text(options), persistence=persistence,
         rules_trace=bool(getattr(options, "rules_trace", False)),
+        secure=bool(getattr(options, "secure", False)),
         # the suite closes its own persistence after stopping every emulator
-        owns_persistence=suite is None)
+        owns_persistence=suite is None, suite=suite)

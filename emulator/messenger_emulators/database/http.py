@@ -17,7 +17,7 @@ from . import tree
 from .engine import DatabaseEngine, Namespace
 from .errors import DatabaseError, bad_request
 from .etag import etag_of
-from .identity import Identity, TokenVerifier, resolve
+from .identity import Identity, TokenPolicy, resolve
 from .params import Options, namespace_of, parse_options
 from .paths import Path, parse_relative, parse_url_path
 from .query import Query, index_error, parse_query, required_index, run
@@ -79,15 +79,15 @@ class DatabaseApp:
     """Request handlers bound to one engine and stream hub."""
 
     def __init__(self, engine: DatabaseEngine, hub: StreamHub,
-                 verifier_holder: dict[str, TokenVerifier | None]) -> None:
+                 tokens: TokenPolicy) -> None:
         self.engine = engine
         self.hub = hub
-        self._verifier = verifier_holder
+        self.tokens = tokens
 
     # --- helpers ---
     def _identity(self, request: web.Request) -> Identity:
         return resolve(request.query, request.headers, self.engine.project_id,
-                       self._verifier.get("fn"))
+                       self.tokens)
 
     @staticmethod
     def _trace_sink(request: web.Request) -> Any:
@@ -322,9 +322,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def build_app(engine: DatabaseEngine, hub: StreamHub,
-              verifier_holder: dict[str, TokenVerifier | None]) -> web.Application:
+              tokens: TokenPolicy) -> web.Application:
     app = web.Application(middlewares=[errors_middleware], client_max_size=MAX_BODY)
-    handlers = DatabaseApp(engine, hub, verifier_holder)
+    handlers = DatabaseApp(engine, hub, tokens)
     app[ENGINE_KEY] = engine
     app[HUB_KEY] = hub
     app.router.add_route("*", "/{tail:.*}", handlers.handle)

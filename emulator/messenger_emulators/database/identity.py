@@ -25,6 +25,14 @@ class InvalidToken(Exception):
     """Raised by a token verifier for a token it refuses; str() says why."""
 
 
+@dataclass
+class TokenPolicy:
+    """How ID tokens are checked: by an installed verifier (the Auth emulator's), else
+    decoded unverified on loopback, else (secure mode, beyond loopback) refused."""
+    verifier: TokenVerifier | None = None
+    secure: bool = False
+
+
 @dataclass(frozen=True)
 class Identity:
     admin: bool = False
@@ -86,7 +94,7 @@ def token_of(query: Mapping[str, str], headers: Mapping[str, str]) -> str | None
 
 
 def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: str,
-            verifier: TokenVerifier | None, now: float | None = None) -> Identity:
+            policy: TokenPolicy, now: float | None = None) -> Identity:
     """The identity of a request; raises DatabaseError(401/400) for bad credentials."""
     token = token_of(query, headers)
     override = query.get("auth_variable_override")
@@ -106,6 +114,9 @@ def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: st
         return Identity(auth=auth)
     if override is not None:
         raise unauthorized(msg.OVERRIDE_NOT_ADMIN)
+    verifier = policy.verifier
+    if verifier is None and policy.secure:
+        raise unauthorized(msg.UNVERIFIED_REFUSED)
     try:
         claims = verifier(token) if verifier else decode_unverified(token)
     except InvalidToken as exc:

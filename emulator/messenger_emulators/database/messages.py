@@ -32,6 +32,10 @@ NO_DATA = "No data supplied."
 AUTH_EXPIRED = "Auth token is expired."
 AUTH_WRONG_AUDIENCE = "Auth token has the wrong audience: expected {expected!r}, got {got!r}."
 AUTH_REVOKED = "The credential has expired; reconnect with a fresh ID token."
+UNVERIFIED_REFUSED = (
+    "ID tokens cannot be checked: the emulator listens beyond loopback (secure mode) and no "
+    "Auth emulator verifies signatures. Start the Auth emulator too."
+)
 OVERRIDE_NOT_ADMIN = "auth_variable_override is only allowed with admin credentials."
 OVERRIDE_INVALID = "auth_variable_override must be a JSON object or null."
 PATH_TOO_DEEP = "Invalid path: the path is deeper than {limit} levels."
