@@ -121,3 +121,14 @@ def test_ordering_matches_firebase_admins_client_sorter(children, order_by):
     ours = list(run(query, stored))
     theirs = list(_Sorter(tree.export(stored), order_by).get())
     assert ours == theirs
+
+
+def test_trace_header_is_shortened_to_fit():
+    from messenger_emulators.database import messages as msg
+    from messenger_emulators.database.http import trace_header
+
+    trace = [{"operation": "read /x", "allowed": False,
+              "trace": [f"rule {i}: " + "x" * 200 for i in range(500)]}]
+    text = trace_header(trace)
+    assert len(text) <= msg.MAX_TRACE_HEADER
+    assert '"allowed": false' in text and "rule 0" in text

@@ -71,8 +71,21 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
         response = error_response(500, msg.INTERNAL.format(kind=type(exc).__name__))
     trace = request.get(TRACE_KEY)
     if trace is not None and not response.prepared:
-        response.headers["X-Rules-Trace"] = json.dumps(trace, ensure_ascii=True)
+        response.headers["X-Rules-Trace"] = trace_header(trace)
     return response
+
+
+def trace_header(trace: list[dict]) -> str:
+    """The trace as a header value, shortened to fit what HTTP clients accept in a header
+    (the full trace is in the log with --rules-trace)."""
+    text = json.dumps(trace, ensure_ascii=True)
+    while len(text) > msg.MAX_TRACE_HEADER and any(len(d["trace"]) > 1 for d in trace):
+        trace = [{**d, "trace": d["trace"][: max(1, len(d["trace"]) // 2)] + ["..."]
+                  if len(d["trace"]) > 1 else d["trace"]} for d in trace]
+        text = json.dumps(trace, ensure_ascii=True)
+    if len(text) > msg.MAX_TRACE_HEADER:
+        text = json.dumps([{k: d[k] for k in ("operation", "allowed")} for d in trace])
+    return text
 
 
 class DatabaseApp:

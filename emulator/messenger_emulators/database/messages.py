@@ -84,6 +84,7 @@ MAX_KEY_BYTES = 768
 MAX_STRING_BYTES = 10 * 1024 * 1024
 MAX_TIMEOUT_MS = 15 * 60 * 1000
 DEFAULT_KEEPALIVE_S = 30.0
+MAX_TRACE_HEADER = 16 * 1024        # bytes of X-Rules-Trace (clients refuse longer headers)
 STREAM_BUFFER_LIMIT = 4 * 1024 * 1024   # bytes waiting for one slow stream before it is dropped
 # writeSizeLimit: Firebase estimates the time a write would take; we emulate it by the size of
 # the data the write replaces or creates (bytes of JSON), documented in docs/database.md.
