@@ -86,3 +86,19 @@ def test_form_checks_before_calling_the_server(qtbot) -> None:
     page.set_busy(True)
     assert not page.submit.isEnabled() and not page.email.isEnabled()
     assert page.email.text() == "a@example.com"  # nothing typed is lost
+
+
+def test_too_long_message_is_explained_and_kept(qtbot) -> None:
+    from messenger_desktop.views.chat_view import ChatView
+    from messenger_desktop.views.composer import MAX_LENGTH
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.show()
+    text = "x" * (MAX_LENGTH + 1)
+    view.input.setPlainText(text)
+    assert not view.send_button.isEnabled()
+    assert view.notice.isVisible() and str(MAX_LENGTH + 1) in view.notice.text()
+    assert view.input.toPlainText() == text  # nothing typed is lost
+    view.input.setPlainText("x" * MAX_LENGTH)
+    assert view.send_button.isEnabled() and not view.notice.isVisible()

@@ -13,6 +13,7 @@ from typing import Any
 from ..config import ClientConfig
 
 _lock = threading.Lock()
+REQUEST_TIMEOUT_S = 20.0
 
 
 def make_app(config: ClientConfig) -> Any:
@@ -33,7 +34,20 @@ def make_app(config: ClientConfig) -> Any:
             from messenger_emulators.auth.pyrebase_emulator import attach
 
             attach(app, config.auth_emulator_host)
+        _default_timeout(app.requests)
         return app
+
+
+def _default_timeout(session: Any) -> None:
+    """pyrebase4 sends without a timeout: a request lost in a network change would hang its
+    worker (and the outbox behind it) forever. Give every call through the session one."""
+    send = session.request
+
+    def request(method: str, url: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
+        return send(method, url, **kwargs)
+
+    session.request = request
 
 
 def error_status(exc: Exception) -> tuple[int, str]:

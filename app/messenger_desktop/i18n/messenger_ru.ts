@@ -4,49 +4,49 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="107"/>
+        <location filename="../application.py" line="137"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="119"/>
+        <location filename="../application.py" line="152"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="125"/>
+        <location filename="../application.py" line="158"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="166"/>
+        <location filename="../application.py" line="208"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="313"/>
+        <location filename="../application.py" line="364"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="313"/>
+        <location filename="../application.py" line="364"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="320"/>
-        <location filename="../application.py" line="325"/>
-        <location filename="../application.py" line="335"/>
+        <location filename="../application.py" line="371"/>
+        <location filename="../application.py" line="376"/>
+        <location filename="../application.py" line="386"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="326"/>
+        <location filename="../application.py" line="377"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="336"/>
+        <location filename="../application.py" line="387"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -54,12 +54,12 @@
 <context>
     <name>BubbleDelegate</name>
     <message>
-        <location filename="../views/bubble_delegate.py" line="67"/>
+        <location filename="../views/bubble_delegate.py" line="70"/>
         <source>Not sent · right-click to retry</source>
         <translation>Не отправлено · правый клик, чтобы повторить</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="69"/>
+        <location filename="../views/bubble_delegate.py" line="72"/>
         <source>sending…</source>
         <translation>отправка…</translation>
     </message>
@@ -67,7 +67,7 @@
 <context>
     <name>ChatListDelegate</name>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="128"/>
+        <location filename="../views/chat_list_delegate.py" line="130"/>
         <source>You: </source>
         <translation>Вы: </translation>
     </message>
@@ -75,43 +75,48 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="168"/>
+        <location filename="../views/chat_view.py" line="173"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="169"/>
+        <location filename="../views/chat_view.py" line="174"/>
         <source>Write a message…  (Shift+Enter: new line)</source>
         <translation>Напишите сообщение…  (Shift+Enter — новая строка)</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="170"/>
+        <location filename="../views/chat_view.py" line="175"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="261"/>
+        <location filename="../views/chat_view.py" line="259"/>
+        <source>A message can have at most {0} characters; this one has {1}.</source>
+        <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="284"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="262"/>
+        <location filename="../views/chat_view.py" line="285"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="263"/>
-        <location filename="../views/chat_view.py" line="278"/>
+        <location filename="../views/chat_view.py" line="286"/>
+        <location filename="../views/chat_view.py" line="301"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="279"/>
+        <location filename="../views/chat_view.py" line="302"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="292"/>
+        <location filename="../views/chat_view.py" line="315"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -181,118 +186,118 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../views/login.py" line="110"/>
+        <location filename="../views/login.py" line="113"/>
         <source>Welcome back</source>
         <translation>С возвращением</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="110"/>
+        <location filename="../views/login.py" line="113"/>
         <source>Create your account</source>
         <translation>Создайте аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="112"/>
+        <location filename="../views/login.py" line="115"/>
         <source>Sign in with your email and password.</source>
         <translation>Войдите с помощью адреса почты и пароля.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="114"/>
+        <location filename="../views/login.py" line="117"/>
         <source>Choose an email and a password to start chatting.</source>
         <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="116"/>
+        <location filename="../views/login.py" line="119"/>
         <source>Email</source>
         <translation>Электронная почта</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="117"/>
+        <location filename="../views/login.py" line="120"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="118"/>
+        <location filename="../views/login.py" line="121"/>
         <source>you@example.com</source>
         <translation>you@example.com</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="120"/>
+        <location filename="../views/login.py" line="123"/>
         <source>Your password</source>
         <translation>Ваш пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="120"/>
+        <location filename="../views/login.py" line="123"/>
         <source>At least 8 characters</source>
         <translation>Не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="122"/>
+        <location filename="../views/login.py" line="125"/>
         <source>Hide</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="122"/>
+        <location filename="../views/login.py" line="125"/>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="123"/>
+        <location filename="../views/login.py" line="126"/>
         <source>Show or hide the password</source>
         <translation>Показать или скрыть пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="124"/>
+        <location filename="../views/login.py" line="127"/>
         <source>Stay signed in</source>
         <translation>Оставаться в системе</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="125"/>
+        <location filename="../views/login.py" line="128"/>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="127"/>
+        <location filename="../views/login.py" line="130"/>
         <source>Signing in…</source>
         <translation>Вход…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="127"/>
+        <location filename="../views/login.py" line="130"/>
         <source>Creating account…</source>
         <translation>Создание аккаунта…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="129"/>
-        <location filename="../views/login.py" line="133"/>
+        <location filename="../views/login.py" line="132"/>
+        <location filename="../views/login.py" line="136"/>
         <source>Sign in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="129"/>
+        <location filename="../views/login.py" line="132"/>
         <source>Create account</source>
         <translation>Создать аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="131"/>
+        <location filename="../views/login.py" line="134"/>
         <source>No account yet?</source>
         <translation>Ещё нет аккаунта?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="131"/>
+        <location filename="../views/login.py" line="134"/>
         <source>Already have an account?</source>
         <translation>Уже есть аккаунт?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="133"/>
+        <location filename="../views/login.py" line="136"/>
         <source>Create one</source>
         <translation>Создать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="164"/>
+        <location filename="../views/login.py" line="173"/>
         <source>Enter your email address, like name@example.com.</source>
         <translation>Введите адрес почты, например name@example.com.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="168"/>
+        <location filename="../views/login.py" line="177"/>
         <source>Enter your password.</source>
         <translation>Введите пароль.</translation>
     </message>
@@ -300,7 +305,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../views/main_window.py" line="110"/>
+        <location filename="../views/main_window.py" line="119"/>
         <source>Messenger</source>
         <translation>Messenger</translation>
     </message>
@@ -308,12 +313,12 @@
 <context>
     <name>MessengerPage</name>
     <message>
-        <location filename="../views/main_window.py" line="56"/>
+        <location filename="../views/main_window.py" line="57"/>
         <source>Choose a person on the left to start chatting.</source>
         <translation>Выберите собеседника слева, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/main_window.py" line="58"/>
+        <location filename="../views/main_window.py" line="59"/>
         <source>Connecting… Messages you send now are delivered when the connection is back.</source>
         <translation>Подключение… Сообщения, отправленные сейчас, будут доставлены, когда связь восстановится.</translation>
     </message>

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from ..errors import UserFacingError
 from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
-from .composer import Composer
+from .composer import MAX_LENGTH, Composer
 from .text import to_html
 from .theme import Theme
 
@@ -253,6 +253,17 @@ class ChatView(QWidget):
     # sending -----------------------------------------------------------------------------
     def _update_send(self) -> None:
         self.send_button.setEnabled(self.input.can_send())
+        length = len(self.input.text())
+        if length > MAX_LENGTH:
+            self._show_notice(
+                self.tr("A message can have at most {0} characters; this one has {1}.").format(
+                    MAX_LENGTH, length
+                )
+            )
+            self._too_long = True
+        elif getattr(self, "_too_long", False):
+            self._too_long = False
+            self.notice.hide()
 
     def _send(self) -> None:
         if not self.input.can_send() or self._send_handler is None:

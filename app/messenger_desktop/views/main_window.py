@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -92,8 +93,16 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.login)
         self.pages.addWidget(self.messenger)
         self.setCentralWidget(self.pages)
+        # Ctrl+F: straight to the people search.
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self._focus_search)
         self._unread = 0
         self.update_title()
+
+    def _focus_search(self) -> None:
+        if self.pages.currentWidget() is self.messenger:
+            self.messenger.sidebar.search.setFocus()
+            self.messenger.sidebar.search.selectAll()
 
     def show_login(self) -> None:
         self.pages.setCurrentWidget(self.login)
