@@ -94,7 +94,7 @@ async def grab(c, name):
     print("wrote", OUT / f"{name}.png")
 
 
-async def scene(config):
+async def scene(config, suite):
     me = client(config, "me")
     for theme in ("light", "dark"):
         me.set_theme(theme)
@@ -153,21 +153,25 @@ async def scene(config):
     await grab(me, "chat-light")
     me.set_theme("dark")
     await grab(me, "chat-dark")
-    me.window.messenger.set_connected(False)
-    me.window.messenger.banner.show()
-    await grab(me, "connecting-dark")
-    me.window.messenger.set_connected(True)
     me.set_theme("light")
     me.set_language("ru")
     await asyncio.sleep(0.2)
     await grab(me, "chat-light-ru")
-    for c in [me, *people.values()]:
-        await c.shutdown()
+    me.set_language("en")
+    me.set_theme("dark")
+    # A real outage: the servers go away; a message waits, visibly, with the banner up.
+    suite.kill()
+    me.window.messenger.chat.input.clear()
+    me.client.send("This one waits until the connection is back")
+    banner = me.window.messenger.banner
+    await until(lambda: banner.isVisibleTo(me.window), 20)
+    await grab(me, "offline-pending-dark")
+    # The servers are gone: nothing to say goodbye to; the process ends below.
 
 
 with running_suite(rules=RULES) as suite:
     config = emulator_config("127.0.0.1", suite.ports, suite.project_id)
-    loop.run_until_complete(scene(config))
+    loop.run_until_complete(scene(config, suite))
 sys.stdout.flush()
 os._exit(0)  # skip PySide6's finalizer GC (it can abort at exit after all work is done)
 PYTHON

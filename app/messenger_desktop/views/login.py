@@ -98,8 +98,21 @@ class LoginPage(QWidget):
         form.addWidget(self.submit)
         form.addLayout(switch_row)
 
+        from ..notifications import app_icon
+
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(44, 44))
+        brand_name = QLabel("Messenger", objectName="Brand")
+        brand = QHBoxLayout()
+        brand.addStretch(1)
+        brand.addWidget(logo)
+        brand.addWidget(brand_name)
+        brand.addStretch(1)
+
         outer = QVBoxLayout(self)
         outer.addStretch(1)
+        outer.addLayout(brand)
+        outer.addSpacing(14)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         self.status = QLabel(objectName="Muted")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -84,6 +84,7 @@ def _style_sheet(c: Colors) -> str:
     #Empty {{ color: {c.muted}; font-size: 11pt; }}
     #LoginCard {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 14px; }}
     #LoginTitle {{ font-size: 18pt; font-weight: 700; color: {c.text}; }}
+    #Brand {{ font-size: 16pt; font-weight: 700; color: {c.accent}; }}
     #FormError {{ color: {c.error}; }}
     #Banner {{ background: {c.banner}; color: {c.banner_text}; padding: 6px 12px; }}
     QLineEdit, QPlainTextEdit {{
