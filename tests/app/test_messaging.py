@@ -55,8 +55,8 @@ def test_two_clients_exchange_messages_live(harness: Harness, suite) -> None:
     assert idx.data(ChatRoles.Unread) == 1
 
     # Bob opens it: history shown, counter reset on the server, badge gone.
-    bob.window.activateWindow()
-    bob._chat_in_view = lambda chat_id: True  # offscreen windows never get focus
+    bob.window.activateWindow()  # looking at it: the window has the focus
+    harness.until(lambda: bob.window.isActiveWindow(), what="bob's window active")
     bob.open_person(a_uid)
     harness.until(lambda: _texts(bob) == ["Hello Bob! see https://example.com"])
     harness.until(lambda: _row(bob, a_uid).unread == 0, what="unread reset")
