@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import profile
 from .report import Run, plot, text
 from .signin import User, sign_in
 from .stats import summary
@@ -45,6 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds to wait after the run for the last deliveries/notifications")
     p.add_argument("--out", type=Path, default=OUT, help="folder for the report and plot")
     p.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
+    p.add_argument("--profile", action="store_true",
+                   help="sample the suite with py-spy during the run; print its hot functions")
     args = p.parse_args(argv)
     if args.users < 2 or args.users % 2:
         p.error("--users must be an even number >= 2 (users chat in pairs)")
@@ -115,6 +118,7 @@ def _drive(args: argparse.Namespace, suite, users: list[User], signin_s: float,
         process.start()
         workers.append((process, parent_end))
     setup_began = time.monotonic()
+    profiler = None
     try:
         for process, conn in workers:
             if not conn.poll(180):
@@ -127,19 +131,28 @@ def _drive(args: argparse.Namespace, suite, users: list[User], signin_s: float,
         monitor.begin()
         for _, conn in workers:
             conn.send(start_at)
+        if args.profile:
+            raw = Path(tempfile.mkdtemp(prefix="bench-profile-")) / "suite.raw"
+            profiler = profile.start(suite.pid, args.duration, raw)
         outcomes = []
         for process, conn in workers:
             if not conn.poll(args.duration + args.drain + 120):
                 raise SystemExit(f"load worker {process.pid} did not finish")
             outcomes.append(conn.recv()[1])
         monitor.end()
+        if profiler is not None:
+            profiler.wait(60)
+            hot = profile.summary(raw)
     finally:
         for process, _ in workers:
             process.join(10)
             if process.is_alive():
                 process.kill()
-    return Run(args.users, args.rate, args.duration, len(workers), not args.no_triggers,
-               not args.no_data, args.signin, signin_s, setup_s, outcomes, monitor.samples)
+    run = Run(args.users, args.rate, args.duration, len(workers), not args.no_triggers,
+              not args.no_data, args.signin, signin_s, setup_s, outcomes, monitor.samples)
+    if profiler is not None:
+        run.profile = hot
+    return run
 
 
 if __name__ == "__main__":

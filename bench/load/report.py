@@ -25,6 +25,7 @@ class Run:
     setup_s: float
     outcomes: list[Outcome]
     samples: list[Sample]
+    profile: str = ""
 
     def merged(self, name: str) -> list[tuple[float, float]]:
         return [s for o in self.outcomes for s in getattr(o, name)]
@@ -90,6 +91,8 @@ def text(run: Run) -> str:
         f"{_cpu(run.samples, 'machine_cpu')}; load average at the end "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}",
     ]
+    if run.profile:
+        lines.append(run.profile)
     return "\n".join(lines)
 
 
