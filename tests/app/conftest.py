@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,17 +36,30 @@ _counter = itertools.count()
 os.environ.setdefault("MESSENGER_NO_KEYRING", "1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     # "Already running": asyncio work happens whenever Qt processes events, which is what
     # qtbot.waitUntil does, exactly as in the app (qasync drives asyncio from Qt's loop).
     # (Repeated run_until_complete would step tasks outside a running loop at its end.)
+    # Package scope: the running loop is withdrawn after tests/app, so other parts' tests
+    # (asyncio.run) in the same pytest session are not affected.
+    old_hooks = sys.get_asyncgen_hooks()
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     install_asyncgen_hooks(loop)
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-firebase")
     loop.set_default_executor(executor)
     yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    deadline = time.monotonic() + 5
+    while asyncio.all_tasks(loop) and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.01)
+    qapp.processEvents()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    sys.set_asyncgen_hooks(*old_hooks)
     executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -7,6 +7,7 @@ import time
 import httpx
 from messenger_desktop.chat_session import PAGE_SIZE
 from messenger_desktop.firebase.pushid import new_push_id
+from messenger_desktop.views.chat_view import LOAD_OLDER_AT_PX
 
 from .conftest import Harness, config_for, unique_email
 
@@ -37,9 +38,17 @@ def test_pages_in_older_messages_on_scroll(harness: Harness, suite) -> None:
     assert session.has_more
 
     view = alice.window.messenger.chat
-    view.list.verticalScrollBar().setValue(0)  # scroll to the top: the page before loads
+    bar = view.list.verticalScrollBar()
+
+    def scroll_to_top() -> None:
+        # As a reader would: from where the view keeps them (rows added above keep what
+        # was on screen in place, so the bar moves down) up to the top again.
+        harness.until(lambda: bar.value() > LOAD_OLDER_AT_PX, what="view anchored")
+        bar.setValue(0)
+
+    scroll_to_top()  # the page before loads
     harness.until(lambda: session.model.rowCount() == 2 * PAGE_SIZE, what="second page")
-    view.list.verticalScrollBar().setValue(0)
+    scroll_to_top()
     harness.until(lambda: session.model.rowCount() == total, what="last page")
     harness.until(lambda: not session.has_more and not session.loading)
     assert [session.model.message(r).text for r in range(total)] == [
