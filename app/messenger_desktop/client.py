@@ -118,6 +118,8 @@ class MessengerClient(QObject):
                 self.chats.set_status(key, status_from(value))
             else:
                 self._on_chat_entry(key, value, initial=changed is ALL and not self._chats_synced)
+        if name == "users":
+            self.chats.mark_loaded()
         if name == "chats":
             self._chats_synced = True
             total = self.chats.total_unread()

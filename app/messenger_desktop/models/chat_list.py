@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 
 from .presence import ServerClock, Status, describe, is_online
@@ -58,8 +59,11 @@ class ChatRow:
 
 
 class ChatListModel(QAbstractListModel):
+    loaded = Signal()  # the first snapshot of the people list has arrived
+
     def __init__(self, my_uid: str, clock: ServerClock, parent=None) -> None:
         super().__init__(parent)
+        self.is_loaded = False
         self.my_uid = my_uid
         self.clock = clock
         self._rows: list[ChatRow] = []
@@ -183,6 +187,11 @@ class ChatListModel(QAbstractListModel):
         if i is not None:
             idx = self.index(i)
             self.dataChanged.emit(idx, idx, [Roles.Online, Roles.PresenceText])
+
+    def mark_loaded(self) -> None:
+        if not self.is_loaded:
+            self.is_loaded = True
+            self.loaded.emit()
 
     def refresh_presence(self) -> None:
         """Time passed: "last seen 4 min ago" becomes "5 min ago"; online may expire."""

@@ -135,12 +135,14 @@ class Sidebar(QWidget):
         self.list.setModel(self.proxy)
         model.rowsInserted.connect(self._update_empty)
         model.modelReset.connect(self._update_empty)
+        model.loaded.connect(self._update_empty)
         self._update_empty()
 
     def _update_empty(self, *_args) -> None:
         src = self.proxy.sourceModel()
         empty = src is None or src.rowCount() == 0
-        self.no_people.setVisible(empty)
+        # "Nobody here" only once the list has really arrived, not while it loads.
+        self.no_people.setVisible(empty and bool(getattr(src, "is_loaded", False)))
         self.list.setVisible(not empty)
 
     def set_me(self, title: str, subtitle: str) -> None:
