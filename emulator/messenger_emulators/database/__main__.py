@@ -45,15 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(_serve(args))
-    except OSError as exc:   # PortInUseError is a SuiteError, not an OSError: both end here
+    except (OSError, ValueError, _port_in_use_type()) as exc:
+        # a busy port, an unreadable or invalid rules file: one sentence, no traceback
         print(exc, file=sys.stderr)
         return 1
-    except Exception as exc:
-        if type(exc).__name__ == "PortInUseError":
-            print(exc, file=sys.stderr)
-            return 1
-        raise
     return 0
+
+
+def _port_in_use_type() -> type[Exception]:
+    try:
+        from messenger_emulators.suite.errors import PortInUseError
+    except ImportError:
+        return OSError
+    return PortInUseError
 
 
 if __name__ == "__main__":

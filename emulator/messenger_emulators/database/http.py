@@ -313,7 +313,7 @@ class DatabaseApp:
         ns = self.engine.namespace(namespace_of(request.query, request.host,
                                                 self.engine.project_id))
         if not self._identity(request).admin:
-            raise DatabaseError(401, msg.PERMISSION_DENIED)
+            raise DatabaseError(401, msg.RULES_NEED_ADMIN)
         if method == "GET":
             return web.Response(text=ns.rules.source, content_type="application/json",
                                 headers=_CORS)

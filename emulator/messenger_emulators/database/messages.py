@@ -25,7 +25,6 @@ WRITE_TOO_BIG = (
     "with a single request."
 )
 COULD_NOT_PARSE_AUTH = "Could not parse auth token."
-PAYLOAD_TOO_LARGE = "The specified payload is too large, please request a location with less data."
 
 # --- our wording (Firebase's exact text unknown) ---
 NO_DATA = "No data supplied."
@@ -63,7 +62,6 @@ EQUAL_WITH_RANGE = "equalTo cannot be combined with startAt or endAt."
 UNKNOWN_PARAM = "Unsupported query parameter: {name}."
 IF_MATCH_ON_GET = "if-match is not supported on GET requests."
 IF_MATCH_ON_METHOD = "if-match is only supported on PUT and DELETE requests."
-ETAG_ON_PATCH = "ETags are not supported on PATCH requests."
 BAD_METHOD = "Method {method} is not supported."
 BAD_METHOD_OVERRIDE = "X-HTTP-Method-Override must be GET, PUT, POST, PATCH or DELETE."
 PATCH_NEEDS_OBJECT = "Invalid data; PATCH requires a JSON object."
@@ -95,4 +93,3 @@ WRITE_SIZE_LIMITS = {
     "large": 64 * 1024 * 1024,
     "unlimited": 256 * 1024 * 1024,
 }
-DEFAULT_WRITE_SIZE_LIMIT = "large"
