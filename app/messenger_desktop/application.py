@@ -145,7 +145,7 @@ class Application(QObject):
         if self._tokens_factory is not None:
             factory, self._tokens_factory = self._tokens_factory, None
             self.tokens = await asyncio.get_running_loop().run_in_executor(self.executor, factory)
-        saved = self.tokens.load(self.account)
+        saved = await self._in_pool(self.tokens.load, self.account)
         if saved is None:
             login.set_busy(False)
             return
@@ -153,7 +153,7 @@ class Application(QObject):
         try:
             await self.session.resume(saved.refresh_token)
         except SessionExpired:
-            self.tokens.clear(self.account)
+            await self._in_pool(self.tokens.clear, self.account)
             login.set_busy(False)
             login.show_error(self.tr("Please sign in again."))
             return
@@ -164,6 +164,10 @@ class Application(QObject):
         login.set_busy(False)
         self.email = saved.email
         self._enter_messenger()
+
+    async def _in_pool(self, fn: Callable, *args):
+        """Keychain calls can block (an unlock prompt, a slow D-Bus): never on the UI thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def _warm_up(self) -> None:
         try:
@@ -215,7 +219,7 @@ class Application(QObject):
         if stay:
             self._remember(tokens.uid, tokens.refresh_token)
         else:
-            self.tokens.clear(self.account)
+            await self._in_pool(self.tokens.clear, self.account)
         login.password.clear()
         self._enter_messenger()
 
@@ -389,7 +393,7 @@ class Application(QObject):
 
     async def sign_out(self, message: str = "") -> None:
         client, self.client = self.client, None
-        self.tokens.clear(self.account)
+        await self._in_pool(self.tokens.clear, self.account)
         if client is not None:
             self.window.messenger.chat.session = None
             await client.stop(mark_offline=not message)

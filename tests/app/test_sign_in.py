@@ -82,6 +82,7 @@ def test_stay_signed_in_resumes_silently(harness: Harness, suite, tmp_path) -> N
     folder = tmp_path / "persistent"
     app = harness.signed_in(config, folder=folder)
     uid = app.client.uid
+    harness.until(lambda: list(folder.glob("session-*.json")), what="token saved")
     token_file = next(folder.glob("session-*.json"))
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     harness.run(app.shutdown())
