@@ -62,8 +62,12 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
             response = json_response(tree.export(exc.body), status=exc.status, headers=headers)
         else:
             response = error_response(exc.status, exc.message, headers)
-    except web.HTTPException:
-        raise
+    except web.HTTPRequestEntityTooLarge:
+        response = error_response(400, msg.WRITE_TOO_BIG)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = error_response(exc.status, exc.reason)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
