@@ -58,8 +58,9 @@ def _no_line_break(case) -> bool:
     """Line breaks in path parameters hit a functions-host routing bug of their own (see
     test_function_paths_with_a_line_break_reach_the_function); keep them out of here so the
     schema fuzz keeps finding other faults."""
-    return not any(isinstance(v, str) and ("\n" in v or "\r" in v)
-                   for v in (case.path_parameters or {}).values())
+    values = [str(v).upper() for v in (case.path_parameters or {}).values()]
+    # schemathesis may hold them already percent-encoded
+    return not any(c in v for v in values for c in ("\n", "\r", "%0A", "%0D"))
 
 
 def _fuzz(api, examples: int) -> None:
@@ -73,6 +74,8 @@ def _fuzz(api, examples: int) -> None:
                       suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode).filter(_no_line_break))
             def run(case) -> None:
+                if not _no_line_break(case):  # some generation phases bypass .filter()
+                    return
                 response = case.call(base_url=base, headers=headers, timeout=30)
                 TRIED["calls"] += 1
                 case.validate_response(response, checks=CHECKS)
