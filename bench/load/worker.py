@@ -8,6 +8,7 @@ text; nothing crosses processes until the final summary.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import time
@@ -20,6 +21,7 @@ import aiohttp
 from .sse import read_events
 
 MARKER = re.compile(r'"text":"L(\d+):')
+PUSH_ID = re.compile(r'"(-[0-9A-Za-z_-]{19})"')   # a message's key, e.g. in unreadIds
 HEARTBEAT_S = 30.0          # as the desktop client heartbeats status/{uid}
 MAX_IN_FLIGHT = 2000        # sends awaiting an answer; beyond it the schedule slips (reported)
 TICK_S = 0.005
@@ -71,6 +73,7 @@ class Worker:
         self.stopping = False
         self.sent_at: dict[int, float] = {}        # seq -> monotonic send time
         self.receiver: dict[int, int] = {}         # seq -> receiving user index
+        self.seq_of: dict[str, int] = {}           # push id (from the POST answer) -> seq
         self.acked: set[int] = set()
         self.delivered: set[int] = set()
         self.notified: set[int] = set()
@@ -130,8 +133,13 @@ class Worker:
 
     def _seen(self, user: int, kind: str, data: str) -> None:
         now = time.monotonic()
-        for match in MARKER.finditer(data):
-            seq = int(match.group(1))
+        seqs = [int(m.group(1)) for m in MARKER.finditer(data)]
+        if kind == "chats":
+            # the trigger may show an older message only as an id in unreadIds (a newer one
+            # already took lastMessage): count that as its notification too
+            seqs += [self.seq_of[m.group(1)] for m in PUSH_ID.finditer(data)
+                     if m.group(1) in self.seq_of]
+        for seq in seqs:
             if self.receiver.get(seq) != user:
                 continue
             done = self.delivered if kind == "messages" else self.notified
@@ -156,8 +164,9 @@ class Worker:
         try:
             async with session.post(self._url(f"messages/{chat.chat_id}"),
                                     params=self._params(sender), json=body) as response:
-                await response.read()
+                answer = await response.read()
                 if response.status == 200:
+                    self.seq_of[json.loads(answer)["name"]] = seq
                     self.out.acked += 1
                     self.acked.add(seq)
                     self.out.ack.append((sent - self.start, time.monotonic() - sent))
