@@ -33,7 +33,9 @@ SLOW_EXAMPLES = 100
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, negative_data_rejection]
 # As tests/functions: cheap bcrypt, and an address throttle the fuzzer cannot trip.
-ENV = {"BCRYPT_ROUNDS": "4", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
+# The registration limit too: its 429 is undocumented (see test_register_documents_its_429).
+ENV = {"BCRYPT_ROUNDS": "4", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+       "REGISTER_MAX_PER_ADDRESS": "100000"}
 TRIED = {"calls": 0}
 
 
@@ -107,3 +109,15 @@ def test_function_paths_with_a_line_break_reach_the_function(api) -> None:
     # both are the function's own answer (a JSON error), whatever the ids
     assert plain.headers["Content-Type"].startswith("application/json"), plain.text
     assert r.headers["Content-Type"].startswith("application/json"), (r.status_code, r.text)
+
+
+@pytest.mark.xfail(strict=True, reason="functions/messenger_functions/routes.py: /register is "
+                   "declared with errors=(400, 409, 413) but throttle.REGISTRATION answers 429 "
+                   "after REGISTER_MAX_PER_ADDRESS (30) registrations from one address")
+def test_register_documents_its_429(api) -> None:
+    """Found by the slow schema fuzz: the 31st /register from one address is a 429 that the
+    OpenAPI document does not list (POST /login lists its 429)."""
+    base, _, _ = api
+    document = requests.get(f"{base}/openapi.json", timeout=30).json()
+    assert "429" in document["paths"]["/login"]["post"]["responses"]
+    assert "429" in document["paths"]["/register"]["post"]["responses"]
