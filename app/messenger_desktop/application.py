@@ -250,7 +250,7 @@ class Application(QObject):
         self.client = client
         page = self.window.messenger
         page.sidebar.set_model(client.chats)
-        page.sidebar.set_me(self.email or client.uid, self.config.description)
+        self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
         client.unread_changed.connect(self._on_unread)
@@ -260,6 +260,16 @@ class Application(QObject):
         self.session.token_refreshed.connect(self._on_token_refreshed)
         client.start()
         self.window.show_messenger()
+
+    def _update_me(self) -> None:
+        if self.client is None:
+            return
+        where = (
+            self.tr("built-in local servers")
+            if self.launcher is not None or self.config.source == "bundled emulator suite"
+            else self.config.project_id
+        )
+        self.window.messenger.sidebar.set_me(self.email or self.client.uid, where)
 
     def open_person(self, uid: str) -> None:
         client = self.client
@@ -359,6 +369,7 @@ class Application(QObject):
     def set_language(self, choice: str) -> None:
         self.settings.language = choice
         i18n.install(choice)
+        self._update_me()
         if self.client is not None:
             self.client.chats.refresh_presence()
             self._update_chat_subtitle()

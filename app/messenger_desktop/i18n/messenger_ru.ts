@@ -19,34 +19,39 @@
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="208"/>
+        <location filename="../application.py" line="212"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="364"/>
+        <location filename="../application.py" line="268"/>
+        <source>built-in local servers</source>
+        <translation>встроенные локальные серверы</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="379"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="364"/>
+        <location filename="../application.py" line="379"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="371"/>
-        <location filename="../application.py" line="376"/>
         <location filename="../application.py" line="386"/>
+        <location filename="../application.py" line="391"/>
+        <location filename="../application.py" line="401"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="377"/>
+        <location filename="../application.py" line="392"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="387"/>
+        <location filename="../application.py" line="402"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -186,118 +191,118 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../views/login.py" line="113"/>
+        <location filename="../views/login.py" line="126"/>
         <source>Welcome back</source>
         <translation>С возвращением</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="113"/>
+        <location filename="../views/login.py" line="126"/>
         <source>Create your account</source>
         <translation>Создайте аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="115"/>
+        <location filename="../views/login.py" line="128"/>
         <source>Sign in with your email and password.</source>
         <translation>Войдите с помощью адреса почты и пароля.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="117"/>
+        <location filename="../views/login.py" line="130"/>
         <source>Choose an email and a password to start chatting.</source>
         <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="119"/>
+        <location filename="../views/login.py" line="132"/>
         <source>Email</source>
         <translation>Электронная почта</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="120"/>
+        <location filename="../views/login.py" line="133"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="121"/>
+        <location filename="../views/login.py" line="134"/>
         <source>you@example.com</source>
         <translation>you@example.com</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="123"/>
+        <location filename="../views/login.py" line="136"/>
         <source>Your password</source>
         <translation>Ваш пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="123"/>
+        <location filename="../views/login.py" line="136"/>
         <source>At least 8 characters</source>
         <translation>Не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="125"/>
+        <location filename="../views/login.py" line="138"/>
         <source>Hide</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="125"/>
+        <location filename="../views/login.py" line="138"/>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="126"/>
+        <location filename="../views/login.py" line="139"/>
         <source>Show or hide the password</source>
         <translation>Показать или скрыть пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="127"/>
+        <location filename="../views/login.py" line="140"/>
         <source>Stay signed in</source>
         <translation>Оставаться в системе</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="128"/>
+        <location filename="../views/login.py" line="141"/>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="130"/>
+        <location filename="../views/login.py" line="143"/>
         <source>Signing in…</source>
         <translation>Вход…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="130"/>
+        <location filename="../views/login.py" line="143"/>
         <source>Creating account…</source>
         <translation>Создание аккаунта…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="132"/>
-        <location filename="../views/login.py" line="136"/>
+        <location filename="../views/login.py" line="145"/>
+        <location filename="../views/login.py" line="149"/>
         <source>Sign in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="132"/>
+        <location filename="../views/login.py" line="145"/>
         <source>Create account</source>
         <translation>Создать аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="134"/>
+        <location filename="../views/login.py" line="147"/>
         <source>No account yet?</source>
         <translation>Ещё нет аккаунта?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="134"/>
+        <location filename="../views/login.py" line="147"/>
         <source>Already have an account?</source>
         <translation>Уже есть аккаунт?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="136"/>
+        <location filename="../views/login.py" line="149"/>
         <source>Create one</source>
         <translation>Создать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="173"/>
+        <location filename="../views/login.py" line="186"/>
         <source>Enter your email address, like name@example.com.</source>
         <translation>Введите адрес почты, например name@example.com.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="177"/>
+        <location filename="../views/login.py" line="190"/>
         <source>Enter your password.</source>
         <translation>Введите пароль.</translation>
     </message>
