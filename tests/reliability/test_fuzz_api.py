@@ -56,13 +56,13 @@ def api():
     print(f"\nAPI fuzz (schemathesis): {TRIED['calls']} calls")
 
 
-def _no_line_break(case) -> bool:
-    """Line breaks in path parameters hit a functions-host routing bug of their own (see
-    test_function_paths_with_a_line_break_reach_the_function); keep them out of here so the
-    schema fuzz keeps finding other faults."""
+def _no_known_fault(case) -> bool:
+    """Keep the two known faults of path parameters out of the fuzz, so that it keeps finding
+    others: line breaks (test_function_paths_with_a_line_break_reach_the_function) and "?"
+    (test_delete_message_with_a_question_mark_is_not_a_server_error)."""
     values = [str(v).upper() for v in (case.path_parameters or {}).values()]
     # schemathesis may hold them already percent-encoded
-    return not any(c in v for v in values for c in ("\n", "\r", "%0A", "%0D"))
+    return not any(c in v for v in values for c in ("\n", "\r", "%0A", "%0D", "?", "%3F"))
 
 
 def _fuzz(api, examples: int) -> None:
@@ -74,9 +74,9 @@ def _fuzz(api, examples: int) -> None:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             @settings(max_examples=examples, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(generation_mode=mode).filter(_no_line_break))
+            @given(case=operation.as_strategy(generation_mode=mode).filter(_no_known_fault))
             def run(case) -> None:
-                if not _no_line_break(case):  # some generation phases bypass .filter()
+                if not _no_known_fault(case):  # some generation phases bypass .filter()
                     return
                 response = case.call(base_url=base, headers=headers, timeout=30)
                 TRIED["calls"] += 1
@@ -121,3 +121,15 @@ def test_register_documents_its_429(api) -> None:
     document = requests.get(f"{base}/openapi.json", timeout=30).json()
     assert "429" in document["paths"]["/login"]["post"]["responses"]
     assert "429" in document["paths"]["/register"]["post"]["responses"]
+
+
+@pytest.mark.xfail(strict=True, reason="functions/messenger_functions/messaging.py:83 builds "
+                   "firebase-admin's db.reference('messages/{chat}/{id}') from the URL without "
+                   "checking the ids; firebase-admin refuses '?' with ValueError: 500")
+def test_delete_message_with_a_question_mark_is_not_a_server_error(api) -> None:
+    """Found by the slow schema fuzz: DELETE /delete_message/a%3Fb/c answers 500."""
+    base, _, headers = api
+    for chat, message in (("a%3Fb", "c"), ("a", "b%3Fc")):
+        r = requests.delete(f"{base}/delete_message/{chat}/{message}", headers=headers,
+                            timeout=30)
+        assert r.status_code < 500, (r.status_code, r.text)
