@@ -36,7 +36,7 @@ PAGE_MAX = 500
 DISPLAY_NAME_MAX = 50
 
 # A user is online while status/{uid}.online is true and the heartbeat is this recent.
-ONLINE_WINDOW_MS = 90_000
+ONLINE_WINDOW_MS = 60_000
 
 # Login throttling. Attempts are counted before the password is checked (so parallel guesses
 # cannot slip through), successes give the slot back.
