@@ -151,6 +151,8 @@ class DatabaseEngine:
         """Applies `writes` (normalised values, server-value markers unresolved) atomically.
 
         Returns the commit once durable and delivered to listeners, None for a no-op."""
+        if not writes:          # an empty PATCH
+            return None
         now = now_ms()
         old = ns.root
         if if_match is not None:

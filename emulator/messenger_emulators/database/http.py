@@ -276,7 +276,7 @@ class DatabaseApp:
         resolved = commit.writes if commit is not None else [
             (p, tree.get(ns.root, p)) for p, _ in writes]
         headers: dict[str, str] = {}
-        if want_etag:
+        if want_etag and resolved:
             headers["ETag"] = etag_of(tree.get(ns.root, resolved[0][0]))
         if options.silent:
             return web.Response(status=204, headers={**_CORS, **headers})
