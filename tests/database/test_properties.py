@@ -125,3 +125,41 @@ def test_stream_events_rebuild_what_get_returns(rest, writes, listen):
         assert model == expected
     finally:
         stream.close()
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=st.lists(st.tuples(st.sampled_from(["PUT", "DELETE", "PATCH"]),
+                                 st.sampled_from(["a", "b", "c", "d", "e"]),
+                                 st.integers(0, 4)), min_size=1, max_size=12),
+       query=st.sampled_from([{"orderBy": '"$key"', "limitToLast": "2"},
+                              {"orderBy": '"$value"', "limitToFirst": "3"},
+                              {"orderBy": '"$value"', "startAt": "2", "endAt": "3"}]))
+def test_query_stream_events_rebuild_the_query_result(rest, writes, query):
+    rest.set_rules({"rules": {".read": True, ".write": True, "q": {".indexOn": ".value"}}})
+    rest.delete("q")
+    stream = SseReader(rest.url("q"), params={"ns": rest.ns, **query})
+    try:
+        event, first = stream.next()
+        model = first["data"]
+        for method, key, value in writes:
+            if method == "PATCH":
+                r = rest.patch("q", {key: value or None})
+            else:
+                r = rest.request(method, f"q/{key}", json=value)
+            assert r.status_code == 200, r.text
+        expected = rest.get("q", params=query).json()
+        while True:
+            try:
+                event, data = stream.next(timeout=0.2)
+            except queue.Empty:
+                break
+            base = [p for p in data["path"].split("/") if p]
+            if event == "put":
+                model = _apply(model, base, data["data"])
+            else:
+                for key, child in data["data"].items():
+                    model = _apply(model, base + [key], child)
+        assert (model or {}) == (expected or {})
+    finally:
+        stream.close()
