@@ -132,3 +132,41 @@ def test_trace_header_is_shortened_to_fit():
     text = trace_header(trace)
     assert len(text) <= msg.MAX_TRACE_HEADER
     assert '"allowed": false' in text and "rule 0" in text
+
+
+_window_child = st.one_of(st.none(), st.integers(0, 4), st.sampled_from(["a", "b"]),
+                          st.fixed_dictionaries({"v": st.integers(0, 4)}))
+
+
+@given(before=st.dictionaries(st.sampled_from("abcdefgh"), _window_child, max_size=8),
+       changes=st.dictionaries(st.sampled_from("abcdefgh"), _window_child, max_size=3),
+       spec=st.sampled_from([
+           {"orderBy": '"$key"', "limitToLast": "3"}, {"orderBy": '"$key"', "limitToFirst": "2"},
+           {"orderBy": '"$value"', "limitToLast": "2"}, {"orderBy": '"v"', "limitToFirst": "3"},
+           {"orderBy": '"$value"', "startAt": "1", "endAt": "3", "limitToLast": "2"},
+           {"orderBy": '"$value"', "equalTo": "2"}, {"orderBy": '"v"'}]))
+@settings(max_examples=300, deadline=None)
+def test_incremental_window_equals_a_full_run(before, changes, spec):
+    from messenger_emulators.database.query import update_window
+
+    query = parse_query(spec)
+    old_node = tree.Normalizer().value(before, 0)
+    new_node = old_node
+    for key, value in changes.items():
+        new_node = tree.set_at(new_node, (key,), tree.Normalizer().value(value, 1))
+    old = run(query, old_node)
+    incremental = update_window(query, old, new_node, set(changes))
+    if incremental is not None:
+        assert list(incremental.items()) == list(run(query, new_node).items())
+
+
+def test_incremental_window_handles_the_chat_append_case():
+    from messenger_emulators.database.query import update_window
+
+    query = parse_query({"orderBy": '"$key"', "limitToLast": "2"})
+    node = {f"m{i}": {"t": i} for i in range(5)}
+    old = run(query, node)
+    new_node = tree.set_at(node, ("m5",), {"t": 5})
+    assert update_window(query, old, new_node, {"m5"}) == {"m4": {"t": 4}, "m5": {"t": 5}}
+    # the newest message deleted: the next one comes from outside the window
+    assert update_window(query, old, tree.set_at(node, ("m4",), None), {"m4"}) is None

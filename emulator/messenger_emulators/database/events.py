@@ -12,7 +12,7 @@ from typing import Any
 from . import tree
 from .engine import Commit
 from .paths import Path, is_prefix
-from .query import Query, run
+from .query import Query, run, update_window
 
 
 def frame(event: str, data: Any) -> bytes:
@@ -79,8 +79,12 @@ class QueryView:
     def initial(self) -> Any:
         return _export_result(self.result)
 
-    def update(self, node: Any) -> bytes | None:
-        new = run(self.query, node)
+    def update(self, commit: Commit, path: Path) -> bytes | None:
+        node = tree.get(commit.new_root, path)
+        changed = _changed_children(commit, path)
+        new = None if changed is None else update_window(self.query, self.result, node, changed)
+        if new is None:
+            new = run(self.query, node)
         old, self.result = self.result, new
         if not isinstance(old, dict) or not isinstance(new, dict):
             if _changed(old, new):
@@ -96,6 +100,17 @@ class QueryView:
         if not data:
             return None
         return frame("patch", {"path": "/", "data": data})
+
+
+def _changed_children(commit: Commit, path: Path) -> set[str] | None:
+    """The children of `path` a commit wrote under; None when it wrote at or above it."""
+    keys: set[str] = set()
+    for w, _ in commit.writes:
+        if is_prefix(w, path):
+            return None
+        if is_prefix(path, w):
+            keys.add(w[len(path)])
+    return keys
 
 
 def _export_result(result: Any) -> Any:

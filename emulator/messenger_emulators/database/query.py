@@ -202,3 +202,50 @@ def run(query: Query, node: Any) -> Any:
         ranked = ranked[-query.limit_last:]
     # an empty selection is an empty object, a missing location stays null
     return {k: c for _, _, k, c in ranked}
+
+
+def _order_key(query: Query, key: str, node: Any) -> tuple:
+    return (_rank_of(query, key, node), key_rank(key))
+
+
+def _passes(query: Query, rank: tuple) -> bool:
+    if query.has_equal and rank != _bound_rank(query, query.equal_to):
+        return False
+    if query.has_start and rank < _bound_rank(query, query.start_at):
+        return False
+    return not (query.has_end and rank > _bound_rank(query, query.end_at))
+
+
+def update_window(query: Query, old: Any, node: Any, changed: set[str]) -> Any:
+    """The query result after only the children `changed` of `node` changed, computed from
+    the previous result `old` in O(window) instead of sorting every child (a new message
+    in a long chat under limitToLast). Returns None when only a full run() is exact: a
+    child left a full window, so the next candidate from outside would be needed."""
+    if not isinstance(old, dict) or not isinstance(node, dict) or ".value" in node:
+        return None
+    limit = query.limit_first if query.limit_first is not None else query.limit_last
+    was_full = limit is not None and len(old) >= limit
+    window = {k: c for k, c in old.items() if k not in changed}
+    for key in changed:
+        child = node.get(key)
+        if child is not None and key != ".priority" and \
+                _passes(query, _rank_of(query, key, child)):
+            window[key] = child
+    ordered = sorted(window.items(), key=lambda kv: _order_key(query, kv[0], kv[1]))
+    if limit is None:
+        return dict(ordered)
+    kept = ordered[:limit] if query.limit_first is not None else ordered[-limit:]
+    if was_full:
+        # children outside the old window rank strictly beyond its edge (ranks are a total
+        # order: ties are broken by key); the new window is exact when it is still full and
+        # nothing in it lies beyond that edge, else the next candidate could be outside
+        first = query.limit_first is not None
+        edge_key, edge_node = next(reversed(old.items())) if first else next(iter(old.items()))
+        edge = _order_key(query, edge_key, edge_node)
+        if len(kept) < limit:
+            return None
+        for key, child in kept:
+            rank = _order_key(query, key, child)
+            if (rank > edge) if first else (rank < edge):
+                return None
+    return dict(kept)

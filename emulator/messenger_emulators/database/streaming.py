@@ -260,7 +260,7 @@ class StreamHub:
                 untouched = True
                 continue
             if location.view is not None:
-                chunk = location.view.update(tree.get(commit.new_root, location.path))
+                chunk = location.view.update(commit, location.path)
             else:
                 chunk = plain_events(commit, location.path)
             if chunk is None:
