@@ -42,13 +42,16 @@ class Monitor:
             self._thread.join(5)
 
     def _proc(self, pid: int) -> psutil.Process | None:
+        """The process, or None when it is gone or new: a first cpu_percent() call only
+        primes the counter (a second one right after it divides by ~0 and reports noise)."""
         proc = self._procs.get(pid)
         if proc is None:
             try:
                 proc = self._procs[pid] = psutil.Process(pid)
-                proc.cpu_percent(None)   # first call only primes the counter
+                proc.cpu_percent(None)
             except psutil.Error:
-                return None
+                pass
+            return None
         return proc
 
     def _cpu_rss(self, pids: list[int]) -> tuple[float, float]:
