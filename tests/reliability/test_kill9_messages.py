@@ -71,8 +71,10 @@ def _stream_seen(reader: SseReader) -> dict[str, str]:
             seen[data["path"].strip("/")] = data["data"]["text"]
 
 
-@pytest.mark.slow
-def test_acknowledged_messages_survive_kill_9_exactly_once_and_streams_catch_up(tmp_path):
+@pytest.mark.parametrize("kill_after_acks", [
+    KILL_AFTER_ACKS, pytest.param(8 * KILL_AFTER_ACKS, marks=pytest.mark.slow)])
+def test_acknowledged_messages_survive_kill_9_exactly_once_and_streams_catch_up(
+        tmp_path, kill_after_acks: int):
     with running_suite(only=("auth", "database"), rules=REPO_RULES,
                        data_dir=tmp_path / "data") as suite:
         people = users(suite, 2 * PAIRS, prefix="k9")
@@ -88,7 +90,7 @@ def test_acknowledged_messages_survive_kill_9_exactly_once_and_streams_catch_up(
         for sender in senders:
             sender.start()
         deadline = time.monotonic() + DEADLINE
-        while sum(len(s.acked) for s in senders) < KILL_AFTER_ACKS:
+        while sum(len(s.acked) for s in senders) < kill_after_acks:
             assert time.monotonic() < deadline, "the senders made no progress"
             assert any(s.is_alive() for s in senders), suite.output
             time.sleep(0.01)
