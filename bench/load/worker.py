@@ -22,7 +22,7 @@ from .sse import read_events
 
 MARKER = re.compile(r'"text":"L(\d+):')
 PUSH_ID = re.compile(r'"(-[0-9A-Za-z_-]{19})"')   # a message's key, e.g. in unreadIds
-HEARTBEAT_S = 30.0          # as the desktop client heartbeats status/{uid}
+HEARTBEAT_S = 20.0          # as the desktop client heartbeats status/{uid} (models/presence)
 MAX_IN_FLIGHT = 2000        # sends awaiting an answer; beyond it the schedule slips (reported)
 TICK_S = 0.005
 REOPEN_DELAY_S = 0.2
