@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run emulators test test-all lint bench screenshots clean
+.PHONY: install run emulators test test-all lint bench bench-all screenshots clean
 
 install: $(STAMP)
 
@@ -31,8 +31,16 @@ test-all: install
 lint: install
 	$(BIN)/ruff check app emulator functions tests bench
 
+# Lists the benchmarks; `make bench-all` runs them all (each prints its figures).
 bench: install
 	$(BIN)/python -m bench
+
+bench-all: install
+	$(BIN)/python -m bench all
+
+# Screenshots of the main screens in both themes, under Xvfb, into docs/screenshots/.
+screenshots: install
+	bash scripts/screenshots.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info
