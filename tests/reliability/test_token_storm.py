@@ -16,7 +16,7 @@ from tests.support.suite import running_suite
 from .conftest import REPO_RULES, TimedStream, refresh, users, wait_for
 
 USERS = 50
-TTL_S = 5
+TTL_S = 6
 
 
 def _status_seen(stream: TimedStream) -> set[str]:

@@ -1,0 +1,60 @@
+"""A burst of messages through the real `on_message_written` trigger (functions/), delivered
+concurrently by the functions host: every unread counter ends exact, nothing is lost or
+counted twice, although many events race on the same userChats entries (transactions)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import requests
+
+from tests.support.suite import running_suite
+
+from .conftest import REPO, REPO_RULES, admin_get, chat_of, post_message, users, wait_for
+
+PAIRS = 3
+PER_SENDER = 25          # 6 senders x 25 = 150 messages at once, both directions of each chat
+
+
+@pytest.mark.parametrize("per_sender", [
+    PER_SENDER, pytest.param(4 * PER_SENDER, marks=pytest.mark.slow)])
+def test_a_burst_leaves_every_unread_counter_exact(per_sender: int) -> None:
+    with running_suite(rules=REPO_RULES, functions_source=REPO / "functions") as suite:
+        people = users(suite, 2 * PAIRS, prefix="burst")
+        chats = {person.uid: chat_of(people[i ^ 1], person) for i, person in enumerate(people)}
+        sent: Counter = Counter()          # (receiver uid, chat) -> messages sent to them
+        lock = threading.Lock()
+
+        def sender(index: int) -> None:
+            me, other = people[index], people[index ^ 1]
+            session = requests.Session()
+            for n in range(per_sender):
+                r = post_message(suite, session, me, chats[me.uid], f"burst {index} {n}")
+                assert r.status_code == 200, r.text
+                with lock:
+                    sent[(other.uid, chats[me.uid])] += 1
+
+        threads = [threading.Thread(target=sender, args=(i,)) for i in range(2 * PAIRS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert sum(sent.values()) == 2 * PAIRS * per_sender
+
+        def counters() -> dict:
+            entries = admin_get(suite, "userChats") or {}
+            return {(uid, chat): (entry.get("unread"), len(entry.get("unreadIds") or {}))
+                    for uid, mine in entries.items() for chat, entry in mine.items()}
+        expected = {key: (count, count) for key, count in sent.items()}
+        wait_for(lambda: counters() == expected, 120, "exact unread counters after the burst")
+        entries = admin_get(suite, "userChats")
+        for (uid, chat), _ in sent.items():
+            stored = admin_get(suite, f"messages/{chat}")
+            newest = max(stored, key=lambda key: (stored[key]["ts"], key))
+            shown = entries[uid][chat]["lastMessage"]
+            assert shown["id"] == newest, (
+                f"{uid}'s lastMessage of {chat} is {shown} (ts {shown['ts']}), the newest "
+                f"message is {newest} {stored[newest]}; same ts: "
+                f"{sorted(k for k, v in stored.items() if v['ts'] == stored[newest]['ts'])}")
