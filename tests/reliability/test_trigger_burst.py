@@ -43,18 +43,28 @@ def test_a_burst_leaves_every_unread_counter_exact(per_sender: int) -> None:
             thread.join(120)
         assert sum(sent.values()) == 2 * PAIRS * per_sender
 
-        def counters() -> dict:
-            entries = admin_get(suite, "userChats") or {}
-            return {(uid, chat): (entry.get("unread"), len(entry.get("unreadIds") or {}))
-                    for uid, mine in entries.items() for chat, entry in mine.items()}
-        expected = {key: (count, count) for key, count in sent.items()}
-        wait_for(lambda: counters() == expected, 120, "exact unread counters after the burst")
-        entries = admin_get(suite, "userChats")
-        for (uid, chat), _ in sent.items():
+        def newest(chat: str) -> str:
             stored = admin_get(suite, f"messages/{chat}")
-            newest = max(stored, key=lambda key: (stored[key]["ts"], key))
-            shown = entries[uid][chat]["lastMessage"]
-            assert shown["id"] == newest, (
-                f"{uid}'s lastMessage of {chat} is {shown} (ts {shown['ts']}), the newest "
-                f"message is {newest} {stored[newest]}; same ts: "
-                f"{sorted(k for k, v in stored.items() if v['ts'] == stored[newest]['ts'])}")
+            return max(stored, key=lambda key: (stored[key]["ts"], key))
+
+        # every member's entry (the sender's own too) ends with exact counters and the
+        # chat's newest message as lastMessage; both members' entries are updated one after
+        # the other, so this is polled as a whole
+        expected = {key: (count, count, newest(key[1])) for key, count in sent.items()}
+
+        def state() -> dict:
+            entries = admin_get(suite, "userChats") or {}
+            return {(uid, chat): (entry.get("unread"), len(entry.get("unreadIds") or {}),
+                                  (entry.get("lastMessage") or {}).get("id"))
+                    for uid, mine in entries.items() for chat, entry in mine.items()}
+        seen: list = []
+
+        def settled() -> bool:
+            seen[:] = [state()]
+            return seen[0] == expected
+        try:
+            wait_for(settled, 120, "exact unread counters and lastMessage after the burst")
+        except AssertionError:
+            wrong = {k: (seen[0].get(k), v) for k, v in expected.items() if seen[0].get(k) != v}
+            raise AssertionError(f"(unread, len(unreadIds), lastMessage.id) differ, as "
+                                 f"(got, expected): {wrong}") from None
