@@ -56,6 +56,12 @@ def is_valid_key(key: str) -> bool:
     )
 
 
+def is_addressable_key(key: str) -> bool:
+    """A valid key that firebase-admin can also put in a reference path: it refuses '?' (legal
+    in the database, but it would end the REST URL's path), so such a key is not ours to touch."""
+    return is_valid_key(key) and "?" not in key
+
+
 def is_plausible_uid(uid: str) -> bool:
     """A uid this API can use in a chat id and a path (ours, or a test's `[A-Za-z0-9-]+`)."""
     return bool(uid) and len(uid) <= 128 and re.fullmatch(r"[A-Za-z0-9-]+", uid) is not None

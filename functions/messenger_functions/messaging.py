@@ -78,7 +78,7 @@ def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[st
 
 
 def delete(uid: str, chat: str, message_id: str) -> None:
-    if not keys.is_valid_key(chat) or not keys.is_valid_key(message_id):
+    if not keys.is_addressable_key(chat) or not keys.is_addressable_key(message_id):
         raise ApiError(404, NO_SUCH_MESSAGE)
     reference = backend.ref(f"{settings.MESSAGES}/{chat}/{message_id}")
     current = reference.get()

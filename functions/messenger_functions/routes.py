@@ -99,7 +99,7 @@ ROUTES: list[Route] = [
         RegisterResponse,
         body=RegisterRequest,
         auth=False,
-        errors=(400, 409, 413),
+        errors=(400, 409, 413, 429),
     ),
     Route(
         "POST",

@@ -344,5 +344,7 @@ def build_app(engine: DatabaseEngine, hub: StreamHub,
     handlers = DatabaseApp(engine, hub, tokens)
     app[ENGINE_KEY] = engine
     app[HUB_KEY] = hub
-    app.router.add_route("*", "/{tail:.*}", handlers.handle)
+    # [\s\S], not '.': a path may hold an (encoded) line break, which must reach the
+    # handler and get Firebase's JSON 400, not aiohttp's text 404.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handlers.handle)
     return app

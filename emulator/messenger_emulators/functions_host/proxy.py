@@ -88,5 +88,6 @@ def build_app(project_id: str, get_manifest: Callable[[], Manifest], worker: Wor
 
     app = web.Application()
     app.router.add_route("*", "/{project}/{region}/{name}", route)
-    app.router.add_route("*", "/{project}/{region}/{name}/{suffix:.*}", route)
+    # [\s\S], not '.': an (encoded) line break in the suffix is the function's to judge.
+    app.router.add_route("*", r"/{project}/{region}/{name}/{suffix:[\s\S]*}", route)
     return app
