@@ -33,7 +33,7 @@ SLOW_EXAMPLES = 100
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, negative_data_rejection]
 # As tests/functions: cheap bcrypt, and an address throttle the fuzzer cannot trip.
-# The registration limit too: its 429 is undocumented (see test_register_documents_its_429).
+# The registration limit too: the fuzz registers far more than 30 accounts from one address.
 ENV = {"BCRYPT_ROUNDS": "4", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
        "REGISTER_MAX_PER_ADDRESS": "100000"}
 TRIED = {"calls": 0}
@@ -56,13 +56,14 @@ def api():
     print(f"\nAPI fuzz (schemathesis): {TRIED['calls']} calls")
 
 
-def _no_known_fault(case) -> bool:
-    """Keep the two known faults of path parameters out of the fuzz, so that it keeps finding
-    others: line breaks (test_function_paths_with_a_line_break_reach_the_function) and "?"
-    (test_delete_message_with_a_question_mark_is_not_a_server_error)."""
+def _no_line_break(case) -> bool:
+    """A line break in a path parameter gets functions-framework's own HTML 404 (werkzeug's
+    `<path:...>` stops at a newline) before the api sees it, in production as here; that
+    is not the API's schema to document, so such cases are left out of the schema fuzz.
+    test_function_paths_with_a_line_break_reach_the_function covers the host's part."""
     values = [str(v).upper() for v in (case.path_parameters or {}).values()]
     # schemathesis may hold them already percent-encoded
-    return not any(c in v for v in values for c in ("\n", "\r", "%0A", "%0D", "?", "%3F"))
+    return not any(c in v for v in values for c in ("\n", "\r", "%0A", "%0D"))
 
 
 def _fuzz(api, examples: int) -> None:
@@ -74,9 +75,9 @@ def _fuzz(api, examples: int) -> None:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             @settings(max_examples=examples, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(generation_mode=mode).filter(_no_known_fault))
+            @given(case=operation.as_strategy(generation_mode=mode).filter(_no_line_break))
             def run(case) -> None:
-                if not _no_known_fault(case):  # some generation phases bypass .filter()
+                if not _no_line_break(case):  # some generation phases bypass .filter()
                     return
                 response = case.call(base_url=base, headers=headers, timeout=30)
                 TRIED["calls"] += 1
@@ -99,35 +100,28 @@ def test_api_conforms_to_its_openapi_under_generated_requests_many(api) -> None:
     _fuzz(api, SLOW_EXAMPLES)
 
 
-@pytest.mark.xfail(strict=True, reason="functions_host/proxy.py routes /{project}/{region}/"
-                   "{name}/{suffix:.*}: '.' does not match a newline, so a path with %0A never "
-                   "reaches the function (aiohttp's text/plain 404 instead)")
 def test_function_paths_with_a_line_break_reach_the_function(api) -> None:
+    """Found by the schema fuzz (fixed in b850c91): the host's route `{suffix:.*}` did not
+    match a newline, so aiohttp answered its own text/plain 404. Now the request reaches the
+    worker, whose functions-framework answers as it does on Cloud Functions."""
     base, _, headers = api
     r = requests.delete(f"{base}/delete_message/a%0Ab/c", headers=headers, timeout=30)
-    plain = requests.delete(f"{base}/delete_message/ab/c", headers=headers, timeout=30)
-    # both are the function's own answer (a JSON error), whatever the ids
-    assert plain.headers["Content-Type"].startswith("application/json"), plain.text
-    assert r.headers["Content-Type"].startswith("application/json"), (r.status_code, r.text)
+    assert r.text != "404: Not Found", "the functions host's router dropped the request"
+    assert not r.headers["Content-Type"].startswith("text/plain"), (r.status_code, r.text)
 
 
-@pytest.mark.xfail(strict=True, reason="functions/messenger_functions/routes.py: /register is "
-                   "declared with errors=(400, 409, 413) but throttle.REGISTRATION answers 429 "
-                   "after REGISTER_MAX_PER_ADDRESS (30) registrations from one address")
 def test_register_documents_its_429(api) -> None:
-    """Found by the slow schema fuzz: the 31st /register from one address is a 429 that the
-    OpenAPI document does not list (POST /login lists its 429)."""
+    """Found by the slow schema fuzz (fixed in b850c91): the 31st /register from one address
+    is a 429 that the OpenAPI document did not list."""
     base, _, _ = api
     document = requests.get(f"{base}/openapi.json", timeout=30).json()
     assert "429" in document["paths"]["/login"]["post"]["responses"]
     assert "429" in document["paths"]["/register"]["post"]["responses"]
 
 
-@pytest.mark.xfail(strict=True, reason="functions/messenger_functions/messaging.py:83 builds "
-                   "firebase-admin's db.reference('messages/{chat}/{id}') from the URL without "
-                   "checking the ids; firebase-admin refuses '?' with ValueError: 500")
 def test_delete_message_with_a_question_mark_is_not_a_server_error(api) -> None:
-    """Found by the slow schema fuzz: DELETE /delete_message/a%3Fb/c answers 500."""
+    """Found by the slow schema fuzz (fixed in b850c91): DELETE /delete_message/a%3Fb/c was a
+    500 (firebase-admin's db.reference() refuses '?')."""
     base, _, headers = api
     for chat, message in (("a%3Fb", "c"), ("a", "b%3Fc")):
         r = requests.delete(f"{base}/delete_message/{chat}/{message}", headers=headers,
