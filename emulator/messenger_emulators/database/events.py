@@ -31,10 +31,6 @@ def _changed(a: Any, b: Any) -> bool:
     return not tree.same(a, b)
 
 
-def touches(commit: Commit, path: Path) -> bool:
-    return any(is_prefix(w, path) or is_prefix(path, w) for w, _ in commit.writes)
-
-
 def plain_events(commit: Commit, path: Path) -> bytes | None:
     """Events for a listener on `path` without a query, as one encoded chunk (or None)."""
     under: list[Path] = []

@@ -20,8 +20,9 @@ from typing import Any
 from . import messages as msg
 from . import tree
 from .engine import Commit, DatabaseEngine, Namespace, now_ms
-from .events import QueryView, frame, plain_events, put_frame, touches
+from .events import QueryView, frame, plain_events, put_frame
 from .identity import Identity
+from .listen_index import ListenIndex
 from .paths import Path, to_str
 from .query import Query
 
@@ -150,7 +151,6 @@ class _Group:
     location: _Location
     identity: Identity
     streams: set[Stream] = field(default_factory=set)
-    dirty: bool = False
 
 
 @dataclass
@@ -171,6 +171,7 @@ class StreamHub:
         self.max_buffer = msg.STREAM_BUFFER_LIMIT
         self._flusher = _Flusher()
         self._locations: dict[str, dict[tuple, _Location]] = {}
+        self._index: dict[str, ListenIndex] = {}   # namespace -> locations by path
         self._streams: set[Stream] = set()
         self._recheck_scheduled: set[str] = set()
         self._ticker: asyncio.Task | None = None
@@ -209,6 +210,7 @@ class StreamHub:
         if location is None:
             view = QueryView(query, node) if query else None
             location = locations[key] = _Location(ns.name, path, query, view)
+            self._index.setdefault(ns.name, ListenIndex()).add(path, location)
         initial = location.view.initial() if location.view else tree.export(node)
         group_key = identity.group_key()
         group = location.groups.get(group_key)
@@ -247,6 +249,9 @@ class StreamHub:
             loc_key = (location.path, location.query.cache_key() if location.query else None)
             if locations.get(loc_key) is location:
                 del locations[loc_key]
+                index = self._index.get(location.namespace)
+                if index is not None:
+                    index.remove(location.path, location)
 
     # --- events ---
     def on_commit(self, commit: Commit) -> None:
@@ -254,11 +259,8 @@ class StreamHub:
         if not locations:
             return
         ns = self.engine.namespace(commit.namespace)
-        untouched = False
-        for location in list(locations.values()):
-            if not touches(commit, location.path):
-                untouched = True
-                continue
+        touched = self._index[commit.namespace].touched(w for w, _ in commit.writes)
+        for location in touched:
             if location.view is not None:
                 chunk = location.view.update(commit, location.path)
             else:
@@ -271,7 +273,7 @@ class StreamHub:
                     continue
                 for stream in list(group.streams):
                     stream.offer(wire)
-        if untouched:
+        if len(touched) < len(locations):
             # rules may read data anywhere (root.child(...)): re-check the other streams soon,
             # batched, so a burst of writes costs one evaluation per identity
             self._schedule_recheck(commit.namespace)
@@ -297,29 +299,22 @@ class StreamHub:
             self.close(stream)
 
     def on_rules_changed(self, namespace: str) -> None:
-        self._recheck(namespace, only_dirty=False)
+        self._recheck(namespace)
 
     def _schedule_recheck(self, namespace: str) -> None:
-        for location in self._locations.get(namespace, {}).values():
-            for group in location.groups.values():
-                if not group.identity.admin:
-                    group.dirty = True
+        # O(1) per commit: one timer per namespace, whatever the number of streams
         if namespace in self._recheck_scheduled:
             return
         self._recheck_scheduled.add(namespace)
-        asyncio.get_running_loop().call_later(self.recheck_delay_s, self._recheck, namespace,
-                                              True)
+        asyncio.get_running_loop().call_later(self.recheck_delay_s, self._recheck, namespace)
 
-    def _recheck(self, namespace: str, only_dirty: bool) -> None:
+    def _recheck(self, namespace: str) -> None:
         self._recheck_scheduled.discard(namespace)
         ns = self.engine.namespaces.get(namespace)
         if ns is None:
             return
         for location in list(self._locations.get(namespace, {}).values()):
             for group in list(location.groups.values()):
-                if only_dirty and not group.dirty:
-                    continue
-                group.dirty = False
                 self._still_readable(ns, group, ns.durable_root)
 
     def _revoke(self, stream: Stream) -> None:
