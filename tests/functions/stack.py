@@ -19,6 +19,8 @@ from typing import Any
 
 import requests
 
+from tests.support.waiting import wait_for  # noqa: F401  (re-exported for the tests here)
+
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS = REPO / "functions"
 if str(FUNCTIONS) not in sys.path:
@@ -190,20 +192,6 @@ def admin_get(stack: Stack, path: str) -> Any:
     )
     response.raise_for_status()
     return response.json()
-
-
-def wait_for(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll `check()` until it returns something truthy; fail with its last value."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
-        time.sleep(interval)
-        value = check()
-    return value
 
 
 def chat_of(uid_a: str, uid_b: str) -> str:

@@ -6,8 +6,7 @@ import asyncio
 import dataclasses
 import json
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import requests
 from messenger_emulators.functions_host.component import FunctionsEmulator
 from messenger_emulators.functions_host.delivery import DeliveryPolicy
 from messenger_emulators.suite.options import SuiteOptions
+
+from tests.support.waiting import wait_for  # noqa: F401  (re-exported for the tests here)
 
 PROJECTS = Path(__file__).parent / "projects"
 PROJECT = "demo-messenger"
@@ -65,17 +66,6 @@ class Host:
 
     def wait_ready(self, timeout: float = 30) -> None:
         self.run(self.functions.worker.wait_ready(timeout), timeout + 1)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
 
 
 @contextmanager

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from bench.load.signin import User, sign_in
+from tests.support.waiting import wait_for  # noqa: F401  (re-exported for the tests here)
 
 REPO = Path(__file__).resolve().parents[2]
 REPO_RULES = (REPO / "database.rules.json").read_text(encoding="utf-8")
@@ -48,19 +48,6 @@ def admin_get(suite: Any, path: str = "") -> Any:
                      headers=ADMIN, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str,
-             interval: float = 0.05) -> Any:
-    """Poll `check()` until truthy; fail naming `what` and the last value."""
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s (last: {value!r})")
-        time.sleep(interval)
-        value = check()
-    return value
 
 
 def post_message(suite: Any, session: requests.Session, user: User, chat: str, text: str,
