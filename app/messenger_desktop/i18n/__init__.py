@@ -6,14 +6,27 @@ system locale unless the user picks one in the menu (remembered in QSettings).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QDate, QLibraryInfo, QLocale, QTranslator
 
 HERE = Path(__file__).resolve().parent
 AVAILABLE = ("en", "ru")
 
 _installed: list[QTranslator] = []
+# Day and month names follow the chosen language, not the C locale Python's strftime uses.
+_locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+
+
+def current_locale() -> QLocale:
+    """The locale of the language in use: dates and day names are written in it."""
+    return _locale
+
+
+def local_date(t: time.struct_time, pattern: str) -> str:
+    """A date in the language in use ("12 Mar", "12 мар."), from a Qt date pattern."""
+    return _locale.toString(QDate(t.tm_year, t.tm_mon, t.tm_mday), pattern)
 
 
 def resolve(choice: str) -> str:
@@ -30,8 +43,11 @@ def install(choice: str) -> str:
     Installing or removing a translator sends LanguageChange to every widget, and each view
     re-reads its texts in changeEvent, so switching needs no restart.
     """
+    global _locale
     app = QCoreApplication.instance()
     lang = resolve(choice)
+    _locale = (QLocale(QLocale.Language.English, QLocale.Country.UnitedStates) if lang == "en"
+               else QLocale(lang))
     for t in _installed:
         app.removeTranslator(t)
     _installed.clear()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
+from ..i18n import local_date
+
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
 HEARTBEAT_S = 20.0
@@ -61,7 +63,7 @@ def describe(status: Status | None, now_ms: float) -> str:
     days = hours // 24
     if days < 7:
         return translate("Presence", "last seen %n day(s) ago", None, days)
-    stamp = time.strftime("%d %b %Y", time.localtime(status.last_seen / 1000))
+    stamp = local_date(time.localtime(status.last_seen / 1000), "d MMM yyyy")
     return translate("Presence", "last seen {0}").format(stamp)
 
 

@@ -6,6 +6,10 @@ import html
 import re
 import time
 
+from PySide6.QtCore import QLocale
+
+from ..i18n import current_locale, local_date
+
 _URL = re.compile(r"(?i)\b((?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]])")
 
 
@@ -31,7 +35,7 @@ def clock_time(ms: float) -> str:
 
 
 def list_time(ms: float, now_s: float | None = None) -> str:
-    """Today: 14:05; this week: Mon; older: 12 Mar."""
+    """Today: 14:05; this week: Mon; older: 12 Mar (day and month names in the UI's language)."""
     if ms <= 0:
         return ""
     now = time.localtime(now_s if now_s is not None else time.time())
@@ -39,5 +43,6 @@ def list_time(ms: float, now_s: float | None = None) -> str:
     if t.tm_yday == now.tm_yday and t.tm_year == now.tm_year:
         return time.strftime("%H:%M", t)
     if (now_s or time.time()) - ms / 1000 < 6 * 86400:
-        return time.strftime("%a", t)
-    return time.strftime("%d %b", t)
+        # struct_time counts Monday as 0, Qt as 1
+        return current_locale().dayName(t.tm_wday + 1, QLocale.FormatType.ShortFormat)
+    return local_date(t, "d MMM")
