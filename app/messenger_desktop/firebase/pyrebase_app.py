@@ -29,11 +29,15 @@ def make_app(config: ClientConfig) -> Any:
                 "storageBucket": f"{config.project_id}.appspot.com",
             }
         )
+        from messenger_emulators.auth.pyrebase_emulator import attach, auth_through_session
+
         if config.emulator and config.auth_emulator_host:
             # Rewrites Google's auth hosts to http://HOST:9099/<host>/... for this app only.
-            from messenger_emulators.auth.pyrebase_emulator import attach
-
             attach(app, config.auth_emulator_host)
+        else:
+            # pyrebase4's Auth calls the module-level requests.post: route it through the
+            # app's session so sign-in and token refresh get the timeout below too.
+            auth_through_session(app)
         _default_timeout(app.requests)
         return app
 

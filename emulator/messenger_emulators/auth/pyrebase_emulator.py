@@ -118,6 +118,13 @@ def attach(firebase: Any, emulator_host: str) -> Any:
     instance's ``auth()`` by one whose calls go through that session. Returns ``firebase``.
     """
     mount(firebase.requests, emulator_host)
+    return auth_through_session(firebase)
+
+
+def auth_through_session(firebase: Any) -> Any:
+    """Make ``firebase.auth()`` send through ``firebase.requests`` instead of the module-level
+    ``requests`` pyrebase4 uses, so whatever the session carries (the emulator adapter, a
+    default timeout) applies to sign-in and token refresh too. Returns ``firebase``."""
     from pyrebase.pyrebase import Auth
 
     auth_cls = _session_bound(Auth, firebase.requests)
