@@ -54,6 +54,11 @@ class RuleSet:
         view = NO_QUERY if query is None else QueryView(query)
         return self._evaluator.can_read(tuple(path), auth, root, now, view)
 
+    def read_reads_state(self, path: Path) -> bool:
+        """False when reading `path` is decided by auth, path and query alone (no rule on the
+        way reads root, data or now): a commit cannot change that decision."""
+        return self._evaluator.read_reads_state(tuple(path))
+
     def can_write(self, writes: list[tuple[Path, Any]], auth: dict | None, old_root: Any,
                   new_root: Any, now: int) -> Decision:
         return self._evaluator.can_write([(tuple(p), v) for p, v in writes], auth, old_root,

@@ -35,6 +35,8 @@ class _TypeProblem(Exception):
 # What an explainer reports: the values a developer wants to see, not every operator.
 _RECORDED = (n.Name, n.Member, n.Index, n.Call)
 _QUIET_NAMES = {"root", "data", "newData", "query"}
+# What a rule may read besides auth, the path's wildcards and the query, all fixed for a stream.
+_STATE_NAMES = {"root", "data", "newData", "now"}
 
 
 @dataclass
@@ -49,6 +51,9 @@ class CompiledRule:
     tree: n.Node | None = field(default=None, repr=False)
     wildcards: tuple[str, ...] = field(default=(), repr=False)
     explainer: RuleFn | None = field(default=None, repr=False)  # built on first use
+    # Reads `root`, `data` or `now`: its outcome can change while auth, path and query stay
+    # the same. Open streams re-check only such rules after a commit.
+    reads_state: bool = True
 
     def __post_init__(self) -> None:
         source = " ".join(self.source.split())
@@ -58,7 +63,7 @@ class CompiledRule:
 def compile_rule(value: Any, kind: str, where: str, wildcards: tuple[str, ...]) -> CompiledRule:
     """Compile one rule; `where` is its trace path ("/messages/$chatId/.read")."""
     if isinstance(value, bool):
-        return CompiledRule(kind, where, "true" if value else "false", value)
+        return CompiledRule(kind, where, "true" if value else "false", value, reads_state=False)
     src = value
     doc_path = "/rules" + where  # where the faulty rule sits in the document, for errors
     try:
@@ -78,14 +83,15 @@ def compile_rule(value: Any, kind: str, where: str, wildcards: tuple[str, ...]) 
         raise RulesError(errors.RULE_PROBLEM.format(
             where=doc_path, problem=errors.NOT_BOOLEAN_RESULT.format(got=typ), source=src))
     if isinstance(tree, n.Literal):
-        return CompiledRule(kind, where, src, bool(tree.value))
+        return CompiledRule(kind, where, src, bool(tree.value), reads_state=False)
     try:
         fn, python = _to_function(code, compiler.constants, where, explain=False)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         # CPython's own nesting limits; only hostile, absurdly nested expressions reach them.
         raise RulesError(errors.RULE_PROBLEM.format(where=doc_path, problem=errors.TOO_COMPLEX,
                                                     source=src)) from None
-    return CompiledRule(kind, where, src, None, fn, python, tree=tree, wildcards=wildcards)
+    return CompiledRule(kind, where, src, None, fn, python, tree=tree, wildcards=wildcards,
+                        reads_state=compiler.reads_state)
 
 
 def _to_function(code: str, constants: dict[str, Any], where: str,
@@ -116,6 +122,7 @@ class _Compiler:
         self.record = record   # the rule's source when compiling an explainer
         # Values that are not Python literals (regexes, inf) reach the code by name.
         self.constants: dict[str, Any] = {}
+        self.reads_state = False
 
     def constant(self, value: Any) -> str:
         name = f"_K{len(self.constants)}"
@@ -154,6 +161,8 @@ class _Compiler:
 
     def c_Name(self, node: n.Name) -> tuple[str, str]:  # noqa: N802
         name = node.name
+        if name in _STATE_NAMES:
+            self.reads_state = True
         if name in T.VARIABLES:
             return name, T.VARIABLES[name]
         if name in T.WRITE_VARIABLES:

@@ -80,6 +80,14 @@ class Evaluator:
         return result
 
     # --- reads -------------------------------------------------------------------------
+    def read_reads_state(self, path: Path) -> bool:
+        """Whether a read of `path` could be decided differently after a commit (some `.read`
+        on the way reads root, data or now). When not, the decision is a function of auth,
+        path and query alone, and an open stream's access needs no re-check until the rules
+        themselves change."""
+        nodes, _ = self.walk(path)
+        return any(node.read is not None and node.read.reads_state for node in nodes)
+
     def can_read(self, path: Path, auth: Any, root: Any, now: int,
                  query: QueryView) -> Decision:
         nodes, caps = self.walk(path)

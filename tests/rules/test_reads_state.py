@@ -1,0 +1,43 @@
+"""Which read decisions a commit can change: the rules seam's `read_reads_state`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from messenger_emulators.rules import RuleSet
+
+REPO_RULES = Path(__file__).resolve().parents[2] / "database.rules.json"
+
+
+def rules(doc: dict) -> RuleSet:
+    return RuleSet.from_document({"rules": doc})
+
+
+def test_auth_and_wildcard_rules_do_not_read_state():
+    rs = rules({"a": {"$uid": {".read": "auth != null && auth.uid === $uid"}},
+                "b": {".read": True}, "c": {".read": "query.limitToFirst <= 10"}})
+    assert not rs.read_reads_state(("a", "alice"))
+    assert not rs.read_reads_state(("a", "alice", "deeper", "still"))
+    assert not rs.read_reads_state(("b",))
+    assert not rs.read_reads_state(("c",))
+    assert not rs.read_reads_state(("nowhere",))
+
+
+def test_rules_reading_root_data_or_now_read_state():
+    rs = rules({"m": {"$c": {".read": "root.child('members/' + $c + '/' + auth.uid).exists()"}},
+                "d": {".read": "data.child('public').val() === true"},
+                "t": {".read": "now < 4102444800000"},
+                "deep": {"$x": {"y": {".read": "auth != null"}}, ".read": "data.exists()"}})
+    assert rs.read_reads_state(("m", "chat"))
+    assert rs.read_reads_state(("d",))
+    assert rs.read_reads_state(("t",))
+    # a state-reading rule anywhere on the way counts, even above a static one
+    assert rs.read_reads_state(("deep", "x", "y"))
+    # a rule below the read location is not on its way
+    assert not rs.read_reads_state(("m",))
+
+
+def test_the_repository_rules_stream_paths_are_static():
+    rs = RuleSet.from_text(REPO_RULES.read_text())
+    for path in (("userChats", "alice"), ("messages", "alice_bob"), ("status",), ("users",)):
+        assert not rs.read_reads_state(path), path
