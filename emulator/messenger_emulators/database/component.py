@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 from pathlib import Path as FsPath
 from typing import Any
 
-from aiohttp import web
-
 from messenger_emulators.rules import RulesError
 
+from . import http
 from . import messages as msg
 from .engine import DatabaseEngine, Persistence
-from .http import build_app
 from .identity import TokenPolicy, TokenVerifier
+from .server import HttpServerState, create_protocol_factory
 from .streaming import StreamHub
 
 log = logging.getLogger("messenger_emulators.database")
@@ -54,7 +54,8 @@ class DatabaseEmulator:
         self.hub = StreamHub(self.engine, keepalive_s=keepalive_s)
         # secure (beyond loopback): ID tokens only through an installed verifier
         self.tokens = TokenPolicy(secure=secure)
-        self._runner: web.AppRunner | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._http: HttpServerState | None = None
 
     @property
     def project_id(self) -> str:
@@ -76,28 +77,32 @@ class DatabaseEmulator:
             ns.root = ns.durable_root = root
         self.engine.persistence = self.persistence
         self._adopt_auth_verifier()
-        app = build_app(self.engine, self.hub, self.tokens)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        state = http.build_server(self.engine, self.hub, self.tokens)
+        loop = asyncio.get_running_loop()
         try:
-            await site.start()
+            self._server = await loop.create_server(
+                create_protocol_factory(state), self.host, self.port, reuse_address=True,
+                backlog=1024)
         except OSError as exc:
-            await self._runner.cleanup()
-            self._runner = None
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 raise _port_in_use(self.name, self.host, self.port) from None
             raise
-        self.port = self._runner.addresses[0][1]
+        self._http = state
+        state.start()
+        self.port = self._server.sockets[0].getsockname()[1]
         self.hub.start()
 
     async def stop(self) -> None:
-        await self.hub.stop()
+        if self._server is not None:
+            self._server.close()          # no new connections
+        await self.hub.stop()             # every stream ends cleanly
         await self.engine.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._http is not None:
+            await self._http.close()      # idle keep-alive connections, then the others
+            self._http = None
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
         if self.persistence is not None and self._owns_persistence:
             await self.persistence.close()
 

@@ -1,14 +1,16 @@
-"""The aiohttp application: REST verbs on /PATH.json, streaming, /.settings/rules.json."""
+"""The database's request handlers: REST verbs on /PATH.json, streaming,
+/.settings/rules.json, and the mapping of every refusal or failure to a JSON answer.
+
+They run on the lean HTTP server of `server.py`: a handler returns a `Response`, a
+`StreamStart` or (a write, which waits for durability) a coroutine that returns a `Response`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from typing import Any
-
-from aiohttp import web
 
 from messenger_emulators.rules import Decision, RulesError, RuleSet
 
@@ -21,61 +23,55 @@ from .identity import Identity, TokenPolicy, resolve
 from .params import Options, namespace_of, parse_options
 from .paths import Path, parse_relative, parse_url_path
 from .query import Query, index_error, parse_query, required_index, run
-from .streaming import StreamHub
+from .server import JSON, HttpServerState, Request, Response, StreamStart
+from .streaming import StreamHub, chunked
 
 log = logging.getLogger("messenger_emulators.database.http")
 
 MAX_BODY = 256 * 1024 * 1024 + 1024
 _METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
-_CORS = {"Access-Control-Allow-Origin": "*"}
-ENGINE_KEY = web.AppKey("engine", DatabaseEngine)
-HUB_KEY = web.AppKey("hub", StreamHub)
-TRACE_KEY = web.RequestKey("rules_trace", list)
+_OPTIONS_HEADERS = {
+    "Access-Control-Allow-Methods": ", ".join(_METHODS),
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Firebase-ETag, "
+    "if-match, X-HTTP-Method-Override, X-Rules-Trace"}
+_STREAM_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+_JSONP = "application/javascript; charset=utf-8"
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _dumps(value: Any, pretty: bool = False) -> str:
     if pretty:
         return json.dumps(value, indent=2, ensure_ascii=False)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _compact(value)
 
 
 def json_response(value: Any, status: int = 200, pretty: bool = False,
-                  headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=_dumps(value, pretty), status=status,
-                        content_type="application/json", headers={**_CORS, **(headers or {})})
+                  headers: dict[str, str] | None = None) -> Response:
+    return Response(_dumps(value, pretty).encode("utf-8"), status, JSON,
+                    headers or None)
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None
-                   ) -> web.Response:
+                   ) -> Response:
     return json_response({"error": message}, status=status, pretty=True, headers=headers)
 
 
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+def error_to_response(request: Request, exc: BaseException) -> Response:
     """Every refusal becomes `{"error": ...}`; an unexpected exception is logged and answered
     as a JSON error instead of a traceback or a dropped connection."""
-    try:
-        response = await handler(request)
-    except DatabaseError as exc:
+    if isinstance(exc, DatabaseError):
         headers = dict(exc.headers)
         if exc.has_body:
-            response = json_response(tree.export(exc.body), status=exc.status, headers=headers)
-        else:
-            response = error_response(exc.status, exc.message, headers)
-    except web.HTTPRequestEntityTooLarge:
-        response = error_response(400, msg.WRITE_TOO_BIG)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        response = error_response(exc.status, exc.reason)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        log.exception("unexpected error on %s %s", request.method, request.path_qs)
-        response = error_response(500, msg.INTERNAL.format(kind=type(exc).__name__))
-    trace = request.get(TRACE_KEY)
-    if trace is not None and not response.prepared:
-        response.headers["X-Rules-Trace"] = trace_header(trace)
+            return json_response(tree.export(exc.body), status=exc.status, headers=headers)
+        return error_response(exc.status, exc.message, headers)
+    log.error("unexpected error on %s %s", request.method, request.path_qs, exc_info=exc)
+    return error_response(500, msg.INTERNAL.format(kind=type(exc).__name__))
+
+
+def _add_trace(request: Request, response: Response) -> Response:
+    trace = request.rules_trace
+    if trace is not None:
+        response.headers = {**(response.headers or {}), "X-Rules-Trace": trace_header(trace)}
     return response
 
 
@@ -102,24 +98,26 @@ class DatabaseApp:
         self.tokens = tokens
 
     # --- helpers ---
-    def _identity(self, request: web.Request) -> Identity:
+    def _identity(self, request: Request) -> Identity:
         return resolve(request.query, request.headers, self.engine.project_id,
                        self.tokens)
 
     @staticmethod
-    def _trace_sink(request: web.Request) -> Any:
+    def _trace_sink(request: Request) -> Any:
         if request.headers.get("X-Rules-Trace", "").lower() != "true":
             return None
-        request[TRACE_KEY] = []
+        trace: list[dict] = []
+        request.rules_trace = trace
+        request.after = _add_trace
 
         def sink(what: str, decision: Decision) -> None:
-            request[TRACE_KEY].append({"operation": what, "allowed": decision.allowed,
-                                           "trace": decision.trace})
+            trace.append({"operation": what, "allowed": decision.allowed,
+                          "trace": decision.trace})
         return sink
 
     @staticmethod
-    async def _body(request: web.Request, options: Options) -> tuple[Any, str]:
-        raw = await request.read()
+    def _body(request: Request, options: Options) -> tuple[Any, str]:
+        raw = request.body
         if options.write_size_limit is not None and len(raw) > options.write_size_limit:
             raise bad_request(msg.WRITE_TOO_BIG)
         if not raw.strip():
@@ -141,56 +139,60 @@ class DatabaseApp:
         return stored, normalizer.has_server_values
 
     # --- entry point ---
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    def handle(self, request: Request) -> Any:
+        """A `Response`, a `StreamStart`, or a coroutine (a write) that returns a Response."""
         method = request.method
         if method == "OPTIONS":
-            return web.Response(status=200, headers={
-                **_CORS, "Access-Control-Allow-Methods": ", ".join(_METHODS),
-                "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Firebase-ETag, "
-                "if-match, X-HTTP-Method-Override, X-Rules-Trace"})
-        override = request.headers.get("X-HTTP-Method-Override")
-        if override is not None and method == "POST":
-            method = override.strip().upper()
-            if method not in _METHODS:
-                raise bad_request(msg.BAD_METHOD_OVERRIDE)
+            return Response(b"", 200, None, _OPTIONS_HEADERS)
+        if method == "POST":
+            override = request.headers.get("X-HTTP-Method-Override")
+            if override is not None:
+                method = override.strip().upper()
+                if method not in _METHODS:
+                    raise bad_request(msg.BAD_METHOD_OVERRIDE)
         if method not in _METHODS:
             raise DatabaseError(405, msg.BAD_METHOD.format(method=method))
         raw_path = request.raw_path.split("?", 1)[0]
         if raw_path.rstrip("/") in ("/.settings/rules.json", "/.settings/rules"):
-            return await self.rules(request, method)
+            return self.rules(request, method)
         if not raw_path.endswith(".json"):
             raise DatabaseError(404, msg.NOT_JSON_PATH.format(path=raw_path))
         path = parse_url_path(raw_path[: -len(".json")])
-        options = parse_options(request.query, method)
-        ns = self.engine.namespace(namespace_of(request.query, request.host,
+        params = request.query
+        options = parse_options(params, method)
+        ns = self.engine.namespace(namespace_of(params, request.host,
                                                 self.engine.project_id))
         identity = self._identity(request)
         trace = self._trace_sink(request)
         if method == "GET":
-            return await self.get(request, ns, path, options, identity, trace)
-        if "orderBy" in request.query or any(p in request.query for p in
-                                             ("startAt", "endAt", "equalTo")):
+            return self.get(request, ns, path, options, identity, trace)
+        if params and ("orderBy" in params or any(p in params for p in
+                                                  ("startAt", "endAt", "equalTo"))):
             raise bad_request(msg.GET_ONLY.format(name="orderBy"))
-        return await self.write(request, method, ns, path, options, identity, trace)
+        return self.write(request, method, ns, path, options, identity, trace)
 
     # --- reads ---
-    def _query(self, request: web.Request, ns: Namespace, path: Path) -> Query | None:
-        query = parse_query(request.query, request.query.getall)
+    def _query(self, request: Request, ns: Namespace, path: Path) -> Query | None:
+        params = request.query
+        if not params:
+            return None
+        query = parse_query(params, params.getall)
         if query is not None:
             needed = required_index(query)
             if needed is not None and needed not in ns.rules.index_on(path):
                 raise bad_request(index_error(query, path))
         return query
 
-    async def get(self, request: web.Request, ns: Namespace, path: Path, options: Options,
-                  identity: Identity, trace: Any) -> web.StreamResponse:
-        if "if-match" in request.headers:
+    def get(self, request: Request, ns: Namespace, path: Path, options: Options,
+            identity: Identity, trace: Any) -> Response | StreamStart:
+        headers_in = request.headers
+        if "if-match" in headers_in:
             raise bad_request(msg.IF_MATCH_ON_GET)
         query = self._query(request, ns, path)
         root = ns.durable_root
         self.engine.check_read(ns, path, identity, root, query.info() if query else None, trace)
-        if "text/event-stream" in request.headers.get("Accept", ""):
-            return await self.stream(request, ns, path, query, identity)
+        if "text/event-stream" in headers_in.get("Accept", ""):
+            return self.stream(ns, path, query, identity)
         started = time.monotonic()
         stored = tree.get(root, path)
         if query is not None:
@@ -205,62 +207,43 @@ class DatabaseApp:
         if (time.monotonic() - started) * 1000 > options.timeout_ms:
             raise bad_request(msg.READ_TIMEOUT)
         headers: dict[str, str] = {}
-        if_none_match = request.headers.get("if-none-match")
-        if request.headers.get("X-Firebase-ETag", "").lower() == "true" or if_none_match:
+        if_none_match = headers_in.get("if-none-match")
+        if headers_in.get("X-Firebase-ETag", "").lower() == "true" or if_none_match:
             headers["ETag"] = etag_of(stored)
             if if_none_match is not None and if_none_match == headers["ETag"]:
-                return web.Response(status=304, headers={**_CORS, **headers})
+                return Response(b"", 304, None, headers)
         if options.silent:
-            return web.Response(status=204, headers={**_CORS, **headers})
+            return Response(b"", 204, None, headers or None)
         if options.download:
             headers["Content-Disposition"] = f'attachment; filename="{options.download}"'
         if options.callback:
-            return web.Response(text=f"{options.callback}({_dumps(value)});",
-                                content_type="application/javascript",
-                                headers={**_CORS, **headers})
+            return Response(f"{options.callback}({_dumps(value)});".encode(), 200, _JSONP,
+                            headers or None)
         return json_response(value, pretty=options.pretty, headers=headers)
 
-    async def stream(self, request: web.Request, ns: Namespace, path: Path,
-                     query: Query | None, identity: Identity) -> web.StreamResponse:
-        response = web.StreamResponse(status=200, headers={
-            **_CORS, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        transport = request.transport
-
-        def abort() -> None:
-            if transport is not None:
-                transport.abort()
-
-        stream = self.hub.open(ns, path, query, identity, abort)
-        try:
-            # the first write also sends the headers (aiohttp defers them); later events are
-            # written to the transport directly by the hub, already chunk-framed
-            await response.write(stream.initial)
-            stream.go_live(request.transport)
-            await stream.done.wait()
-            if not stream.aborted:
-                await response.write_eof()
-        except (ConnectionError, RuntimeError):
-            pass   # the client went away
-        finally:
-            self.hub.close(stream)
-        return response
+    def stream(self, ns: Namespace, path: Path, query: Query | None,
+               identity: Identity) -> StreamStart:
+        """The server writes the headers and the initial `put`, then hands the socket to
+        the stream: later events are written to it by the hub, already chunk-framed."""
+        stream = self.hub.open(ns, path, query, identity)
+        return StreamStart(_STREAM_HEADERS, chunked(stream.initial), stream.go_live,
+                           lambda: self.hub.close(stream))
 
     # --- writes ---
-    async def write(self, request: web.Request, method: str, ns: Namespace, path: Path,
-                    options: Options, identity: Identity, trace: Any) -> web.StreamResponse:
-        if_match = request.headers.get("if-match")
+    async def write(self, request: Request, method: str, ns: Namespace, path: Path,
+                    options: Options, identity: Identity, trace: Any) -> Response:
+        headers_in = request.headers
+        if_match = headers_in.get("if-match")
         if if_match is not None and method not in ("PUT", "DELETE"):
             raise bad_request(msg.IF_MATCH_ON_METHOD)
         # a conditional write always answers with the new ETag (firebase-admin relies on it)
         want_etag = method != "PATCH" and (
-            if_match is not None or request.headers.get("X-Firebase-ETag", "").lower() == "true")
+            if_match is not None or headers_in.get("X-Firebase-ETag", "").lower() == "true")
         has_sv = False
         if method == "DELETE":
             writes: list[tuple[Path, Any]] = [(path, None)]
         else:
-            body, text = await self._body(request, options)
+            body, text = self._body(request, options)
             if method == "PATCH":
                 writes, has_sv = self._patch_writes(path, body, text)
             else:
@@ -279,7 +262,7 @@ class DatabaseApp:
         if want_etag and resolved:
             headers["ETag"] = etag_of(tree.get(ns.root, resolved[0][0]))
         if options.silent:
-            return web.Response(status=204, headers={**_CORS, **headers})
+            return Response(b"", 204, None, headers or None)
         if method == "POST":
             answer: Any = {"name": resolved[0][0][-1]}
         elif method == "PATCH":
@@ -313,19 +296,17 @@ class DatabaseApp:
         return writes, has_sv
 
     # --- rules ---
-    async def rules(self, request: web.Request, method: str) -> web.StreamResponse:
+    def rules(self, request: Request, method: str) -> Response:
         ns = self.engine.namespace(namespace_of(request.query, request.host,
                                                 self.engine.project_id))
         if not self._identity(request).admin:
             raise DatabaseError(401, msg.RULES_NEED_ADMIN)
         if method == "GET":
-            return web.Response(text=ns.rules.source, content_type="application/json",
-                                headers=_CORS)
+            return Response(ns.rules.source.encode(), 200, JSON)
         if method != "PUT":
             raise DatabaseError(405, msg.BAD_METHOD.format(method=method))
-        raw = await request.read()
         try:
-            rules = RuleSet.from_text(raw.decode("utf-8"))
+            rules = RuleSet.from_text(request.body.decode("utf-8"))
         except UnicodeDecodeError:
             raise bad_request(msg.INVALID_JSON) from None
         except RulesError as exc:
@@ -338,13 +319,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def build_app(engine: DatabaseEngine, hub: StreamHub,
-              tokens: TokenPolicy) -> web.Application:
-    app = web.Application(middlewares=[errors_middleware], client_max_size=MAX_BODY)
+def build_server(engine: DatabaseEngine, hub: StreamHub,
+                 tokens: TokenPolicy) -> HttpServerState:
+    """The HTTP server's shared state, serving these handlers. Every path reaches the
+    handler, including ones with an (encoded) line break, which get Firebase's JSON 400."""
     handlers = DatabaseApp(engine, hub, tokens)
-    app[ENGINE_KEY] = engine
-    app[HUB_KEY] = hub
-    # [\s\S], not '.': a path may hold an (encoded) line break, which must reach the
-    # handler and get Firebase's JSON 400, not aiohttp's text 404.
-    app.router.add_route("*", r"/{tail:[\s\S]*}", handlers.handle)
-    return app
+    return HttpServerState(
+        handlers.handle, error_to_response,
+        too_big=lambda: error_response(400, msg.WRITE_TOO_BIG),
+        bad_request=lambda reason: error_response(400, f"Bad request: {reason}"),
+        max_body=MAX_BODY)

@@ -67,23 +67,26 @@ class Stream:
     Events (already chunk-framed, shared bytes) collect in `outbox` and are written straight
     to the socket's transport by the flusher: no task switch per stream per event. The outbox
     plus the transport's write buffer are bounded by `max_buffer`; past it the consumer is too
-    slow and is disconnected. Until the initial `put` is written the stream is not live and
-    events only collect."""
+    slow and is disconnected. Until the HTTP server hands the stream its transport
+    (`go_live`, right after the initial `put` is written) events only collect.
 
-    def __init__(self, abort: Callable[[], None], max_buffer: int, flusher: _Flusher) -> None:
+    `on_end(clean)` (from the server) ends the response: clean, the chunked body is closed
+    (after a `cancel` or `auth_revoked`, or when the emulator stops); not clean, the
+    connection is aborted (a slow consumer, a client that went away)."""
+
+    def __init__(self, max_buffer: int, flusher: _Flusher) -> None:
         self.id = next(_ids)
         self.max_buffer = max_buffer
         self.initial = b""
         self.outbox: list[bytes] = []
         self.outbox_bytes = 0
         self.transport: Any = None
-        self.done = asyncio.Event()     # the handler ends the response when set
         self.closed = False
         self.aborted = False
         self.last_activity = time.monotonic()
         self.group: _Group | None = None
         self.revoke_handle: asyncio.TimerHandle | None = None
-        self._abort = abort
+        self._on_end: Callable[[bool], None] | None = None
         self._flusher = flusher
 
     def offer(self, wire: bytes) -> None:
@@ -118,31 +121,37 @@ class Stream:
                     self.id, backlog)
         self.abort()
 
-    def go_live(self, transport: Any) -> None:
-        """The initial put is written: from now on the flusher writes to `transport`."""
-        if transport is None:
-            self.abort()
-            return
+    def go_live(self, transport: Any, on_end: Callable[[bool], None]) -> None:
+        """The initial put is written: from now on events go to `transport`."""
         self.transport = transport
+        self._on_end = on_end
+        if self.aborted:
+            self._end(False)
+            return
         self.flush()     # what arrived meanwhile, including a final cancel
+        if self.closed:
+            self._end(True)
 
     def finish(self, wire: bytes | None = None) -> None:
-        """Send a last event (cancel, auth_revoked), then end the response. The flush is
-        scheduled before the handler wakes up, so the event goes out first."""
+        """Send a last event (cancel, auth_revoked), then end the response."""
         if wire is not None:
             self.offer(wire)
         self.closed = True
-        self.done.set()
+        if self.transport is not None:
+            self.flush()
+            self._end(True)
 
     def abort(self) -> None:
         self.closed = True
         self.aborted = True
         self.outbox.clear()
-        self.done.set()
-        try:
-            self._abort()
-        except Exception:  # the transport may already be gone
-            pass
+        self.outbox_bytes = 0
+        self._end(False)
+
+    def _end(self, clean: bool) -> None:
+        on_end, self._on_end = self._on_end, None
+        if on_end is not None:
+            on_end(clean)
 
 
 @dataclass
@@ -198,11 +207,11 @@ class StreamHub:
         for stream in list(self._streams):
             stream.finish()
 
-    def open(self, ns: Namespace, path: Path, query: Query | None, identity: Identity,
-             abort: Callable[[], None]) -> Stream:
+    def open(self, ns: Namespace, path: Path, query: Query | None,
+             identity: Identity) -> Stream:
         """Registers a stream and queues its initial `put` (from the durable root, in the same
         step, so no commit is missed or seen twice). The caller checked read access."""
-        stream = Stream(abort, self.max_buffer, self._flusher)
+        stream = Stream(self.max_buffer, self._flusher)
         key = (path, query.cache_key() if query else None)
         locations = self._locations.setdefault(ns.name, {})
         location = locations.get(key)
@@ -227,7 +236,7 @@ class StreamHub:
         return stream
 
     def close(self, stream: Stream) -> None:
-        """Forget a stream (its handler ended)."""
+        """Forget a stream (its response ended, or its client went away). Idempotent."""
         stream.closed = True
         if stream.revoke_handle is not None:
             stream.revoke_handle.cancel()
