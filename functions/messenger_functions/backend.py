@@ -37,3 +37,32 @@ def ref(path: str) -> Any:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+
+TRIGGER_APP_NAME = "messenger-triggers"
+
+
+def trigger_ref(path: str) -> Any:
+    """A reference for the triggers: its own firebase-admin app, with the lean transport.
+
+    A separate app (same configuration: FIREBASE_CONFIG and the emulator variables) keeps the
+    API's database client exactly as firebase-admin makes it; the trigger's client sends plain
+    HTTP requests (the local emulator only) through transport.FastSession.
+    """
+    import firebase_admin
+    from firebase_admin import db
+
+    from . import transport
+
+    try:
+        made = firebase_admin.get_app(TRIGGER_APP_NAME)
+    except ValueError:
+        with _lock:
+            try:
+                made = firebase_admin.get_app(TRIGGER_APP_NAME)
+            except ValueError:
+                made = firebase_admin.initialize_app(name=TRIGGER_APP_NAME)
+    reference = db.reference(path, app=made)
+    transport.install(reference._client)  # noqa: SLF001 - idempotent, see transport.py
+    return reference

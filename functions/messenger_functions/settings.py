@@ -64,3 +64,9 @@ EMAILS = "emails"
 THROTTLE = "loginThrottle"
 
 SERVER_TIMESTAMP = {".sv": "timestamp"}
+
+# Set to 1 by the bundled functions host (never on Cloud Functions): it delivers the events of
+# one database path in commit order, retrying an event before delivering the next one of the
+# same path. The unread trigger then skips a read that only guards against a creation handled
+# after its deletion (docs/functions.md, "The trigger").
+ORDERED_TRIGGERS = os.environ.get("MESSENGER_ORDERED_TRIGGERS", "").strip() == "1"
