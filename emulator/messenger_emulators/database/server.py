@@ -317,7 +317,10 @@ class HttpProtocol(asyncio.Protocol):
         self._next()
 
     def eof_received(self) -> bool:
-        # a half-close: answer what was asked, then close
+        # the client hung up on an event stream: close (connection_lost ends the stream);
+        # any other half-close: answer what was asked, then close
+        if self.stream is not None:
+            return False
         if self.busy or self.queue:
             self.must_close = True
             return True
