@@ -23,6 +23,7 @@ from aiohttp import web
 from ..suite.environment import client_host
 from ..suite.errors import ConfigError, PortInUseError
 from . import messages as msg
+from .channel import EventChannel
 from .delivery import DeliveryPolicy, TriggerDispatcher
 from .manifest import FunctionSpec, Manifest, ManifestError, load_manifest
 from .process import WorkerProcess, changed_file, snapshot_mtimes
@@ -62,6 +63,7 @@ class FunctionsEmulator:
         self._database: Any = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
+        self.channel = EventChannel()
         self._watcher: asyncio.Task | None = None
 
     # ---- what the worker sees -----------------------------------------------------------------
@@ -135,6 +137,9 @@ class FunctionsEmulator:
     async def _post_event(self, spec: FunctionSpec, event: CloudEvent) -> int:
         assert self.worker is not None and self._session is not None
         base = await self.worker.wait_ready(self.policy.timeout)
+        port = self.worker.events_port
+        if port is not None:  # the lean channel (channel.py); HTTP only if the worker has none
+            return await self.channel.call(port, spec.name, event.headers, event.body)
         async with self._session.post(f"{base}/{spec.name}/", data=event.body,
                                       headers=event.headers) as response:
             await response.read()
@@ -176,6 +181,7 @@ class FunctionsEmulator:
             await self.dispatcher.stop()
         if self.worker is not None:
             await self.worker.stop()
+        await self.channel.close()
         await self._cleanup()
 
     async def _cleanup(self) -> None:

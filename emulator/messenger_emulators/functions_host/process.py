@@ -46,6 +46,7 @@ class WorkerProcess:
         self.env = env
         self.output = output
         self.port: int | None = None
+        self.events_port: int | None = None  # the event channel (channel.py)
         self.error: str | None = None
         self.starts = 0  # how many workers were spawned (tests and logs)
         self._proc: asyncio.subprocess.Process | None = None
@@ -97,9 +98,10 @@ class WorkerProcess:
             self._supervisor = None
         await self._set(port=None, error=None)
 
-    async def _set(self, port: int | None, error: str | None) -> None:
+    async def _set(self, port: int | None, error: str | None,
+                   events_port: int | None = None) -> None:
         async with self._changed:
-            self.port, self.error = port, error
+            self.port, self.error, self.events_port = port, error, events_port
             self._changed.notify_all()
 
     async def _terminate(self) -> None:
@@ -156,10 +158,10 @@ class WorkerProcess:
 
     async def _handle_line(self, line: str, began: float) -> None:
         if line.startswith(msg.WORKER_READY):
-            port = json.loads(line[len(msg.WORKER_READY):])["port"]
+            ready = json.loads(line[len(msg.WORKER_READY):])
             names = ", ".join(f.name for f in self.manifest.functions) or "no functions"
             log.info(msg.LOG_WORKER_READY.format(seconds=time.monotonic() - began, names=names))
-            await self._set(port=port, error=None)
+            await self._set(port=ready["port"], error=None, events_port=ready.get("events"))
         elif line.startswith(msg.WORKER_FAILED):
             error = json.loads(line[len(msg.WORKER_FAILED):])["error"]
             log.error(msg.LOG_WORKER_FAILED.format(error=error))

@@ -7,10 +7,19 @@ gets functions-framework's own ``create_app(target, source, signature_type)``; o
 dispatcher routes ``/NAME/<suffix>`` to it with ``PATH_INFO = "/<suffix>"`` (what Cloud
 Functions shows the function), served by werkzeug's threaded server on a free loopback port.
 
-Protocol with the host, on stdout: one ``WORKER_READY {"port": N}`` line when serving, or one
-``WORKER_FAILED {"error": ...}`` line (then exit 3) if the code cannot be loaded. Every other
-line is function output, prefixed with the function's name. The worker exits when its stdin
-closes, so it never outlives the host, even one killed with SIGKILL.
+Database triggers (CloudEvent functions) are also invoked through a lean event channel, as the
+official emulator invokes functions in-process in its Node runtime: a second loopback port
+takes length-prefixed frames (channel.py), each one event in binary content mode (the ``ce-*``
+headers and the JSON body the HTTP POST would carry). The worker turns it into the very object
+functions-framework would pass, ``cloudevents.http.from_http(headers, body)``, calls the user
+function on a fixed pool of threads and answers with the status functions-framework's view
+would give (200, 400 for something that is not a CloudEvent, 500 if the function raised, its
+traceback printed). The HTTP route of those functions stays served as well.
+
+Protocol with the host, on stdout: one ``WORKER_READY {"port": N, "events": M}`` line when
+serving, or one ``WORKER_FAILED {"error": ...}`` line (then exit 3) if the code cannot be
+loaded. Every other line is function output, prefixed with the function's name. The worker
+exits when its stdin closes, so it never outlives the host, even one killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -19,15 +28,20 @@ import io
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import channel
 from . import messages as msg
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+# Invocations of CloudEvent functions at once (the host keeps at most DeliveryPolicy.concurrency
+# per function in flight); a fixed pool, not a thread per event.
+EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "16"))
 _current = threading.local()
 
 
@@ -108,16 +122,88 @@ def make_dispatcher(apps: dict[str, WSGIApp]) -> WSGIApp:
     return dispatch
 
 
-def load_apps(source_dir: str, functions: list[dict[str, str]]) -> dict[str, WSGIApp]:
+def load_apps(source_dir: str, functions: list[dict[str, str]]
+              ) -> tuple[dict[str, WSGIApp], dict[str, Callable[[Any], Any]]]:
+    """functions-framework's app per function, and the user function of each CloudEvent one."""
     import functions_framework
+    from functions_framework import _function_registry as registry
 
     _cache_module_loading()
     main = os.path.join(source_dir, "main.py")
-    apps = {}
+    apps, handlers = {}, {}
     for f in functions:
         apps[f["name"]] = functions_framework.create_app(f["entryPoint"], main,
                                                          f["signatureType"])
-    return apps
+        if f["signatureType"] == "cloudevent":
+            module, _ = registry.load_function_module(main)  # the cached, loaded module
+            handlers[f["name"]] = registry.get_user_function(main, module, f["entryPoint"])
+    return apps, handlers
+
+
+class EventServer:
+    """The event channel's worker side: frames in, user function on a pool, statuses out."""
+
+    def __init__(self, host: str, handlers: dict[str, Callable[[Any], Any]],
+                 threads: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.handlers = handlers
+        self.listener = socket.create_server((host, 0))
+        self.port = self.listener.getsockname()[1]
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="event")
+
+    def serve_forever(self) -> None:
+        while True:
+            conn, _ = self.listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
+
+    def _read(self, conn: socket.socket) -> None:
+        lock = threading.Lock()
+
+        def answer(call_id: int, status: int, error: str = "") -> None:
+            frame = channel.encode_reply(call_id, status, error)
+            try:
+                with lock:
+                    conn.sendall(frame)
+            except OSError:
+                pass  # the host went away: it retries what it did not hear back about
+
+        reader = conn.makefile("rb")
+        try:
+            for call_id, name, headers, body in channel.read_calls(reader):
+                self.pool.submit(self._invoke, answer, call_id, name, headers, body)
+        except (OSError, ValueError):
+            pass
+        finally:
+            reader.close()
+            conn.close()
+
+    def _invoke(self, answer: Callable[..., None], call_id: int, name: str,
+                headers: dict[str, str], body: bytes) -> None:
+        from cloudevents import exceptions as cloud_exceptions
+        from cloudevents.http import from_http  # what functions-framework calls
+
+        function = self.handlers.get(name)
+        if function is None:
+            answer(call_id, 404, f"No CloudEvent function named {name!r} in this worker.")
+            return
+        _current.name = name
+        try:
+            event = from_http(headers, body)
+        except (cloud_exceptions.MissingRequiredFields,
+                cloud_exceptions.InvalidRequiredFields) as e:
+            answer(call_id, 400, f"not a CloudEvent: {e}")
+            return
+        try:
+            function(event)
+        except BaseException as e:  # noqa: BLE001 - whatever the function does, answer
+            traceback.print_exc()
+            answer(call_id, 500, f"{type(e).__name__}: {e}")
+            if not isinstance(e, Exception):
+                raise
+            return
+        answer(call_id, 200)
 
 
 def _exit_when_parent_goes(stdin: Any) -> None:
@@ -146,7 +232,7 @@ def main(argv: list[str]) -> int:
             protocol.flush()
 
     try:
-        apps = load_apps(source_dir, functions)
+        apps, handlers = load_apps(source_dir, functions)
     except BaseException as e:  # any failure of user code at import: report, do not hang
         traceback.print_exc()
         sys.stderr.flush()
@@ -165,7 +251,9 @@ def main(argv: list[str]) -> int:
 
     server = make_server(host, 0, make_dispatcher(apps), threaded=True,
                          request_handler=QuietHandler)
-    say(msg.WORKER_READY + json.dumps({"port": server.server_port}))
+    events = EventServer(host, handlers, EVENT_THREADS)
+    threading.Thread(target=events.serve_forever, daemon=True).start()
+    say(msg.WORKER_READY + json.dumps({"port": server.server_port, "events": events.port}))
     server.serve_forever()
     return 0
 
