@@ -41,6 +41,9 @@ def now_ms() -> int:
 
 
 TRIGGER_APP_NAME = "messenger-triggers"
+_refs: dict[str, Any] = {}  # path -> Reference of the trigger app (db.reference() is costly)
+_refs_app: Any = None
+REFS_LIMIT = 8192
 
 
 def trigger_ref(path: str) -> Any:
@@ -55,6 +58,7 @@ def trigger_ref(path: str) -> Any:
 
     from . import transport
 
+    global _refs_app
     try:
         made = firebase_admin.get_app(TRIGGER_APP_NAME)
     except ValueError:
@@ -63,6 +67,16 @@ def trigger_ref(path: str) -> Any:
                 made = firebase_admin.get_app(TRIGGER_APP_NAME)
             except ValueError:
                 made = firebase_admin.initialize_app(name=TRIGGER_APP_NAME)
-    reference = db.reference(path, app=made)
-    transport.install(reference._client)  # noqa: SLF001 - idempotent, see transport.py
+    if made is not _refs_app:  # a new app (tests re-point firebase-admin): new references
+        _refs.clear()
+        _refs_app = made
+    reference = _refs.get(path)
+    if reference is None:
+        # db.reference() looks the client up and re-parses the emulator URL each time
+        # (~0.15 ms); a Reference is immutable and thread-safe, so keep it.
+        reference = db.reference(path, app=made)
+        transport.install(reference._client)  # noqa: SLF001 - idempotent, see transport.py
+        if len(_refs) >= REFS_LIMIT:
+            _refs.clear()
+        _refs[path] = reference
     return reference
