@@ -95,6 +95,8 @@ class DatabaseEngine:
         self._commit_listeners: list[CommitListener] = []
         self._rules_listeners: list[RulesListener] = []
         self.push_ids = PushIdGenerator()
+        # True while _deliver hands a listener a commit with more commits in flight
+        self.delivering_batch = False
         for name, root in (initial_roots or {}).items():
             ns = self.namespace(name)
             ns.root = ns.durable_root = root
@@ -187,15 +189,19 @@ class DatabaseEngine:
         ns.seq += 1
         commit = Commit(ns.name, ns.seq, resolved, old, new, now, update_base)
         ns.root = new
-        entry = _Pending(commit, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        entry = _Pending(commit, loop.create_future())
         ns.pending.append(entry)
         if self.persistence is None:
             entry.durable = True
             self._deliver(ns)
         else:
-            task = asyncio.ensure_future(self.persistence.append(ns.name, resolved))
+            task = loop.create_task(self.persistence.append(ns.name, resolved))
             task.add_done_callback(lambda t, e=entry: self._durable(ns, e, t))
-        await asyncio.shield(entry.delivered)
+        # only this writer awaits its own entry (no shield needed: if the writer is
+        # cancelled, the commit still goes through and _deliver skips the done future)
+        if not entry.delivered.done():
+            await entry.delivered
         if entry.error is not None:
             raise DatabaseError(503, msg.NOT_DURABLE.format(reason=entry.error))
         return commit
@@ -211,6 +217,9 @@ class DatabaseEngine:
         self._deliver(ns)
 
     def _deliver(self, ns: Namespace) -> None:
+        # with more commits in flight (a group commit completes them in one loop iteration)
+        # listeners may batch their own work: streams then send once per batch
+        self.delivering_batch = len(ns.pending) > 1
         while ns.pending and ns.pending[0].durable:
             entry = ns.pending.popleft()
             ns.durable_root = entry.commit.new_root

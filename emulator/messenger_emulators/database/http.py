@@ -124,7 +124,7 @@ class DatabaseApp:
             raise bad_request(msg.NO_DATA)
         try:
             text = raw.decode("utf-8")
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = _decode_json(text)
         except (ValueError, RecursionError):
             raise bad_request(msg.INVALID_JSON) from None
         return value, text
@@ -317,6 +317,10 @@ class DatabaseApp:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# one decoder for every request (json.loads with an argument builds a new one per call)
+_decode_json = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def build_server(engine: DatabaseEngine, hub: StreamHub,

@@ -20,6 +20,7 @@ class PushIdGenerator:
     def __init__(self) -> None:
         self._last_ms = -1
         self._last_rand = [0] * 12
+        self._stamp = ""          # the 8 time characters of _last_ms
 
     def next_id(self, now_ms: int | None = None) -> str:
         now = int(time.time() * 1000) if now_ms is None else now_ms
@@ -36,13 +37,15 @@ class PushIdGenerator:
                 self._last_rand = _random_digits()
         else:
             self._last_rand = _random_digits()
+        if now != self._last_ms or not self._stamp:
+            stamp = []
+            t = now
+            for _ in range(8):
+                stamp.append(PUSH_CHARS[t % 64])
+                t //= 64
+            self._stamp = "".join(reversed(stamp))
         self._last_ms = now
-        stamp = []
-        t = now
-        for _ in range(8):
-            stamp.append(PUSH_CHARS[t % 64])
-            t //= 64
-        return "".join(reversed(stamp)) + "".join(PUSH_CHARS[i] for i in self._last_rand)
+        return self._stamp + "".join([PUSH_CHARS[i] for i in self._last_rand])
 
 
 def timestamp_of(push_id: str) -> int:

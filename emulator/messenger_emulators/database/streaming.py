@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,15 @@ class _Flusher:
             stream.flush()
 
 
+def _raw_socket(transport: Any) -> socket.socket | None:
+    """The socket under an asyncio selector transport (None for other transports: uvloop's
+    writes are already cheap, and adapters must see every write)."""
+    if type(transport).__name__ != "_SelectorSocketTransport":
+        return None
+    sock = getattr(transport, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
 class Stream:
     """One open SSE connection.
 
@@ -81,6 +91,7 @@ class Stream:
         self.outbox: list[bytes] = []
         self.outbox_bytes = 0
         self.transport: Any = None
+        self._sock: socket.socket | None = None
         self.closed = False
         self.aborted = False
         self.last_activity = time.monotonic()
@@ -89,10 +100,35 @@ class Stream:
         self._on_end: Callable[[bool], None] | None = None
         self._flusher = flusher
 
-    def offer(self, wire: bytes) -> None:
+    def offer(self, wire: bytes, direct: bool = False) -> None:
+        """Queue `wire` for the flusher, or (`direct`, nothing queued, live, the socket has
+        no backlog) write it now: one commit alone costs one send per stream and no
+        bookkeeping; a burst of commits delivered together is still one send per stream."""
         if self.closed:
             return
-        if not self.outbox and self.transport is not None:
+        transport = self.transport
+        if not self.outbox and transport is not None:
+            if direct and not transport.get_write_buffer_size():
+                if transport.is_closing():
+                    self.abort()
+                    return
+                sock = self._sock
+                if sock is None:
+                    transport.write(wire)
+                else:
+                    # the transport has nothing buffered: send on its socket directly
+                    # (asyncio's write() costs more Python than the send itself)
+                    try:
+                        sent = sock.send(wire)
+                    except (BlockingIOError, InterruptedError):
+                        sent = 0
+                    except OSError:       # reset, broken pipe: the client is gone
+                        self.abort()
+                        return
+                    if sent < len(wire):
+                        transport.write(wire[sent:])
+                self.last_activity = time.monotonic()
+                return
             self._flusher.mark(self)
         self.outbox.append(wire)
         self.outbox_bytes += len(wire)
@@ -125,6 +161,7 @@ class Stream:
         """The initial put is written: from now on events go to `transport`."""
         self.transport = transport
         self._on_end = on_end
+        self._sock = _raw_socket(transport)
         if self.aborted:
             self._end(False)
             return
@@ -268,6 +305,7 @@ class StreamHub:
         if not locations:
             return
         ns = self.engine.namespace(commit.namespace)
+        direct = not self.engine.delivering_batch
         touched = self._index[commit.namespace].touched(w for w, _ in commit.writes)
         for location in touched:
             if location.view is not None:
@@ -281,7 +319,7 @@ class StreamHub:
                 if not self._still_readable(ns, group, commit.new_root):
                     continue
                 for stream in list(group.streams):
-                    stream.offer(wire)
+                    stream.offer(wire, direct)
         if len(touched) < len(locations):
             # rules may read data anywhere (root.child(...)): re-check the other streams soon,
             # batched, so a burst of writes costs one evaluation per identity
