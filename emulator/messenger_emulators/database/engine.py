@@ -77,6 +77,9 @@ RulesListener = Callable[[str], None]
 TraceSink = Callable[[str, Decision], None]
 
 
+_CANCELLED = asyncio.CancelledError()     # marks an append that was cancelled
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -196,8 +199,7 @@ class DatabaseEngine:
             entry.durable = True
             self._deliver(ns)
         else:
-            task = loop.create_task(self.persistence.append(ns.name, resolved))
-            task.add_done_callback(lambda t, e=entry: self._durable(ns, e, t))
+            self._append(ns, entry, self.persistence.append(ns.name, resolved))
         # only this writer awaits its own entry (no shield needed: if the writer is
         # cancelled, the commit still goes through and _deliver skips the done future)
         if not entry.delivered.done():
@@ -206,12 +208,37 @@ class DatabaseEngine:
             raise DatabaseError(503, msg.NOT_DURABLE.format(reason=entry.error))
         return commit
 
-    def _durable(self, ns: Namespace, entry: _Pending, task: asyncio.Future) -> None:
+    def _append(self, ns: Namespace, entry: _Pending, append: Any) -> None:
+        """Runs `persistence.append(...)` to completion, then `_durable`. A coroutine is
+        stepped by hand up to its waits, as a Task would (without a Task per write: its
+        synchronous part, the record entering the journal's queue, runs right here, so
+        records are queued in commit order)."""
+        if not asyncio.iscoroutine(append):
+            future = asyncio.ensure_future(append)
+            future.add_done_callback(lambda f: self._durable(
+                ns, entry, _CANCELLED if f.cancelled() else f.exception()))
+            return
+        try:
+            waiting = append.send(None)
+        except StopIteration:
+            self._durable(ns, entry, None)
+        except asyncio.CancelledError:
+            self._durable(ns, entry, _CANCELLED)
+        except Exception as exc:
+            self._durable(ns, entry, exc)
+        else:
+            if waiting is None:       # a bare yield
+                asyncio.get_running_loop().call_soon(self._append, ns, entry, append)
+            else:
+                waiting._asyncio_future_blocking = False
+                waiting.add_done_callback(lambda _f: self._append(ns, entry, append))
+
+    def _durable(self, ns: Namespace, entry: _Pending, error: BaseException | None) -> None:
         entry.durable = True
-        if task.cancelled():
+        if error is _CANCELLED:
             entry.error = RuntimeError("the journal write was cancelled")
-        elif task.exception() is not None:
-            entry.error = task.exception()
+        elif error is not None:
+            entry.error = error
             log.error("database %s: commit %d not durable: %r", ns.name, entry.commit.seq,
                       entry.error)
         self._deliver(ns)
