@@ -70,3 +70,7 @@ SERVER_TIMESTAMP = {".sv": "timestamp"}
 # same path. The unread trigger then skips a read that only guards against a creation handled
 # after its deletion (docs/functions.md, "The trigger").
 ORDERED_TRIGGERS = os.environ.get("MESSENGER_ORDERED_TRIGGERS", "").strip() == "1"
+
+# Writer threads of the unread trigger per instance: at most this many userChats writes in
+# flight; changes queued behind them for one entry share a write (unread.py, _EntryWriter).
+UNREAD_WRITERS = _env_int("UNREAD_WRITERS", 8, 1, 64)

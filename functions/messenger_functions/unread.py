@@ -158,81 +158,91 @@ class _Change:
         self.change = change
         self.fresh = fresh
         self.done = threading.Event()
-        self.lead = False  # woken to write the next batch rather than because it is done
         self.error: BaseException | None = None
 
 
 class _EntryWriter:
-    """One write per entry in flight in this instance; changes queued meanwhile go together.
+    """Writes the entries' changes from a few writer threads, coalescing per entry.
 
-    Each invocation queues its change to an entry. If no write to that entry is in flight, it
-    writes (the leader); otherwise it waits, and when the write in flight ends, the first
-    waiter writes *all* the changes queued meanwhile, applied one after the other to the same
-    current value, in one conditional PUT. So concurrent events of one chat never refuse each
-    other's writes, and the busier a chat, the fewer requests per message. An invocation
-    returns only once a write containing its change succeeded (or raises its error), so
-    at-least-once delivery keeps its meaning: a failed batch fails every event in it, and each
-    is redelivered (changes are idempotent).
+    An invocation queues one change per entry it touches and waits until a write containing
+    each of them succeeded (then it returns: the event is done) or failed (it raises, and the
+    host redelivers the event; changes are idempotent, so a partial success is harmless). A
+    writer takes an entry with queued changes that no other writer is writing, applies all of
+    them in order to the entry's current value and writes the result in one conditional PUT.
+    So one entry has at most one write in flight (concurrent events of one chat never refuse
+    each other's writes), changes of one entry are applied in the order they were queued, at
+    most `threads` writes are in flight towards the database whatever the event rate, and the
+    busier the database, the more changes share a write: the trigger's requests per message
+    fall as the load rises instead of competing with the clients' writes.
     """
 
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._queues: dict[str, list[_Change]] = {}  # path -> changes waiting; present = busy
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._started = 0
+        self._cv = threading.Condition()
+        self._pending: OrderedDict[str, list[_Change]] = OrderedDict()  # oldest first
+        self._busy: set[str] = set()
 
-    def apply(self, path: str, change: Callable[[Any], Any], fresh: bool) -> None:
-        mine = _Change(change, fresh)
-        with self._guard:
-            queue = self._queues.get(path)
-            if queue is None:
-                self._queues[path] = []
-                batch = [mine]
-            else:
-                queue.append(mine)
-                batch = None
-        if batch is None:
-            mine.done.wait()
-            if not mine.lead:
-                if mine.error is not None:
-                    raise mine.error
-                return
-            with self._guard:
-                queue = self._queues[path]
-                batch = queue[:]
-                del queue[:]
-        try:
-            _write_batch(path, batch)
-        except BaseException as e:
-            for item in batch:
-                item.error = e
-        finally:
-            with self._guard:
-                queue = self._queues[path]
-                if queue:
-                    queue[0].lead = True
-                    queue[0].done.set()
+    def apply(self, changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
+        mine = [_Change(change, fresh) for _, change, fresh in changes]
+        with self._cv:
+            for (path, _, _), item in zip(changes, mine, strict=True):
+                queued = self._pending.get(path)
+                if queued is None:
+                    self._pending[path] = [item]
                 else:
-                    del self._queues[path]
-            for item in batch:
-                if item is not mine:
+                    queued.append(item)
+            while self._started < self._threads:
+                self._started += 1
+                threading.Thread(target=self._run, name=f"unread-writer-{self._started}",
+                                 daemon=True).start()
+            self._cv.notify(len(mine))
+        for item in mine:
+            item.done.wait()
+        for item in mine:
+            if item.error is not None:
+                raise item.error
+
+    def _take(self) -> tuple[str, list[_Change]]:
+        with self._cv:
+            while True:
+                for path in self._pending:
+                    if path not in self._busy:
+                        self._busy.add(path)
+                        return path, self._pending.pop(path)
+                self._cv.wait()
+
+    def _run(self) -> None:
+        while True:
+            path, batch = self._take()
+            try:
+                _write_batch(path, batch)
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting invocations
+                for item in batch:
+                    item.error = e
+            finally:
+                with self._cv:
+                    self._busy.discard(path)
+                    if path in self._pending:
+                        self._cv.notify()
+                for item in batch:
                     item.done.set()
-        if mine.error is not None:
-            raise mine.error
 
 
-_writer = _EntryWriter()
+_writer = _EntryWriter(settings.UNREAD_WRITERS)
 
 stats = {"reads": 0, "writes": 0, "refused": 0, "skipped": 0, "batched": 0}  # (tests, logs)
 
 
-def _update(path: str, change: Callable[[Any], Any], fresh: bool = False) -> None:
-    """Read-modify-write of one entry with a conditional PUT (`if-match` its ETag).
+def _update(changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
+    """Read-modify-write of entries, each with a conditional PUT (`if-match` its ETag).
 
-    `change(current)` returns the new value, or None when there is nothing to write. `fresh`
-    reads the entry first (a transaction's GET); otherwise the cached (ETag, value) is tried.
-    Same guarantee as firebase-admin's `transaction()`: the value written was computed from
-    the value it replaces. Concurrent changes of one entry are written together (_EntryWriter).
+    Each `change(current)` returns the entry's new value, or None when there is nothing to
+    write. `fresh` reads the entry first (a transaction's GET); otherwise this instance's
+    cached (ETag, value) is tried. Same guarantee as firebase-admin's `transaction()`: the
+    value written was computed from the value it replaces. See _EntryWriter for the batching.
     """
-    _writer.apply(path, change, fresh)
+    _writer.apply(changes)
 
 
 def _write_batch(path: str, batch: list[_Change]) -> None:
@@ -274,6 +284,7 @@ def _write_batch(path: str, batch: list[_Change]) -> None:
 def _on_created(chat: str, members: tuple[str, str], message_id: str, message: dict) -> None:
     ts = _number(message["ts"])
     preview = _preview(message_id, message)
+    changes = []
 
     for uid in members:
 
@@ -291,11 +302,14 @@ def _on_created(chat: str, members: tuple[str, str], message_id: str, message: d
                 entry["unreadIds"][message_id] = ts
             return _finish(entry)
 
-        _update(f"{settings.USER_CHATS}/{uid}/{chat}", update)
+        changes.append((f"{settings.USER_CHATS}/{uid}/{chat}", update, False))
+    _update(changes)
 
 
 def _on_deleted(chat: str, members: tuple[str, str], message_id: str) -> None:
     latest: list[dict[str, Any] | None] = []  # the fallback preview, queried only if needed
+    lock = threading.Lock()  # the two entries are written at once, by two writers
+    changes = []
 
     for uid in members:
 
@@ -306,9 +320,10 @@ def _on_deleted(chat: str, members: tuple[str, str], message_id: str) -> None:
             entry["unreadIds"].pop(message_id, None)
             last = entry.get("lastMessage")
             if isinstance(last, dict) and last.get("id") == message_id:
-                if not latest:
-                    stats["reads"] += 1
-                    latest.append(_latest(chat))
+                with lock:
+                    if not latest:
+                        stats["reads"] += 1
+                        latest.append(_latest(chat))
                 if latest[0] is None:
                     entry.pop("lastMessage", None)
                 else:
@@ -316,7 +331,8 @@ def _on_deleted(chat: str, members: tuple[str, str], message_id: str) -> None:
             return _finish(entry)
 
         # Deletions are rare: read the entry (no cached guess), as a transaction does.
-        _update(f"{settings.USER_CHATS}/{uid}/{chat}", update, fresh=True)
+        changes.append((f"{settings.USER_CHATS}/{uid}/{chat}", update, True))
+    _update(changes)
 
 
 def handle(subject: str, before: Any, delta: Any) -> str:

@@ -37,7 +37,7 @@ class DeliveryPolicy:
     max_delay: float = 10.0
     timeout: float = 60.0  # per attempt (Cloud Functions' default timeout)
     queue_limit: int = 10_000  # events waiting per function
-    concurrency: int = 256  # deliveries in flight per function (each on its own path)
+    concurrency: int = 1024  # deliveries in flight per function (each on its own path)
     commit_limit: int = 10_000  # commits waiting to be diffed
 
 

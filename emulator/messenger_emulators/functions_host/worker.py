@@ -41,7 +41,7 @@ from . import messages as msg
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Invocations of CloudEvent functions at once (the host keeps at most DeliveryPolicy.concurrency
 # per function in flight); a fixed pool, not a thread per event.
-EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "256"))
+EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "1024"))
 _current = threading.local()
 
 
