@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -80,6 +81,17 @@ def _wait_counted(base: str, ns: str, expected: dict, offset: dict, timeout: flo
     raise SystemExit("the trigger did not catch up in time")
 
 
+def _trigger_stats(suite, base: str, ns: str, chats) -> dict[str, int]:
+    """The worker's latest counters (UNREAD_STATS_LOG_S=1): one more message, then read."""
+    time.sleep(1.1)
+    chat, a, _ = chats[0]
+    requests.post(f"{base}/messages/{chat}.json", params={"ns": ns}, headers=ADMIN, timeout=30,
+                  json={"sender": a, "text": "stats", "ts": {".sv": "timestamp"}})
+    time.sleep(1.0)
+    lines = [line for line in suite.output.splitlines() if "unread trigger stats " in line]
+    return json.loads(lines[-1].split("unread trigger stats ", 1)[1])
+
+
 def _counts(base, ns, expected):
     tree = requests.get(f"{base}/userChats.json", params={"ns": ns}, headers=ADMIN,
                         timeout=30).json() or {}
@@ -97,7 +109,8 @@ def main() -> None:
     chats = [("_".join(sorted((_uid(2 * i), _uid(2 * i + 1)))), _uid(2 * i), _uid(2 * i + 1))
              for i in range(args.chats)]
     with tempfile.TemporaryDirectory() as data, running_suite(
-            rules=rules, data_dir=data, only=("auth", "database", "functions")) as suite:
+            rules=rules, data_dir=data, only=("auth", "database", "functions"),
+            env={"UNREAD_STATS_LOG_S": "1"}) as suite:
         base, ns = suite.database_url, suite.ns
         suite_proc = psutil.Process(suite.pid)
         deadline = time.monotonic() + 60
@@ -112,18 +125,25 @@ def main() -> None:
         asyncio.run(_send_all(base, ns, chats, 2 * args.chats, args.rate))
         _wait_counted(base, ns, warm, {}, 120)
         offset = _counts(base, ns, warm)
+        stats0 = _trigger_stats(suite, base, ns, chats)
+        offset = _counts(base, ns, warm)
         expected = _expected(chats, args.messages)
         w0, s0, t0 = _cpu(worker), _cpu(suite_proc.pid), time.monotonic()
         sent_in = asyncio.run(_send_all(base, ns, chats, args.messages, args.rate))
         lag = _wait_counted(base, ns, expected, offset, 300)
         w1, s1, t1 = _cpu(worker), _cpu(suite_proc.pid), time.monotonic()
+        stats1 = _trigger_stats(suite, base, ns, chats)
         n = args.messages
+        d = {k: stats1[k] - stats0[k] for k in stats1}
         print(f"trigger_cost: {n} messages in {args.chats} chats at {n / sent_in:.0f} msg/s "
               f"(sent in {sent_in:.1f} s, counted {lag:.1f} s after the last send)")
         print(f"  functions worker CPU per message: {(w1 - w0) / n * 1e3:.2f} ms "
               f"(mean {100 * (w1 - w0) / (t1 - t0):.0f} % of a core)")
         print(f"  suite CPU per message (the write, the trigger's requests, no streams): "
               f"{(s1 - s0) / n * 1e3:.2f} ms")
+        print(f"  database requests per message: {(d['reads'] + d['writes']) / n:.2f} "
+              f"({d['writes']} conditional writes, {d['reads']} reads, {d['refused']} writes "
+              f"refused; {d['batched']} of {d['events']} entry changes shared a write)")
 
         # The function alone, in this process, as the host runs it (ordered delivery).
         os.environ.update(suite.env)

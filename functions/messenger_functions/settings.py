@@ -74,3 +74,5 @@ ORDERED_TRIGGERS = os.environ.get("MESSENGER_ORDERED_TRIGGERS", "").strip() == "
 # Writer threads of the unread trigger per instance: at most this many userChats writes in
 # flight; changes queued behind them for one entry share a write (unread.py, _EntryWriter).
 UNREAD_WRITERS = _env_int("UNREAD_WRITERS", 8, 1, 64)
+# Seconds between two prints of the unread trigger's request counters (0: never); benchmarks.
+UNREAD_STATS_LOG_S = _env_int("UNREAD_STATS_LOG_S", 0, 0, 3600)

@@ -10,8 +10,10 @@ preview is recomputed from the messages themselves whenever it might be stale.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -231,7 +233,9 @@ class _EntryWriter:
 
 _writer = _EntryWriter(settings.UNREAD_WRITERS)
 
-stats = {"reads": 0, "writes": 0, "refused": 0, "skipped": 0, "batched": 0}  # (tests, logs)
+# Requests made and changes coalesced, for tests and UNREAD_STATS_LOG_S: "events" changes
+# queued (two per message), "batched" of them written together with an earlier one.
+stats = {"events": 0, "reads": 0, "writes": 0, "refused": 0, "skipped": 0, "batched": 0}
 
 
 def _update(changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
@@ -245,7 +249,20 @@ def _update(changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
     _writer.apply(changes)
 
 
+_last_stats_log = [0.0]
+
+
+def _log_stats() -> None:
+    """With UNREAD_STATS_LOG_S set: the request counters, at most every that many seconds."""
+    now = time.monotonic()
+    if now - _last_stats_log[0] >= settings.UNREAD_STATS_LOG_S:
+        _last_stats_log[0] = now
+        print("unread trigger stats " + json.dumps(stats), flush=True)
+
+
 def _write_batch(path: str, batch: list[_Change]) -> None:
+    if settings.UNREAD_STATS_LOG_S:
+        _log_stats()
     def change(current: Any) -> Any:
         for item in batch:
             new = item.change(current)
@@ -254,6 +271,7 @@ def _write_batch(path: str, batch: list[_Change]) -> None:
         return current
 
     stats["batched"] += len(batch) - 1
+    stats["events"] += len(batch)
     reference = backend.trigger_ref(path)
     known = None if any(item.fresh for item in batch) else _cache.get(path)
     try:
