@@ -85,7 +85,7 @@ class Conn:
                 if not data:
                     return True
                 self.buf += data
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return False
         except ConnectionResetError:
             return True

@@ -32,7 +32,17 @@ class Options:
     download: str | None = None
 
 
+DEFAULT_OPTIONS = Options()
+# parameters that do not change how a request is answered (identity, namespace)
+_NEUTRAL = frozenset({"auth", "access_token", "auth_variable_override", "ns"})
+
+
 def parse_options(params: Mapping[str, str], method: str) -> Options:
+    for name in params:
+        if name not in _NEUTRAL:
+            break
+    else:                      # the common case: no options at all
+        return DEFAULT_OPTIONS
     for name in params:
         if name not in KNOWN_PARAMS:
             raise bad_request(msg.UNKNOWN_PARAM.format(name=name))
