@@ -139,3 +139,46 @@ def test_queue_limit_drops_with_clear_log(tmp_path, monkeypatch, caplog) -> None
         assert len(host.records("written-messages")) < 10
     overflow = [r for r in caplog.records if "events waiting; dropping" in r.getMessage()]
     assert len(overflow) == 1  # one clear line, not one per dropped event
+
+
+def test_queue_overflow_is_counted_logged_and_the_backlog_catches_up(tmp_path, monkeypatch,
+                                                                     caplog) -> None:
+    with running_host("basic", tmp_path, monkeypatch) as host:
+        host.functions.policy.queue_limit = 3
+        host.wait_ready()
+        patch(host, "", {f"messages/c1/m{i}": i for i in range(10)})
+        host.drain()
+        stats = host.functions.dispatcher.stats
+        assert stats.overflowed == 7 and stats.dropped == 7
+        assert len(host.records("written-messages")) == 3
+        # room again: the next events are delivered, and one line says what was lost
+        put(host, "messages/c1/m10", 10)
+        put(host, "messages/c1/m11", 11)
+        host.drain()
+        assert len(host.records("written-messages")) == 5
+        assert stats.overflowed == 7
+    recovered = [r.getMessage() for r in caplog.records if "accepts events again" in
+                 r.getMessage()]
+    assert len(recovered) == 1 and "7 events were dropped" in recovered[0]
+
+
+def test_commit_queue_overflow_is_counted_and_logged_once(tmp_path, monkeypatch,
+                                                          caplog) -> None:
+    with running_host("basic", tmp_path, monkeypatch) as host:
+        dispatcher = host.functions.dispatcher
+        host.wait_ready()
+        dispatcher.policy.commit_limit = 0  # every commit overflows
+
+        class Commit:
+            seq, namespace = 1, host.db.namespace
+
+        for _ in range(5):
+            dispatcher.on_commit(Commit())
+        assert dispatcher.stats.overflowed == 5
+        dispatcher.policy.commit_limit = 10_000
+        put(host, "messages/c1/m1", 1)
+        host.drain()
+        assert len(host.records("written-messages")) == 1
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("commits behind" in line for line in lines) == 1
+    assert sum("5 commits were dropped" in line for line in lines) == 1

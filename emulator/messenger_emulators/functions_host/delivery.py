@@ -9,6 +9,13 @@ one message's trigger does not wait for another's, so a busy chat keeps up. A sl
 function delays only itself, never a database write nor another function.
 A failed delivery (5xx, connection error, timeout) is retried with exponential backoff up to
 ``max_attempts``, then logged and dropped; a 4xx is a refusal and is dropped at once.
+
+Both queues are bounded (``commit_limit`` commits waiting to be diffed, ``queue_limit`` events
+waiting per function): the database never waits for functions, so an overload that outlasts
+the bounds loses events rather than memory. Never silently: the first event refused is
+logged with the function and path, ``stats.overflowed`` (and ``stats.dropped``) count every
+one, and when there is room again one line says how many were lost in that overflow. The
+queue itself keeps draining, so the backlog catches up as soon as the function keeps up.
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ class DeliveryPolicy:
 class Stats:
     delivered: int = 0
     retried: int = 0
-    dropped: int = 0
+    dropped: int = 0  # every event given up on, whatever the reason
+    overflowed: int = 0  # of which refused because a bounded queue was full
 
 
 class FunctionQueue:
@@ -64,6 +72,7 @@ class FunctionQueue:
         self._idle.set()
         self._started = False
         self._overflowing = False
+        self._overflow_dropped = 0
 
     def start(self) -> None:
         self._started = True
@@ -82,14 +91,20 @@ class FunctionQueue:
     def put(self, event: CloudEvent) -> None:
         if self._pending >= self._policy.queue_limit:
             self._stats.dropped += 1
+            self._stats.overflowed += 1
+            self._overflow_dropped += 1
             if not self._overflowing:  # one line per overflow, not one per dropped event
                 self._overflowing = True
                 log.error(msg.LOG_QUEUE_FULL.format(name=self.spec.name,
                                                     limit=self._policy.queue_limit,
                                                     ref=event.ref))
             return
-        if self._pending == 0:
+        if self._overflowing:  # room again: say how much was lost, once
             self._overflowing = False
+            log.error(msg.LOG_QUEUE_RECOVERED.format(name=self.spec.name,
+                                                     count=self._overflow_dropped,
+                                                     total=self._stats.overflowed))
+            self._overflow_dropped = 0
         self._pending += 1
         self._idle.clear()
         lane = self._lanes.get(event.ref)
@@ -171,6 +186,7 @@ class TriggerDispatcher:
         self._commits: asyncio.Queue[Any] = asyncio.Queue()
         self._queues: dict[str, FunctionQueue] = {}
         self._task: asyncio.Task | None = None
+        self._commits_overflowing = 0  # commits dropped in the current overflow
         self.set_triggers(triggers)
 
     def set_triggers(self, triggers: list[FunctionSpec]) -> None:
@@ -208,9 +224,16 @@ class TriggerDispatcher:
             return
         if self._commits.qsize() >= self.policy.commit_limit:
             self.stats.dropped += 1
-            log.error(msg.LOG_COMMITS_FULL.format(limit=self.policy.commit_limit,
-                                                  seq=commit.seq, ns=commit.namespace))
+            self.stats.overflowed += 1
+            if not self._commits_overflowing:  # one line per overflow
+                log.error(msg.LOG_COMMITS_FULL.format(limit=self.policy.commit_limit,
+                                                      seq=commit.seq, ns=commit.namespace))
+            self._commits_overflowing += 1
             return
+        if self._commits_overflowing:
+            log.error(msg.LOG_COMMITS_RECOVERED.format(count=self._commits_overflowing,
+                                                       seq=commit.seq, ns=commit.namespace))
+            self._commits_overflowing = 0
         self._commits.put_nowait(commit)
 
     async def drain(self) -> None:

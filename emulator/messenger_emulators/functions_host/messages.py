@@ -60,8 +60,17 @@ LOG_QUEUE_FULL = (
     "Trigger {name} has {limit} events waiting; dropping new events (first: {ref}) until it "
     "catches up. The function is too slow or failing: see its log."
 )
+LOG_QUEUE_RECOVERED = (
+    "Trigger {name} accepts events again; {count} events were dropped while its queue was full "
+    "({total} in all): the data its function maintains may be stale for them."
+)
 LOG_COMMITS_FULL = (
-    "Triggers are {limit} commits behind; dropping commit {seq} of {ns} (its events are lost)."
+    "Triggers are {limit} commits behind; dropping commit {seq} of {ns} and the next ones until "
+    "they catch up (their events are lost)."
+)
+LOG_COMMITS_RECOVERED = (
+    "Triggers accept commits again (from commit {seq} of {ns}); {count} commits were dropped, "
+    "their events lost."
 )
 LOG_NO_DATABASE = (
     "Functions declare database triggers but the database emulator is not running: triggers "

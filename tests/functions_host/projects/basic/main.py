@@ -59,6 +59,7 @@ def _record(name, event):
 
 @functions_framework.cloud_event
 def record_event(event):
+    print(f"recording {event['ref']}")
     _record(event["type"].rsplit(".", 1)[1] + "-" + event["ref"].split("/")[0], event)
 
 
