@@ -328,3 +328,19 @@ def test_stop_ends_streams_and_closes_idle_connections():
     assert stream.buf.endswith(b"0\r\n\r\n")      # a clean end of the chunked body
     idle.close()
     stream.close()
+
+
+def test_a_request_pipelined_behind_a_stream_is_answered_when_it_ends(db, ns):
+    c = Conn(db.port)
+    c.send(request("GET", f"/pipe.json?ns={ns}", headers="Accept: text/event-stream\r\n")
+           + request("GET", f"/other.json?ns={ns}"))
+    assert c._until(b"\r\n\r\n").startswith(b"HTTP/1.1 200 OK")
+    c._until(b"\n\n")                                   # the initial put
+    rules = {"rules": {".read": False, ".write": True}}
+    r = requests.put(f"{db.url}/.settings/rules.json?ns={ns}", json=rules,
+                     headers={"Authorization": "Bearer owner"}, timeout=5)
+    assert r.status_code == 200
+    assert b"event: cancel" in c._until(b"0\r\n\r\n")   # cancel, then the end of the body
+    status, _, body = c.response()                      # then the pipelined request
+    assert status == "HTTP/1.1 401 Unauthorized" and json.loads(body)["error"]
+    c.close()

@@ -546,7 +546,9 @@ class HttpProtocol(asyncio.Protocol):
             self.must_close = True
         if self.state.closing:
             self.must_close = True
-        self._next()
+        # not right here: a stream ends inside the hub (a commit being delivered), where a
+        # pipelined write answered synchronously would re-enter the engine's delivery
+        asyncio.get_running_loop().call_soon(self._next)
 
     # --- reading, closing ---
     def _pause_reading(self) -> None:
