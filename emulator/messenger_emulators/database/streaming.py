@@ -196,7 +196,8 @@ class _Group:
     """Streams of one location and one identity: one rules decision for all of them."""
     location: _Location
     identity: Identity
-    streams: set[Stream] = field(default_factory=set)
+    # insertion-ordered: events go out to the streams of a location in the order they opened
+    streams: dict[Stream, None] = field(default_factory=dict)
 
 
 @dataclass
@@ -262,7 +263,7 @@ class StreamHub:
         group = location.groups.get(group_key)
         if group is None:
             group = location.groups[group_key] = _Group(location, identity)
-        group.streams.add(stream)
+        group.streams[stream] = None
         stream.group = group
         self._streams.add(stream)
         stream.initial = put_frame("/", initial)
@@ -282,7 +283,7 @@ class StreamHub:
         stream.group = None
         if group is None:
             return
-        group.streams.discard(stream)
+        group.streams.pop(stream, None)
         if group.streams:
             return
         # the group (and maybe its location) may already have been replaced by a newer one
