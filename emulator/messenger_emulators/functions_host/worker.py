@@ -160,14 +160,29 @@ class EventServer:
 
     def _read(self, conn: socket.socket) -> None:
         lock = threading.Lock()
+        replies: list[bytes] = []
+        flushing = [False]
 
         def answer(call_id: int, status: int, error: str = "") -> None:
+            # Replies finishing together (a batch of writes done) leave in one send: the first
+            # thread to answer sends whatever is queued until nothing is; the others only queue.
             frame = channel.encode_reply(call_id, status, error)
-            try:
+            with lock:
+                replies.append(frame)
+                if flushing[0]:
+                    return
+                flushing[0] = True
+            while True:
                 with lock:
-                    conn.sendall(frame)
-            except OSError:
-                pass  # the host went away: it retries what it did not hear back about
+                    if not replies:
+                        flushing[0] = False
+                        return
+                    data = b"".join(replies)
+                    replies.clear()
+                try:
+                    conn.sendall(data)
+                except OSError:
+                    pass  # the host went away: it retries what it did not hear back about
 
         reader = conn.makefile("rb")
         try:
