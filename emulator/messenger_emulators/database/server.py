@@ -455,7 +455,7 @@ class HttpProtocol(asyncio.Protocol):
         try:
             result = self.state.handler(request)
         except Exception as exc:
-            result = self.state.on_error(request, exc)
+            result = self._on_error(request, exc)
         if type(result) is Response:
             self._finish(request, result)
         elif isinstance(result, StreamStart):
@@ -463,6 +463,14 @@ class HttpProtocol(asyncio.Protocol):
         else:
             self.busy = True
             self._step(request, result, False)
+
+    def _on_error(self, request: Request, exc: Exception) -> Response:
+        try:
+            return self.state.on_error(request, exc)
+        except Exception:          # the error answer itself failed: still answer
+            log.exception("answering an error on %s %s failed", request.method,
+                          request.raw_path)
+            return Response(b'{\n  "error": "Internal error"\n}', 500)
 
     def _step(self, request: Request, coro: Coroutine, resumed: bool) -> None:
         """Runs the handler's coroutine up to its next wait, like a Task step (no Task:
@@ -472,7 +480,7 @@ class HttpProtocol(asyncio.Protocol):
         except StopIteration as stop:
             result = stop.value
         except Exception as exc:
-            result = self.state.on_error(request, exc)
+            result = self._on_error(request, exc)
         else:
             if waiting is None:      # a bare yield (asyncio.sleep(0))
                 asyncio.get_running_loop().call_soon(self._step, request, coro, True)
