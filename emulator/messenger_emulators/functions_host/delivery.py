@@ -145,7 +145,8 @@ class FunctionQueue:
         detail = ""
         for attempt in range(1, policy.max_attempts + 1):
             try:
-                status = await asyncio.wait_for(self._post(self.spec, event), policy.timeout)
+                async with asyncio.timeout(policy.timeout):  # no extra task, unlike wait_for
+                    status = await self._post(self.spec, event)
             except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError) as e:
                 detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             except Exception as e:  # the worker is unavailable (load failure) and the like

@@ -69,6 +69,8 @@ class WorkerProcess:
 
     async def wait_ready(self, timeout: float) -> str:
         """The worker's base URL once it serves; WorkerUnavailable if it failed or timed out."""
+        if self.port is not None:  # the usual case, once per trigger event: no waiting
+            return self.base_url
         async def ready() -> str:
             async with self._changed:
                 await self._changed.wait_for(lambda: self.port is not None or self.error)

@@ -10,6 +10,7 @@ candidate then fires if its value differs between ``commit.old_root`` and ``comm
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import uuid
 from collections.abc import Iterator
@@ -119,6 +120,12 @@ def delta_of(before: Any, after: Any) -> Any:
     return after
 
 
+# Event ids: unique per event (and kept across its retries). A random per-process prefix and a
+# counter: as unique as uuid4 for this purpose, without reading os.urandom for every event.
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ids = itertools.count(1)
+
+
 def _iso(timestamp_ms: int) -> str:
     moment = dt.datetime.fromtimestamp(timestamp_ms / 1000, dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -137,7 +144,7 @@ class CloudEvent:
 def build_event(trigger: DatabaseTrigger, namespace: str, path: Path, before: Any, after: Any,
                 timestamp_ms: int, database_host: str) -> CloudEvent:
     ref = "/".join(path)
-    event_id = uuid.uuid4().hex
+    event_id = f"{_ID_PREFIX}{next(_ids):016x}"
     event_type = trigger.event_type
     headers = {
         "ce-specversion": msg.SPEC_VERSION,
