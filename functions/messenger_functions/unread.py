@@ -4,8 +4,11 @@ Idempotent by construction rather than by remembering event ids: each member's e
 the *set* of unread message ids (`unreadIds`), and `unread` is always that set's size. A
 redelivered creation adds an id that is already there, a redelivered deletion removes one that
 is already gone, so any number of deliveries, in any order, leave the same counter. Each entry
-is changed in a transaction, so two messages landing at once cannot lose an increment. The
-preview is recomputed from the messages themselves whenever it might be stale.
+is changed by a read-modify-write with a conditional PUT on its ETag (a transaction, starting
+from this instance's cached copy: _EntryCache), so two messages landing at once cannot lose an
+increment and a client's mark-read is never overwritten; changes queued for one entry share a
+write (_EntryWriter). The preview is recomputed from the messages themselves whenever it might
+be stale. docs/functions.md ("The trigger") argues each case.
 """
 
 from __future__ import annotations
