@@ -16,12 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-import aiohttp
+from . import wire
 
-from .sse import read_events
-
-MARKER = re.compile(r'"text":"L(\d+):')
-PUSH_ID = re.compile(r'"(-[0-9A-Za-z_-]{19})"')   # a message's key, e.g. in unreadIds
+MARKER = re.compile(rb'"text":"L(\d+):')
+PUSH_ID = re.compile(rb'"(-[0-9A-Za-z_-]{19})"')   # a message's key, e.g. in unreadIds
 HEARTBEAT_S = 20.0          # as the desktop client heartbeats status/{uid} (models/presence)
 MAX_IN_FLIGHT = 2000        # sends awaiting an answer; beyond it the schedule slips (reported)
 TICK_S = 0.005
@@ -73,7 +71,7 @@ class Worker:
         self.stopping = False
         self.sent_at: dict[int, float] = {}        # seq -> monotonic send time
         self.receiver: dict[int, int] = {}         # seq -> receiving user index
-        self.seq_of: dict[str, int] = {}           # push id (from the POST answer) -> seq
+        self.seq_of: dict[bytes, int] = {}         # push id (from the POST answer) -> seq
         self.acked: set[int] = set()
         self.delivered: set[int] = set()
         self.notified: set[int] = set()
@@ -84,26 +82,30 @@ class Worker:
         self.ready = 0
         self.ready_event = asyncio.Event()
         self.stream_tasks: list[asyncio.Task] = []
+        self.host_port = ("127.0.0.1", 0)
 
     # ---- streams -------------------------------------------------------------------------
-    def _url(self, path: str) -> str:
-        return f"{self.plan.database_url}/{path}.json"
+    def _target(self, path: str, user: int) -> str:
+        return wire.target(path, {"ns": self.plan.ns, "auth": self.plan.users[user][1]})
 
-    def _params(self, user: int) -> dict[str, str]:
-        return {"ns": self.plan.ns, "auth": self.plan.users[user][1]}
-
-    async def _stream(self, session: aiohttp.ClientSession, user: int, path: str,
-                      kind: str) -> None:
+    async def _stream(self, user: int, path: str, kind: str) -> None:
         """Keep one stream open until the run stops; reopen (and count) any drop."""
         first = True
-        headers = {"Accept": "text/event-stream"}
+        host, port = self.host_port
+        target = self._target(path, user)
         while not self.stopping:
             got_put = False
 
-            def on_event(event: str, data: str) -> None:
+            def on_open(status: int) -> None:
+                if status != 200:
+                    self.out.errors[f"stream open {status}"] += 1
+                else:
+                    self.out.streams_open += 1
+
+            def on_event(event: bytes, data: bytes) -> None:
                 nonlocal got_put, first
                 self.out.events += 1
-                if event == "put" and not got_put:
+                if event == b"put" and not got_put:
                     got_put = True
                     if first:
                         first = False
@@ -111,19 +113,13 @@ class Worker:
                         if self.ready == 3 * len(self.plan.users) or (
                                 not self.plan.presence and self.ready == 2 * len(self.plan.users)):
                             self.ready_event.set()
-                if kind != "presence" and (event == "put" or event == "patch"):
+                if kind != "presence" and (event == b"put" or event == b"patch"):
                     self._seen(user, kind, data)
-                elif event in ("cancel", "auth_revoked"):
-                    self.out.errors[f"stream {event}"] += 1
+                elif event in (b"cancel", b"auth_revoked"):
+                    self.out.errors[f"stream {event.decode()}"] += 1
             try:
-                async with session.get(self._url(path), params=self._params(user),
-                                       headers=headers) as response:
-                    if response.status != 200:
-                        self.out.errors[f"stream open {response.status}"] += 1
-                    else:
-                        self.out.streams_open += 1
-                        await read_events(response, on_event)
-            except (TimeoutError, aiohttp.ClientError) as exc:
+                await wire.stream(host, port, target, on_event, on_open)
+            except (TimeoutError, OSError) as exc:
                 if not self.stopping:
                     self.out.errors[f"stream {type(exc).__name__}"] += 1
             if self.stopping:
@@ -131,7 +127,7 @@ class Worker:
             self.out.stream_drops += 1
             await asyncio.sleep(REOPEN_DELAY_S)
 
-    def _seen(self, user: int, kind: str, data: str) -> None:
+    def _seen(self, user: int, kind: str, data: bytes) -> None:
         now = time.monotonic()
         seqs = [int(m.group(1)) for m in MARKER.finditer(data)]
         if kind == "chats":
@@ -151,31 +147,30 @@ class Worker:
             samples.append((sent - self.start, now - sent))
 
     # ---- writes --------------------------------------------------------------------------
-    async def _send(self, session: aiohttp.ClientSession, seq: int, sender: int) -> None:
+    async def _send(self, pool: wire.HttpPool, seq: int, sender: int) -> None:
         chat = self.partner_chat[sender]
         a, b = chat.members
         receiver = b if sender == a else a
         uid = self.plan.users[sender][0]
-        body = {"sender": uid, "text": f"L{seq}: hello from {uid[:8]}",
-                "ts": {".sv": "timestamp"}}
+        body = json.dumps({"sender": uid, "text": f"L{seq}: hello from {uid[:8]}",
+                           "ts": {".sv": "timestamp"}}).encode()
         self.receiver[seq] = receiver
         sent = self.sent_at[seq] = time.monotonic()
         self.out.sent += 1
         try:
-            async with session.post(self._url(f"messages/{chat.chat_id}"),
-                                    params=self._params(sender), json=body) as response:
-                answer = await response.read()
-                if response.status == 200:
-                    self.seq_of[json.loads(answer)["name"]] = seq
-                    self.out.acked += 1
-                    self.acked.add(seq)
-                    self.out.ack.append((sent - self.start, time.monotonic() - sent))
-                else:
-                    self.out.errors[f"send {response.status}"] += 1
-        except (TimeoutError, aiohttp.ClientError) as exc:
+            status, answer = await pool.request(
+                "POST", self._target(f"messages/{chat.chat_id}", sender), body)
+            if status == 200:
+                self.seq_of[json.loads(answer)["name"].encode()] = seq
+                self.out.acked += 1
+                self.acked.add(seq)
+                self.out.ack.append((sent - self.start, time.monotonic() - sent))
+            else:
+                self.out.errors[f"send {status}"] += 1
+        except (TimeoutError, OSError) as exc:
             self.out.errors[f"send {type(exc).__name__}"] += 1
 
-    async def _heartbeats(self, session: aiohttp.ClientSession) -> None:
+    async def _heartbeats(self, pool: wire.HttpPool) -> None:
         """status/{uid} online, spread over the heartbeat period as real clients would be."""
         users = len(self.plan.users)
         order = list(range(users))
@@ -184,18 +179,17 @@ class Worker:
             for user in order:
                 if self.stopping:
                     return
-                body = {"online": True, "lastSeen": {".sv": "timestamp"}}
+                body = b'{"online":true,"lastSeen":{".sv":"timestamp"}}'
                 try:
-                    async with session.put(self._url(f"status/{self.plan.users[user][0]}"),
-                                           params=self._params(user), json=body) as response:
-                        await response.read()
-                        if response.status != 200:
-                            self.out.errors[f"heartbeat {response.status}"] += 1
-                except (TimeoutError, aiohttp.ClientError) as exc:
+                    status, _ = await pool.request(
+                        "PUT", self._target(f"status/{self.plan.users[user][0]}", user), body)
+                    if status != 200:
+                        self.out.errors[f"heartbeat {status}"] += 1
+                except (TimeoutError, OSError) as exc:
                     self.out.errors[f"heartbeat {type(exc).__name__}"] += 1
                 await asyncio.sleep(HEARTBEAT_S / users)
 
-    async def _schedule(self, session: aiohttp.ClientSession) -> None:
+    async def _schedule(self, pool: wire.HttpPool) -> None:
         """Open loop at the planned rate; if answers lag, the backlog grows (and is reported)."""
         rate, users = self.plan.rate, len(self.plan.users)
         seq = 0
@@ -210,7 +204,7 @@ class Worker:
             while due > 0 and len(pending) < MAX_IN_FLIGHT:
                 seq += 1
                 due -= 1
-                task = asyncio.create_task(self._send(session, seq, random.randrange(users)))
+                task = asyncio.create_task(self._send(pool, seq, random.randrange(users)))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
             await asyncio.sleep(TICK_S)
@@ -226,40 +220,37 @@ class Worker:
 
     # ---- the run -------------------------------------------------------------------------
     async def run(self, control: Connection) -> Outcome:
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
-        streams = aiohttp.ClientSession(timeout=timeout,
-                                        connector=aiohttp.TCPConnector(limit=0))
-        writes = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30),
-                                       connector=aiohttp.TCPConnector(limit=100))
-        async with streams, writes:
-            for user, (uid, _) in enumerate(self.plan.users):
-                chat = self.partner_chat[user]
-                specs = [(f"userChats/{uid}", "chats"), (f"messages/{chat.chat_id}", "messages")]
-                if self.plan.presence:
-                    specs.append(("status", "presence"))
-                for path, kind in specs:
-                    self.stream_tasks.append(
-                        asyncio.create_task(self._stream(streams, user, path, kind)))
-            try:
-                await asyncio.wait_for(self.ready_event.wait(), 120)
-            except TimeoutError:
-                self.out.errors["streams not ready in 120 s"] += 1
-            loop = asyncio.get_running_loop()
-            control.send(("ready", self.ready))
-            start_at = await loop.run_in_executor(None, control.recv)
-            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-            self.start = start_at
-            heartbeat = asyncio.create_task(self._heartbeats(writes)) if self.plan.presence \
-                else None
-            await self._schedule(writes)
-            await self._drain()
-            self.stopping = True
-            if heartbeat is not None:
-                heartbeat.cancel()
-            for task in self.stream_tasks:
-                task.cancel()
-            await asyncio.gather(*self.stream_tasks, *( [heartbeat] if heartbeat else []),
-                                 return_exceptions=True)
+        host, port = self.plan.database_url.removeprefix("http://").rsplit(":", 1)
+        self.host_port = (host, int(port))
+        writes = wire.HttpPool(host, int(port), limit=100, timeout=30.0)
+        for user, (uid, _) in enumerate(self.plan.users):
+            chat = self.partner_chat[user]
+            specs = [(f"userChats/{uid}", "chats"), (f"messages/{chat.chat_id}", "messages")]
+            if self.plan.presence:
+                specs.append(("status", "presence"))
+            for path, kind in specs:
+                self.stream_tasks.append(asyncio.create_task(self._stream(user, path, kind)))
+        try:
+            await asyncio.wait_for(self.ready_event.wait(), 120)
+        except TimeoutError:
+            self.out.errors["streams not ready in 120 s"] += 1
+        loop = asyncio.get_running_loop()
+        control.send(("ready", self.ready))
+        start_at = await loop.run_in_executor(None, control.recv)
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        self.start = start_at
+        heartbeat = asyncio.create_task(self._heartbeats(writes)) if self.plan.presence \
+            else None
+        await self._schedule(writes)
+        await self._drain()
+        self.stopping = True
+        if heartbeat is not None:
+            heartbeat.cancel()
+        for task in self.stream_tasks:
+            task.cancel()
+        await asyncio.gather(*self.stream_tasks, *([heartbeat] if heartbeat else []),
+                             return_exceptions=True)
+        writes.close()
         self.out.undelivered = len(self.acked - self.delivered)
         self.out.unnotified = len(self.acked - self.notified)
         return self.out
