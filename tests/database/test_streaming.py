@@ -188,3 +188,25 @@ def test_query_based_rules_see_the_stream_query(rest):
         assert s.next() == ("put", {"path": "/", "data": {"a": 1, "b": 2}})
     finally:
         s.close()
+
+
+def test_time_based_read_rule_is_rechecked_after_commits(rest):
+    # `now` is state: a commit elsewhere after the deadline re-checks and cancels the stream;
+    # a stream whose rule reads only auth is not affected
+    deadline = int(time.time() * 1000) + 1500
+    rest.set_rules({"rules": {".write": True,
+                              "timed": {".read": f"now < {deadline}"},
+                              "open": {".read": "auth != null"}}})
+    rest.put("timed", {"a": 1})
+    timed = open_stream(rest, "timed", auth=unsigned_token("alice"))
+    steady = open_stream(rest, "open", auth=unsigned_token("alice"))
+    try:
+        assert timed.next()[0] == "put" and steady.next()[0] == "put"
+        time.sleep(max(0.0, deadline / 1000 - time.time()) + 0.1)
+        rest.put("elsewhere", 1)
+        assert timed.next(timeout=5) == ("cancel", msg.STREAM_PERMISSION_DENIED)
+        rest.put("open/b", 2)
+        assert steady.next() == ("put", {"path": "/b", "data": 2})
+    finally:
+        timed.close()
+        steady.close()

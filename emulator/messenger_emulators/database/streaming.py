@@ -207,6 +207,16 @@ class _Location:
     query: Query | None
     view: QueryView | None
     groups: dict[str, _Group] = field(default_factory=dict)
+    # whether a commit can change read access here (some .read on the way reads root, data
+    # or now), and the rules that was computed for
+    reads_state: bool = True
+    judged_by: Any = None
+
+    def access_may_change(self, rules: Any) -> bool:
+        if self.judged_by is not rules:
+            self.reads_state = rules.read_reads_state(self.path)
+            self.judged_by = rules
+        return self.reads_state
 
 
 class StreamHub:
@@ -221,6 +231,7 @@ class StreamHub:
         self._index: dict[str, ListenIndex] = {}   # namespace -> locations by path
         self._streams: set[Stream] = set()
         self._recheck_scheduled: set[str] = set()
+        self._dynamic: dict[str, tuple[Any, bool]] = {}  # namespace -> (rules, _any_dynamic)
         self._ticker: asyncio.Task | None = None
         engine.add_commit_listener(self.on_commit)
         engine.add_rules_listener(self.on_rules_changed)
@@ -258,6 +269,7 @@ class StreamHub:
             view = QueryView(query, node) if query else None
             location = locations[key] = _Location(ns.name, path, query, view)
             self._index.setdefault(ns.name, ListenIndex()).add(path, location)
+            self._dynamic.pop(ns.name, None)
         initial = location.view.initial() if location.view else tree.export(node)
         group_key = identity.group_key()
         group = location.groups.get(group_key)
@@ -296,6 +308,7 @@ class StreamHub:
             loc_key = (location.path, location.query.cache_key() if location.query else None)
             if locations.get(loc_key) is location:
                 del locations[loc_key]
+                self._dynamic.pop(location.namespace, None)
                 index = self._index.get(location.namespace)
                 if index is not None:
                     index.remove(location.path, location)
@@ -316,15 +329,28 @@ class StreamHub:
             if chunk is None:
                 continue
             wire = chunked(chunk)
+            dynamic = location.access_may_change(ns.rules)
             for group in list(location.groups.values()):
-                if not self._still_readable(ns, group, commit.new_root):
+                if dynamic and not self._still_readable(ns, group, commit.new_root):
                     continue
                 for stream in list(group.streams):
                     stream.offer(wire, direct)
-        if len(touched) < len(locations):
+        if len(touched) < len(locations) and self._any_dynamic(ns, locations):
             # rules may read data anywhere (root.child(...)): re-check the other streams soon,
             # batched, so a burst of writes costs one evaluation per identity
             self._schedule_recheck(commit.namespace)
+
+    def _any_dynamic(self, ns: Namespace, locations: dict[tuple, _Location]) -> bool:
+        """Whether any listened location's access can change with the data. Cached per
+        namespace until a location is added or removed or the rules change, so a commit stays
+        O(1) here; with the messenger's rules (auth and $wildcards only) it is False and no
+        commit schedules a re-check."""
+        cached = self._dynamic.get(ns.name)
+        if cached is not None and cached[0] is ns.rules:
+            return cached[1]
+        answer = any(loc.access_may_change(ns.rules) for loc in locations.values())
+        self._dynamic[ns.name] = (ns.rules, answer)
+        return answer
 
     def _still_readable(self, ns: Namespace, group: _Group, root: Any) -> bool:
         if group.identity.admin:
@@ -347,7 +373,7 @@ class StreamHub:
             self.close(stream)
 
     def on_rules_changed(self, namespace: str) -> None:
-        self._recheck(namespace)
+        self._recheck(namespace, every=True)
 
     def _schedule_recheck(self, namespace: str) -> None:
         # O(1) per commit: one timer per namespace, whatever the number of streams
@@ -356,12 +382,16 @@ class StreamHub:
         self._recheck_scheduled.add(namespace)
         asyncio.get_running_loop().call_later(self.recheck_delay_s, self._recheck, namespace)
 
-    def _recheck(self, namespace: str) -> None:
+    def _recheck(self, namespace: str, every: bool = False) -> None:
+        """Re-evaluate read access of open streams: after new rules every one, after commits
+        only those whose access can change with the data."""
         self._recheck_scheduled.discard(namespace)
         ns = self.engine.namespaces.get(namespace)
         if ns is None:
             return
         for location in list(self._locations.get(namespace, {}).values()):
+            if not every and not location.access_may_change(ns.rules):
+                continue
             for group in list(location.groups.values()):
                 self._still_readable(ns, group, ns.durable_root)
 
