@@ -68,6 +68,27 @@ def test_concurrent_appends_share_fsyncs_and_all_land(tmp_path):
     assert sum(len(v) for v in roots["ns"]["m"].values()) == 1000
 
 
+@pytest.mark.parametrize("limit_s", [0.0, 10.0], ids=["sync-in-thread", "sync-on-loop"])
+def test_both_sync_paths_group_commit_and_land(tmp_path, monkeypatch, limit_s):
+    # a slow disk (average sync above the limit) syncs in the I/O thread, a fast one on the loop
+    from messenger_emulators.persistence import journal as journal_module
+
+    monkeypatch.setattr(journal_module, "INLINE_SYNC_LIMIT_S", limit_s)
+    journal = Journal(tmp_path)
+    journal.load()
+
+    async def main():
+        await _write_messages(journal, writers=40, per_writer=25)
+        await journal.close()
+
+    run(main())
+    inline = journal.stats["inline_fsyncs"]
+    assert (inline == 0) if limit_s == 0.0 else (0 < inline <= journal.stats["fsyncs"])
+    assert journal.stats["fsyncs"] < 1000 / 4
+    roots = reopen(tmp_path)
+    assert sum(len(v) for v in roots["ns"]["m"].values()) == 1000
+
+
 CRASH_SCRIPT = textwrap.dedent(
     """
     import asyncio, os, sys
