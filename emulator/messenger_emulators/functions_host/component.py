@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,16 +131,31 @@ class FunctionsEmulator:
             return
         db_host = f"{client_host(self.host)}:{self._database.port}"
         self.dispatcher = TriggerDispatcher(self.manifest.triggers, db_host, self._post_event,
-                                            self.policy)
+                                            self.policy, self._send_event)
         self.dispatcher.start()
         self._database.engine.add_commit_listener(self.dispatcher.on_commit)
+
+    def _send_event(self, spec: FunctionSpec, event: CloudEvent,
+                    on_reply: Callable[[int, BaseException | None], None]) -> bool:
+        """One attempt over the connected channel, answered through ``on_reply``; False when
+        the worker is not ready or not connected yet (then ``_post_event`` does it)."""
+        worker = self.worker
+        if worker is None or worker.port is None:
+            return False
+        port = worker.events_port
+        if port is None or not self.channel.connected_to(port):
+            return False
+        self.channel.send(spec.name, event.headers, event.body, on_reply, self.policy.timeout,
+                          event.headers_json)
+        return True
 
     async def _post_event(self, spec: FunctionSpec, event: CloudEvent) -> int:
         assert self.worker is not None and self._session is not None
         base = await self.worker.wait_ready(self.policy.timeout)
         port = self.worker.events_port
         if port is not None:  # the lean channel (channel.py); HTTP only if the worker has none
-            return await self.channel.call(port, spec.name, event.headers, event.body)
+            return await self.channel.call(port, spec.name, event.headers, event.body,
+                                           event.headers_json)
         async with self._session.post(f"{base}/{spec.name}/", data=event.body,
                                       headers=event.headers) as response:
             await response.read()

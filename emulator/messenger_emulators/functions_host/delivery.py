@@ -56,17 +56,38 @@ class Stats:
     overflowed: int = 0  # of which refused because a bounded queue was full
 
 
+Post = Callable[[FunctionSpec, CloudEvent], Awaitable[int]]
+# send(spec, event, on_reply) -> False when it cannot send now (no worker connection yet), else
+# True and, later, on_reply(status, None) or on_reply(0, error): one attempt, without a task.
+Send = Callable[[FunctionSpec, CloudEvent, Callable[[int, "BaseException | None"], None]], bool]
+
+
+def _detail(e: BaseException) -> str:
+    if isinstance(e, (aiohttp.ClientError, OSError, TimeoutError, ConnectionError)):
+        return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return str(e)  # the worker is unavailable (load failure) and the like
+
+
 class FunctionQueue:
-    def __init__(self, spec: FunctionSpec, post: Callable[[FunctionSpec, CloudEvent],
-                                                          Awaitable[int]],
-                 policy: DeliveryPolicy, stats: Stats) -> None:
+    """One function's events: a lane per path, at most ``concurrency`` deliveries in flight.
+
+    A delivery's first attempt goes through ``send`` when it can (a frame and a callback: no
+    task, future or timeout context per event, the common case); an attempt that fails, or
+    one that cannot be sent at once, continues in a task running the retry loop with ``post``.
+    """
+
+    def __init__(self, spec: FunctionSpec, post: Post, policy: DeliveryPolicy, stats: Stats,
+                 send: Send | None = None) -> None:
         self.spec = spec
         self._post = post
+        self._send = send
         self._policy = policy
         self._stats = stats
         self._lanes: dict[str, deque[CloudEvent]] = {}  # ref -> events in commit order
         self._lane_tasks: set[asyncio.Task] = set()
-        self._slots = asyncio.Semaphore(policy.concurrency)
+        self._in_flight = 0  # lanes delivering their first event (slots taken)
+        self._waiting: deque[str] = deque()  # lanes waiting for a slot, in order
+        self._generation = 0  # bumped by stop(): answers for earlier sends are ignored
         self._pending = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -76,11 +97,14 @@ class FunctionQueue:
 
     def start(self) -> None:
         self._started = True
-        for ref in self._lanes:  # events queued before the start
-            self._spawn(ref)
+        for ref in list(self._lanes):  # events queued before the start
+            self._next(ref)
 
     async def stop(self) -> None:
         self._started = False
+        self._generation += 1
+        self._in_flight = 0
+        self._waiting.clear()
         tasks = list(self._lane_tasks)
         for task in tasks:
             task.cancel()
@@ -109,16 +133,11 @@ class FunctionQueue:
         self._idle.clear()
         lane = self._lanes.get(event.ref)
         if lane is not None:
-            lane.append(event)  # its lane task is running and will reach it in order
+            lane.append(event)  # its head is being delivered; the rest follow in order
             return
-        self._lanes[event.ref] = deque([event])
+        self._lanes[event.ref] = deque((event,))
         if self._started:
-            self._spawn(event.ref)
-
-    def _spawn(self, ref: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._run_lane(ref))
-        self._lane_tasks.add(task)
-        task.add_done_callback(self._lane_tasks.discard)
+            self._next(event.ref)
 
     @property
     def pending(self) -> int:
@@ -127,48 +146,99 @@ class FunctionQueue:
     async def join(self) -> None:
         await self._idle.wait()
 
-    async def _run_lane(self, ref: str) -> None:
+    def _next(self, ref: str) -> None:
+        """Deliver the head of the lane ``ref`` when a slot is free (else it waits its turn)."""
+        if self._in_flight >= self._policy.concurrency or self._waiting:
+            self._waiting.append(ref)
+            return
+        self._begin(ref)
+
+    def _begin(self, ref: str) -> None:
+        self._in_flight += 1
+        event = self._lanes[ref][0]
+        send = self._send
+        if send is not None:
+            generation = self._generation
+
+            def on_reply(status: int, error: BaseException | None) -> None:
+                if generation == self._generation:
+                    self._answered(ref, event, status, error)
+
+            if send(self.spec, event, on_reply):
+                return
+        self._spawn(ref, event, 1, "")
+
+    def _answered(self, ref: str, event: CloudEvent, status: int,
+                  error: BaseException | None) -> None:
+        """The outcome of a first attempt made with ``send``."""
+        if error is None and status < 500:
+            self._settle(event, status)
+            self._finished(ref)
+            return
+        self._spawn(ref, event, 2, _detail(error) if error is not None else f"HTTP {status}")
+
+    def _spawn(self, ref: str, event: CloudEvent, attempt: int, detail: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(ref, event, attempt, detail))
+        self._lane_tasks.add(task)
+        task.add_done_callback(self._lane_tasks.discard)
+
+    async def _run(self, ref: str, event: CloudEvent, attempt: int, detail: str) -> None:
+        await self._deliver(event, attempt, detail)
+        self._finished(ref)
+
+    def _finished(self, ref: str) -> None:
+        """The head of lane ``ref`` is delivered or dropped: its next event, or the next lane."""
+        self._in_flight -= 1
         lane = self._lanes[ref]
-        while lane:
-            async with self._slots:
-                await self._deliver(lane[0])
-            lane.popleft()
-            self._pending -= 1
-        # No await since the last check: nothing can have been appended to this lane.
-        del self._lanes[ref]
+        lane.popleft()
+        self._pending -= 1
+        if lane:
+            self._next(ref)
+        else:
+            del self._lanes[ref]
+        while self._waiting and self._in_flight < self._policy.concurrency:
+            self._begin(self._waiting.popleft())
         if self._pending == 0:
             self._idle.set()
 
-    async def _deliver(self, event: CloudEvent) -> None:
+    def _settle(self, event: CloudEvent, status: int) -> bool:
+        """Count a delivery answered ``status`` < 500: True if delivered, False if refused."""
+        if status < 300:
+            self._stats.delivered += 1
+            return True
+        self._stats.dropped += 1
+        log.error(msg.LOG_REFUSED.format(name=self.spec.name, event_id=event.id, ref=event.ref,
+                                         status=status))
+        return False
+
+    async def _deliver(self, event: CloudEvent, attempt: int = 1, detail: str = "") -> None:
+        """Attempts ``attempt``.. of ``event``; ``attempt`` > 1: the previous one failed with
+        ``detail`` (a first attempt made with ``send``), so its retry is logged and waited."""
         policy, name = self._policy, self.spec.name
         delay = policy.first_delay
-        detail = ""
-        for attempt in range(1, policy.max_attempts + 1):
+        failed = attempt > 1
+        while True:
+            if failed:
+                if attempt - 1 >= policy.max_attempts:
+                    break
+                self._stats.retried += 1
+                log.warning(msg.LOG_RETRY.format(name=name, ref=event.ref, attempt=attempt - 1,
+                                                 max_attempts=policy.max_attempts,
+                                                 detail=detail, delay=delay))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, policy.max_delay)
             try:
                 async with asyncio.timeout(policy.timeout):  # no extra task, unlike wait_for
                     status = await self._post(self.spec, event)
-            except (aiohttp.ClientError, OSError, TimeoutError, ConnectionError) as e:
-                detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-            except Exception as e:  # the worker is unavailable (load failure) and the like
-                detail = str(e)
+            except Exception as e:  # connection errors, timeouts, the worker unavailable
+                detail = _detail(e)
             else:
-                if status < 300:
-                    self._stats.delivered += 1
-                    return
                 if status < 500:
-                    self._stats.dropped += 1
-                    log.error(msg.LOG_REFUSED.format(name=name, event_id=event.id,
-                                                     ref=event.ref, status=status))
+                    self._settle(event, status)
                     return
                 detail = f"HTTP {status}"
-            if attempt == policy.max_attempts:
-                break
-            self._stats.retried += 1
-            log.warning(msg.LOG_RETRY.format(name=name, ref=event.ref, attempt=attempt,
-                                             max_attempts=policy.max_attempts, detail=detail,
-                                             delay=delay))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, policy.max_delay)
+            failed = True
+            attempt += 1
         self._stats.dropped += 1
         log.error(msg.LOG_DROPPED.format(name=name, event_id=event.id, ref=event.ref,
                                          attempts=policy.max_attempts, detail=detail))
@@ -178,15 +248,20 @@ class TriggerDispatcher:
     """Subscribed to the database's commits; fans events out to per-function queues."""
 
     def __init__(self, triggers: list[FunctionSpec], database_host: str,
-                 post: Callable[[FunctionSpec, CloudEvent], Awaitable[int]],
-                 policy: DeliveryPolicy | None = None) -> None:
+                 post: Post, policy: DeliveryPolicy | None = None,
+                 send: Send | None = None) -> None:
         self.policy = policy or DeliveryPolicy()
         self.stats = Stats()
         self.database_host = database_host
         self._post = post
-        self._commits: asyncio.Queue[Any] = asyncio.Queue()
+        self._send = send
+        # Commits wait here; one callback per event-loop turn diffs all of them (no task).
+        self._commits: deque[Any] = deque()
+        self._diffed = asyncio.Event()  # set when no commit waits
+        self._diffed.set()
+        self._scheduled: asyncio.Handle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set while started
         self._queues: dict[str, FunctionQueue] = {}
-        self._task: asyncio.Task | None = None
         self._commits_overflowing = 0  # commits dropped in the current overflow
         self.set_triggers(triggers)
 
@@ -197,8 +272,8 @@ class TriggerDispatcher:
         for spec in triggers:
             queue = old.pop(spec.name, None)
             if queue is None:
-                queue = FunctionQueue(spec, self._post, self.policy, self.stats)
-                if self._task is not None:
+                queue = FunctionQueue(spec, self._post, self.policy, self.stats, self._send)
+                if self._loop is not None:
                     queue.start()
             queue.spec = spec
             self._queues[spec.name] = queue
@@ -206,16 +281,17 @@ class TriggerDispatcher:
             asyncio.get_running_loop().create_task(queue.stop())
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._loop = asyncio.get_running_loop()
+        if self._commits and self._scheduled is None:
+            self._scheduled = self._loop.call_soon(self._run)
         for queue in self._queues.values():
             queue.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._loop = None
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+            self._scheduled = None
         for queue in self._queues.values():
             await queue.stop()
 
@@ -223,7 +299,7 @@ class TriggerDispatcher:
         """The database's commit listener: O(1), never blocks, never raises into the database."""
         if not self._queues:
             return
-        if self._commits.qsize() >= self.policy.commit_limit:
+        if len(self._commits) >= self.policy.commit_limit:
             self.stats.dropped += 1
             self.stats.overflowed += 1
             if not self._commits_overflowing:  # one line per overflow
@@ -235,23 +311,28 @@ class TriggerDispatcher:
             log.error(msg.LOG_COMMITS_RECOVERED.format(count=self._commits_overflowing,
                                                        seq=commit.seq, ns=commit.namespace))
             self._commits_overflowing = 0
-        self._commits.put_nowait(commit)
+        self._commits.append(commit)
+        self._diffed.clear()
+        if self._scheduled is None and self._loop is not None:
+            self._scheduled = self._loop.call_soon(self._run)
 
     async def drain(self) -> None:
         """Until every commit queued so far is diffed and every event delivered or dropped."""
-        await self._commits.join()
+        await self._diffed.wait()
         for queue in list(self._queues.values()):
             await queue.join()
 
-    async def _run(self) -> None:
-        while True:
-            commit = await self._commits.get()
+    def _run(self) -> None:
+        """Diff every waiting commit (the commits of this event-loop turn), in order."""
+        self._scheduled = None
+        commits = self._commits
+        while commits:
+            commit = commits.popleft()
             try:
                 self._fan_out(commit)
             except Exception:  # a bug here must not stop later commits from triggering
                 log.exception("Could not compute trigger events for commit %s", commit.seq)
-            finally:
-                self._commits.task_done()
+        self._diffed.set()
 
     def _fan_out(self, commit: Any) -> None:
         for queue in self._queues.values():

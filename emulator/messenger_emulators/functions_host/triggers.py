@@ -14,7 +14,7 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import messages as msg
@@ -126,9 +126,16 @@ _ID_PREFIX = uuid.uuid4().hex[:16]
 _ids = itertools.count(1)
 
 
+_second: list = [None, ""]  # the last second formatted, and its text (commits come in order)
+
+
 def _iso(timestamp_ms: int) -> str:
-    moment = dt.datetime.fromtimestamp(timestamp_ms / 1000, dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2026-01-01T12:00:00.123000Z``; the date and time part is formatted once per second."""
+    second, millis = divmod(timestamp_ms, 1000)
+    if _second[0] != second:
+        moment = dt.datetime.fromtimestamp(second, dt.UTC)
+        _second[0], _second[1] = second, moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{_second[1]}.{millis:03d}000Z"
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ class CloudEvent:
     headers: dict[str, str]
     body: bytes
     ref: str
+    headers_json: bytes | None = field(default=None, repr=False)  # the headers, JSON-encoded
 
 
 def build_event(trigger: DatabaseTrigger, namespace: str, path: Path, before: Any, after: Any,
@@ -160,4 +168,6 @@ def build_event(trigger: DatabaseTrigger, namespace: str, path: Path, before: An
         "content-type": "application/json",
     }
     data = {"@type": msg.EVENT_DATA_TYPE, "data": before, "delta": delta_of(before, after)}
-    return CloudEvent(event_id, headers, json.dumps(data, separators=(",", ":")).encode(), ref)
+    # Both encoded once per event, whatever the number of attempts (channel.encode_call).
+    return CloudEvent(event_id, headers, json.dumps(data, separators=(",", ":")).encode(), ref,
+                      json.dumps(headers, separators=(",", ":")).encode())
