@@ -31,6 +31,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -162,10 +163,13 @@ class EventServer:
         lock = threading.Lock()
         replies: list[bytes] = []
         flushing = [False]
+        last_send = [-1e9]
 
         def answer(call_id: int, status: int, error: str = "") -> None:
-            # Replies finishing together (a batch of writes done) leave in one send: the first
-            # thread to answer sends whatever is queued until nothing is; the others only queue.
+            # Each send wakes the host's event loop and costs both sides a system call, so
+            # replies leave in batches, as calls do (channel.FLUSH_INTERVAL): the first thread
+            # to answer sends what is queued, waiting first if the last send was less than the
+            # interval ago (under load); the others only queue. A quiet channel answers at once.
             frame = channel.encode_reply(call_id, status, error)
             with lock:
                 replies.append(frame)
@@ -173,16 +177,21 @@ class EventServer:
                     return
                 flushing[0] = True
             while True:
+                wait = last_send[0] + channel.FLUSH_INTERVAL - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
                 with lock:
-                    if not replies:
-                        flushing[0] = False
-                        return
                     data = b"".join(replies)
                     replies.clear()
                 try:
                     conn.sendall(data)
                 except OSError:
                     pass  # the host went away: it retries what it did not hear back about
+                last_send[0] = time.monotonic()
+                with lock:
+                    if not replies:
+                        flushing[0] = False
+                        return
 
         reader = conn.makefile("rb")
         try:
