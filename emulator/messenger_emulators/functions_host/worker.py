@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
 import signal
 import socket
 import sys
@@ -141,17 +142,56 @@ def load_apps(source_dir: str, functions: list[dict[str, str]]
     return apps, handlers
 
 
+class EventPool:
+    """Threads started on demand up to ``max_threads``, kept for later calls.
+
+    What ThreadPoolExecutor does for the event channel, without its per-call Future, work item
+    and semaphore: a call is a tuple on a SimpleQueue, and a thread that finishes one takes the
+    next queued call without sleeping. ``spare`` = threads - calls not finished: a call that
+    finds no spare thread starts one (until the maximum; then calls queue for a free thread).
+    """
+
+    def __init__(self, max_threads: int, name: str = "event") -> None:
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._max = max(1, max_threads)
+        self._name = name
+        self.threads = 0
+        self._spare = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            self._spare -= 1
+            start = self._spare < 0 and self.threads < self._max
+            if start:
+                self.threads += 1
+                self._spare += 1
+        self._calls.put((fn, args))
+        if start:
+            threading.Thread(target=self._serve, name=f"{self._name}_{self.threads}",
+                             daemon=True).start()
+
+    def _serve(self) -> None:
+        calls, lock = self._calls, self._lock
+        while True:
+            fn, args = calls.get()
+            try:
+                fn(*args)
+            except BaseException:  # noqa: BLE001, S110 - _invoke answered and printed it
+                pass
+            with lock:
+                self._spare += 1
+
+
 class EventServer:
     """The event channel's worker side: frames in, user function on a pool, statuses out."""
 
     def __init__(self, host: str, handlers: dict[str, Callable[[Any], Any]],
                  threads: int) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.handlers = handlers
         self.listener = socket.create_server((host, 0))
         self.port = self.listener.getsockname()[1]
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="event")
+        self.pool = EventPool(threads)
 
     def serve_forever(self) -> None:
         while True:
