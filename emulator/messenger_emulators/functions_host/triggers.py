@@ -156,6 +156,7 @@ class CloudEvent:
 # event's own values in its headers, so that each event's header JSON is a few joined strings.
 _templates: dict[tuple[str, str, str], tuple[str, str, str]] = {}
 _enc = json.encoder.encode_basestring_ascii  # what json.dumps does for a str (ensure_ascii)
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...), reused
 
 
 def _template(event_type: str, namespace: str, database_host: str) -> tuple[str, str, str]:
@@ -198,5 +199,4 @@ def build_event(trigger: DatabaseTrigger, namespace: str, path: Path, before: An
                     '"content-type":"application/json"}').encode()
     data = {"@type": msg.EVENT_DATA_TYPE, "data": before, "delta": delta_of(before, after)}
     # Both encoded once per event, whatever the number of attempts (channel.encode_call).
-    return CloudEvent(event_id, headers, json.dumps(data, separators=(",", ":")).encode(), ref,
-                      headers_json)
+    return CloudEvent(event_id, headers, _COMPACT.encode(data).encode(), ref, headers_json)
