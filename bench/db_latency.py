@@ -1,9 +1,12 @@
 """Database latency: sequential writes, and delivery (write -> SSE event) with many streams.
 
-    python -m bench.db_latency [--streams 200] [--rate 200] [--seconds 5] [--readers 2]
+    python -m bench.db_latency [--streams 200] [--rate 200] [--seconds 5] [--readers N]
 
 The server runs in its own process; the streams are read by lean raw-socket readers in
 `--readers` other processes, and this process writes (keep-alive HTTP, at a fixed rate).
+By default there is one reader process per core beyond the server's: on 2 cores, one. More
+readers than free cores only make the server, the writer and the readers queue for the same
+cores (2 readers on 2 cores: p99 9.8-12.2 ms where 1 reader gives 8-8.9 ms).
 Delivery latency is measured from the write's acknowledgement to each stream's event (0 when
 the event arrived first: the server sends events before it answers the write), and from the
 moment the write was sent. Clocks: time.perf_counter (CLOCK_MONOTONIC, shared by processes).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import time
 
 from .db_common import Readers, ServerProcess, machine_load, report
@@ -79,7 +83,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--writes", type=int, default=1000)
-    parser.add_argument("--readers", type=int, default=2, help="reader processes")
+    parser.add_argument("--readers", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                        help="reader processes (default: cores - 1, leaving one to the server)")
     args = parser.parse_args()
     print(f"machine: {machine_load()}")
     with ServerProcess() as server:
