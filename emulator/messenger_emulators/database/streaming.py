@@ -112,22 +112,7 @@ class Stream:
                 if transport.is_closing():
                     self.abort()
                     return
-                sock = self._sock
-                if sock is None:
-                    transport.write(wire)
-                else:
-                    # the transport has nothing buffered: send on its socket directly
-                    # (asyncio's write() costs more Python than the send itself)
-                    try:
-                        sent = sock.send(wire)
-                    except (BlockingIOError, InterruptedError):
-                        sent = 0
-                    except OSError:       # reset, broken pipe: the client is gone
-                        self.abort()
-                        return
-                    if sent < len(wire):
-                        transport.write(wire[sent:])
-                self.last_activity = time.monotonic()
+                self._write(transport, wire, 0)
                 return
             self._flusher.mark(self)
         self.outbox.append(wire)
@@ -149,7 +134,25 @@ class Stream:
         data = self.outbox[0] if len(self.outbox) == 1 else b"".join(self.outbox)
         self.outbox.clear()
         self.outbox_bytes = 0
-        transport.write(data)
+        self._write(transport, data, backlog)
+
+    def _write(self, transport: Any, data: bytes, backlog: int) -> None:
+        """Write `data` now. With nothing buffered in the transport, send on its socket
+        directly (asyncio's write() costs more Python than the send itself); a partial send
+        leaves the rest to the transport, which then keeps the order."""
+        sock = self._sock
+        if backlog or sock is None:
+            transport.write(data)
+        else:
+            try:
+                sent = sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:       # reset, broken pipe: the client is gone
+                self.abort()
+                return
+            if sent < len(data):
+                transport.write(data[sent:])
         self.last_activity = time.monotonic()
 
     def _too_slow(self, backlog: int) -> None:
