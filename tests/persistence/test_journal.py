@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from messenger_emulators.persistence import Journal, records
@@ -53,13 +54,7 @@ def test_replay_after_close(tmp_path):
     assert reopen(tmp_path) == {"ns": {"b": {"c": "x"}}, "other": {"z": True}}
 
 
-@pytest.mark.parametrize("limit_s", [0.0, 10.0], ids=["sync-in-thread", "sync-on-loop"])
-def test_concurrent_appends_share_fsyncs_and_all_land(tmp_path, monkeypatch, limit_s):
-    # on both sync paths: a slow disk (average sync above the limit) syncs in the I/O thread,
-    # a fast one on the event loop
-    from messenger_emulators.persistence import journal as journal_module
-
-    monkeypatch.setattr(journal_module, "INLINE_SYNC_LIMIT_S", limit_s)
+def test_concurrent_appends_share_fsyncs_and_all_land(tmp_path):
     journal = Journal(tmp_path)
     journal.load()
 
@@ -69,9 +64,35 @@ def test_concurrent_appends_share_fsyncs_and_all_land(tmp_path, monkeypatch, lim
 
     run(main())
     assert journal.stats["appends"] == 1000
-    inline = journal.stats["inline_fsyncs"]
-    assert (inline == 0) if limit_s == 0.0 else (0 < inline <= journal.stats["fsyncs"])
+    # every batch synced by the helper process, none on the event loop or a thread
+    assert journal.stats["syncer_fsyncs"] == journal.stats["fsyncs"] > 0
     assert journal.stats["fsyncs"] < 1000 / 4  # group commit: many appends per fsync
+    roots = reopen(tmp_path)
+    assert sum(len(v) for v in roots["ns"]["m"].values()) == 1000
+
+
+def test_a_killed_sync_helper_loses_nothing(tmp_path):
+    # The helper dies mid-run (kill -9): the batch it was syncing is synced on the journal's
+    # I/O thread instead, and so is every later one; no append fails, every one lands.
+    import signal
+
+    journal = Journal(tmp_path)
+    journal.load()
+    helper = journal._syncer._process
+
+    async def main():
+        async def killer():
+            while journal.stats["appends"] < 200:
+                await asyncio.sleep(0.001)
+            os.kill(helper.pid, signal.SIGKILL)
+
+        await asyncio.gather(_write_messages(journal, writers=20, per_writer=50), killer())
+        await journal.close()
+
+    run(main())
+    assert journal.stats["appends"] == 1000
+    assert 0 < journal.stats["syncer_fsyncs"] < journal.stats["fsyncs"]
+    assert helper.wait(5) == -signal.SIGKILL
     roots = reopen(tmp_path)
     assert sum(len(v) for v in roots["ns"]["m"].values()) == 1000
 
@@ -109,6 +130,22 @@ def test_crash_without_close_keeps_every_acknowledged_append(tmp_path):
     _crash_after(tmp_path, 50)
     assert not (tmp_path / SNAPSHOT_NAME).exists()
     assert reopen(tmp_path) == {"ns": {"k": {str(k): k for k in range(50)}}}
+
+
+def test_the_sync_helper_goes_when_the_suite_dies(tmp_path):
+    # kill -9 of the suite closes its end of the socket: the helper exits on its own
+    script = CRASH_SCRIPT.replace("os._exit(0)",
+                                  "print(journal._syncer._process.pid, flush=True); os._exit(0)")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path), "5"], check=True,
+                         capture_output=True, text=True).stdout
+    pid = int(out.split()[-1])
+    for _ in range(200):
+        if not os.path.exists(f"/proc/{pid}") or \
+                open(f"/proc/{pid}/stat").read().split(") ")[1].startswith("Z"):
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError(f"sync helper {pid} still running after its parent died")
 
 
 def test_torn_tail_is_dropped_and_the_journal_keeps_working(tmp_path):

@@ -8,18 +8,15 @@ Layout of DIR:
     auth/                 the Auth emulator's own state (not ours)
 
 Write path: `append()` frames the record on the event loop and queues it; one flusher task
-writes everything queued at that moment with a single write + fdatasync, then wakes every
-waiter of that batch. While one batch is being synced the next one accumulates, so 50
-concurrent writers cost a handful of fsyncs.
+writes everything queued at that moment into the log (pwrite: the page cache, microseconds)
+and has it fdatasync'ed, then wakes every waiter of that batch. While one batch is being
+synced the next one accumulates, so 50 concurrent writers cost a handful of fsyncs.
 
-Where the sync runs is chosen by measurement. On a fast disk (fdatasync under
-INLINE_SYNC_LIMIT_S, ~0.2 ms on an ordinary SSD) the flusher syncs on the event loop itself:
-handing each batch to a thread and back cost far more than the sync under load (the thread
-waits for the GIL, up to the 5 ms switch interval, and the result waits for the busy loop's
-next iteration), which added ~30 ms to every acknowledged write at 800 writes/s. When syncs
-get slower than that (a slow or busy disk), batches go to the dedicated I/O thread, so the
-event loop never waits for a slow disk; a batch that has to grow the preallocated file
-always does.
+The fdatasync runs in a helper process (syncer.py), so the event loop serves requests while
+the disk works. (Syncing on the loop itself blocked it for ~1/3 of its time at 500 messages/s;
+a thread cannot report back without taking the GIL from the busy loop, which cost more than
+the sync.) If the helper is gone, the journal syncs on its I/O thread instead; a batch that
+has to grow the preallocated file always goes to that thread (it writes megabytes of zeros).
 
 The journal keeps no copy of the tree (the database has it). Compaction, when the logs pass
 `compact_bytes`, starts a new log between two batches and folds the older ones into the
@@ -34,7 +31,6 @@ import fcntl
 import logging
 import os
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -51,13 +47,12 @@ from .errors import (
 from .export import read_export
 from .replay import compact, fold_lock, log_name, replay
 from .snapshot import fsync_dir, write_snapshot
+from .syncer import Syncer, SyncerGone
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024
 PREALLOCATE_BYTES = 2 * 1024 * 1024
-# Sync on the event loop while a batch's write + fdatasync takes less than this on average.
-INLINE_SYNC_LIMIT_S = 0.002
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
@@ -87,14 +82,15 @@ class Journal:
         self._lock_fd: int | None = None
         self._log_bytes = 0  # bytes in logs not yet folded into the snapshot
         self._queue: list[tuple[bytes, asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._busy = False  # a batch is being written, or is about to be
+        self._idle: asyncio.Future[None] | None = None  # close() waits on it
         self._compaction: asyncio.Task[None] | None = None
         self._io = ThreadPoolExecutor(1, thread_name_prefix="journal-io")
         self._failed: JournalFailed | None = None
         self._closed = False
         self.stats = {"appends": 0, "fsyncs": 0, "compactions": 0, "torn_bytes_dropped": 0,
-                      "inline_fsyncs": 0}
-        self._sync_s = 0.0  # moving average of one batch's write + fdatasync
+                      "syncer_fsyncs": 0}
+        self._syncer: Syncer | None = None
 
     # ---- start -------------------------------------------------------------------------
     def load(self) -> dict[str, object]:
@@ -108,6 +104,7 @@ class Journal:
             with fold_lock(self.data_dir):
                 state = replay(self.data_dir)
             self._open_log(state.last_log + 1)
+            self._start_syncer()
             if imported:
                 self._write(b"".join(records.encode(ns, [((), root)])
                                      for ns, root in imported.items()))
@@ -124,6 +121,18 @@ class Journal:
         roots.update(imported)
         self.namespaces = set(roots)
         return roots
+
+    def _start_syncer(self) -> None:
+        try:
+            self._syncer = Syncer()
+        except OSError as exc:  # no helper process: the I/O thread syncs (slower, as safe)
+            log.warning("journal: no sync helper (%s); syncing on a thread", exc)
+            return
+        self._hand_log_to_syncer()
+
+    def _hand_log_to_syncer(self) -> None:
+        if self._syncer is not None and self._fd is not None:
+            self._syncer.use(self._fd)
 
     def _lock(self) -> None:
         path = self.data_dir / "LOCK"
@@ -177,20 +186,25 @@ class Journal:
             raise JournalFailed(MSG_CLOSED)
         frame = records.encode(namespace, writes)
         self.namespaces.add(namespace)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
         self._queue.append((frame, done))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.ensure_future(self._flush_loop())
-        # shield: a cancelled caller (client gone) does not take the write back
-        await asyncio.shield(done)
+        if not self._busy:
+            # the batch starts in the next loop iteration: appends of this one join it
+            self._busy = True
+            loop.call_soon(self._next_batch)
+        # No shield needed: the record is queued whatever happens to this caller; a
+        # cancelled caller only cancels `done`, which the batch then skips.
+        await done
 
     async def close(self) -> None:
         """Flush what is queued, fold everything into the snapshot, release the folder."""
         if self._closed:
             return
         self._closed = True
-        if self._flusher is not None:
-            await self._flusher
+        if self._busy:
+            self._idle = asyncio.get_running_loop().create_future()
+            await self._idle
         if self._compaction is not None:
             await self._compaction
         try:
@@ -205,40 +219,95 @@ class Journal:
         if self._queue or self._fd is None:
             return
         self._open_log(self._gen + 1)
+        self._hand_log_to_syncer()
         write_snapshot(self.data_dir, {ns: r for ns, r in roots.items() if r is not None},
                        self._gen)
         self._log_bytes = 0
 
     # ---- internals ---------------------------------------------------------------------
-    async def _flush_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._queue:
-            batch, self._queue = self._queue, []
-            data = b"".join(frame for frame, _ in batch)
-            try:
-                if self._sync_s < INLINE_SYNC_LIMIT_S and not self._needs_growth(data):
-                    self._timed_write(data)
-                    self.stats["inline_fsyncs"] += 1
-                else:
-                    await loop.run_in_executor(self._io, self._timed_write, data)
-            except OSError as exc:
-                self._fail(exc, batch)
-                return
-            self.stats["appends"] += len(batch)
-            self.stats["fsyncs"] += 1
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
-            self._log_bytes += len(data)
-            if self._log_bytes >= self.compact_bytes and self._compaction is None:
-                # Between two batches: every log below the new one is complete on disk.
-                try:
-                    await loop.run_in_executor(self._io, self._open_log, self._gen + 1)
-                except OSError as exc:
-                    self._fail(exc, [])
-                    return
-                self._log_bytes = 0
-                self._compaction = asyncio.ensure_future(self._compact_in_child(self._gen))
+    # One batch at a time, driven by callbacks rather than a task: the helper's answer
+    # completes the batch's appends in the same loop iteration (a task would add one more
+    # iteration, i.e. one more turn of a busy loop, to every acknowledged write).
+    def _next_batch(self) -> None:
+        if not self._queue or self._failed is not None:
+            self._set_idle()
+            return
+        batch, self._queue = self._queue, []
+        data = b"".join(frame for frame, _ in batch)
+        syncer = self._syncer
+        if syncer is None or self._needs_growth(data):
+            asyncio.ensure_future(self._batch_in_thread(batch, data))
+            return
+        try:
+            self._put(data)
+        except OSError as exc:
+            self._batch_done(batch, data, exc)
+            return
+        syncer.sync(asyncio.get_running_loop(),
+                    lambda error: self._synced(batch, data, error))
+
+    def _synced(self, batch: list[tuple[bytes, asyncio.Future[None]]], data: bytes,
+                error: BaseException | None) -> None:
+        if error is None:
+            self.stats["syncer_fsyncs"] += 1
+        self._batch_done(batch, data, error)
+
+    async def _batch_in_thread(self, batch: list[tuple[bytes, asyncio.Future[None]]],
+                               data: bytes, written: bool = False) -> None:
+        """A batch the I/O thread writes (growing the file) or only syncs (`written`)."""
+        assert self._fd is not None
+        work = (lambda: os.fdatasync(self._fd)) if written else (lambda: self._write(data))
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._io, work)
+        except OSError as exc:
+            self._batch_done(batch, data, exc)
+        else:
+            self._batch_done(batch, data, None)
+
+    def _batch_done(self, batch: list[tuple[bytes, asyncio.Future[None]]], data: bytes,
+                    error: BaseException | None) -> None:
+        if isinstance(error, SyncerGone):
+            # the batch is in the page cache: our own descriptor's fdatasync covers it
+            log.warning("journal: the sync helper is gone; syncing on a thread from now on")
+            if self._syncer is not None:
+                self._syncer.close()
+                self._syncer = None
+            asyncio.ensure_future(self._batch_in_thread(batch, data, written=True))
+            return
+        if error is not None:
+            self._fail(error if isinstance(error, OSError) else OSError(str(error)), batch)
+            self._set_idle()
+            return
+        self.stats["appends"] += len(batch)
+        self.stats["fsyncs"] += 1
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
+        self._log_bytes += len(data)
+        if self._log_bytes >= self.compact_bytes and self._compaction is None:
+            asyncio.ensure_future(self._rotate())
+        else:
+            self._next_batch()
+
+    async def _rotate(self) -> None:
+        """Between two batches: every log below the new one is complete on disk."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._io, self._open_log, self._gen + 1)
+        except OSError as exc:
+            self._fail(exc, [])
+            self._set_idle()
+            return
+        self._hand_log_to_syncer()
+        self._log_bytes = 0
+        self._compaction = asyncio.ensure_future(self._compact_in_child(self._gen))
+        self._next_batch()
+
+    def _set_idle(self) -> None:
+        self._busy = False
+        idle, self._idle = self._idle, None
+        if idle is not None and not idle.done():
+            idle.set_result(None)
 
     def _fail(self, exc: OSError, batch: list[tuple[bytes, asyncio.Future[None]]]) -> None:
         self._failed = JournalFailed(MSG_WRITE_FAILED.format(path=self.data_dir, detail=exc))
@@ -251,21 +320,19 @@ class Journal:
     def _needs_growth(self, data: bytes) -> bool:
         return self._offset + len(data) > self._allocated
 
-    def _timed_write(self, data: bytes) -> None:
-        grows = self._needs_growth(data)   # writing megabytes of zeros says nothing of syncs
-        started = time.perf_counter()
-        self._write(data)
-        if not grows:
-            self._sync_s = 0.8 * self._sync_s + 0.2 * (time.perf_counter() - started)
-
     def _write(self, data: bytes) -> None:
+        self._put(data)
+        assert self._fd is not None
+        os.fdatasync(self._fd)
+
+    def _put(self, data: bytes) -> None:
+        """pwrite `data` after the last record, growing the preallocated file if needed."""
         assert self._fd is not None
         if self._offset + len(data) > self._allocated:
             # Grown a chunk at a time: one size change (and its metadata flush) per chunk.
             grow = max(PREALLOCATE_BYTES, self._offset + len(data) - self._allocated)
             self._allocated = self._extend(self._fd, self._allocated, grow)
         _write_all(self._fd, data, self._offset)
-        os.fdatasync(self._fd)
         self._offset += len(data)
 
     async def _compact_in_child(self, next_log: int) -> None:
@@ -292,6 +359,9 @@ class Journal:
         self.stats["compactions"] += 1
 
     def _release(self) -> None:
+        if self._syncer is not None:
+            self._syncer.close()
+            self._syncer = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
