@@ -21,13 +21,19 @@ from .firebase.db import SERVER_TIMESTAMP, Database
 from .firebase.session import AuthSession
 from .firebase.streams import StreamHub
 from .firebase.tree import ALL, apply_event
-from .models.chat_list import ChatListModel, direct_chat_id
+from .models.chat_list import ChatListModel, counted_unread, direct_chat_id, last_message
 from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 PRESENCE_REFRESH_MS = 15_000
+# After a reconnection (a full resync) many messages of one chat can arrive at once: notify
+# the newest few of them, not dozens (the badge counts them all).
+MAX_NOTIFY_ON_RESYNC = 3
+# A new unread id whose preview (lastMessage) has not followed within this time is notified
+# with the message read from the database (the trigger's two writes are separate).
+PREVIEW_WAIT_S = 2.0
 
 
 class MessengerClient(QObject):
@@ -58,7 +64,10 @@ class MessengerClient(QObject):
         self.outbox = Outbox(self.db, self.uid, outbox_file, self.clock.now_ms)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
-        self._seen_last: dict[str, str] = {}  # chat_id -> last message id already known
+        # chat_id -> the counted unread ids already notified (or already unread at sign-in)
+        self._handled: dict[str, set[str]] = {}
+        self._waiting: dict[str, asyncio.TimerHandle] = {}  # chat_id -> PREVIEW_WAIT_S timer
+        self._stopped = False
         self._chats_synced = False
         self._heartbeat: asyncio.Task | None = None
         self._unread = -1
@@ -84,6 +93,10 @@ class MessengerClient(QObject):
 
     async def stop(self, mark_offline: bool = True) -> None:
         """Quit or sign out: close the chat, mark offline (best effort), close the streams."""
+        self._stopped = True
+        for handle in self._waiting.values():
+            handle.cancel()
+        self._waiting.clear()
         self._presence_timer.stop()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
@@ -107,7 +120,7 @@ class MessengerClient(QObject):
         if changed is ALL:
             keys: set[str] = set(tree)
             if name == "chats":
-                keys |= set(self._seen_last)  # chats that vanished get reset too
+                keys |= set(self._handled)  # chats that vanished get reset too
         else:
             keys = changed
         for key in keys:
@@ -117,7 +130,8 @@ class MessengerClient(QObject):
             elif name == "status":
                 self.chats.set_status(key, status_from(value))
             else:
-                self._on_chat_entry(key, value, initial=changed is ALL and not self._chats_synced)
+                self._on_chat_entry(key, value, initial=changed is ALL and not self._chats_synced,
+                                    resync=changed is ALL)
         if name == "users":
             self.chats.mark_loaded()
         if name == "chats":
@@ -127,21 +141,90 @@ class MessengerClient(QObject):
                 self._unread = total
                 self.unread_changed.emit(total)
 
-    def _on_chat_entry(self, chat_id: str, value: Any, initial: bool) -> None:
-        before = self.chats.row_for_chat(chat_id)
+    def _on_chat_entry(self, chat_id: str, value: Any, initial: bool, resync: bool) -> None:
         self.chats.set_chat(chat_id, value)
-        last = value.get("lastMessage") if isinstance(value, dict) else None
-        last_id = str(last.get("id", "")) if isinstance(last, dict) else ""
-        previous = self._seen_last.get(chat_id)
-        self._seen_last[chat_id] = last_id
-        if initial or not last_id or last_id == previous or not isinstance(last, dict):
+        self._notify_new(chat_id, value, initial, resync)
+
+    def _notify_new(self, chat_id: str, value: Any, initial: bool, resync: bool = False,
+                    waited: bool = False) -> None:
+        """One notification per new incoming message, whichever of the trigger's two writes
+        (the id in `unreadIds`, the `lastMessage` preview) arrives first.
+
+        A message is new when its id starts counting as unread (so never my own, and never one
+        at or before readAt); it is notified with its text once its preview is the chat's
+        lastMessage. When a newer message replaced the preview first (a burst), or the preview
+        did not follow within PREVIEW_WAIT_S (`waited`), the text is read from the message.
+        Ids that stop counting before that (read, deleted) are not notified. A resync after a
+        reconnection notifies only the newest MAX_NOTIFY_ON_RESYNC of a chat's new messages.
+        """
+        counted = counted_unread(value)
+        if initial:
+            self._handled[chat_id] = set(counted)  # unread before sign-in: no notification
             return
-        if last.get("sender") == self.uid:
+        handled = self._handled.setdefault(chat_id, set())
+        handled.intersection_update(counted)  # read or deleted ones are forgotten
+        pending = sorted((ts, mid) for mid, ts in counted.items() if mid not in handled)
+        if not pending:
             return
+        last = last_message(value)
+        last_id = str(last.get("id", "")) if last is not None else ""
+        last_ts = last.get("ts") if last is not None else None
+        last_key = (float(last_ts), last_id) if isinstance(last_ts, int | float) else None
+        ready: list[tuple[str, str | None]] = []  # (message id, text; None: read it)
+        waiting = False
+        for ts, mid in pending:
+            if last is not None and mid == last_id:
+                if last.get("sender") != self.uid:
+                    ready.append((mid, str(last.get("text") or "")))
+            elif waited or (last_key is not None and last_key > (ts, mid)):
+                ready.append((mid, None))  # overtaken, or late: its preview will not come
+            else:
+                waiting = True  # its preview has not arrived yet
+                continue
+            handled.add(mid)
+        if waiting and chat_id not in self._waiting:
+            self._waiting[chat_id] = asyncio.get_event_loop().call_later(
+                PREVIEW_WAIT_S, self._preview_late, chat_id
+            )
+        if resync:
+            ready = ready[-MAX_NOTIFY_ON_RESYNC:]
+        if not ready:
+            return
+        if all(text is not None for _mid, text in ready):
+            for _mid, text in ready:
+                self._emit_notification(chat_id, str(text))
+        else:
+            asyncio.ensure_future(self._notify_read(chat_id, ready))
+
+    def _preview_late(self, chat_id: str) -> None:
+        self._waiting.pop(chat_id, None)
+        if self._stopped:
+            return
+        tree = self._trees.get("chats")
+        value = tree.get(chat_id) if isinstance(tree, dict) else None
+        self._notify_new(chat_id, value, initial=False, waited=True)
+
+    async def _notify_read(self, chat_id: str, ready: list[tuple[str, str | None]]) -> None:
+        """Notify in order, reading the texts not known from a preview (skips deleted ones)."""
+        texts: list[str | None] = []
+        for mid, text in ready:
+            if text is None:
+                try:
+                    message = await self.db.get(f"messages/{chat_id}/{mid}")
+                except UserFacingError as exc:
+                    log.debug("reading message %s for a notification failed: %s", mid, exc)
+                    message = None
+                ok = isinstance(message, dict) and message.get("sender") != self.uid
+                text = str(message.get("text") or "") if ok else None
+            texts.append(text)
+        for text in texts:
+            if text is not None:
+                self._emit_notification(chat_id, text)
+
+    def _emit_notification(self, chat_id: str, text: str) -> None:
         row = self.chats.row_for_chat(chat_id)
-        if row is None or (before is not None and row.unread <= before.unread):
-            return
-        self.message_notification.emit(chat_id, row.title, str(last.get("text") or ""))
+        if row is not None and not self._stopped:
+            self.message_notification.emit(chat_id, row.title, text)
 
     def _on_connection(self, connected: bool) -> None:
         if connected:
@@ -198,7 +281,7 @@ class MessengerClient(QObject):
         try:
             await self.db.patch(
                 f"userChats/{self.uid}/{chat_id}",
-                {"unread": 0, "unreadIds": None, "readAt": SERVER_TIMESTAMP},
+                {"unreadIds": None, "readAt": SERVER_TIMESTAMP},
             )
         except UserFacingError as exc:
             log.info("mark read failed: %s", exc)

@@ -44,6 +44,43 @@ def test_tree_events_apply_in_place() -> None:
     assert changed == {"c", "b"} and root == {"c": {"d": 3}}
 
 
+def test_tree_events_for_the_chat_list() -> None:
+    """The trigger's small writes, as the stream of userChats/{me} delivers them."""
+    entry = {"readAt": 5, "lastMessage": {"text": "a", "sender": "x", "ts": 5, "id": "m0"}}
+    root, changed = apply_event(None, "put", "/", {"c1": entry, "c2": {"readAt": 1}})
+    assert changed is ALL
+    # An unread id added: a patch at the entry's unreadIds (one key) ...
+    root, changed = apply_event(root, "patch", "/c1/unreadIds", {"m1": 10})
+    assert changed == {"c1"} and root["c1"]["unreadIds"] == {"m1": 10}
+    # ... or at the root with keys that are paths (a multi-path update), several entries.
+    root, changed = apply_event(root, "patch", "/", {"c1/unreadIds/m2": 11,
+                                                     "c2/unreadIds/m9": 3})
+    assert changed == {"c1", "c2"}
+    assert root["c1"]["unreadIds"] == {"m1": 10, "m2": 11}
+    assert root["c2"] == {"readAt": 1, "unreadIds": {"m9": 3}}
+    # A new preview: a put at a deep path replaces only it.
+    last = {"text": "b", "sender": "x", "ts": 11, "id": "m2"}
+    root, changed = apply_event(root, "put", "/c1/lastMessage", last)
+    assert changed == {"c1"} and root["c1"]["lastMessage"] == last
+    assert root["c1"]["unreadIds"] == {"m1": 10, "m2": 11}
+    # A deletion: null removes the id; the last one takes its empty parent with it.
+    root, changed = apply_event(root, "patch", "/c2/unreadIds", {"m9": None})
+    assert changed == {"c2"} and root["c2"] == {"readAt": 1}
+    # Mark read: one patch of the entry, null clearing the ids.
+    root, changed = apply_event(root, "patch", "/c1", {"unreadIds": None, "readAt": 12})
+    assert changed == {"c1"} and root["c1"] == {"readAt": 12, "lastMessage": last}
+    # A chat emptied: its preview removed; an entry removed entirely.
+    root, changed = apply_event(root, "put", "/c1/lastMessage", None)
+    assert root["c1"] == {"readAt": 12}
+    root, changed = apply_event(root, "put", "/c2", None)
+    assert changed == {"c2"} and root == {"c1": {"readAt": 12}}
+    # Deleting below something absent changes nothing; an empty key still applies the others.
+    root, changed = apply_event(root, "patch", "/c3/unreadIds", {"m": None})
+    assert root == {"c1": {"readAt": 12}}
+    root, changed = apply_event(root, "patch", "/c1", {"": {"readAt": 13}, "x": 1})
+    assert changed == {"c1"} and root == {"c1": {"readAt": 13, "x": 1}}
+
+
 def test_listener_streams_put_patch_and_query(db, loop, qtbot) -> None:
     async def scenario() -> None:
         events: list[tuple[str, str, object]] = []

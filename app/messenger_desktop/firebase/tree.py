@@ -55,13 +55,16 @@ def apply_event(root: Any, event: str, path: str, data: Any) -> tuple[Any, set[s
     if event == "patch":
         if not isinstance(data, dict):
             return root, set()
+        # Each key is a path below `path` ("a" or "a/b/c": a multi-path update), its value
+        # replaces what is there (null removes it), in the order given.
         changed: set[str] = set()
+        whole = False
         for rel, value in data.items():
-            sub = parts + split_path(rel)
+            sub = parts + split_path(str(rel))
             root = _set(root, sub, value)
             if sub:
                 changed.add(sub[0])
             else:
-                return root, ALL
-        return root, changed
+                whole = True
+        return root, (ALL if whole else changed)
     return root, set()

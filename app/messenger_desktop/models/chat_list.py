@@ -2,6 +2,12 @@
 
 One row per other user, keyed by uid and never moved in the source model; a sort/filter proxy
 orders rows by recent activity and applies the search box, so selection survives reordering.
+
+A chat's entry, `userChats/{me}/{chatId}`, is `{unreadIds: {messageId: ts}, readAt,
+lastMessage: {text, sender, ts, id}}` (docs/data-model.md). Nothing derived is stored: the
+unread count is the number of `unreadIds` newer than `readAt` (`counted_unread`), the activity
+time (list order) is `lastMessage.ts`, else `readAt`, else 0. Other fields (the `unread` and
+`updatedAt` of the earlier layout) are ignored.
 """
 
 from __future__ import annotations
@@ -26,6 +32,46 @@ def direct_chat_id(a: str, b: str) -> str:
     return "_".join(sorted((a, b)))
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def counted_unread(entry: Any) -> dict[str, float]:
+    """The unread ids of a userChats entry that count, with their ts: those newer than readAt
+    (all of them when readAt is absent); entries without a numeric ts are ignored. Ids at or
+    before readAt may linger (a trigger that ran just after a mark-read): they are read."""
+    if not isinstance(entry, dict):
+        return {}
+    ids = entry.get("unreadIds")
+    if not isinstance(ids, dict):
+        return {}
+    read_at = _number(entry.get("readAt"))
+    counted: dict[str, float] = {}
+    for key, value in ids.items():
+        ts = _number(value)
+        if ts is not None and (read_at is None or ts > read_at):
+            counted[str(key)] = ts
+    return counted
+
+
+def last_message(entry: Any) -> dict[str, Any] | None:
+    last = entry.get("lastMessage") if isinstance(entry, dict) else None
+    return last if isinstance(last, dict) else None
+
+
+def activity_time(entry: Any) -> float:
+    """When the chat last saw activity (the list's order): lastMessage.ts, else readAt, else 0."""
+    if not isinstance(entry, dict):
+        return 0.0
+    last = last_message(entry)
+    ts = _number(last.get("ts")) if last is not None else None
+    if ts is None:
+        ts = _number(entry.get("readAt"))
+    return ts if ts is not None else 0.0
+
+
 _ROOT = QModelIndex()
 
 
@@ -38,8 +84,9 @@ class Roles(IntEnum):
     Preview = Qt.ItemDataRole.UserRole + 6
     Online = Qt.ItemDataRole.UserRole + 7
     PresenceText = Qt.ItemDataRole.UserRole + 8
-    UpdatedAt = Qt.ItemDataRole.UserRole + 9
+    UpdatedAt = Qt.ItemDataRole.UserRole + 9  # activity time: the list's order
     PreviewOwn = Qt.ItemDataRole.UserRole + 10
+    LastTs = Qt.ItemDataRole.UserRole + 11  # the last message's time (0: none), shown in the row
 
 
 @dataclass(frozen=True)
@@ -51,7 +98,8 @@ class ChatRow:
     unread: int = 0
     preview: str = ""
     preview_own: bool = False
-    updated_at: float = 0.0
+    updated_at: float = 0.0  # activity_time()
+    last_ts: float = 0.0
 
     @property
     def title(self) -> str:
@@ -93,6 +141,8 @@ class ChatListModel(QAbstractListModel):
             return row.preview_own
         if role == Roles.UpdatedAt:
             return row.updated_at
+        if role == Roles.LastTs:
+            return row.last_ts
         if role == Roles.Online:
             return is_online(self._status.get(row.uid), self.clock.now_ms())
         if role == Roles.PresenceText:
@@ -159,22 +209,22 @@ class ChatListModel(QAbstractListModel):
             return
         i = self._ensure(uid)
         entry = value if isinstance(value, dict) else {}
-        last = entry.get("lastMessage")
-        if isinstance(last, dict):
+        last = last_message(entry)
+        if last is not None:
             preview, own = str(last.get("text") or ""), last.get("sender") == self.my_uid
+            last_ts = _number(last.get("ts")) or 0.0
         else:
-            preview, own = (str(last) if last else ""), False
-        unread = entry.get("unread")
-        updated = entry.get("updatedAt")
+            preview, own, last_ts = "", False, 0.0
         self._set(
             i,
             replace(
                 self._rows[i],
                 chat_id=chat_id,
-                unread=int(unread) if isinstance(unread, int | float) else 0,
+                unread=len(counted_unread(entry)),
                 preview=" ".join(preview.split())[:200],
                 preview_own=own,
-                updated_at=float(updated) if isinstance(updated, int | float) else 0.0,
+                updated_at=activity_time(entry),
+                last_ts=last_ts,
             ),
         )
 

@@ -75,7 +75,7 @@ class ChatListDelegate(QStyledItemDelegate):
         left = av.right() + 12
         right = rect.right() - 12
         # time + badge on the right
-        updated = float(index.data(Roles.UpdatedAt) or 0)
+        updated = float(index.data(Roles.LastTs) or 0)  # the last message's time
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.85))
         when = list_time(updated)
