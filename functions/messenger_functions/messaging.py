@@ -90,11 +90,13 @@ def delete(uid: str, chat: str, message_id: str) -> None:
 
 
 def unread_senders(uid: str) -> list[str]:
+    """The other members of the chats whose derived unread count is above 0."""
+    from .unread import unread_count
+
     chats = backend.ref(f"{settings.USER_CHATS}/{uid}").get() or {}
     senders = set()
     for chat, entry in chats.items() if isinstance(chats, dict) else ():
-        unread = entry.get("unread") if isinstance(entry, dict) else None
-        if isinstance(unread, int | float) and unread > 0:
+        if unread_count(entry) > 0:
             other = _other(chat, uid)
             if other:
                 senders.add(other)
@@ -105,5 +107,5 @@ def mark_read(reader: str, sender: str) -> None:
     """The same PATCH the client sends (docs/data-model.md, "Marking a chat read")."""
     chat = _direct_chat(reader, sender)
     backend.ref(f"{settings.USER_CHATS}/{reader}/{chat}").update(
-        {"unread": 0, "unreadIds": None, "readAt": settings.SERVER_TIMESTAMP}
+        {"unreadIds": None, "readAt": settings.SERVER_TIMESTAMP}
     )

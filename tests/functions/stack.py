@@ -198,6 +198,13 @@ def chat_of(uid_a: str, uid_b: str) -> str:
     return "_".join(sorted((uid_a, uid_b)))
 
 
+def unread_count(entry: Any) -> int:
+    """A userChats entry's unread count, derived as everywhere (functions' unread.py)."""
+    from messenger_functions.unread import unread_count as derived
+
+    return derived(entry)
+
+
 class Triggers:
     """Delivers on_message_written for writes the test just made.
 

@@ -15,6 +15,7 @@ from .stack import Triggers, admin_get, chat_of
 
 SV = {".sv": "timestamp"}
 DENIED = 401  # the database answers rule violations with 401 "Permission denied"
+MARK_READ = {"unreadIds": None, "readAt": SV}  # the only client write in userChats
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +110,26 @@ def _db_attacks(p: dict) -> list[tuple[str, str, str, object]]:
         ("write the email index", "PUT", "emails/abc", m),
         ("read login throttles", "GET", "loginThrottle", None),
         ("read others' counters", "GET", f"userChats/{b}", None),
-        ("reset others' counters", "PATCH", f"userChats/{b}/{chat}",
-         {"unread": 0, "unreadIds": None, "readAt": SV}),
+        ("reset others' counters", "PATCH", f"userChats/{b}/{chat}", MARK_READ),
+        ("others' readAt", "PATCH", f"userChats/{b}/{chat}", {"readAt": SV}),
         ("raise own counter", "PATCH", f"userChats/{m}/{mine}", {"unread": 5}),
+        ("own old counter reset", "PATCH", f"userChats/{m}/{mine}", {**MARK_READ, "unread": 0}),
+        ("own updatedAt", "PATCH", f"userChats/{m}/{mine}", {"updatedAt": SV}),
+        ("own updatedAt with a mark-read", "PATCH", f"userChats/{m}/{mine}",
+         {**MARK_READ, "updatedAt": SV}),
+        ("forge own preview", "PATCH", f"userChats/{m}/{mine}",
+         {"lastMessage": {"text": "x", "sender": a, "ts": 1, "id": "x"}}),
+        ("forge own preview with a mark-read", "PATCH", f"userChats/{m}/{mine}",
+         {**MARK_READ, "lastMessage": {"text": "x", "sender": a, "ts": 1, "id": "x"}}),
+        ("add an unread id", "PATCH", f"userChats/{m}/{mine}", {"unreadIds/x": 1}),
+        ("set own unreadIds", "PATCH", f"userChats/{m}/{mine}",
+         {"unreadIds": {"x": 1}, "readAt": SV}),
+        ("clear unreadIds without readAt", "PATCH", f"userChats/{m}/{mine}",
+         {"unreadIds": None}),
+        ("clear unreadIds with an old readAt", "PATCH", f"userChats/{m}/{mine}",
+         {"unreadIds": None, "readAt": 1}),
+        ("own readAt in the past", "PATCH", f"userChats/{m}/{mine}", {"readAt": 1}),
+        ("replace own entry", "PUT", f"userChats/{m}/{mine}", {"readAt": SV}),
         ("write others' presence", "PUT", f"status/{a}", {"online": True, "lastSeen": SV}),
         ("presence in the past", "PUT", f"status/{m}", {"online": True, "lastSeen": 1}),
         ("rename someone else", "PUT", f"users/{a}/displayName", "pwned"),
@@ -208,10 +226,10 @@ def test_legitimate_operations_succeed(stack, people):
         ("read chat", alice.db("GET", f"messages/{chat}")),
         ("page chat", mallory.db("GET", f"messages/{chat}",
                                  params={"orderBy": '"ts"', "limitToLast": 10})),
-        ("own chat list", mallory.db("GET", f"userChats/{mallory.uid}",
-                                     params={"orderBy": '"updatedAt"', "limitToLast": 20})),
-        ("mark read", alice.db("PATCH", f"userChats/{alice.uid}/{chat}",
-                               json={"unread": 0, "unreadIds": None, "readAt": SV})),
+        ("own chat list", mallory.db("GET", f"userChats/{mallory.uid}")),
+        ("mark read", alice.db("PATCH", f"userChats/{alice.uid}/{chat}", json=MARK_READ)),
+        ("readAt alone", alice.db("PATCH", f"userChats/{alice.uid}/{chat}",
+                                  json={"readAt": SV})),
     ]
     failures = [f"{name}: {r.status_code} {r.text[:99]}"
                 for name, r in steps if r.status_code != 200]

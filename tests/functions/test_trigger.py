@@ -1,4 +1,4 @@
-"""on_message_written: unread counters and previews, exact under redelivery and deletion.
+"""on_message_written: unread ids and previews, exact under redelivery and deletion.
 
 Messages are written straight into the database as the desktop client does. The trigger runs
 in the suite's functions host (or is delivered in-process when the host is not there); the
@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from .stack import Triggers, admin_get, chat_of, serve_functions, wait_for
+from .stack import Triggers, admin_get, chat_of, serve_functions, unread_count, wait_for
 
 SV = {".sv": "timestamp"}
 
@@ -46,6 +46,13 @@ def _entry(stack, uid, chat):
     return admin_get(stack, f"userChats/{uid}/{chat}") or {}
 
 
+def _unread(stack, uid, chat) -> int:
+    return unread_count(_entry(stack, uid, chat))
+
+
+MARK_READ = {"unreadIds": None, "readAt": SV}
+
+
 def _send(user, chat, text):
     reply = user.db("POST", f"messages/{chat}", json={"sender": user.uid, "text": text, "ts": SV})
     assert reply.status_code == 200, reply.text
@@ -59,67 +66,106 @@ def test_counters_previews_and_redelivery(stack, new_user, deliver):
     chat = chat_of(alice.uid, bob.uid)
     first = _send(alice, chat, "one")
     second = _send(alice, chat, "two")
-    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 2)
+    wait_for(lambda: _unread(stack, bob.uid, chat) == 2)
     wait_for(lambda: _entry(stack, alice.uid, chat).get("lastMessage", {}).get("id") == second)
-    assert _entry(stack, alice.uid, chat)["unread"] == 0  # your own messages are never unread
+    wait_for(lambda: _entry(stack, bob.uid, chat).get("lastMessage", {}).get("id") == second)
+    alice_entry = _entry(stack, alice.uid, chat)
+    assert set(alice_entry) == {"lastMessage"}  # your own messages are never unread
     bob_entry = _entry(stack, bob.uid, chat)
+    assert set(bob_entry) == {"unreadIds", "lastMessage"}  # nothing stored beyond the spec
     assert bob_entry["lastMessage"]["text"] == "two"
     assert bob_entry["lastMessage"]["sender"] == alice.uid
-    assert bob_entry["updatedAt"] == bob_entry["lastMessage"]["ts"]
+    assert bob_entry["unreadIds"] == {first: admin_get(stack, f"messages/{chat}/{first}")["ts"],
+                                      second: bob_entry["lastMessage"]["ts"]}
 
     # the same creations delivered again (at-least-once delivery): nothing changes
     for message_id in (first, second, first):
         value = admin_get(stack, f"messages/{chat}/{message_id}")
         deliver(chat, message_id, None, value)
-    assert _entry(stack, bob.uid, chat)["unread"] == 2
-    assert _entry(stack, bob.uid, chat)["lastMessage"]["id"] == second
+    assert _entry(stack, bob.uid, chat) == bob_entry
+    assert _entry(stack, alice.uid, chat) == alice_entry
 
-    # deleting the newest unread message corrects both the counter and the preview
+    # deleting the newest unread message corrects both the count and the preview
     before = admin_get(stack, f"messages/{chat}/{second}")
     assert alice.db("DELETE", f"messages/{chat}/{second}").status_code == 200
     Triggers(stack).deleted(chat, second, before)
-    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 1)
+    wait_for(lambda: _unread(stack, bob.uid, chat) == 1)
     wait_for(lambda: _entry(stack, bob.uid, chat)["lastMessage"]["id"] == first)
-    assert _entry(stack, alice.uid, chat)["lastMessage"]["id"] == first
+    wait_for(lambda: _entry(stack, alice.uid, chat)["lastMessage"]["id"] == first)
+    after_deletion = {uid: _entry(stack, uid, chat) for uid in (alice.uid, bob.uid)}
+    assert set(after_deletion[bob.uid]["unreadIds"]) == {first}
 
     # a redelivered deletion, and a late redelivery of the deleted message's creation
     deliver(chat, second, before, None)
     deliver(chat, second, None, before)
-    assert _entry(stack, bob.uid, chat)["unread"] == 1
-    assert _entry(stack, bob.uid, chat)["lastMessage"]["id"] == first
+    assert {uid: _entry(stack, uid, chat) for uid in (alice.uid, bob.uid)} == after_deletion
 
     # marking read (as the client does), then an old creation redelivered: stays read
-    reset = bob.db("PATCH", f"userChats/{bob.uid}/{chat}",
-                   json={"unread": 0, "unreadIds": None, "readAt": SV})
+    reset = bob.db("PATCH", f"userChats/{bob.uid}/{chat}", json=MARK_READ)
     assert reset.status_code == 200, reset.text
+    assert _unread(stack, bob.uid, chat) == 0 and "unreadIds" not in _entry(stack, bob.uid, chat)
     deliver(chat, first, None, admin_get(stack, f"messages/{chat}/{first}"))
-    assert _entry(stack, bob.uid, chat)["unread"] == 0
+    # the id may linger (ts <= readAt): read, not counted
+    assert _unread(stack, bob.uid, chat) == 0
 
     # a new message after reading counts again
     third = _send(alice, chat, "three")
-    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 1)
-    assert _entry(stack, bob.uid, chat)["unreadIds"] == {
-        third: admin_get(stack, f"messages/{chat}/{third}")["ts"]
-    }
+    wait_for(lambda: _unread(stack, bob.uid, chat) == 1)
+    third_ts = admin_get(stack, f"messages/{chat}/{third}")["ts"]
+    assert _entry(stack, bob.uid, chat)["unreadIds"][third] == third_ts
 
-    # deleting every message removes the preview
+    # deleting every message removes the preview and every id
     for message_id in (first, third):
         value = admin_get(stack, f"messages/{chat}/{message_id}")
         assert alice.db("DELETE", f"messages/{chat}/{message_id}").status_code == 200
         Triggers(stack).deleted(chat, message_id, value)
     wait_for(lambda: "lastMessage" not in _entry(stack, bob.uid, chat))
-    assert _entry(stack, bob.uid, chat)["unread"] == 0
+    wait_for(lambda: "lastMessage" not in _entry(stack, alice.uid, chat))
+    assert _unread(stack, bob.uid, chat) == 0
+    assert "unreadIds" not in _entry(stack, bob.uid, chat)
 
 
-def test_partial_rules_client_reset_is_refused(stack, new_user):
-    """unread may only go to 0 together with clearing unreadIds and setting readAt = now."""
+def test_partial_client_reset_is_refused(stack, new_user):
+    """Clients may clear unreadIds only together with readAt = now, and write nothing else."""
     alice, bob = new_user("r-alice"), new_user("r-bob")
     chat = chat_of(alice.uid, bob.uid)
     _send(alice, chat, "hi")
-    wait_for(lambda: _entry(stack, bob.uid, chat).get("unread") == 1)
-    alone = bob.db("PATCH", f"userChats/{bob.uid}/{chat}", json={"unread": 0})
-    assert alone.status_code == 401
-    assert _entry(stack, bob.uid, chat)["unread"] == 1
+    wait_for(lambda: _unread(stack, bob.uid, chat) == 1)
+    wait_for(lambda: "lastMessage" in _entry(stack, bob.uid, chat))
+    entry = _entry(stack, bob.uid, chat)
+    path = f"userChats/{bob.uid}/{chat}"
+    refused = [
+        ("unreadIds alone", "PATCH", path, {"unreadIds": None}),
+        ("unreadIds via PUT", "PUT", f"{path}/unreadIds", None),
+        ("unreadIds with an old readAt", "PATCH", path, {"unreadIds": None, "readAt": 1}),
+        ("one id with an old readAt", "PATCH", path,
+         {f"unreadIds/{next(iter(entry['unreadIds']))}": None, "readAt": 1}),
+        ("unreadIds not null", "PATCH", path, {"unreadIds": {"x": 1}, "readAt": SV}),
+        ("an id added", "PATCH", path, {"unreadIds/x": 1}),
+        ("the old counter", "PATCH", path, {"unread": 0}),
+        ("the old counter with a mark-read", "PATCH", path, {**MARK_READ, "unread": 0}),
+        ("updatedAt", "PATCH", path, {"updatedAt": SV}),
+        ("updatedAt with a mark-read", "PATCH", path, {**MARK_READ, "updatedAt": SV}),
+        ("lastMessage", "PATCH", path,
+         {"lastMessage": {"text": "x", "sender": bob.uid, "ts": 1, "id": "x"}}),
+        ("lastMessage deleted", "PATCH", path, {**MARK_READ, "lastMessage": None}),
+        ("readAt in the past", "PATCH", path, {"readAt": 1}),
+        ("readAt deleted", "PATCH", path, {"readAt": None}),
+        ("the entry replaced", "PUT", path, {"readAt": SV}),
+        ("the entry deleted", "DELETE", path, None),
+    ]
+    failures = []
+    for name, method, where, body in refused:
+        reply = (bob.db(method, where) if method == "DELETE" else
+                 bob.db(method, where, data=json.dumps(body)))
+        if reply.status_code != 401:
+            failures.append(f"{name}: {reply.status_code} {reply.text[:80]}")
+    assert not failures, "\n".join(failures)
+    assert _entry(stack, bob.uid, chat) == entry
+    # the mark-read itself, and readAt alone, are accepted
+    assert bob.db("PATCH", path, json={"readAt": SV}).status_code == 200
+    assert bob.db("PATCH", path, json=MARK_READ).status_code == 200
+    assert _unread(stack, bob.uid, chat) == 0
 
 
 def test_events_outside_direct_chats_are_ignored(stack, deliver):

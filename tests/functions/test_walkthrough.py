@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import requests
 
-from .stack import Triggers, admin_get, chat_of, exchange_custom_token, wait_for
+from .stack import (
+    Triggers,
+    admin_get,
+    chat_of,
+    exchange_custom_token,
+    unread_count,
+    wait_for,
+)
 
 
 def test_curl_walkthrough(stack, new_user):
@@ -95,11 +102,16 @@ def test_curl_walkthrough(stack, new_user):
         return reply.json()
 
     assert wait_for(lambda: unread_from() == [alice_uid])
+    assert wait_for(lambda: admin_get(stack, f"userChats/{bob.uid}/{chat}").get(
+        "lastMessage", {}).get("id") == sent[1][1])
     entry = admin_get(stack, f"userChats/{bob.uid}/{chat}")
-    assert entry["unread"] == 2 and entry["lastMessage"]["id"] == sent[1][1]
+    assert unread_count(entry) == 2 and set(entry["unreadIds"]) == {sent[0][1], sent[1][1]}
     reply = bob.api("POST", "/mark_read", json={"sender": alice_uid, "receiver": bob.uid})
     assert reply.status_code == 200 and reply.json() == {"status": "ok"}
     assert unread_from() == []
+    entry = admin_get(stack, f"userChats/{bob.uid}/{chat}")
+    assert "unreadIds" not in entry and entry["readAt"] >= messages[1]["timestamp"]
+    assert unread_count(entry) == 0
 
     # delete: the sender may, once; then 404
     before = admin_get(stack, f"messages/{chat}/{sent[1][1]}")
