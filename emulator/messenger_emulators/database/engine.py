@@ -198,6 +198,14 @@ class DatabaseEngine:
         if self.persistence is None:
             entry.durable = True
             self._deliver(ns)
+        elif hasattr(self.persistence, "append_then"):
+            # the journal's callback form: the commit completes in the loop iteration that
+            # learns of the sync (awaiting append() would take one more)
+            try:
+                self.persistence.append_then(
+                    ns.name, resolved, lambda error: self._durable(ns, entry, error))
+            except Exception as exc:
+                self._durable(ns, entry, exc)
         else:
             self._append(ns, entry, self.persistence.append(ns.name, resolved))
         # only this writer awaits its own entry (no shield needed: if the writer is

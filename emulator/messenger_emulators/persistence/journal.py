@@ -31,6 +31,7 @@ import fcntl
 import logging
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,6 +51,8 @@ from .snapshot import fsync_dir, write_snapshot
 from .syncer import Syncer, SyncerGone
 
 log = logging.getLogger(__name__)
+
+Durable = Callable[[BaseException | None], None]  # told once a record is on disk (or not)
 
 DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024
 PREALLOCATE_BYTES = 2 * 1024 * 1024
@@ -81,7 +84,7 @@ class Journal:
         self._allocated = 0  # bytes preallocated (zeros) in the current log
         self._lock_fd: int | None = None
         self._log_bytes = 0  # bytes in logs not yet folded into the snapshot
-        self._queue: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._queue: list[tuple[bytes, Durable]] = []
         self._busy = False  # a batch is being written, or is about to be
         self._idle: asyncio.Future[None] | None = None  # close() waits on it
         self._compaction: asyncio.Task[None] | None = None
@@ -178,24 +181,36 @@ class Journal:
     # ---- the Persistence protocol ------------------------------------------------------
     async def append(self, namespace: str, writes: records.Writes) -> None:
         """Returns once the writes are on disk (fdatasync'ed)."""
-        # Everything up to the first await runs synchronously inside the caller's await, so
-        # records enter the queue in the order append() is called.
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def durable(error: BaseException | None) -> None:
+            if done.done():          # a cancelled caller: the record is written anyway
+                return
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
+
+        self.append_then(namespace, writes, durable)
+        await done
+
+    def append_then(self, namespace: str, writes: records.Writes,
+                    durable: Callable[[BaseException | None], None]) -> None:
+        """Queue the writes; `durable(None)` once they are on disk, `durable(error)` if they
+        cannot be. Called on the event loop, in append order, possibly before this returns.
+        (The database calls this rather than `append`: a callback completes its write in
+        the loop iteration that learns of the sync, where a future would take one more.)"""
         if self._failed is not None:
             raise self._failed
         if self._closed:
             raise JournalFailed(MSG_CLOSED)
-        frame = records.encode(namespace, writes)
+        self._queue.append((records.encode(namespace, writes), durable))
         self.namespaces.add(namespace)
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        self._queue.append((frame, done))
         if not self._busy:
-            # the batch starts in the next loop iteration: appends of this one join it
+            # Idle: this record goes to disk right away, alone. While its sync runs, later
+            # appends queue up and share the next one (group commit).
             self._busy = True
-            loop.call_soon(self._next_batch)
-        # No shield needed: the record is queued whatever happens to this caller; a
-        # cancelled caller only cancels `done`, which the batch then skips.
-        await done
+            self._next_batch()
 
     async def close(self) -> None:
         """Flush what is queued, fold everything into the snapshot, release the folder."""
@@ -246,13 +261,13 @@ class Journal:
         syncer.sync(asyncio.get_running_loop(),
                     lambda error: self._synced(batch, data, error))
 
-    def _synced(self, batch: list[tuple[bytes, asyncio.Future[None]]], data: bytes,
+    def _synced(self, batch: list[tuple[bytes, Durable]], data: bytes,
                 error: BaseException | None) -> None:
         if error is None:
             self.stats["syncer_fsyncs"] += 1
         self._batch_done(batch, data, error)
 
-    async def _batch_in_thread(self, batch: list[tuple[bytes, asyncio.Future[None]]],
+    async def _batch_in_thread(self, batch: list[tuple[bytes, Durable]],
                                data: bytes, written: bool = False) -> None:
         """A batch the I/O thread writes (growing the file) or only syncs (`written`)."""
         assert self._fd is not None
@@ -264,7 +279,7 @@ class Journal:
         else:
             self._batch_done(batch, data, None)
 
-    def _batch_done(self, batch: list[tuple[bytes, asyncio.Future[None]]], data: bytes,
+    def _batch_done(self, batch: list[tuple[bytes, Durable]], data: bytes,
                     error: BaseException | None) -> None:
         if isinstance(error, SyncerGone):
             # the batch is in the page cache: our own descriptor's fdatasync covers it
@@ -280,9 +295,8 @@ class Journal:
             return
         self.stats["appends"] += len(batch)
         self.stats["fsyncs"] += 1
-        for _, done in batch:
-            if not done.done():
-                done.set_result(None)
+        for _, durable in batch:
+            durable(None)
         self._log_bytes += len(data)
         if self._log_bytes >= self.compact_bytes and self._compaction is None:
             asyncio.ensure_future(self._rotate())
@@ -309,13 +323,12 @@ class Journal:
         if idle is not None and not idle.done():
             idle.set_result(None)
 
-    def _fail(self, exc: OSError, batch: list[tuple[bytes, asyncio.Future[None]]]) -> None:
+    def _fail(self, exc: OSError, batch: list[tuple[bytes, Durable]]) -> None:
         self._failed = JournalFailed(MSG_WRITE_FAILED.format(path=self.data_dir, detail=exc))
         log.error("%s", self._failed)
-        for _, done in batch + self._queue:
-            if not done.done():
-                done.set_exception(self._failed)
-        self._queue = []
+        waiting, self._queue = batch + self._queue, []
+        for _, durable in waiting:
+            durable(self._failed)
 
     def _needs_growth(self, data: bytes) -> bool:
         return self._offset + len(data) > self._allocated
