@@ -157,3 +157,17 @@ def test_https_and_unknown_arguments_use_the_original_session() -> None:
     original.credentials.valid = False
     assert session.request("get", "http://127.0.0.1:1/a.json") == "original"
     assert len(original.calls) == 3
+
+
+def test_patch_with_a_silent_answer(make) -> None:
+    """The trigger's id PATCHes (firebase-admin's update(): print=silent, 204 No Content)."""
+    silent = b"HTTP/1.1 204 No Content\r\n\r\n"
+    server, session, base = make([silent, _ok(b"1")])
+    answer = session.request("patch", f"{base}/.json", json={"a/b": 1, "a/c": None},
+                             params="print=silent", timeout=5)
+    assert answer.status_code == 204 and answer.content == b""
+    assert session.request("get", f"{base}/a.json", timeout=5).json() == 1
+    assert server.connections == 1  # the connection stays usable after a bodiless answer
+    sent = server.requests[0].decode()
+    assert sent.startswith("PATCH /.json?print=silent HTTP/1.1\r\n")
+    assert "Content-Length: 23\r\n" in sent and sent.endswith('{"a/b": 1, "a/c": null}')
