@@ -128,6 +128,26 @@ def test_etags(rest):
     assert rest.patch("e", {"a": 1}, headers={"if-match": tag}).status_code == 400
 
 
+def test_an_etag_follows_every_change_below_its_location(rest):
+    # ETags are remembered per location while the value is unchanged (EtagMemo): a write
+    # below, beside or through a PATCH must still change the location's ETag
+    def tag():
+        return rest.get("t", headers={"X-Firebase-ETag": "true"}).headers["ETag"]
+
+    r = rest.put("t", {"a": {"x": 1}, "b": 1}, headers={"if-match": "null_etag"})
+    assert r.status_code == 200 and r.headers["ETag"] == tag()
+    first = r.headers["ETag"]
+    for change in (lambda: rest.put("t/a/x", 2), lambda: rest.patch("t", {"a/y": 3}),
+                   lambda: rest.delete("t/b"), lambda: rest.put("", {"t": {"a": 1}})):
+        before = tag()
+        assert change().status_code == 200
+        after = tag()
+        assert after != before
+        assert rest.put("t", {"z": 1}, headers={"if-match": before}).status_code == 412
+    r = rest.put("t", {"a": {"x": 1}, "b": 1}, headers={"if-match": tag()})
+    assert r.status_code == 200 and r.headers["ETag"] == first == tag()  # same value, same tag
+
+
 def test_multi_path_patch_is_atomic(rest):
     rest.put("m", {"a": {"x": 1}, "b": 1})
     r = rest.patch("m", {"a/y": 2, "c/d": {"e": 3}, "b": None})

@@ -24,7 +24,7 @@ from messenger_emulators.rules import Decision, QueryInfo, RuleSet
 from . import messages as msg
 from . import tree
 from .errors import DatabaseError, bad_request
-from .etag import etag_of
+from .etag import EtagMemo
 from .identity import Identity
 from .paths import Path, to_str
 from .push_ids import PushIdGenerator
@@ -98,6 +98,7 @@ class DatabaseEngine:
         self._commit_listeners: list[CommitListener] = []
         self._rules_listeners: list[RulesListener] = []
         self.push_ids = PushIdGenerator()
+        self.etags = EtagMemo()
         # True while _deliver hands a listener a commit with more commits in flight
         self.delivering_batch = False
         for name, root in (initial_roots or {}).items():
@@ -162,7 +163,7 @@ class DatabaseEngine:
         old = ns.root
         if if_match is not None:
             current = tree.get(old, writes[0][0])
-            current_tag = etag_of(current)
+            current_tag = self.etags.of(ns.name, writes[0][0], current)
             if current_tag != if_match:
                 raise DatabaseError(412, "ETag mismatch", headers={"ETag": current_tag},
                                     body=current, has_body=True)

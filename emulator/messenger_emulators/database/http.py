@@ -18,7 +18,6 @@ from . import messages as msg
 from . import tree
 from .engine import DatabaseEngine, Namespace
 from .errors import DatabaseError, bad_request
-from .etag import etag_of
 from .identity import Identity, TokenPolicy, resolve
 from .params import Options, namespace_of, parse_options
 from .paths import Path, parse_relative, parse_url_path
@@ -209,7 +208,7 @@ class DatabaseApp:
         headers: dict[str, str] = {}
         if_none_match = headers_in.get("if-none-match")
         if headers_in.get("X-Firebase-ETag", "").lower() == "true" or if_none_match:
-            headers["ETag"] = etag_of(stored)
+            headers["ETag"] = self.engine.etags.of(ns.name, path, stored)
             if if_none_match is not None and if_none_match == headers["ETag"]:
                 return Response(b"", 304, None, headers)
         if options.silent:
@@ -260,7 +259,8 @@ class DatabaseApp:
             (p, tree.get(ns.root, p)) for p, _ in writes]
         headers: dict[str, str] = {}
         if want_etag and resolved:
-            headers["ETag"] = etag_of(tree.get(ns.root, resolved[0][0]))
+            headers["ETag"] = self.engine.etags.of(ns.name, resolved[0][0],
+                                                   tree.get(ns.root, resolved[0][0]))
         if options.silent:
             return Response(b"", 204, None, headers or None)
         if method == "POST":
