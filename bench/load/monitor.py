@@ -15,6 +15,7 @@ class Sample:
     t: float               # seconds since the run's start (negative during setup)
     suite_cpu: float       # percent of one core, the suite's main process (all emulators)
     functions_cpu: float   # its children: the functions-framework worker
+    sync_cpu: float        # its journal's fdatasync helper (persistence/syncer.py)
     load_cpu: float        # this process and the load workers
     suite_rss_mb: float
     functions_rss_mb: float
@@ -75,9 +76,19 @@ class Monitor:
                 children = [c.pid for c in suite.children(recursive=True)]
             except psutil.Error:
                 children = []
+            syncers = [pid for pid in children if self._is_syncer(pid)]
             suite_cpu, suite_rss = self._cpu_rss([self.suite_pid])
-            fn_cpu, fn_rss = self._cpu_rss(children)
+            fn_cpu, fn_rss = self._cpu_rss([pid for pid in children if pid not in syncers])
+            sync_cpu, _ = self._cpu_rss(syncers)
             load_cpu, _ = self._cpu_rss(self.load_pids)
             self.samples.append(Sample(time.monotonic() - self.start, suite_cpu, fn_cpu,
-                                       load_cpu, suite_rss, fn_rss,
+                                       sync_cpu, load_cpu, suite_rss, fn_rss,
                                        psutil.cpu_percent(None)))
+
+    def _is_syncer(self, pid: int) -> bool:
+        proc = self._procs.get(pid)
+        try:
+            cmdline = (proc or psutil.Process(pid)).cmdline()
+        except psutil.Error:
+            return False
+        return any(part.endswith("syncer.py") for part in cmdline)

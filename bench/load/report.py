@@ -86,6 +86,7 @@ def text(run: Run) -> str:
         f"{_mem(run.samples, 'suite_rss_mb')}",
         f"  functions worker CPU: {_cpu(run.samples, 'functions_cpu')}; RSS "
         f"{_mem(run.samples, 'functions_rss_mb')}",
+        f"  journal sync helper CPU: {_cpu(run.samples, 'sync_cpu')}",
         f"  load generator CPU: {_cpu(run.samples, 'load_cpu')}",
         f"  whole machine CPU (% of all cores, other users included): "
         f"{_cpu(run.samples, 'machine_cpu')}; load average at the end "
@@ -125,6 +126,7 @@ def plot(run: Run, path: Path) -> None:
     t = [s.t for s in samples]
     cpu.plot(t, [s.suite_cpu for s in samples], label="suite CPU %")
     cpu.plot(t, [s.functions_cpu for s in samples], label="functions worker CPU %")
+    cpu.plot(t, [s.sync_cpu for s in samples], label="journal sync helper CPU %")
     cpu.plot(t, [s.load_cpu for s in samples], label="load generator CPU %")
     cores = os.cpu_count() or 1
     cpu.plot(t, [cores * s.machine_cpu for s in samples], color="black", linewidth=0.7,

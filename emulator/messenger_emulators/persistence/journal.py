@@ -56,6 +56,7 @@ Durable = Callable[[BaseException | None], None]  # told once a record is on dis
 
 DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024
 PREALLOCATE_BYTES = 2 * 1024 * 1024
+MIN_SYNC_INTERVAL_S = 0.001  # between the starts of two batches (see _batch_when_due)
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
@@ -86,6 +87,7 @@ class Journal:
         self._log_bytes = 0  # bytes in logs not yet folded into the snapshot
         self._queue: list[tuple[bytes, Durable]] = []
         self._busy = False  # a batch is being written, or is about to be
+        self._last_batch_at = float("-inf")  # loop time the last batch started
         self._idle: asyncio.Future[None] | None = None  # close() waits on it
         self._compaction: asyncio.Task[None] | None = None
         self._io = ThreadPoolExecutor(1, thread_name_prefix="journal-io")
@@ -207,10 +209,11 @@ class Journal:
         self._queue.append((records.encode(namespace, writes), durable))
         self.namespaces.add(namespace)
         if not self._busy:
-            # Idle: this record goes to disk right away, alone. While its sync runs, later
-            # appends queue up and share the next one (group commit).
+            # Idle: this record goes to disk right away, alone (unless a sync started less
+            # than MIN_SYNC_INTERVAL_S ago). While its sync runs, later appends queue up and
+            # share the next one (group commit).
             self._busy = True
-            self._next_batch()
+            self._batch_when_due()
 
     async def close(self) -> None:
         """Flush what is queued, fold everything into the snapshot, release the folder."""
@@ -243,12 +246,28 @@ class Journal:
     # One batch at a time, driven by callbacks rather than a task: the helper's answer
     # completes the batch's appends in the same loop iteration (a task would add one more
     # iteration, i.e. one more turn of a busy loop, to every acknowledged write).
+    def _batch_when_due(self) -> None:
+        """The next batch now, or once MIN_SYNC_INTERVAL_S has passed since the last one
+        started: a fast disk would otherwise sync thousands of tiny batches a second under
+        load, each costing the helper ~0.1 ms of CPU and two process wake-ups (at 500
+        messages/s the helper took ~35% of a core); a short wait makes the batches bigger."""
+        if not self._queue:
+            self._set_idle()
+            return
+        loop = asyncio.get_running_loop()
+        due = self._last_batch_at + MIN_SYNC_INTERVAL_S - loop.time()
+        if due > 0:
+            loop.call_later(due, self._next_batch)
+        else:
+            self._next_batch()
+
     def _next_batch(self) -> None:
         if not self._queue or self._failed is not None:
             self._set_idle()
             return
         batch, self._queue = self._queue, []
         data = b"".join(frame for frame, _ in batch)
+        self._last_batch_at = asyncio.get_running_loop().time()
         syncer = self._syncer
         if syncer is None or self._needs_growth(data):
             asyncio.ensure_future(self._batch_in_thread(batch, data))
@@ -301,7 +320,7 @@ class Journal:
         if self._log_bytes >= self.compact_bytes and self._compaction is None:
             asyncio.ensure_future(self._rotate())
         else:
-            self._next_batch()
+            self._batch_when_due()
 
     async def _rotate(self) -> None:
         """Between two batches: every log below the new one is complete on disk."""
