@@ -8,6 +8,7 @@ import logging
 import socket
 from typing import TYPE_CHECKING, Protocol
 
+from .collector import CollectorPolicy
 from .errors import MSG_EXPORT_FAILED, MSG_HOST_UNUSABLE, PortInUseError, SuiteError
 from .options import EMULATOR_ORDER, SuiteOptions
 
@@ -52,6 +53,7 @@ class Suite:
         self._running: dict[str, Emulator] = {}
         self._persistence: Persistence | None = None
         self._persistence_opened = False
+        self._collector: CollectorPolicy | None = None
 
     # ---- what components use ----------------------------------------------------------
     def get(self, name: str) -> Emulator | None:
@@ -98,6 +100,9 @@ class Suite:
                     result = ready()
                     if asyncio.iscoroutine(result):
                         await result
+            # no long collector pauses under load (collector.py)
+            self._collector = CollectorPolicy()
+            self._collector.install(asyncio.get_running_loop())
         except BaseException:
             await self.stop(export=False)
             raise
@@ -127,6 +132,9 @@ class Suite:
                 log.error("could not stop the %s emulator cleanly: %s", name, exc)
         if self._persistence is not None:
             await self._persistence.close()
+        if self._collector is not None:
+            self._collector.uninstall()
+            self._collector = None
         if errors:
             raise errors[0]
 
