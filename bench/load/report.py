@@ -81,6 +81,9 @@ def text(run: Run) -> str:
     lines.append(f"  stream reopenings: {run.total('stream_drops')}; events read: "
                  f"{run.total('events')}; notifications still pending after the drain: "
                  f"{run.total('unnotified')}")
+    if run.triggers:
+        lines.append("  acknowledged messages missing from their receiver's unreadIds at the end: "
+                     f"{run.total('uncounted')}")
     lines += [
         f"  suite CPU (all emulators, 1 process): {_cpu(run.samples, 'suite_cpu')}; RSS "
         f"{_mem(run.samples, 'suite_rss_mb')}",

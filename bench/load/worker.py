@@ -19,7 +19,9 @@ from multiprocessing.connection import Connection
 from . import wire
 
 MARKER = re.compile(rb'"text":"L(\d+):')
-PUSH_ID = re.compile(rb'"(-[0-9A-Za-z_-]{19})"')   # a message's key, e.g. in unreadIds
+# a message's key: in unreadIds ("-N...": ts), or at the end of a patch's path key
+# ("chat/unreadIds/-N...": ts, how the trigger's root-level PATCH reaches the stream)
+PUSH_ID = re.compile(rb'["/](-[0-9A-Za-z_-]{19})"')
 HEARTBEAT_S = 20.0          # as the desktop client heartbeats status/{uid} (models/presence)
 MAX_IN_FLIGHT = 2000        # sends awaiting an answer; beyond it the schedule slips (reported)
 TICK_S = 0.005
@@ -57,6 +59,7 @@ class Outcome:
     notify: list[tuple[float, float]] = field(default_factory=list)
     undelivered: int = 0
     unnotified: int = 0
+    uncounted: int = -1     # acknowledged messages missing from the receiver's unreadIds at the end
     stream_drops: int = 0
     events: int = 0
     max_backlog: int = 0
@@ -218,6 +221,26 @@ class Worker:
                 return
             await asyncio.sleep(0.05)
 
+    async def _check_unread(self, pool: wire.HttpPool) -> None:
+        """After the drain: is every acknowledged message in its receiver's unreadIds (nobody
+        marks read here)? A notification the streams missed, or lost, shows up here."""
+        expected: dict[int, set[str]] = {}
+        for name, seq in self.seq_of.items():
+            if seq in self.acked:
+                expected.setdefault(self.receiver[seq], set()).add(name.decode())
+        missing = 0
+        try:
+            for user, ids in expected.items():
+                uid = self.plan.users[user][0]
+                path = f"userChats/{uid}/{self.partner_chat[user].chat_id}/unreadIds"
+                status, answer = await pool.request("GET", self._target(path, user))
+                have = (json.loads(answer) or {}) if status == 200 else {}
+                missing += len(ids - set(have))
+        except (TimeoutError, OSError) as exc:
+            self.out.errors[f"unread check {type(exc).__name__}"] += 1
+            return
+        self.out.uncounted = missing
+
     # ---- the run -------------------------------------------------------------------------
     async def run(self, control: Connection) -> Outcome:
         host, port = self.plan.database_url.removeprefix("http://").rsplit(":", 1)
@@ -243,6 +266,7 @@ class Worker:
             else None
         await self._schedule(writes)
         await self._drain()
+        await self._check_unread(writes)
         self.stopping = True
         if heartbeat is not None:
             heartbeat.cancel()

@@ -22,5 +22,7 @@ def test_bench_load_small_run_reports_every_message_delivered(tmp_path) -> None:
     assert acked >= 50 and delivered == acked, report
     assert "errors: 0" in report, report
     assert "(30 opened)" in report, report   # 3 streams a user
+    # every acknowledged message counted for its receiver (the trigger ran for each)
+    assert "missing from their receiver's unreadIds at the end: 0" in report, report
     assert len(list(tmp_path.glob("load-10u-20r-*.png"))) == 1
     assert len(list(tmp_path.glob("load-10u-20r-*.txt"))) == 1
