@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import time
 import weakref
 
 from messenger_emulators.suite import collector
@@ -55,3 +56,24 @@ def test_a_busy_process_is_not_paused_for_a_full_collection(monkeypatch):
 
     asyncio.run(main())
     assert full == []
+
+
+def test_the_threaded_form_collects_frozen_cycles_once_idle(monkeypatch):
+    # the functions worker has no event loop: a daemon thread does the idle check
+    monkeypatch.setattr(collector, "IDLE_CHECK_S", 0.05)
+    policy = CollectorPolicy()
+    policy.install_threaded()
+    try:
+        node = Node()
+        node.me = node
+        gone = weakref.ref(node)
+        gc.collect(1)
+        del node
+        gc.collect()
+        assert gone() is not None
+        deadline = time.monotonic() + 3
+        while gone() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone() is None
+    finally:
+        policy.uninstall()

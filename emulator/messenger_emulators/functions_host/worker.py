@@ -37,6 +37,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..suite.collector import CollectorPolicy
 from . import channel
 from . import messages as msg
 
@@ -317,6 +318,8 @@ def main(argv: list[str]) -> int:
                          request_handler=QuietHandler)
     events = EventServer(host, handlers, EVENT_THREADS)
     threading.Thread(target=events.serve_forever, daemon=True).start()
+    # the user's code is loaded: no long collector pauses from here on (suite/collector.py)
+    CollectorPolicy().install_threaded()
     say(msg.WORKER_READY + json.dumps({"port": server.server_port, "events": events.port}))
     server.serve_forever()
     return 0
