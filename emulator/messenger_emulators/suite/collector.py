@@ -33,6 +33,7 @@ class CollectorPolicy:
         self._timer: asyncio.TimerHandle | None = None
         self._cpu = 0.0
         self._frozen_more = False  # something was frozen since the last full collection
+        self._stopped = threading.Event()
 
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         """For an asyncio process (the suite): the idle check is a timer on `loop`."""
@@ -46,8 +47,7 @@ class CollectorPolicy:
         self._start()
 
         def watch() -> None:
-            while True:
-                time.sleep(IDLE_CHECK_S)
+            while not self._stopped.wait(IDLE_CHECK_S):
                 self._collect_if_idle()
 
         threading.Thread(target=watch, name="collector", daemon=True).start()
@@ -59,6 +59,7 @@ class CollectorPolicy:
         self._cpu = time.process_time()
 
     def uninstall(self) -> None:
+        self._stopped.set()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
