@@ -171,3 +171,112 @@ def test_patch_with_a_silent_answer(make) -> None:
     sent = server.requests[0].decode()
     assert sent.startswith("PATCH /.json?print=silent HTTP/1.1\r\n")
     assert "Content-Length: 23\r\n" in sent and sent.endswith('{"a/b": 1, "a/c": null}')
+
+
+class ConcurrentServer:
+    """A thread per connection; `answer(request) -> bytes | None` (None: close it)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            conn, _ = self.sock.accept()
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            reader = conn.makefile("rb")
+            while True:
+                head = b""
+                while not head.endswith(b"\r\n\r\n"):
+                    line = reader.readline()
+                    if not line:
+                        break
+                    head += line
+                if not head:
+                    break
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                request = head + reader.read(length)
+                self.requests.append(request)
+                answer = self.answer(request)
+                if answer is None:
+                    break
+                conn.sendall(answer)
+            reader.close()
+
+
+def test_send_all_sends_every_request_before_reading_and_keeps_each_answer_in_place() -> None:
+    """send_all (over InFlight, as the trigger's writer sends): each request on its own
+    connection, all in flight at once (the first is answered only once the last has
+    arrived), answers in call order."""
+    from messenger_functions.transport import FastSession
+
+    arrived = threading.Event()
+
+    def answer(request: bytes) -> bytes:
+        target = request.split(b" ", 2)[1].decode()
+        if target.startswith("/n0"):
+            assert arrived.wait(5), "the requests were not all sent at once"
+        if target.startswith("/n2"):
+            arrived.set()
+        return _ok(json.dumps(target).encode())
+
+    server = ConcurrentServer(answer)
+    session = FastSession(Original())
+    base = f"http://127.0.0.1:{server.port}"
+    calls = [("PUT", f"{base}/n{i}.json?ns=demo", {"if-match": f"e{i}"}, b'{"v": 1}')
+             for i in range(3)]
+    answers = session.send_all(calls, 5)
+    assert [(status, json.loads(body)) for status, _, body in answers] == [
+        (200, f"/n{i}.json?ns=demo") for i in range(3)]
+    assert ("ETag", "e1") in answers[0][1]
+    assert server.connections == 3
+    sent = sorted(r.decode() for r in server.requests)
+    assert sent[1].startswith("PUT /n1.json?ns=demo HTTP/1.1\r\n")
+    assert "authorization: Bearer owner" in sent[1] and "if-match: e1" in sent[1]
+    assert sent[1].endswith('{"v": 1}')
+    # the connections are kept: a second batch opens none
+    assert [a[0] for a in session.send_all(calls[:2], 5)] == [200, 200]
+    assert server.connections == 3
+
+
+def test_send_all_replaces_closed_connections_and_reports_failures_per_call() -> None:
+    from messenger_functions.transport import FastSession
+
+    closing = {"on": False}
+
+    def answer(request: bytes) -> bytes | None:
+        return None if closing["on"] else _ok(b"1")
+
+    server = ConcurrentServer(answer)
+    session = FastSession(Original())
+    base = f"http://127.0.0.1:{server.port}"
+    calls = [("GET", f"{base}/a.json", {}, b""), ("GET", f"{base}/b.json", {}, b"")]
+    assert [a[0] for a in session.send_all(calls, 5)] == [200, 200]
+    # the server drops its kept-alive connections: each request is sent again, once, on a
+    # new connection; those are dropped too: a connection error for each call
+    closing["on"] = True
+    answers = session.send_all(calls, 5)
+    assert all(isinstance(a, requests.ConnectionError) for a in answers)
+    assert server.connections == 4
+    closing["on"] = False
+    assert [a[0] for a in session.send_all(calls, 5)] == [200, 200]
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gone = session.send_all([("GET", f"http://127.0.0.1:{port}/a.json", {}, b"")], 5)
+    assert isinstance(gone[0], requests.ConnectionError)
+    # not plain HTTP, or an invalid credential: the caller sends them one by one instead
+    assert session.send_all([("GET", "https://example.firebaseio.com/a.json", {}, b"")],
+                            5) is None
