@@ -75,6 +75,7 @@ class Worker:
         self.sent_at: dict[int, float] = {}        # seq -> monotonic send time
         self.receiver: dict[int, int] = {}         # seq -> receiving user index
         self.seq_of: dict[bytes, int] = {}         # push id (from the POST answer) -> seq
+        self.early_ids: dict[bytes, tuple[int, float]] = {}  # seen before the POST answered
         self.acked: set[int] = set()
         self.delivered: set[int] = set()
         self.notified: set[int] = set()
@@ -135,9 +136,17 @@ class Worker:
         seqs = [int(m.group(1)) for m in MARKER.finditer(data)]
         if kind == "chats":
             # the trigger may show an older message only as an id in unreadIds (a newer one
-            # already took lastMessage): count that as its notification too
-            seqs += [self.seq_of[m.group(1)] for m in PUSH_ID.finditer(data)
-                     if m.group(1) in self.seq_of]
+            # already took lastMessage): count that as its notification too. The id can reach
+            # the receiver before the sender's POST answer names it: kept until it does.
+            for m in PUSH_ID.finditer(data):
+                seq = self.seq_of.get(m.group(1))
+                if seq is None:
+                    self.early_ids.setdefault(m.group(1), (user, now))
+                else:
+                    seqs.append(seq)
+        self._count(user, kind, seqs, now)
+
+    def _count(self, user: int, kind: str, seqs: list[int], now: float) -> None:
         for seq in seqs:
             if self.receiver.get(seq) != user:
                 continue
@@ -164,7 +173,11 @@ class Worker:
             status, answer = await pool.request(
                 "POST", self._target(f"messages/{chat.chat_id}", sender), body)
             if status == 200:
-                self.seq_of[json.loads(answer)["name"].encode()] = seq
+                name = json.loads(answer)["name"].encode()
+                self.seq_of[name] = seq
+                early = self.early_ids.pop(name, None)
+                if early is not None:
+                    self._count(early[0], "chats", [seq], early[1])
                 self.out.acked += 1
                 self.acked.add(seq)
                 self.out.ack.append((sent - self.start, time.monotonic() - sent))
