@@ -409,11 +409,7 @@ class _Writer:
         future = _admin_executor().submit(_admin_call, call)
 
         def done(_: Any) -> None:
-            try:
-                result = future.result()
-            except BaseException as e:  # noqa: BLE001 - _admin_call returns its errors; still
-                result = e
-            self._done.append(((token, call, None), result))
+            self._done.append(((token, call, None), future.result()))
             self._flight.wake()
 
         future.add_done_callback(done)
