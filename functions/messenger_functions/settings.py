@@ -71,8 +71,8 @@ SERVER_TIMESTAMP = {".sv": "timestamp"}
 # after its deletion (docs/functions.md, "The trigger").
 ORDERED_TRIGGERS = os.environ.get("MESSENGER_ORDERED_TRIGGERS", "").strip() == "1"
 
-# Threads making the unread trigger's firebase-admin calls (HTTPS; against the emulator its
-# writer thread sends the requests itself: unread.py, _Writer).
+# Writer threads of the unread trigger per instance: at most this many lastMessage writes in
+# flight; changes queued behind them for one node share a write (unread.py, _EntryWriter).
 UNREAD_WRITERS = _env_int("UNREAD_WRITERS", 8, 1, 64)
 # Seconds between two prints of the unread trigger's request counters (0: never); benchmarks.
 UNREAD_STATS_LOG_S = _env_int("UNREAD_STATS_LOG_S", 0, 0, 3600)

@@ -21,7 +21,6 @@ refreshes it. 500 and 503 answers are retried like firebase-admin's default urll
 from __future__ import annotations
 
 import json as jsonlib
-import selectors
 import socket
 import threading
 import time
@@ -57,16 +56,10 @@ class _Connection:
 
     def exchange(self, head: bytes, body: bytes, timeout: float | None
                  ) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
-        self.send(head, body, timeout)
-        return self.read_answer()
-
-    def send(self, head: bytes, body: bytes, timeout: float | None) -> None:
         self.sock.settimeout(timeout)
         self.sock.sendall(head + body if len(body) < 65536 else head)
         if len(body) >= 65536:
             self.sock.sendall(body)
-
-    def read_answer(self) -> tuple[int, str, list[tuple[str, str]], bytes, bool]:
         status_line = self.reader.readline(65537)
         if not status_line:
             raise ConnectionResetError("the server closed the connection")
@@ -122,18 +115,6 @@ class _Connection:
             self.reader.readline(65537)
 
 
-def _head(method: str, url: str, headers: dict[str, str], body: bytes) -> bytes:
-    """A request's line and headers (Host and Content-Length computed here)."""
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
-    lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in
-              ("host", "content-length", "connection", "transfer-encoding")]
-    if body or method in ("POST", "PUT", "PATCH"):
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
 class FastSession:
     """Stands in for firebase-admin's AuthorizedSession; see the module docstring."""
 
@@ -179,7 +160,13 @@ class FastSession:
               timeout: float | None) -> requests.Response:
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        head = _head(method, url, headers, body)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+        lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in
+                  ("host", "content-length", "connection", "transfer-encoding")]
+        if body or method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(body)}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         retries = 0
         while True:
             status, reason, answer_headers, content = self._exchange(
@@ -204,29 +191,6 @@ class FastSession:
         sent.method, sent.url, sent.headers = method, url, CaseInsensitiveDict(headers)
         response.request = sent
         return response
-
-    def send_all(self, calls: list[tuple[str, str, dict[str, str], bytes]],
-                 timeout: float | None) -> list[Any] | None:
-        """Several requests at once from this thread (InFlight), answers in call order.
-
-        Per call ``(status, headers, content)`` or the ``requests`` exception it ended with;
-        None when the fast path does not apply (not plain HTTP, invalid credentials): send
-        them one by one instead.
-        """
-        flight = self._local.__dict__.get("flight")
-        if flight is None:
-            flight = self._local.flight = InFlight(self)
-        if not calls or not flight.can_send([url for _, url, _, _ in calls]):
-            return None
-        answers: list[Any] = [None] * len(calls)
-        for i, (method, url, headers, body) in enumerate(calls):
-            flight.start(i, method, url, headers, body, timeout)
-        left = len(calls)
-        while left:
-            for i, answer in flight.poll():
-                answers[i] = answer
-                left -= 1
-        return answers
 
     def _exchange(self, where: tuple[str, int], head: bytes, body: bytes,
                   timeout: float | None, url: str
@@ -269,126 +233,3 @@ def install(client: Any) -> bool:
         return False
     client._session = FastSession(session)  # noqa: SLF001 - firebase-admin has no hook for it
     return True
-
-
-class InFlight:
-    """Requests in flight at once from one thread, answers collected as they arrive.
-
-    Each request goes on its own kept-alive connection (one request per connection at a time,
-    as ``FastSession.request`` sends them; connections are kept for the next ones), so a
-    thread keeps any number of requests in flight without a thread per request or a blocking
-    exchange each: ``start()`` sends, ``poll()`` waits (``selectors``) until answers arrive or
-    another thread calls ``wake()``. Used by one thread (``wake`` excepted). A request whose
-    kept-alive connection turns out closed before its answer (the server closed it while
-    idle) is sent again once on a new connection, as ``FastSession.request`` does.
-    """
-
-    def __init__(self, session: FastSession) -> None:
-        self.session = session
-        self.selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._idle: dict[tuple[str, int], list[_Connection]] = {}
-        self._ready: list[tuple[Any, Any]] = []  # answers known without reading (errors)
-        self._base: dict[str, str] | None = None
-        self.count = 0  # requests started and not returned by poll() yet
-
-    def can_send(self, urls: list[str]) -> bool:
-        """True when these URLs take this path (plain HTTP, valid credentials)."""
-        credentials = getattr(self.session.original, "credentials", None)
-        return (credentials is not None and credentials.valid
-                and all(url.startswith("http://") for url in urls))
-
-    def start(self, token: Any, method: str, url: str, headers: dict[str, str], body: bytes,
-              timeout: float | None) -> None:
-        """Send a request (``can_send`` must be true for its URL); ``poll()`` will return
-        ``(token, (status, headers, content))`` or ``(token, requests exception)``."""
-        full = dict(self.session.original.headers)
-        self.session.original.credentials.apply(full)
-        full.update(headers)
-        url = requote_uri(url)
-        parts = urlsplit(url)
-        where = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.count += 1
-        self._launch(token, where, _head(method, url, full, body) + body, timeout,
-                     url.split("?")[0], False)
-
-    def _launch(self, token: Any, where: tuple[str, int], data: bytes, timeout: float | None,
-                url: str, retried: bool) -> None:
-        idle = self._idle.setdefault(where, [])
-        connection = idle.pop() if idle and not retried else None
-        reused = connection is not None
-        try:
-            if connection is None:
-                connection = _Connection(where[0], where[1], timeout)
-            connection.send(data, b"", timeout)
-        except (OSError, ValueError) as e:
-            if connection is not None:
-                connection.close()
-            if reused:
-                self._launch(token, where, data, timeout, url, True)
-                return
-            self._ready.append((token, requests.exceptions.ConnectionError(
-                f"{type(e).__name__}: {e} ({url})")))
-            return
-        deadline = None if timeout is None else time.monotonic() + timeout
-        self.selector.register(connection.sock, selectors.EVENT_READ,
-                               (token, connection, reused, where, data, timeout, url, deadline))
-
-    def wake(self) -> None:
-        """Make a waiting ``poll()`` return (from any thread)."""
-        try:
-            self._wake_w.send(b"\0")
-        except OSError:  # full: a wake-up is pending anyway
-            pass
-
-    def poll(self, timeout: float | None = None) -> list[tuple[Any, Any]]:
-        """Answers that arrived (waiting up to ``timeout`` for one, or for ``wake()``)."""
-        out, self._ready = self._ready, []
-        deadlines = [key.data[7] for key in self.selector.get_map().values()
-                     if key.data is not None and key.data[7] is not None]
-        if out:
-            timeout = 0
-        elif deadlines:
-            left = max(0.0, min(deadlines) - time.monotonic())
-            timeout = left if timeout is None else min(timeout, left)
-        for key, _ in self.selector.select(timeout):
-            if key.data is None:
-                try:
-                    while self._wake_r.recv(4096):
-                        pass
-                except OSError:
-                    pass
-                continue
-            token, connection, reused, where, data, request_timeout, url, _ = key.data
-            self.selector.unregister(connection.sock)
-            try:
-                status, _, headers, content, keep = connection.read_answer()
-            except (OSError, ValueError) as e:
-                connection.close()
-                if reused:  # closed by the server while idle: nothing was read
-                    self._launch(token, where, data, request_timeout, url, True)
-                else:
-                    out.append((token, requests.exceptions.ConnectionError(
-                        f"{type(e).__name__}: {e} ({url})")))
-                continue
-            if keep:
-                self._idle.setdefault(where, []).append(connection)
-            else:
-                connection.close()
-            out.append((token, (status, headers, content)))
-        if deadlines:
-            now = time.monotonic()
-            for key in list(self.selector.get_map().values()):
-                if key.data is not None and key.data[7] is not None and key.data[7] <= now:
-                    token, connection = key.data[0], key.data[1]
-                    self.selector.unregister(connection.sock)
-                    connection.close()
-                    out.append((token, requests.exceptions.ReadTimeout(
-                        f"no answer in {key.data[5]} s ({key.data[6]})")))
-        out.extend(self._ready)  # relaunches that failed at once
-        self._ready = []
-        self.count -= len(out)
-        return out

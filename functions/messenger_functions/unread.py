@@ -12,13 +12,13 @@ deliveries, in any order, from any number of instances:
   gone. A mark-read (`unreadIds: null, readAt: now`) needs no coordination with it either: an
   id the trigger adds just after a mark-read has ts <= readAt, so it is read, not counted, and
   goes at the next mark-read. Concurrent invocations' ids share one root-level PATCH
-  (_Writer).
+  (_IdBatcher).
 - *Both members' `lastMessage`*: the message's preview when (ts, id) >= the current one's, or
   on deletion of the current one the newest remaining message (queried). It is changed by a
   read-modify-write with a conditional PUT on the ETag of `.../lastMessage` only (a
   transaction, starting from this instance's cached copy: _EntryCache), so concurrent
   messages and instances never lose the newest; changes queued for one path share a write
-  (_Writer: one thread writes for all the instance's invocations).
+  (_EntryWriter).
 
 A creation handled after its deletion is treated as that deletion (the existence read below).
 docs/functions.md ("The trigger") argues each case.
@@ -34,10 +34,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
-import requests
-from requests.structures import CaseInsensitiveDict
-
-from . import backend, keys, settings, transport
+from . import backend, keys, settings
 
 log = logging.getLogger(__name__)
 
@@ -195,381 +192,186 @@ class _EntryCache:
 CACHE_LIMIT = 4096
 MAX_TRIES = 25  # as firebase-admin's transaction()
 ID_PATCH_LIMIT = 1000  # id changes carried by one PATCH at most
-# At most one id PATCH per interval (and one in flight): keys queued meanwhile share the next.
-# Their previews, written meanwhile, show the messages at once; only the count waits.
-ID_PATCH_INTERVAL_S = 0.01
 _cache = _EntryCache(CACHE_LIMIT)
 
 
-class _Job:
-    """One invocation's writes: its unread-id keys and its lastMessage changes (path, change,
-    fresh). `wait()` returns once every part was written (or found to need no write), and
-    raises the first error of any of them (the host redelivers; every part is idempotent)."""
-
-    __slots__ = ("ids", "ids_left", "changes", "left", "error", "_done")
-
-    def __init__(self, ids: dict[str, Any],
-                 changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
-        self.ids = ids
-        self.ids_left = bool(ids)  # its keys not carried by a finished PATCH yet
-        self.changes = changes
-        self.left = (1 if ids else 0) + len(changes)
-        self.error: BaseException | None = None
-        self._done = threading.Lock()  # held until the last part is finished: one wake-up
-        self._done.acquire()
-        if not self.left:
-            self._done.release()
-
-    def finish(self, error: BaseException | None = None) -> None:
-        """One part done (by the writer thread)."""
-        if error is not None and self.error is None:
-            self.error = error
-        self.left -= 1
-        if self.left == 0:
-            self._done.release()
-
-    def wait(self) -> None:
-        self._done.acquire()
-        if self.error is not None:
-            raise self.error
-
-
-class _Part:
-    __slots__ = ("job", "change", "fresh")
-
-    def __init__(self, job: _Job, change: Callable[[Any], Any], fresh: bool) -> None:
-        self.job = job
+class _Change:
+    def __init__(self, change: Callable[[Any], Any], fresh: bool) -> None:
         self.change = change
         self.fresh = fresh
+        self.done = threading.Event()
+        self.error: BaseException | None = None
 
 
-def _apply(parts: list[_Part], current: Any) -> Any:
-    """The node's value after a path's queued changes, applied in queue order."""
-    for part in parts:
-        new = part.change(current)
-        if new is GONE:
-            current = None
-        elif new is not None:
-            current = new
-    return current
+class _EntryWriter:
+    """Writes the lastMessage changes from a few writer threads, coalescing per path.
 
-
-class _Writer:
-    """All of this instance's trigger writes, made by one thread with many requests in flight.
-
-    An invocation submits a job (its id keys, one change per lastMessage node) and waits for
-    it (one wake-up). The writer thread sends at once what it can and the rest as answers come:
-    - the id keys of every queued job in one root-level PATCH (up to ID_PATCH_LIMIT keys),
-      one PATCH in flight at a time: keys queued meanwhile share the next;
-    - per lastMessage node, one request in flight at a time: the conditional write (`if-match`
-      the cached ETag) of all the node's queued changes applied in queue order to its cached
-      value, or, when the node is not cached or a change must start from a fresh value (a
-      deletion), a GET with its ETag (the write follows when it answers). A write refused with
-      412 is recomputed from the value and ETag the refusal carries, as in a transaction
-      (MAX_TRIES); a failed request fails the jobs of its changes. A change that alters nothing
-      on the cached value writes nothing (exact: docs/functions.md).
-    So a node has at most one write in flight, changes of one node are applied in the order
-    they were queued, and the busier the database (the longer a write takes), the more changes
-    share a write and keys a PATCH. Against the local emulator (plain HTTP) the requests are
-    sent by this thread itself, each on its own kept-alive connection (transport.InFlight):
-    no thread per request and no blocking exchange per request on the invocations' threads.
-    Elsewhere (HTTPS: Cloud Functions) they are firebase-admin's own calls on up to
-    UNREAD_WRITERS threads. The requests and what is concluded from each answer are the same.
+    An invocation queues one change per path it touches and waits until a write containing
+    each of them succeeded (then they are done) or failed (it raises, and the host redelivers
+    the event; changes are idempotent, so a partial success is harmless). A writer takes a
+    path with queued changes that no other writer is writing, applies all of them in order to
+    the path's current value and writes the result in one conditional PUT. (When a path is
+    idle, the invocation writes it itself, as a writer would: at low rates that saves two
+    thread hand-offs per write; at most `threads` invocations do so at once.) So one path has
+    at most one write in flight (concurrent events of one chat never refuse each other's
+    writes), changes of one path are applied in the order they were queued, at most
+    2 x `threads` writes are in flight towards the database whatever the event rate, and the
+    busier the database, the more changes share a write: the trigger's requests per message
+    fall as the load rises instead of competing with the clients' writes.
     """
 
-    def __init__(self, id_limit: int) -> None:
-        self._limit = id_limit
-        self._lock = threading.RLock()  # reentrant: tests hold it to queue several jobs at once
-        self._queue: deque[_Job] = deque()
-        self._thread: threading.Thread | None = None
-        self._polling = False  # the thread waits in poll(): a new job must wake it
-        self._flight: Any = None  # transport.InFlight, made by the thread
-        self._started = threading.Event()
-        self._done: deque[tuple[Any, Any]] = deque()  # answers of firebase-admin's calls
-        # writer thread only
-        self._pending: dict[str, list[_Part]] = {}  # changes not sent yet, per node
-        self._sent: dict[str, tuple[str, Any, list[_Part]]] = {}  # node -> request in flight
-        self._tries: dict[str, int] = {}
-        self._ids: deque[_Job] = deque()  # jobs whose keys wait for a PATCH
-        self._patch: list[_Job] | None = None  # the PATCH in flight
-        self._next_patch = 0.0  # time.monotonic() from which the next PATCH may leave
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._started = 0
+        self._cv = threading.Condition()
+        self._pending: OrderedDict[str, list[_Change]] = OrderedDict()  # oldest first
+        self._busy: set[str] = set()
+        self._inline = 0  # invocations writing a path themselves
 
-    def submit(self, ids: dict[str, Any],
-               changes: list[tuple[str, Callable[[Any], Any], bool]]) -> _Job:
-        job = _Job(ids, changes)
-        if not job.left:
-            return job
-        with self._lock:
-            self._queue.append(job)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="unread-writer",
-                                                daemon=True)
-                self._thread.start()
-                self._started.wait()
-            wake = self._polling
-            self._polling = False
-        if wake:
-            self._flight.wake()
-        return job
-
-    def apply(self, ids: dict[str, Any],
-              changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
-        self.submit(ids, changes).wait()
-
-    def _run(self) -> None:
-        self._flight = transport.InFlight(_NoSession())  # its session: set at the first request
-        self._started.set()
-        while True:
-            try:
-                self._step()
-            except BaseException as e:  # noqa: BLE001 - a bug here must not hang invocations
-                log.exception("unread trigger: the writer failed")
-                self._fail_all(e)
-
-    def _step(self) -> None:
-        with self._lock:
-            jobs = list(self._queue)
-            self._queue.clear()
-        for job in jobs:
-            if job.ids:
-                self._ids.append(job)
-            for path, change, fresh in job.changes:
-                stats["events"] += 1
+    def apply(self, changes: list[tuple[str, Callable[[Any], Any], bool]]) -> None:
+        mine = [_Change(change, fresh) for _, change, fresh in changes]
+        inline: list[tuple[str, list[_Change]]] = []
+        with self._cv:
+            for (path, _, _), item in zip(changes, mine, strict=True):
                 queued = self._pending.get(path)
                 if queued is None:
-                    self._pending[path] = [_Part(job, change, fresh)]
+                    self._pending[path] = [item]
                 else:
-                    queued.append(_Part(job, change, fresh))
-        self._send_ready()
-        timeout = None
-        if self._ids and self._patch is None:  # keys waiting for the PATCH interval
-            timeout = max(0.0, self._next_patch - time.monotonic())
-        with self._lock:
-            if self._queue:
-                return
-            self._polling = True
-        answers = self._flight.poll(timeout)
-        with self._lock:
-            self._polling = False
-        while self._done:
-            answers.append(self._done.popleft())
-        for token, answer in answers:
-            self._answered(token, answer)
+                    queued.append(item)
+            # A path nobody is writing, while fewer than `threads` invocations write inline:
+            # this thread writes it itself (no hand-off to a writer and back, which costs more
+            # CPU than the write at low rates). Busy paths go to the writers, and batch.
+            for path in dict.fromkeys(path for path, _, _ in changes):
+                if path in self._pending and path not in self._busy and \
+                        self._inline < self._threads:
+                    self._busy.add(path)
+                    self._inline += 1
+                    inline.append((path, self._pending.pop(path)))
+            left = sum(1 for path, _, _ in changes if path in self._pending)
+            if left:
+                while self._started < self._threads:
+                    self._started += 1
+                    threading.Thread(target=self._run, name=f"unread-writer-{self._started}",
+                                     daemon=True).start()
+                self._cv.notify(left)
+        for path, batch in inline:
+            self._write(path, batch, inline=True)
+        for item in mine:
+            item.done.wait()
+        for item in mine:
+            if item.error is not None:
+                raise item.error
 
-    def _send_ready(self) -> None:
-        if self._ids and self._patch is None and time.monotonic() >= self._next_patch:
-            self._next_patch = time.monotonic() + ID_PATCH_INTERVAL_S
-            batch: list[_Job] = []
-            keys: dict[str, Any] = {}
-            while self._ids and (not batch or len(keys) + len(self._ids[0].ids) <= self._limit):
-                job = self._ids.popleft()
-                batch.append(job)
-                keys.update(job.ids)
-            stats["patches"] += 1
-            stats["ids"] += sum(len(job.ids) for job in batch)
-            self._patch = batch
-            self._start(None, ("patch", "/", None, keys))
-        for path in [path for path in self._pending if path not in self._sent]:
-            parts = self._pending[path]
-            known = None if any(part.fresh for part in parts) else _cache.get(path)
-            if known is None:
-                stats["reads"] += 1
-                self._sent[path] = ("get", None, self._pending.pop(path))
-                self._start(path, ("get", path, None, None))
-                continue
-            etag, current = known
+    def _take(self) -> tuple[str, list[_Change]]:
+        with self._cv:
+            while True:
+                for path in self._pending:
+                    if path not in self._busy:
+                        self._busy.add(path)
+                        return path, self._pending.pop(path)
+                self._cv.wait()
+
+    def _run(self) -> None:
+        while True:
+            path, batch = self._take()
+            self._write(path, batch)
+
+    def _write(self, path: str, batch: list[_Change], inline: bool = False) -> None:
+        try:
+            _write_batch(path, batch)
+        except BaseException as e:  # noqa: BLE001 - handed to the waiting invocations
+            for item in batch:
+                item.error = e
+        finally:
+            with self._cv:
+                self._busy.discard(path)
+                if inline:
+                    self._inline -= 1
+                if path in self._pending:
+                    self._cv.notify()
+            for item in batch:
+                item.done.set()
+
+
+class _Ids:
+    __slots__ = ("updates", "done", "error")
+
+    def __init__(self, updates: dict[str, Any]) -> None:
+        self.updates = updates
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class _IdBatcher:
+    """Writes the unread-id changes of concurrent invocations in shared root-level PATCHes.
+
+    `submit` queues an invocation's keys (`{"userChats/r/c/unreadIds/m": ts or None}`); `wait`
+    returns once a PATCH that carried them succeeded, and raises that PATCH's error if it
+    failed (the host redelivers; the keys are idempotent). One PATCH is in flight at a time:
+    a waiter whose keys are still queued when none is sends the next one itself, with every key
+    queued by then (in queue order, up to ID_PATCH_LIMIT), so callers that arrive while a
+    PATCH is in flight share the next. A multi-path PATCH is atomic: all its keys or none.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._cv = threading.Condition()
+        self._queue: deque[_Ids] = deque()
+        self._busy = False
+
+    def submit(self, updates: dict[str, Any]) -> _Ids:
+        item = _Ids(updates)
+        with self._cv:
+            self._queue.append(item)
+        return item
+
+    def wait(self, item: _Ids) -> None:
+        while True:
+            with self._cv:
+                while self._busy and not item.done:
+                    self._cv.wait()
+                if item.done:
+                    break
+                self._busy = True
+                batch, size = [], 0
+                while self._queue and (
+                        not batch or size + len(self._queue[0].updates) <= self._limit):
+                    taken = self._queue.popleft()
+                    batch.append(taken)
+                    size += len(taken.updates)
             try:
-                new = _apply(parts, current)
-            except Exception as e:  # noqa: BLE001 - e.g. the fallback query failed
-                self._finish(self._pending.pop(path), e)
-                continue
-            if new == current:
-                stats["skipped"] += 1
-                stats["batched"] += len(parts) - 1
-                self._tries.pop(path, None)
-                self._finish(self._pending.pop(path))
-                continue
-            stats["writes"] += 1
-            self._sent[path] = ("put", new, self._pending.pop(path))
-            self._start(path, ("put", path, etag, new))
+                _patch(batch)
+            finally:
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
+        if item.error is not None:
+            raise item.error
+
+    def apply(self, updates: dict[str, Any]) -> None:
+        self.wait(self.submit(updates))
+
+
+def _patch(batch: list[_Ids]) -> None:
+    body: dict[str, Any] = {}
+    for item in batch:
+        body.update(item.updates)
+    stats["patches"] += 1
+    stats["ids"] += sum(len(item.updates) for item in batch)
+    try:
         if settings.UNREAD_STATS_LOG_S:
             _log_stats()
-
-    def _start(self, token: str | None, call: tuple[str, str, str | None, Any]) -> None:
-        """Send a request: from this thread to the emulator, else on firebase-admin's."""
-        client = backend.trigger_ref("/")._client  # noqa: SLF001 - its URL, query, session
-        session = client._session  # noqa: SLF001
-        if PIPELINE and isinstance(session, transport.FastSession):
-            self._flight.session = session  # the same, unless tests re-point firebase-admin
-            method, url, headers, body = _http_request(client, call)
-            if self._flight.can_send([url]):
-                self._flight.start((token, call), method, url, headers, body,
-                                   client.timeout)
-                return
-        future = _admin_executor().submit(_admin_call, call)
-
-        def done(_: Any) -> None:
-            self._done.append(((token, call, None), future.result()))
-            self._flight.wake()
-
-        future.add_done_callback(done)
-
-    def _answered(self, token: Any, answer: Any) -> None:
-        path, call = token[0], token[1]
-        if len(token) == 2:  # through transport.InFlight: an HTTP answer
-            answer = _http_answer(call, answer)
-        if path is None:  # the PATCH
-            batch, self._patch = self._patch or [], None
-            error = answer if isinstance(answer, BaseException) else None
-            for job in batch:
-                job.ids_left = False
-                job.finish(error)
-            return
-        kind, value, parts = self._sent.pop(path)
-        if isinstance(answer, BaseException):
-            _cache.forget(path)  # a write may or may not have landed: read it next time
-            self._tries.pop(path, None)
-            self._finish(parts, answer)
-            return
-        done, current, etag = answer
-        if kind == "get":
-            if not etag:
-                self._finish(parts, RuntimeError(f"{path}: no ETag in the answer"))
-                return
-            _cache.put(path, etag, current)
-            for part in parts:
-                part.fresh = False  # read after it was queued: written next
-            self._requeue(path, parts)
-        elif done:
-            stats["batched"] += len(parts) - 1
-            if etag:
-                _cache.put(path, etag, value)
-            else:  # no ETag in the answer: read the node next time
-                _cache.forget(path)
-            self._tries.pop(path, None)
-            self._finish(parts)
-        else:
-            stats["refused"] += 1
-            _cache.put(path, etag, current)  # recomputed from it
-            self._tries[path] = tries = self._tries.get(path, 0) + 1
-            if tries >= MAX_TRIES:
-                _cache.forget(path)
-                self._tries.pop(path, None)
-                self._finish(parts, RuntimeError(
-                    f"{path}: still contended after {MAX_TRIES} conditional writes"))
-            else:
-                self._requeue(path, parts)
-
-    def _requeue(self, path: str, parts: list[_Part]) -> None:
-        """Changes to write again, before the ones queued since (queue order)."""
-        self._pending[path] = parts + self._pending.get(path, [])
-
-    @staticmethod
-    def _finish(parts: list[_Part], error: BaseException | None = None) -> None:
-        for part in parts:
-            part.job.finish(error)
-
-    def _fail_all(self, error: BaseException) -> None:
-        """After a bug in this thread: fail every job not finished, forget what was sent."""
-        for path, (_, _, parts) in list(self._sent.items()):
-            _cache.forget(path)
-            self._finish(parts, error)
-        for parts in list(self._pending.values()):
-            self._finish(parts, error)
-        for job in list(self._ids) + (self._patch or []):
-            if job.ids_left:
-                job.ids_left = False
-                job.finish(error)
-        self._sent.clear()
-        self._pending.clear()
-        self._tries.clear()
-        self._ids.clear()
-        self._patch = None
-        self._flight = transport.InFlight(self._flight.session)
+        backend.trigger_ref("/").update(body)
+    except BaseException as e:  # noqa: BLE001 - handed to the waiting invocations
+        for item in batch:
+            item.error = e
+    finally:
+        for item in batch:
+            item.done = True
 
 
-class _NoSession:
-    """transport.InFlight's session until the first request (the app is made lazily)."""
-
-    original = None
-
-
-_writer = _Writer(ID_PATCH_LIMIT)
-PIPELINE = True  # False: firebase-admin's calls even against the emulator (tests)
-_admin_pool: list[Any] = []
-
-
-def _admin_executor() -> Any:
-    if not _admin_pool:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with _lock:
-            if not _admin_pool:
-                _admin_pool.append(ThreadPoolExecutor(settings.UNREAD_WRITERS,
-                                                      thread_name_prefix="unread-call"))
-    return _admin_pool[0]
-
-
-_lock = threading.Lock()
-
-
-def _admin_call(call: tuple[str, str, str | None, Any]) -> Any:
-    kind, path, etag, value = call
-    try:
-        if kind == "patch":
-            backend.trigger_ref("/").update(value)
-            return True, None, None
-        reference = backend.trigger_ref(path)
-        if kind == "get":
-            current, etag = reference.get(etag=True)
-            return True, current, etag
-        return _put_if_match(reference, etag, value)
-    except Exception as e:  # noqa: BLE001 - the writer hands it to the waiting invocations
-        return e
-
-
-def _http_request(client: Any, call: tuple[str, str, str | None, Any]
-                  ) -> tuple[str, str, dict[str, str], bytes]:
-    """The request firebase-admin's call would send (same URL, query, headers, JSON)."""
-    kind, path, etag, value = call
-    query = "&".join(f"{key}={v}" for key, v in client.params.items())
-    # Reference._add_suffix(): "/" + the path's segments + ".json" (our paths are plain keys)
-    url = f"{client.base_url}/{path.strip('/')}.json"
-    if kind == "patch":  # Reference.update
-        query = "print=silent&" + query if query else "print=silent"
-        return ("PATCH", f"{url}?{query}", {"Content-Type": "application/json"},
-                json.dumps(value, allow_nan=False).encode())
-    url = f"{url}?{query}" if query else url
-    if kind == "get":  # Reference.get(etag=True)
-        return "GET", url, {"X-Firebase-ETag": "true"}, b""
-    if value is None:  # _put_if_match: a conditional DELETE
-        return "DELETE", url, {"if-match": etag, "X-Firebase-ETag": "true"}, b""
-    return ("PUT", url, {"if-match": etag, "Content-Type": "application/json"},  # set_if_unchanged
-            json.dumps(value, allow_nan=False).encode())
-
-
-def _http_answer(call: tuple[str, str, str | None, Any], answer: Any) -> Any:
-    """(done, value, ETag) from a pipelined answer, or the error firebase-admin would raise."""
-    from firebase_admin import db
-
-    kind, _, _, value = call
-    if isinstance(answer, BaseException):
-        return db._Client.handle_rtdb_error(answer)  # noqa: SLF001 - its own mapping
-    status, headers, content = answer
-    etag = next((v for k, v in headers if k.lower() == "etag"), None)
-    if 200 <= status < 300:
-        if kind == "get":
-            return True, json.loads(content) if content else None, etag
-        return True, value if kind == "put" else None, etag
-    if status == 412 and kind == "put" and etag:
-        return False, json.loads(content) if content else None, etag
-    response = requests.Response()
-    response.status_code = status
-    response.headers = CaseInsensitiveDict(headers)
-    response._content = content  # noqa: SLF001 - a fully read body
-    error = requests.exceptions.HTTPError(f"{status} answer", response=response)
-    return db._Client.handle_rtdb_error(error)  # noqa: SLF001
-
+_writer = _EntryWriter(settings.UNREAD_WRITERS)
+_ids = _IdBatcher(ID_PATCH_LIMIT)
 
 # Requests made and changes coalesced, for tests and UNREAD_STATS_LOG_S: "events" lastMessage
 # changes queued (two per message), "batched" of them written together with an earlier one,
@@ -609,6 +411,58 @@ def _put_if_match(reference: Any, etag: str, value: Any) -> tuple[bool, Any, str
         raise
 
 
+def _write_batch(path: str, batch: list[_Change]) -> None:
+    """Read-modify-write of one lastMessage node, with a conditional write (`if-match`).
+
+    Each `change(current)` returns the new value, GONE (delete it) or None (nothing to do).
+    A `fresh` change reads the node first (a transaction's GET); otherwise this instance's
+    cached (ETag, value) is tried. Same guarantee as firebase-admin's `transaction()`: the
+    value written was computed from the value it replaces.
+    """
+    if settings.UNREAD_STATS_LOG_S:
+        _log_stats()
+
+    def change(current: Any) -> Any:
+        for item in batch:
+            new = item.change(current)
+            if new is GONE:
+                current = None
+            elif new is not None:
+                current = new
+        return current
+
+    stats["batched"] += len(batch) - 1
+    stats["events"] += len(batch)
+    reference = backend.trigger_ref(path)
+    known = None if any(item.fresh for item in batch) else _cache.get(path)
+    try:
+        if known is None:
+            stats["reads"] += 1
+            current, etag = reference.get(etag=True)
+        else:
+            etag, current = known
+        for _ in range(MAX_TRIES):
+            new = change(current)
+            if new == current:
+                stats["skipped"] += 1
+                _cache.put(path, etag, current)
+                return
+            stats["writes"] += 1
+            done, current, etag = _put_if_match(reference, etag, new)
+            if done:
+                if etag:
+                    _cache.put(path, etag, new)
+                else:  # no ETag in the answer: read the node next time
+                    _cache.forget(path)
+                return
+            stats["refused"] += 1
+    except BaseException:
+        _cache.forget(path)  # a write may or may not have landed: read it next time
+        raise
+    _cache.forget(path)
+    raise RuntimeError(f"{path}: still contended after {MAX_TRIES} conditional writes")
+
+
 def _on_created(chat: str, members: tuple[str, str], message_id: str, message: dict) -> None:
     ts = _number(message["ts"])
     preview = _preview(message_id, message)
@@ -619,26 +473,33 @@ def _on_created(chat: str, members: tuple[str, str], message_id: str, message: d
         last = _order(current)
         return preview if last is None or order >= last else None
 
-    _writer.apply({_unread_path(receiver, chat, message_id): ts},
-                  [(_last_path(uid, chat), update, False) for uid in members])
+    ids = _ids.submit({_unread_path(receiver, chat, message_id): ts})
+    try:
+        _writer.apply([(_last_path(uid, chat), update, False) for uid in members])
+    finally:
+        _ids.wait(ids)  # its keys may already be on their way with another invocation's
 
 
 def _on_deleted(chat: str, members: tuple[str, str], message_id: str) -> None:
     latest: list[dict[str, Any] | None] = []  # the fallback preview, queried only if needed
+    lock = threading.Lock()  # the two paths may be written at once, by two writers
 
     def update(current: Any) -> Any:
         if not isinstance(current, dict) or current.get("id") != message_id:
             return None
-        if not latest:
-            stats["reads"] += 1
-            latest.append(_latest(chat))
+        with lock:
+            if not latest:
+                stats["reads"] += 1
+                latest.append(_latest(chat))
         return GONE if latest[0] is None else latest[0]
 
     # Both members' ids (only the receiver has one; a null elsewhere changes nothing).
-    # Deletions are rare: both nodes are read first (fresh: no cached guess), as a
-    # transaction does.
-    _writer.apply({_unread_path(uid, chat, message_id): None for uid in members},
-                  [(_last_path(uid, chat), update, True) for uid in members])
+    ids = _ids.submit({_unread_path(uid, chat, message_id): None for uid in members})
+    try:
+        # Deletions are rare: read the node (no cached guess), as a transaction does.
+        _writer.apply([(_last_path(uid, chat), update, True) for uid in members])
+    finally:
+        _ids.wait(ids)
 
 
 def handle(subject: str, before: Any, delta: Any) -> str:

@@ -21,16 +21,12 @@ SV = {".sv": "timestamp"}
 MARK_READ = {"unreadIds": None, "readAt": SV}  # the client's mark-read
 
 
-@pytest.fixture(params=["send_all", "firebase-admin"])
-def unread(stack, monkeypatch, request):
-    """The trigger's module; its requests sent as against the emulator (by the writer thread
-    itself, transport.InFlight) or as on Cloud Functions (firebase-admin's own calls on a few
-    threads): the same requests, the same conclusions, both tested."""
+@pytest.fixture
+def unread(stack, monkeypatch):
     from messenger_functions import settings
     from messenger_functions import unread as module
 
     monkeypatch.setattr(settings, "ORDERED_TRIGGERS", True)
-    monkeypatch.setattr(module, "PIPELINE", request.param == "send_all")
     module._cache.clear()  # noqa: SLF001 - entries of an earlier module's suite
     return module
 
@@ -224,30 +220,18 @@ def test_deletion_racing_the_hosts_own_trigger(stack, unread) -> None:
 def test_a_failed_write_fails_the_event_and_its_redelivery_repairs(stack, unread,
                                                                    monkeypatch) -> None:
     from firebase_admin import db, exceptions
-    from messenger_functions import transport
 
     a, b, chat = _pair()
-    failures = []
     original = db.Reference.set_if_unchanged
+    failures = []
 
-    def flaky(self, etag, value):  # firebase-admin's calls
+    def flaky(self, etag, value):
         if self.path.startswith(f"/userChats/{b}/") and not failures:
             failures.append(self.path)
             raise exceptions.UnavailableError("database unavailable on purpose")
         return original(self, etag, value)
 
-    original_poll = transport.InFlight.poll
-
-    def flaky_poll(self, timeout=None):  # the emulator's: the database answers 503
-        answers = original_poll(self, timeout)
-        for i, ((path, call), _) in enumerate(answers):
-            if call[0] == "put" and path.startswith(f"userChats/{b}/") and not failures:
-                failures.append(path)
-                answers[i] = ((path, call), (503, [], b'{"error": "unavailable on purpose"}'))
-        return answers
-
     monkeypatch.setattr(db.Reference, "set_if_unchanged", flaky)
-    monkeypatch.setattr(transport.InFlight, "poll", flaky_poll)
     message = {"sender": a, "text": "hi", "ts": int(time.time() * 1000)}
     with pytest.raises(exceptions.UnavailableError):
         unread.handle(f"refs/messages/{chat}/m1", None, message)
@@ -265,22 +249,19 @@ def test_id_changes_share_a_patch_and_a_failed_patch_fails_its_invocations(stack
     invocation whose keys it carried (the host redelivers them)."""
     a, b, chat = _pair()
     keys = [{f"userChats/{b}/{chat}/unreadIds/k{i}": i + 1} for i in range(3)]
-    writer = unread._writer  # noqa: SLF001
     patches = unread.stats["patches"]
-    with writer._lock:  # noqa: SLF001 - the writer takes them once all are queued
-        queued = [writer.submit(item, []) for item in keys]
-    for job in queued:
-        job.wait()
+    queued = [unread._ids.submit(item) for item in keys]  # noqa: SLF001
+    for item in queued:
+        unread._ids.wait(item)  # noqa: SLF001 - the first sends all three
     assert unread.stats["patches"] == patches + 1
     assert _entry(stack, b, chat)["unreadIds"] == {"k0": 1, "k1": 2, "k2": 3}
 
     # "." is not allowed in a key: the database refuses the whole PATCH
-    with writer._lock:  # noqa: SLF001
-        bad = writer.submit({f"userChats/{b}/{chat}/unreadIds/bad.key": 9}, [])
-        good = writer.submit({f"userChats/{b}/{chat}/unreadIds/k3": 4}, [])
-    for job in (bad, good):
+    bad = unread._ids.submit({f"userChats/{b}/{chat}/unreadIds/bad.key": 9})  # noqa: SLF001
+    good = unread._ids.submit({f"userChats/{b}/{chat}/unreadIds/k3": 4})  # noqa: SLF001
+    for item in (bad, good):
         with pytest.raises(exceptions.InvalidArgumentError):
-            job.wait()
+            unread._ids.wait(item)  # noqa: SLF001
     assert set(_entry(stack, b, chat)["unreadIds"]) == {"k0", "k1", "k2"}
-    writer.apply({f"userChats/{b}/{chat}/unreadIds/k3": 4}, [])  # redelivered
+    unread._ids.apply({f"userChats/{b}/{chat}/unreadIds/k3": 4})  # noqa: SLF001 - redelivered
     assert _entry(stack, b, chat)["unreadIds"]["k3"] == 4
