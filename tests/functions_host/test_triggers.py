@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import requests
@@ -182,3 +183,14 @@ def test_commit_queue_overflow_is_counted_and_logged_once(tmp_path, monkeypatch,
     lines = [r.getMessage() for r in caplog.records]
     assert sum("commits behind" in line for line in lines) == 1
     assert sum("5 commits were dropped" in line for line in lines) == 1
+
+
+def test_the_worker_runs_below_the_database_priority(basic) -> None:
+    # the database's requests go first on a busy machine (worker.WORKER_NICE)
+    from messenger_emulators.functions_host.worker import WORKER_NICE
+
+    pid = basic.functions.worker.pid
+    assert pid is not None
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + WORKER_NICE)
+    assert WORKER_NICE > 0
