@@ -7,10 +7,11 @@ Layout of DIR:
     log-000007.jrnl ...   records appended since (see records.py for the framing)
     auth/                 the Auth emulator's own state (not ours)
 
-Write path: `append()` frames the record on the event loop and queues it; one flusher task
-writes everything queued at that moment into the log (pwrite: the page cache, microseconds)
-and has it fdatasync'ed, then wakes every waiter of that batch. While one batch is being
-synced the next one accumulates, so 50 concurrent writers cost a handful of fsyncs.
+Write path: `append()` / `append_then()` frame the record on the event loop and queue it. An
+idle journal writes it at once into the log (pwrite: the page cache, microseconds) and has it
+fdatasync'ed; while that sync runs, later records queue up, and when it completes, everything
+queued goes out as the next batch (at most every MIN_SYNC_INTERVAL_S), then the waiters of the
+batch are told. So 50 concurrent writers cost a handful of fsyncs.
 
 The fdatasync runs in a helper process (syncer.py), so the event loop serves requests while
 the disk works. (Syncing on the loop itself blocked it for ~1/3 of its time at 500 messages/s;
@@ -196,8 +197,7 @@ class Journal:
         self.append_then(namespace, writes, durable)
         await done
 
-    def append_then(self, namespace: str, writes: records.Writes,
-                    durable: Callable[[BaseException | None], None]) -> None:
+    def append_then(self, namespace: str, writes: records.Writes, durable: Durable) -> None:
         """Queue the writes; `durable(None)` once they are on disk, `durable(error)` if they
         cannot be. Called on the event loop, in append order, possibly before this returns.
         (The database calls this rather than `append`: a callback completes its write in
@@ -249,8 +249,8 @@ class Journal:
     def _batch_when_due(self) -> None:
         """The next batch now, or once MIN_SYNC_INTERVAL_S has passed since the last one
         started: a fast disk would otherwise sync thousands of tiny batches a second under
-        load, each costing the helper ~0.1 ms of CPU and two process wake-ups (at 500
-        messages/s the helper took ~35% of a core); a short wait makes the batches bigger."""
+        load, each costing the helper ~0.1 ms of CPU and two process wake-ups (under a write
+        benchmark it took ~35% of a core); a short wait makes the batches bigger."""
         if not self._queue:
             self._set_idle()
             return
@@ -360,7 +360,7 @@ class Journal:
     def _put(self, data: bytes) -> None:
         """pwrite `data` after the last record, growing the preallocated file if needed."""
         assert self._fd is not None
-        if self._offset + len(data) > self._allocated:
+        if self._needs_growth(data):
             # Grown a chunk at a time: one size change (and its metadata flush) per chunk.
             grow = max(PREALLOCATE_BYTES, self._offset + len(data) - self._allocated)
             self._allocated = self._extend(self._fd, self._allocated, grow)
