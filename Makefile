@@ -28,8 +28,12 @@ test: install
 test-all: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
+# Style, the package boundaries (import-linter) and no private names of dependencies in
+# product code (scripts/check_private_use.py).
 lint: install
-	$(BIN)/ruff check app emulator functions tests bench
+	$(BIN)/ruff check app emulator functions tests bench scripts
+	PYTHONPATH=functions $(BIN)/lint-imports
+	$(BIN)/python scripts/check_private_use.py app functions
 
 # Lists the benchmarks; `make bench-all` runs them all (each prints its figures).
 bench: install
