@@ -30,6 +30,7 @@ from .notifications import Notifier
 from .store.settings import Settings
 from .store.tokens import SavedSession, TokenStore
 from .views.main_window import MainWindow
+from .views.text import plain_message_box
 from .views.theme import Theme
 
 if TYPE_CHECKING:
@@ -383,16 +384,16 @@ class Application(QObject):
         try:
             config = load_config_file(path)
         except ConfigError as exc:
-            QMessageBox.warning(self.window, self.tr("Firebase project"), str(exc))
+            plain_message_box(self.window, QMessageBox.Icon.Warning,
+                              self.tr("Firebase project"), str(exc)).exec()
             return
         self.settings.config_path = path
-        QMessageBox.information(
-            self.window,
-            self.tr("Firebase project"),
+        plain_message_box(
+            self.window, QMessageBox.Icon.Information, self.tr("Firebase project"),
             self.tr("Messenger will use the project {0} from the next start.").format(
                 config.project_id
             ),
-        )
+        ).exec()
 
     def use_builtin(self) -> None:
         self.settings.config_path = ""

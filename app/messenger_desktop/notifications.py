@@ -7,11 +7,27 @@ fails. Clicking a notification opens the chat it is about.
 
 from __future__ import annotations
 
+import html
+import sys
+
 from PySide6.QtCore import QObject, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 PREVIEW_CHARS = 120
+
+
+def notification_texts(sender: str, preview: str) -> tuple[str, str]:
+    """(title, body) of a message notification. The freedesktop notification servers that
+    most Linux desktops run take the body as markup (<b>, <a href>, <img src>), and Qt
+    passes it on as is: the body is escaped there, so a message shows as typed. The title
+    (summary) is plain text everywhere; Windows and macOS show both as plain text."""
+    text = " ".join(preview.split())
+    if len(text) > PREVIEW_CHARS:
+        text = text[: PREVIEW_CHARS - 1] + "…"
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        text = html.escape(text, quote=False)
+    return sender, text
 
 
 def app_icon(unread: int = 0) -> QIcon:
@@ -80,12 +96,10 @@ class Notifier(QObject):
             )
 
     def notify(self, chat_id: str, sender: str, preview: str) -> None:
-        text = " ".join(preview.split())
-        if len(text) > PREVIEW_CHARS:
-            text = text[: PREVIEW_CHARS - 1] + "…"
+        title, text = notification_texts(sender, preview)
         self._last_chat = chat_id
         if self.available and self.tray is not None:
-            self.tray.showMessage(sender, text, app_icon(), 6000)
+            self.tray.showMessage(title, text, app_icon(), 6000)
         else:
             QApplication.alert(self._window)
 

@@ -24,7 +24,7 @@ from ..errors import UserFacingError
 from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
 from .composer import MAX_LENGTH, Composer
-from .text import to_html
+from .text import plain_label, to_html
 from .theme import Theme
 
 if TYPE_CHECKING:  # the chat layer pulls in httpx: not needed to draw the first window
@@ -126,8 +126,10 @@ class ChatView(QWidget):
         self._anchor_from_bottom: int | None = None
 
         header = QWidget(objectName="ChatHeader")
-        self.title = QLabel(objectName="ChatTitle")
-        self.subtitle = QLabel(objectName="ChatSubtitle")
+        # Names and everything else from other people are plain text (a QLabel's default
+        # format would render their markup: headings, colours, local images).
+        self.title = plain_label("ChatTitle")
+        self.subtitle = plain_label("ChatSubtitle")
         hl = QVBoxLayout(header)
         hl.setContentsMargins(16, 10, 16, 10)
         hl.setSpacing(0)
@@ -142,7 +144,7 @@ class ChatView(QWidget):
         self.empty = QLabel(objectName="Empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.notice = QLabel(objectName="FormError")
+        self.notice = plain_label("FormError")
         self.notice.setWordWrap(True)
         self.notice.hide()
 

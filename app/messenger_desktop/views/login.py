@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .text import plain_label
+
 CARD_WIDTH = 380
 CARD_MARGIN = 28
 
@@ -46,7 +48,7 @@ class LoginPage(QWidget):
         self.reveal.toggled.connect(self._on_reveal)
         self.stay = QCheckBox()
         self.stay.setChecked(True)
-        self.error = QLabel(objectName="FormError")
+        self.error = plain_label("FormError")  # may quote the server's words
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
@@ -114,7 +116,7 @@ class LoginPage(QWidget):
         outer.addLayout(brand)
         outer.addSpacing(14)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.status = QLabel(objectName="Muted")
+        self.status = plain_label("Muted")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.status)
         outer.addStretch(1)

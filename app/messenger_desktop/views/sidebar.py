@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..models.chat_list import ChatListProxy, Roles
 from .chat_list_delegate import ChatListDelegate
+from .text import plain_label
 
 
 class Sidebar(QWidget):
@@ -32,8 +33,8 @@ class Sidebar(QWidget):
         super().__init__(parent)
         self.setObjectName("Sidebar")
         self.setMinimumWidth(260)
-        self.me = QLabel(objectName="ChatTitle")
-        self.me_sub = QLabel(objectName="Muted")
+        self.me = plain_label("ChatTitle")
+        self.me_sub = plain_label("Muted")
         self.menu_button = QToolButton()
         self.menu_button.setText("☰")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)

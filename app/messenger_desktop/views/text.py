@@ -6,7 +6,8 @@ import html
 import re
 import time
 
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from ..i18n import current_locale, local_date
 
@@ -28,6 +29,35 @@ def to_html(text: str, link_color: str) -> str:
         pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out).replace("\n", "<br>")
+
+
+def plain_label(object_name: str = "", text: str = "") -> QLabel:
+    """A label that shows its text as typed (QLabel's default AutoText renders anything that
+    looks like HTML): for every label that can carry user or server data."""
+    label = QLabel(text, objectName=object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def plain_message_box(parent, icon, title: str, text: str) -> QMessageBox:
+    """A message box whose text (a project id, a file path, a server's sentence) is shown as
+    typed; the static QMessageBox helpers use AutoText. The caller exec()s or open()s it."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows `text` as typed. Qt renders a tooltip as rich text whenever it
+    looks like markup (Qt::mightBeRichText), so user data is escaped and wrapped in <qt>
+    (which forces rich text, so the entities read back as the typed characters)."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+def window_title(text: str) -> str:
+    """A window title showing `text` as typed: Qt hides "[*]" (the modified marker) in titles
+    unless it is doubled."""
+    return text.replace("[*]", "[*][*]")
 
 
 def clock_time(ms: float) -> str:
