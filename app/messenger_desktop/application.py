@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from . import i18n
@@ -30,6 +30,7 @@ from .notifications import Notifier
 from .store.settings import Settings
 from .store.tokens import SavedSession, TokenStore
 from .views.main_window import MainWindow
+from .views.profile_dialog import ProfileDialog
 from .views.text import plain_message_box
 from .views.theme import Theme
 
@@ -94,6 +95,7 @@ class Application(QObject):
         self._retry: Callable[[], Awaitable[None]] | None = None
         self._marking = False
         self._warm: asyncio.Future | None = None
+        self.profile_dialog: ProfileDialog | None = None
         self._wire_window()
 
     @property
@@ -103,7 +105,9 @@ class Application(QObject):
     # startup -------------------------------------------------------------------------------
     def _wire_window(self) -> None:
         w = self.window
-        w.login.submitted.connect(lambda *a: self._spawn(self.submit(*a)))
+        w.login.submitted.connect(
+            lambda *a: self._spawn(self.submit(*a, name=w.login.display_name()))
+        )
         w.login.retry_requested.connect(self._on_retry)
         w.closing.connect(self.closed.set)
         w.focus_changed.connect(self._on_focus)
@@ -113,6 +117,7 @@ class Application(QObject):
         side.language_chosen.connect(self.set_language)
         side.sign_out_requested.connect(lambda: self._spawn(self.sign_out()))
         side.project_requested.connect(self.choose_project)
+        side.profile_requested.connect(self.open_profile)
         side.builtin_requested.connect(self.use_builtin)
         self.notifier.chat_requested.connect(self.open_chat_id)
         self.notifier.show_window.connect(self._raise)
@@ -187,7 +192,8 @@ class Application(QObject):
             self._spawn(retry())
 
     # sign in / register ------------------------------------------------------------------
-    async def submit(self, mode: str, email: str, password: str, stay: bool) -> None:
+    async def submit(self, mode: str, email: str, password: str, stay: bool,
+                     name: str = "") -> None:
         login = self.window.login
         login.set_busy(True)
         from .firebase.api import AccountsApi
@@ -201,7 +207,7 @@ class Application(QObject):
             tokens = await self.session.sign_in_with_custom_token(creds.custom_token, creds.user_id)
         except Unreachable as exc:
             login.set_busy(False)
-            self._fail(str(exc), lambda: self.submit(mode, email, password, stay))
+            self._fail(str(exc), lambda: self.submit(mode, email, password, stay, name))
             return
         except UserFacingError as exc:
             login.set_busy(False)
@@ -211,7 +217,7 @@ class Application(QObject):
             log.exception("sign-in failed")
             login.set_busy(False)
             self._fail(self.tr("Something went wrong while signing in. Please try again."),
-                       lambda: self.submit(mode, email, password, stay))
+                       lambda: self.submit(mode, email, password, stay, name))
             return
         login.set_busy(False)
         self.settings.last_email = email
@@ -222,7 +228,8 @@ class Application(QObject):
         else:
             await self._in_pool(self.tokens.clear, self.account)
         login.password.clear()
-        self._enter_messenger()
+        login.name.clear()
+        self._enter_messenger(new_name=name if mode == "register" else "")
 
     def _remember(self, uid: str, refresh_token: str) -> None:
         saved = SavedSession(uid, self.email, refresh_token)
@@ -243,7 +250,7 @@ class Application(QObject):
             self._remember(t.uid, t.refresh_token)
 
     # the messenger -------------------------------------------------------------------------
-    def _enter_messenger(self) -> None:
+    def _enter_messenger(self, new_name: str = "") -> None:
         from .client import MessengerClient
 
         kwargs = {} if self.heartbeat_s is None else {"heartbeat_s": self.heartbeat_s}
@@ -258,9 +265,18 @@ class Application(QObject):
         client.message_notification.connect(self._on_notification)
         client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
         client.chats.dataChanged.connect(self._on_chats_changed)
+        client.profile_changed.connect(self._update_me)
         self.session.token_refreshed.connect(self._on_token_refreshed)
         client.start()
         self.window.show_messenger()
+        if new_name:  # chosen at registration: the account's profile exists now
+            self._spawn(self._set_initial_name(client, new_name))
+
+    async def _set_initial_name(self, client: MessengerClient, name: str) -> None:
+        try:
+            await client.set_display_name(name)
+        except UserFacingError as exc:  # the name can still be set in the profile
+            log.warning("could not set the display name: %s", exc)
 
     def _update_me(self) -> None:
         if self.client is None:
@@ -270,7 +286,33 @@ class Application(QObject):
             if self.launcher is not None or self.config.source == "bundled emulator suite"
             else self.config.project_id
         )
-        self.window.messenger.sidebar.set_me(self.email or self.client.uid, where)
+        client = self.client
+        email = client.my_email or self.email
+        name = client.my_name or email or client.uid
+        self.window.messenger.sidebar.set_me(name, where, client.uid, email)
+        self.window.set_account(name)
+
+    def open_profile(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        dialog = ProfileDialog(client.uid, client.my_email or self.email, client.my_name,
+                               self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.save_requested.connect(
+            lambda name: self._spawn(self._save_profile(client, dialog, name))
+        )
+        dialog.finished.connect(lambda _r: setattr(self, "profile_dialog", None))
+        self.profile_dialog = dialog
+        dialog.open()  # window-modal, but the event loop (and asyncio) keeps running
+
+    async def _save_profile(self, client: MessengerClient, dialog, name: str) -> None:
+        try:
+            await client.set_display_name(name)
+        except UserFacingError as exc:
+            dialog.show_error(str(exc))
+            return
+        dialog.accept()
 
     def open_person(self, uid: str) -> None:
         client = self.client
@@ -412,6 +454,7 @@ class Application(QObject):
         self.session.close()
         self.session = AuthSession(self.config, self.executor)
         self.window.set_unread(0)
+        self.window.set_account("")
         self.notifier.set_unread(0)
         self.window.show_login()
         if message:

@@ -24,9 +24,9 @@ from .firebase.tree import ALL, apply_event
 from .models.chat_list import ChatListModel, counted_unread, direct_chat_id, last_message
 from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
+from .profile import display_name_problem, normalise_name
 
 log = logging.getLogger(__name__)
-
 PRESENCE_REFRESH_MS = 15_000
 # After a reconnection (a full resync) many messages of one chat can arrive at once: notify
 # the newest few of them, not dozens (the badge counts them all).
@@ -42,6 +42,7 @@ class MessengerClient(QObject):
     # chat_id, sender title, preview: a new message from someone else (not the first snapshot)
     message_notification = Signal(str, str, str)
     session_ended = Signal(str)
+    profile_changed = Signal()  # my own users/{uid} entry (display name, email) changed
 
     def __init__(
         self,
@@ -72,6 +73,8 @@ class MessengerClient(QObject):
         self._heartbeat: asyncio.Task | None = None
         self._unread = -1
         self.current: ChatSession | None = None
+        self.my_name = ""  # my displayName ("" until known, or when none is set)
+        self.my_email = ""
         self._presence_timer = QTimer(self)
         self._presence_timer.setInterval(PRESENCE_REFRESH_MS)
         self._presence_timer.timeout.connect(self.chats.refresh_presence)
@@ -126,6 +129,8 @@ class MessengerClient(QObject):
         for key in keys:
             value = tree.get(key)
             if name == "users":
+                if key == self.uid:
+                    self._set_me(value)
                 self.chats.set_user(key, value)
             elif name == "status":
                 self.chats.set_status(key, status_from(value))
@@ -140,6 +145,29 @@ class MessengerClient(QObject):
             if total != self._unread:
                 self._unread = total
                 self.unread_changed.emit(total)
+
+    def _set_me(self, value: Any) -> None:
+        entry = value if isinstance(value, dict) else {}
+        name, email = entry.get("displayName"), entry.get("email")
+        name = name.strip() if isinstance(name, str) else ""
+        email = email if isinstance(email, str) else ""
+        if (name, email) != (self.my_name, self.my_email):
+            self.my_name, self.my_email = name, email
+            self.profile_changed.emit()
+
+    async def set_display_name(self, name: str) -> None:
+        """Set (or, with "", remove) my display name; raises UserFacingError with a sentence.
+        The rules take a string of 1-50 UTF-16 units, written by the owner only."""
+        name = normalise_name(name)
+        problem = display_name_problem(name)
+        if problem:
+            raise UserFacingError(problem)
+        path = f"users/{self.uid}/displayName"
+        if name:
+            await self.db.put(path, name)
+        else:
+            await self.db.delete(path)
+        self._set_me({"displayName": name, "email": self.my_email})
 
     def _on_chat_entry(self, chat_id: str, value: Any, initial: bool, resync: bool) -> None:
         self.chats.set_chat(chat_id, value)

@@ -123,6 +123,15 @@ def test_every_view_shows_markup_as_typed(harness: Harness, suite) -> None:
     harness.until(lambda: session.model.rowCount() == 1, what="message shown")
     assert rich_offenders(NAMES + (MESSAGE,)) == []
 
+    # My own name full of markup: the sidebar, the window title, the profile dialog.
+    harness.run(client.set_display_name(NAMES[3]))
+    harness.until(lambda: app.window.messenger.sidebar.me.text() == NAMES[3], what="my name")
+    assert app.window.windowTitle().endswith(window_title(NAMES[3]))
+    app.open_profile()
+    assert app.profile_dialog is not None and app.profile_dialog.name.text() == NAMES[3]
+    assert rich_offenders(NAMES + (MESSAGE,)) == []
+    app.profile_dialog.reject()
+
     # The bubble lays out the text exactly as typed: no heading, image or extra link.
     view = app.window.messenger.chat.list
     msg: Message = session.model.message(0)

@@ -4,54 +4,54 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="137"/>
+        <location filename="../application.py" line="143"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="152"/>
+        <location filename="../application.py" line="158"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="158"/>
+        <location filename="../application.py" line="164"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="212"/>
+        <location filename="../application.py" line="219"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="268"/>
+        <location filename="../application.py" line="285"/>
         <source>built-in local servers</source>
         <translation>встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="379"/>
+        <location filename="../application.py" line="422"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="379"/>
+        <location filename="../application.py" line="422"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="386"/>
-        <location filename="../application.py" line="391"/>
-        <location filename="../application.py" line="401"/>
+        <location filename="../application.py" line="430"/>
+        <location filename="../application.py" line="434"/>
+        <location filename="../application.py" line="444"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="392"/>
+        <location filename="../application.py" line="435"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="402"/>
+        <location filename="../application.py" line="445"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -72,7 +72,7 @@
 <context>
     <name>ChatListDelegate</name>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="130"/>
+        <location filename="../views/chat_list_delegate.py" line="103"/>
         <source>You: </source>
         <translation>Вы: </translation>
     </message>
@@ -80,48 +80,48 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="173"/>
+        <location filename="../views/chat_view.py" line="175"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="174"/>
+        <location filename="../views/chat_view.py" line="176"/>
         <source>Write a message…  (Shift+Enter: new line)</source>
         <translation>Напишите сообщение…  (Shift+Enter — новая строка)</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="175"/>
+        <location filename="../views/chat_view.py" line="177"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="259"/>
+        <location filename="../views/chat_view.py" line="261"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="284"/>
+        <location filename="../views/chat_view.py" line="286"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="285"/>
+        <location filename="../views/chat_view.py" line="287"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="286"/>
-        <location filename="../views/chat_view.py" line="301"/>
+        <location filename="../views/chat_view.py" line="288"/>
+        <location filename="../views/chat_view.py" line="303"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="302"/>
+        <location filename="../views/chat_view.py" line="304"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="315"/>
+        <location filename="../views/chat_view.py" line="317"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -191,118 +191,128 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../views/login.py" line="126"/>
+        <location filename="../views/login.py" line="137"/>
         <source>Welcome back</source>
         <translation>С возвращением</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="126"/>
+        <location filename="../views/login.py" line="137"/>
         <source>Create your account</source>
         <translation>Создайте аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="128"/>
+        <location filename="../views/login.py" line="139"/>
         <source>Sign in with your email and password.</source>
         <translation>Войдите с помощью адреса почты и пароля.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="130"/>
+        <location filename="../views/login.py" line="141"/>
         <source>Choose an email and a password to start chatting.</source>
         <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="132"/>
+        <location filename="../views/login.py" line="143"/>
         <source>Email</source>
         <translation>Электронная почта</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="133"/>
+        <location filename="../views/login.py" line="144"/>
+        <source>Your name (optional)</source>
+        <translation>Ваше имя (необязательно)</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="145"/>
+        <source>How others see you</source>
+        <translation>Как вас увидят другие</translation>
+    </message>
+    <message>
+        <location filename="../views/login.py" line="148"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="134"/>
+        <location filename="../views/login.py" line="149"/>
         <source>you@example.com</source>
         <translation>you@example.com</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="136"/>
+        <location filename="../views/login.py" line="151"/>
         <source>Your password</source>
         <translation>Ваш пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="136"/>
+        <location filename="../views/login.py" line="151"/>
         <source>At least 8 characters</source>
         <translation>Не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="138"/>
+        <location filename="../views/login.py" line="153"/>
         <source>Hide</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="138"/>
+        <location filename="../views/login.py" line="153"/>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="139"/>
+        <location filename="../views/login.py" line="154"/>
         <source>Show or hide the password</source>
         <translation>Показать или скрыть пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="140"/>
+        <location filename="../views/login.py" line="155"/>
         <source>Stay signed in</source>
         <translation>Оставаться в системе</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="141"/>
+        <location filename="../views/login.py" line="156"/>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="143"/>
+        <location filename="../views/login.py" line="158"/>
         <source>Signing in…</source>
         <translation>Вход…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="143"/>
+        <location filename="../views/login.py" line="158"/>
         <source>Creating account…</source>
         <translation>Создание аккаунта…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="145"/>
-        <location filename="../views/login.py" line="149"/>
+        <location filename="../views/login.py" line="160"/>
+        <location filename="../views/login.py" line="164"/>
         <source>Sign in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="145"/>
+        <location filename="../views/login.py" line="160"/>
         <source>Create account</source>
         <translation>Создать аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="147"/>
+        <location filename="../views/login.py" line="162"/>
         <source>No account yet?</source>
         <translation>Ещё нет аккаунта?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="147"/>
+        <location filename="../views/login.py" line="162"/>
         <source>Already have an account?</source>
         <translation>Уже есть аккаунт?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="149"/>
+        <location filename="../views/login.py" line="164"/>
         <source>Create one</source>
         <translation>Создать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="186"/>
+        <location filename="../views/login.py" line="201"/>
         <source>Enter your email address, like name@example.com.</source>
         <translation>Введите адрес почты, например name@example.com.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="190"/>
+        <location filename="../views/login.py" line="205"/>
         <source>Enter your password.</source>
         <translation>Введите пароль.</translation>
     </message>
@@ -310,7 +320,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../views/main_window.py" line="119"/>
+        <location filename="../views/main_window.py" line="126"/>
         <source>Messenger</source>
         <translation>Messenger</translation>
     </message>
@@ -318,12 +328,12 @@
 <context>
     <name>MessengerPage</name>
     <message>
-        <location filename="../views/main_window.py" line="57"/>
+        <location filename="../views/main_window.py" line="58"/>
         <source>Choose a person on the left to start chatting.</source>
         <translation>Выберите собеседника слева, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/main_window.py" line="59"/>
+        <location filename="../views/main_window.py" line="60"/>
         <source>Connecting… Messages you send now are delivered when the connection is back.</source>
         <translation>Подключение… Сообщения, отправленные сейчас, будут доставлены, когда связь восстановится.</translation>
     </message>
@@ -331,7 +341,7 @@
 <context>
     <name>Notifier</name>
     <message numerus="yes">
-        <location filename="../notifications.py" line="79"/>
+        <location filename="../notifications.py" line="95"/>
         <source>Messenger — %n unread</source>
         <translation>
             <numerusform>Messenger — %n непрочитанное</numerusform>
@@ -356,22 +366,22 @@
 <context>
     <name>Presence</name>
     <message>
-        <location filename="../models/presence.py" line="50"/>
+        <location filename="../models/presence.py" line="52"/>
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../models/presence.py" line="52"/>
+        <location filename="../models/presence.py" line="54"/>
         <source>offline</source>
         <translation>не в сети</translation>
     </message>
     <message>
-        <location filename="../models/presence.py" line="55"/>
+        <location filename="../models/presence.py" line="57"/>
         <source>last seen just now</source>
         <translation>был(а) только что</translation>
     </message>
     <message numerus="yes">
-        <location filename="../models/presence.py" line="57"/>
+        <location filename="../models/presence.py" line="59"/>
         <source>last seen %n min ago</source>
         <translation>
             <numerusform>был(а) %n минуту назад</numerusform>
@@ -380,7 +390,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../models/presence.py" line="60"/>
+        <location filename="../models/presence.py" line="62"/>
         <source>last seen %n h ago</source>
         <translation>
             <numerusform>был(а) %n час назад</numerusform>
@@ -389,7 +399,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../models/presence.py" line="63"/>
+        <location filename="../models/presence.py" line="65"/>
         <source>last seen %n day(s) ago</source>
         <translation>
             <numerusform>был(а) %n день назад</numerusform>
@@ -398,9 +408,35 @@
         </translation>
     </message>
     <message>
-        <location filename="../models/presence.py" line="65"/>
+        <location filename="../models/presence.py" line="67"/>
         <source>last seen {0}</source>
         <translation>был(а) {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Profile</name>
+    <message>
+        <location filename="../profile.py" line="22"/>
+        <source>A name can have at most {0} characters.</source>
+        <translation>Имя может содержать не больше {0} символов.</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <location filename="../views/profile_dialog.py" line="71"/>
+        <source>Profile</source>
+        <translation>Профиль</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="72"/>
+        <source>Your name</source>
+        <translation>Ваше имя</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="74"/>
+        <source>Others see this name instead of your email. Leave it empty to show your email.</source>
+        <translation>Другие видят это имя вместо вашей почты. Оставьте пустым, чтобы показывать почту.</translation>
     </message>
 </context>
 <context>
@@ -454,58 +490,68 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="109"/>
+        <location filename="../views/sidebar.py" line="121"/>
         <source>Search people</source>
         <translation>Поиск людей</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="110"/>
+        <location filename="../views/sidebar.py" line="122"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="111"/>
+        <location filename="../views/sidebar.py" line="123"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="112"/>
-        <location filename="../views/sidebar.py" line="116"/>
+        <location filename="../views/sidebar.py" line="124"/>
+        <location filename="../views/sidebar.py" line="128"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="113"/>
+        <location filename="../views/sidebar.py" line="125"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="114"/>
+        <location filename="../views/sidebar.py" line="126"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="115"/>
+        <location filename="../views/sidebar.py" line="127"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="119"/>
+        <location filename="../views/sidebar.py" line="131"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="120"/>
+        <location filename="../views/sidebar.py" line="132"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="121"/>
+        <location filename="../views/sidebar.py" line="133"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="122"/>
+        <location filename="../views/sidebar.py" line="134"/>
+        <source>Profile…</source>
+        <translation>Профиль…</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="135"/>
+        <source>Profile</source>
+        <translation>Профиль</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="136"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
     </message>

@@ -3,13 +3,12 @@ time of last activity and an unread badge."""
 
 from __future__ import annotations
 
-import hashlib
-
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..models.chat_list import Roles
+from .avatar import paint_avatar
 from .text import list_time
 from .theme import Theme
 
@@ -18,25 +17,6 @@ RIGHT_MID = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 ROW_HEIGHT = 64
 AVATAR = 42
-AVATAR_COLORS = ("#e57373", "#f06292", "#ba68c8", "#7986cb", "#4fc3f7", "#4db6ac", "#81c784",
-                 "#ffb74d", "#a1887f", "#90a4ae")
-
-
-def initials(title: str) -> str:
-    base = title.split("@")[0]
-    parts = [p for p in base.replace(".", " ").replace("_", " ").split() if p]
-    if not parts:
-        return "?"
-    if len(parts) == 1:
-        return parts[0][:2].upper()
-    return (parts[0][0] + parts[1][0]).upper()
-
-
-def avatar_color(uid: str) -> QColor:
-    digest = hashlib.md5(uid.encode(), usedforsecurity=False).digest()
-    return QColor(AVATAR_COLORS[digest[0] % len(AVATAR_COLORS)])
-
-
 class ChatListDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return QSize(200, ROW_HEIGHT)
@@ -58,14 +38,7 @@ class ChatListDelegate(QStyledItemDelegate):
         uid = str(index.data(Roles.Uid) or "")
         # avatar
         av = QRect(rect.left() + 12, rect.top() + (ROW_HEIGHT - AVATAR) // 2, AVATAR, AVATAR)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(avatar_color(uid))
-        painter.drawEllipse(av)
-        f = QFont(option.font)
-        f.setBold(True)
-        painter.setFont(f)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(av, Qt.AlignmentFlag.AlignCenter, initials(title))
+        paint_avatar(painter, av, uid, title, option.font)
         if index.data(Roles.Online):
             dot = QRect(av.right() - 11, av.bottom() - 11, 13, 13)
             painter.setBrush(QColor(c.online))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..profile import NAME_MAX, normalise_name
 from .text import plain_label
 
 CARD_WIDTH = 380
@@ -39,6 +40,11 @@ class LoginPage(QWidget):
         self.email = QLineEdit()
         self.email.setObjectName("Email")
         self.email.setInputMethodHints(Qt.InputMethodHint.ImhEmailCharactersOnly)
+        # Registration only: the name others see (optional; the email's local part otherwise).
+        self.name = QLineEdit()
+        self.name.setObjectName("DisplayName")
+        self.name.setMaxLength(NAME_MAX)
+        self.name_label = QLabel()
         self.password = QLineEdit()
         self.password.setObjectName("Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -64,6 +70,7 @@ class LoginPage(QWidget):
         self.switch.setCursor(Qt.CursorShape.PointingHandCursor)
         self.switch.clicked.connect(self._toggle_mode)
         self.email.returnPressed.connect(self._submit)
+        self.name.returnPressed.connect(self._submit)
         self.password.returnPressed.connect(self._submit)
         self.email.textEdited.connect(self._clear_error)
         self.password.textEdited.connect(self._clear_error)
@@ -89,6 +96,8 @@ class LoginPage(QWidget):
         form.addWidget(self.title)
         form.addWidget(self.subtitle)
         form.addSpacing(10)
+        form.addWidget(self.name_label)
+        form.addWidget(self.name)
         form.addWidget(self.email_label)
         form.addWidget(self.email)
         form.addSpacing(4)
@@ -132,6 +141,10 @@ class LoginPage(QWidget):
             else self.tr("Choose an email and a password to start chatting.")
         )
         self.email_label.setText(self.tr("Email"))
+        self.name_label.setText(self.tr("Your name (optional)"))
+        self.name.setPlaceholderText(self.tr("How others see you"))
+        self.name_label.setVisible(not login)
+        self.name.setVisible(not login)
         self.password_label.setText(self.tr("Password"))
         self.email.setPlaceholderText(self.tr("you@example.com"))
         self.password.setPlaceholderText(
@@ -212,12 +225,16 @@ class LoginPage(QWidget):
 
     def set_busy(self, busy: bool, status: str = "") -> None:
         self._busy = busy
-        for w in (self.email, self.password, self.stay, self.switch, self.submit):
+        for w in (self.name, self.email, self.password, self.stay, self.switch, self.submit):
             w.setEnabled(not busy)
         self.status.setText(status)
         self.retranslate()
         if not busy:
             (self.password if self.email.text() else self.email).setFocus()
+
+    def display_name(self) -> str:
+        """The name typed at registration ("" when signing in or left empty)."""
+        return normalise_name(self.name.text()) if self.mode == "register" else ""
 
     def set_email(self, email: str) -> None:
         self.email.setText(email)

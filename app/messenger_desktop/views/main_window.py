@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from .chat_view import ChatView
 from .login import LoginPage
 from .sidebar import Sidebar
+from .text import window_title
 
 BANNER_DELAY_MS = 1200  # a reconnect that quick (token refresh) is not worth a banner
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self._focus_search)
         self._unread = 0
+        self._account = ""
         self.update_title()
 
     def _focus_search(self) -> None:
@@ -115,8 +117,15 @@ class MainWindow(QMainWindow):
         self._unread = count
         self.update_title()
 
+    def set_account(self, name: str) -> None:
+        """Whose window this is ("" when signed out): two people on one machine tell them apart."""
+        self._account = name
+        self.update_title()
+
     def update_title(self) -> None:
         base = self.tr("Messenger")
+        if self._account:
+            base = f"{base} — {window_title(self._account)}"
         self.setWindowTitle(f"({self._unread}) {base}" if self._unread > 0 else base)
 
     def changeEvent(self, event: QEvent) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -17,8 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..models.chat_list import ChatListProxy, Roles
+from .avatar import avatar_pixmap
 from .chat_list_delegate import ChatListDelegate
-from .text import plain_label
+from .text import plain_label, plain_tooltip
+
+AVATAR = 36
 
 
 class Sidebar(QWidget):
@@ -28,6 +31,7 @@ class Sidebar(QWidget):
     project_requested = Signal()
     builtin_requested = Signal()
     sign_out_requested = Signal()
+    profile_requested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -35,6 +39,10 @@ class Sidebar(QWidget):
         self.setMinimumWidth(260)
         self.me = plain_label("ChatTitle")
         self.me_sub = plain_label("Muted")
+        self.avatar = QToolButton(objectName="Avatar")
+        self.avatar.setIconSize(QSize(AVATAR, AVATAR))
+        self.avatar.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.avatar.clicked.connect(self.profile_requested)
         self.menu_button = QToolButton()
         self.menu_button.setText("☰")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -58,6 +66,7 @@ class Sidebar(QWidget):
         self.no_people.hide()
 
         top = QHBoxLayout()
+        top.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addWidget(self.me)
@@ -79,6 +88,8 @@ class Sidebar(QWidget):
         self.retranslate()
 
     def _build_menu(self) -> None:
+        self.profile_action = self.menu.addAction("")
+        self.profile_action.triggered.connect(self.profile_requested)
         self.theme_menu = self.menu.addMenu("")
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
@@ -120,6 +131,8 @@ class Sidebar(QWidget):
         self.project_action.setText(self.tr("Connect to a Firebase project…"))
         self.builtin_action.setText(self.tr("Use the built-in local servers"))
         self.sign_out_action.setText(self.tr("Sign out"))
+        self.profile_action.setText(self.tr("Profile…"))
+        self.avatar.setToolTip(self.tr("Profile"))
         self.no_people.setText(self.tr("Nobody else is here yet. Invite someone to register!"))
 
     def changeEvent(self, event: QEvent) -> None:
@@ -146,9 +159,11 @@ class Sidebar(QWidget):
         self.no_people.setVisible(empty and bool(getattr(src, "is_loaded", False)))
         self.list.setVisible(not empty)
 
-    def set_me(self, title: str, subtitle: str) -> None:
+    def set_me(self, title: str, subtitle: str, uid: str = "", email: str = "") -> None:
         self.me.setText(title)
+        self.me.setToolTip(plain_tooltip(email) if email and email != title else "")
         self.me_sub.setText(subtitle)
+        self.avatar.setIcon(QIcon(avatar_pixmap(uid or title, title, AVATAR, self.font())))
 
     def _activated(self, index: QModelIndex) -> None:
         uid = index.data(Roles.Uid)

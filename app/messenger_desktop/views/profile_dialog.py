@@ -1,0 +1,100 @@
+"""The profile dialog: my display name (optional, shown to everyone instead of my email),
+with the avatar it gives me. Saving is asynchronous: the dialog asks, the application writes
+`users/{uid}/displayName` and closes it or shows why not."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from ..profile import NAME_MAX, normalise_name
+from .avatar import avatar_pixmap
+from .text import plain_label
+
+AVATAR_SIZE = 64
+
+
+class ProfileDialog(QDialog):
+    save_requested = Signal(str)  # the name as typed ("" removes it)
+
+    def __init__(self, uid: str, email: str, name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ProfileDialog")
+        self.uid = uid
+        self.email_text = email
+        self.avatar = QLabel()
+        self.avatar.setFixedSize(AVATAR_SIZE, AVATAR_SIZE)
+        self.email = plain_label("Muted", email)
+        self.name_label = QLabel()
+        self.name = QLineEdit(name)
+        self.name.setObjectName("DisplayName")
+        self.name.setMaxLength(NAME_MAX)  # QLineEdit counts UTF-16 units, as the rules do
+        self.name.setClearButtonEnabled(True)
+        self.hint = plain_label("Muted")
+        self.hint.setWordWrap(True)
+        self.error = plain_label("FormError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        self.name.textChanged.connect(self._preview)
+        self.name.textEdited.connect(lambda _t: self.error.hide())
+
+        top = QHBoxLayout()
+        top.addWidget(self.avatar)
+        top.addWidget(self.email, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addSpacing(6)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.name)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(380)
+        self.retranslate()
+        self._preview()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Profile"))
+        self.name_label.setText(self.tr("Your name"))
+        self.name.setPlaceholderText(self.email_text.split("@")[0])
+        self.hint.setText(self.tr("Others see this name instead of your email. "
+                                  "Leave it empty to show your email."))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def shown_name(self) -> str:
+        return normalise_name(self.name.text()) or self.email_text
+
+    def _preview(self, *_args) -> None:
+        self.avatar.setPixmap(avatar_pixmap(self.uid, self.shown_name(), AVATAR_SIZE, self.font()))
+
+    def _save(self) -> None:
+        self.set_busy(True)
+        self.save_requested.emit(self.name.text())
+
+    def set_busy(self, busy: bool) -> None:
+        self.name.setEnabled(not busy)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
+
+    def show_error(self, text: str) -> None:
+        self.set_busy(False)
+        self.error.setText(text)
+        self.error.show()
+        self.name.setFocus()
