@@ -32,8 +32,8 @@ def test_framing_initial_put_and_changes_in_order(rest):
             rest.put(f"chat/n{i}", i)
         got = [s.next() for _ in range(40)]
         assert got == [("put", {"path": f"/n{i}", "data": i}) for i in range(40)]
-        rest.patch("chat", {"a": 1, "b/c": 2})
-        assert s.next() == ("patch", {"path": "/", "data": {"a": 1, "b": {"c": 2}}})
+        rest.patch("chat", {"a": 1, "b/c": 2})   # keys are paths, as the update wrote them
+        assert s.next() == ("patch", {"path": "/", "data": {"a": 1, "b/c": 2}})
         rest.patch("chat/m1", {"text": "edited"})
         assert s.next() == ("patch", {"path": "/m1", "data": {"text": "edited"}})
         rest.put("chat/m1/text", "again")
@@ -44,6 +44,33 @@ def test_framing_initial_put_and_changes_in_order(rest):
         rest.put("chat/only", 1)                             # no change: no event
         rest.delete("chat")
         assert s.next() == ("put", {"path": "/", "data": None})
+        with pytest.raises(queue.Empty):
+            s.next(timeout=0.5)
+    finally:
+        s.close()
+
+
+def test_multi_path_update_sends_only_what_changed(rest):
+    """A root-level update touching several entries under a listener: one `patch` whose keys
+    are the written paths (relative to the listener), not the whole entries (issue 19)."""
+    big = {f"id{i}": i for i in range(500)}
+    rest.put("userChats/r", {"c1": {"ids": big, "last": "x"}, "c2": {"ids": big}})
+    s = open_stream(rest, "userChats/r")
+    try:
+        s.next()
+        rest.patch("", {"userChats/r/c1/ids/new": 1, "userChats/r/c2/ids/new": 2,
+                        "userChats/other/c1/ids/new": 3, "elsewhere": 4})
+        event = s.next()
+        assert event == ("patch", {"path": "/", "data": {"c1/ids/new": 1, "c2/ids/new": 2}})
+        assert len(s.raw_lines[-2]) < 100     # the data line: a few dozen bytes, not 2 x 500 ids
+        # an update below the listener: the event's path is the update's location
+        rest.patch("userChats/r/c1", {"ids/id0": None, "ids/id1": None, "last": "y"})
+        assert s.next() == ("patch", {"path": "/c1",
+                                      "data": {"ids/id0": None, "ids/id1": None, "last": "y"}})
+        # unchanged keys are left out; nothing changed: no event
+        rest.patch("userChats/r/c1", {"last": "y", "ids/id2": 99})
+        assert s.next() == ("patch", {"path": "/c1", "data": {"ids/id2": 99}})
+        rest.patch("userChats/r", {"c2/ids/new": 2})
         with pytest.raises(queue.Empty):
             s.next(timeout=0.5)
     finally:

@@ -32,7 +32,14 @@ def _changed(a: Any, b: Any) -> bool:
 
 
 def plain_events(commit: Commit, path: Path) -> bytes | None:
-    """Events for a listener on `path` without a query, as one encoded chunk (or None)."""
+    """Events for a listener on `path` without a query, as one encoded chunk (or None).
+
+    A write at or above `path` is a `put` at `/` of the new value; a PUT below it a `put` at
+    its relative path. A multi-path update (PATCH) is one `patch` whose keys are the written
+    paths relative to the event's path, each with the value written there (null: deleted), as
+    Firebase's servers merge (docs/database.md, "Streaming"): an event is as large as what
+    changed under the listener, never as its siblings.
+    """
     under: list[Path] = []
     for w, _ in commit.writes:
         if is_prefix(w, path):
@@ -41,28 +48,21 @@ def plain_events(commit: Commit, path: Path) -> bytes | None:
                 return None
             return put_frame("/", tree.export(new))
         if is_prefix(path, w):
-            rel = w[len(path):]
             if _changed(tree.get(commit.old_root, w), tree.get(commit.new_root, w)):
-                under.append(rel)
+                under.append(w)
     if not under:
         return None
-    if len(under) == 1 and commit.update_base is None:
-        return put_frame(_rel(under[0]), tree.export(tree.get(commit.new_root, path + under[0])))
-    # an update, or several changes below: one patch at their common parent, one key per
-    # changed child (its whole new value, so applying the patch key by key is exact)
-    common: Path = under[0][:-1]
-    for rel in under[1:]:
-        n = 0
-        while n < min(len(common), len(rel)) and common[n] == rel[n]:
-            n += 1
-        common = common[:n]
-    # writes of one request never overlap, so every change lies strictly below `common`
-    base = path + common
-    data = {}
-    for rel in under:
-        key = rel[len(common)]
-        data[key] = tree.export(tree.get(commit.new_root, base + (key,)))
-    return frame("patch", {"path": _rel(common), "data": data})
+    base = commit.update_base
+    if base is None:
+        if len(under) == 1:
+            rel = under[0][len(path):]
+            return put_frame(_rel(rel), tree.export(tree.get(commit.new_root, under[0])))
+        base = path  # several writes of one request that is not a PATCH: merge them here
+    elif not is_prefix(path, base):
+        base = path  # the update's location is above the listener: keys relative to it
+    # writes of one request never overlap, and each lies strictly below the update's location
+    data = {"/".join(w[len(base):]): tree.export(tree.get(commit.new_root, w)) for w in under}
+    return frame("patch", {"path": _rel(base[len(path):]), "data": data})
 
 
 class QueryView:
