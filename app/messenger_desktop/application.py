@@ -258,6 +258,7 @@ class Application(QObject):
         self.client = client
         page = self.window.messenger
         page.sidebar.set_model(client.chats)
+        page.chat.drafts = client.drafts
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
@@ -449,7 +450,7 @@ class Application(QObject):
         client, self.client = self.client, None
         await self._in_pool(self.tokens.clear, self.account)
         if client is not None:
-            self.window.messenger.chat.session = None
+            self.window.messenger.chat.clear_session()
             await client.stop(mark_offline=not message)
         self.session.close()
         self.session = AuthSession(self.config, self.executor)

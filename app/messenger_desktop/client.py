@@ -25,6 +25,7 @@ from .models.chat_list import ChatListModel, counted_unread, direct_chat_id, las
 from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
 from .profile import display_name_problem, normalise_name
+from .store.drafts import Drafts
 
 log = logging.getLogger(__name__)
 PRESENCE_REFRESH_MS = 15_000
@@ -63,6 +64,7 @@ class MessengerClient(QObject):
         )
         outbox_file = data_dir / f"outbox-{self.uid}.json" if data_dir else None
         self.outbox = Outbox(self.db, self.uid, outbox_file, self.clock.now_ms)
+        self.drafts = Drafts(data_dir / f"drafts-{self.uid}.json" if data_dir else None, self)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
         # chat_id -> the counted unread ids already notified (or already unread at sign-in)
@@ -105,6 +107,7 @@ class MessengerClient(QObject):
             self._heartbeat.cancel()
             self._heartbeat = None
         self.outbox.stop()
+        self.drafts.flush()
         if self.current is not None:
             self.current.close()
             self.current = None

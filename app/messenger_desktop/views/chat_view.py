@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from .theme import Theme
 
 if TYPE_CHECKING:  # the chat layer pulls in httpx: not needed to draw the first window
     from ..chat_session import ChatSession
+    from ..store.drafts import Drafts
 
 LOAD_OLDER_AT_PX = 120
 
@@ -121,6 +122,7 @@ class ChatView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.session: ChatSession | None = None
+        self.drafts: Drafts | None = None  # set while signed in
         self._send_handler = None
         self._stick_to_bottom = True
         self._anchor_from_bottom: int | None = None
@@ -152,6 +154,7 @@ class ChatView(QWidget):
         self.input = Composer()
         self.input.send_requested.connect(self._send)
         self.input.textChanged.connect(self._update_send)
+        self.input.textChanged.connect(self._keep_draft)
         self.send_button = QPushButton(objectName="Primary")
         self.send_button.setMinimumHeight(36)
         self.send_button.clicked.connect(self._send)
@@ -190,6 +193,10 @@ class ChatView(QWidget):
             self.session.recovered.disconnect(self.notice.hide)
         self.session = session
         self._send_handler = send_handler
+        # Each chat keeps its own unsent text: nothing typed for one person follows you into
+        # another chat (where Enter would send it to them).
+        self.input.setPlainText(self.drafts.get(session.chat_id) if self.drafts else "")
+        self.input.moveCursor(QTextCursor.MoveOperation.End)
         self.title.setText(title)
         self.notice.hide()
         self.list.bubbles.clear_cache()
@@ -202,6 +209,19 @@ class ChatView(QWidget):
         self._update_empty()
         self.list.scrollToBottom()
         self.input.setFocus()
+
+    def clear_session(self) -> None:
+        """Signed out: forget the chat and its input (the draft is already stored)."""
+        if self.drafts is not None:
+            self.drafts.flush()
+        self.session = None
+        self._send_handler = None
+        self.drafts = None
+        self.input.clear()
+
+    def _keep_draft(self) -> None:
+        if self.session is not None and self.drafts is not None:
+            self.drafts.set(self.session.chat_id, self.input.text())
 
     def set_subtitle(self, text: str) -> None:
         self.subtitle.setText(text)
