@@ -101,10 +101,15 @@ def test_keys_survive_restart(tmp_data) -> None:
     assert oct((tmp_data / "auth" / "service-account.json").stat().st_mode & 0o777) == "0o600"
 
 
-def test_admin_over_http_refused_in_secure_mode(secure_auth) -> None:
-    r = requests.post(secure_auth.url + "/identitytoolkit.googleapis.com/v1/accounts:lookup",
-                      json={"localId": ["alice"]}, headers={"Authorization": "Bearer owner"},
-                      timeout=5)
+def test_admin_over_http_only_from_this_machine_in_secure_mode(secure_auth) -> None:
+    # From loopback without browser headers the admin acts (firebase-admin's calls); a LAN
+    # stranger never does (tests/security/test_auth_sweep.py, in a network namespace).
+    url = secure_auth.url + "/identitytoolkit.googleapis.com/v1/accounts:lookup"
+    owner = {"Authorization": "Bearer owner"}
+    r = requests.post(url, json={"localId": ["alice"]}, headers=owner, timeout=5)
+    assert r.status_code == 200 and "users" not in r.json()
+    r = requests.post(url, json={"localId": ["alice"]},
+                      headers={**owner, "Origin": "http://localhost:8000"}, timeout=5)
     assert r.status_code == 403
 
 

@@ -65,6 +65,7 @@ class RunningSuite:
     data_dir: Path | None
     args: list[str]
     extra_env: dict[str, str] = field(default_factory=dict)
+    prefix: list[str] = field(default_factory=list)  # e.g. netns.namespace_prefix()
     process: subprocess.Popen[str] | None = None
     _lines: list[str] = field(default_factory=list)
     _reader: threading.Thread | None = None
@@ -116,7 +117,7 @@ class RunningSuite:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "MESSENGER_EMULATORS_EXIT_WITH_PARENT": "1",
                **self.extra_env}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "messenger_emulators.suite.cli", *self.args],
+            [*self.prefix, sys.executable, "-m", "messenger_emulators.suite.cli", *self.args],
             cwd=self.workdir,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -239,6 +240,7 @@ def running_suite(
     functions_source: Path | str | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = START_TIMEOUT,
+    prefix: Iterable[str] = (),
 ) -> Iterator[RunningSuite]:
     """Start the suite; yield a RunningSuite; always stop it (printing its output on error)."""
     only = tuple(name for name in EMULATOR_ORDER if name in set(only))
@@ -256,7 +258,8 @@ def running_suite(
                 args += ["--data", str(Path(data_dir).resolve())]
             args += list(extra_args)
             suite = RunningSuite(only, project_id, ports, workdir, config,
-                                 Path(data_dir) if data_dir else None, args, dict(env or {}))
+                                 Path(data_dir) if data_dir else None, args, dict(env or {}),
+                                 list(prefix))
             try:
                 suite.start(timeout)
                 break

@@ -43,6 +43,18 @@ DETAIL_UNSIGNED_SECURE = (
 DETAIL_BAD_SIGNATURE = (
     "The custom token's signature does not verify against the suite's service-account key."
 )
+DETAIL_BROWSER_UNSIGNED = (
+    "This request comes from a web page (it carries an Origin header) and this emulator does "
+    "not check custom-token signatures outside secure mode; start the suite with --secure."
+)
+DETAIL_BROWSER_UNSIGNED_ID = (
+    "This request comes from a web page (it carries an Origin header) and this emulator's ID "
+    "tokens are unsigned outside secure mode; start the suite with --secure."
+)
+DETAIL_ADMIN_PLACE = (
+    "The emulator's admin endpoints answer only requests from this machine, never from a web "
+    "page (Origin header)."
+)
 DETAIL_UNKNOWN_ALG = "The custom token uses an unsupported algorithm {alg!r} (none or RS256)."
 
 # Log texts.

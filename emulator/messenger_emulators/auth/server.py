@@ -18,6 +18,7 @@ from aiohttp import web
 from . import errors
 from .errors import AuthError
 from .keys import ServiceAccount, SigningKey
+from .policy import Caller
 from .store import AccountStore
 from .tokens import IdTokens, InvalidIdToken, check_custom_token
 
@@ -49,7 +50,13 @@ class AuthService:
     def secure(self) -> bool:
         return self.signing_key is not None
 
-    def sign_in_with_custom_token(self, body: dict[str, Any]) -> dict[str, Any]:
+    def sign_in_with_custom_token(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        if not self.secure and not caller.unsigned_ok:
+            # Outside secure mode no custom token's signature is checked: from a web page
+            # that would be a sign-in as anyone.
+            token = body.get("token")
+            if isinstance(token, str) and token:
+                raise AuthError(errors.INVALID_CUSTOM_TOKEN, errors.DETAIL_BROWSER_UNSIGNED)
         grant = check_custom_token(body.get("token"), self.service_account)
         user, is_new = self.store.sign_in(grant.uid)
         now = time.time()
@@ -77,22 +84,24 @@ class AuthService:
                 "token_type": "Bearer", "refresh_token": token, "id_token": id_token,
                 "user_id": user.uid, "project_id": self.project_id}
 
-    def uid_of_id_token(self, token: object) -> str:
+    def uid_of_id_token(self, token: object, caller: Caller) -> str:
         if not token:
             raise AuthError(errors.MISSING_ID_TOKEN)
+        if not self.secure and not caller.unsigned_ok:
+            raise AuthError(errors.INVALID_ID_TOKEN, errors.DETAIL_BROWSER_UNSIGNED_ID)
         try:
             return self.id_tokens.verify(token)["sub"]
         except InvalidIdToken as e:
             raise AuthError(errors.INVALID_ID_TOKEN, str(e)) from None
 
-    def target_uids(self, body: dict[str, Any], admin: bool) -> list[str]:
+    def target_uids(self, body: dict[str, Any], caller: Caller) -> list[str]:
         """The accounts a lookup/update/delete is about: the ID token's, or localId (admin)."""
         if "idToken" in body:
-            return [self.uid_of_id_token(body["idToken"])]
+            return [self.uid_of_id_token(body["idToken"], caller)]
         local = body.get("localId")
         if local is None:
             raise AuthError(errors.MISSING_ID_TOKEN)
-        if not admin:
+        if not caller.admin:
             raise AuthError("PERMISSION_DENIED", "Looking up accounts by localId needs admin "
                             "credentials.", 403, "PERMISSION_DENIED")
         uids = local if isinstance(local, list) else [local]
@@ -100,8 +109,8 @@ class AuthService:
             raise AuthError(errors.INVALID_JSON, "localId must be a string or a list of strings")
         return uids
 
-    def lookup(self, body: dict[str, Any], admin: bool) -> dict[str, Any]:
-        uids = self.target_uids(body, admin)
+    def lookup(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        uids = self.target_uids(body, caller)
         users = [self.store.users[u].to_google() for u in uids if u in self.store.users]
         if "idToken" in body and not users:
             raise AuthError(errors.USER_NOT_FOUND)
@@ -110,25 +119,31 @@ class AuthService:
             result["users"] = users
         return result
 
-    def update(self, body: dict[str, Any], admin: bool) -> dict[str, Any]:
-        uid = self.target_uids(body, admin)[0]
-        if not admin and {"validSince", "disableUser", "customAttributes"} & body.keys():
+    def update(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        uid = self.target_uids(body, caller)[0]
+        if not caller.admin and {"validSince", "disableUser", "customAttributes"} & body.keys():
             raise AuthError("PERMISSION_DENIED", "Only an admin may change these fields.", 403,
                             "PERMISSION_DENIED")
         self.store.update(uid, body)
         return {"kind": "identitytoolkit#SetAccountInfoResponse", "localId": uid}
 
-    def delete(self, body: dict[str, Any], admin: bool) -> dict[str, Any]:
-        for uid in self.target_uids(body, admin):
+    def delete(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        for uid in self.target_uids(body, caller):
             self.store.delete(uid)
         return {"kind": "identitytoolkit#DeleteAccountResponse"}
 
 
-def _is_admin(request: web.Request, service: AuthService) -> bool:
-    """firebase-admin sends ``Bearer owner`` to emulators. Secure mode has no admin over HTTP."""
-    if service.secure:
-        return False
-    return request.headers.get("Authorization", "") == "Bearer owner"
+def _caller(request: web.Request, service: AuthService) -> Caller:
+    """Who is asking: the admin (``Bearer owner``, as firebase-admin sends it to emulators) only
+    from this machine in secure mode and never from a web page; see policy.py."""
+    return Caller.of(request, service.secure)
+
+
+def _require_admin_place(request: web.Request, service: AuthService) -> None:
+    """The /emulator/v1 routes need no token (as Google's emulator, whose tools call them
+    without one) but the admin's place: this machine in secure mode, never a web page."""
+    if not _caller(request, service).admin_place:
+        raise AuthError("PERMISSION_DENIED", errors.DETAIL_ADMIN_PLACE, 403, "PERMISSION_DENIED")
 
 
 async def _read_body(request: web.Request) -> dict[str, Any]:
@@ -178,10 +193,12 @@ def build_app(service: AuthService) -> web.Application:
                             f"This emulator serves project {service.project_id!r}.")
 
     async def sign_in_v1(request: web.Request) -> web.Response:
-        return _json(service.sign_in_with_custom_token(await _read_body(request)))
+        return _json(service.sign_in_with_custom_token(await _read_body(request),
+                                                       _caller(request, service)))
 
     async def sign_in_v3(request: web.Request) -> web.Response:
-        result = service.sign_in_with_custom_token(await _read_body(request))
+        result = service.sign_in_with_custom_token(await _read_body(request),
+                                                   _caller(request, service))
         return _json({"kind": "identitytoolkit#VerifyCustomTokenResponse", **result})
 
     async def token(request: web.Request) -> web.Response:
@@ -189,18 +206,19 @@ def build_app(service: AuthService) -> web.Application:
 
     async def lookup(request: web.Request) -> web.Response:
         check_project(request)
-        return _json(service.lookup(await _read_body(request), _is_admin(request, service)))
+        return _json(service.lookup(await _read_body(request), _caller(request, service)))
 
     async def update(request: web.Request) -> web.Response:
         check_project(request)
-        return _json(service.update(await _read_body(request), _is_admin(request, service)))
+        return _json(service.update(await _read_body(request), _caller(request, service)))
 
     async def delete(request: web.Request) -> web.Response:
         check_project(request)
-        return _json(service.delete(await _read_body(request), _is_admin(request, service)))
+        return _json(service.delete(await _read_body(request), _caller(request, service)))
 
     async def clear(request: web.Request) -> web.Response:
         check_project(request)
+        _require_admin_place(request, service)
         service.store.clear()
         return _json({})
 
