@@ -1,65 +1,18 @@
-"""Who may act as the admin, and who may use tokens whose signature nobody checks.
+"""Who an Auth emulator request may act as: suite/trust.py's rule, applied to an aiohttp request.
 
-Two facts about a request decide it, both taken from the connection and headers, never from
-anything a client can claim about itself:
-
-- **From a web page?** A browser adds ``Origin`` to every cross-origin request (and to every
-  POST) and ``Sec-Fetch-Site`` to every request a page makes. A page in the user's browser may
-  reach the local suite (``fetch("http://127.0.0.1:9099/...")``), so such a request never acts
-  as the admin and never gets by with an unsigned token, in any mode.
-- **From this machine?** The socket's peer is a loopback address, or the very address the
-  request arrived on (a connection from this machine to its own LAN address; nobody else can
-  complete a TCP handshake from it). In secure mode the admin acts only from this machine.
-
-Outside secure mode the suite listens on loopback only, so every peer is this machine: the
-admin and unsigned tokens stay what Google's emulators make them, for tests and SDKs.
+The admin (``Bearer owner``, what firebase-admin sends to emulators) acts only where
+trust.may_act_as_admin allows it (never from a web page; in secure mode only from this
+machine), and tokens whose signature nobody checks only where may_use_unsigned_tokens does.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..suite import trust
+
 ADMIN_AUTHORIZATION = "Bearer owner"
-
-
-def from_browser(headers: Mapping[str, str]) -> bool:
-    """True when a web page sent the request (``Origin``, or ``Sec-Fetch-Site`` other than
-    ``none``, which is a user typing the URL)."""
-    if "Origin" in headers:
-        return True
-    site = headers.get("Sec-Fetch-Site")
-    return site is not None and site != "none"
-
-
-def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not text:
-        return None
-    try:
-        address = ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def is_local_peer(peer: str | None, local: str | None) -> bool:
-    """The peer is this machine: a loopback address, or the address it connected to."""
-    address = _address(peer)
-    if address is None:
-        return False
-    return address.is_loopback or address == _address(local)
-
-
-def _socket_addresses(request: Any) -> tuple[str | None, str | None]:
-    transport = request.transport
-    if transport is None:
-        return None, None
-    peer, local = transport.get_extra_info("peername"), transport.get_extra_info("sockname")
-    return (peer[0] if peer else None), (local[0] if local else None)
 
 
 @dataclass(frozen=True)
@@ -71,7 +24,16 @@ class Caller:
     @classmethod
     def of(cls, request: Any, secure: bool) -> Caller:
         """An aiohttp request's caller; ``secure``: the suite runs in secure mode."""
-        browser = from_browser(request.headers)
-        place = not browser and (not secure or is_local_peer(*_socket_addresses(request)))
-        owner = request.headers.get("Authorization", "") == ADMIN_AUTHORIZATION
-        return cls(admin=owner and place, admin_place=place, unsigned_ok=not browser)
+        browser = trust.is_browser_request(request.headers)
+        transport = request.transport
+        peer = local = None
+        if transport is not None:
+            peer = trust.peer_host(transport.get_extra_info("peername"))
+            local = trust.peer_host(transport.get_extra_info("sockname"))
+        place = trust.may_act_as_admin(secure=secure, local_peer=trust.is_local_peer(peer, local),
+                                       browser=browser)
+        owner = request.headers.get("Authorization", "").strip() == ADMIN_AUTHORIZATION
+        # (In secure mode every token's signature is checked: server.py consults unsigned_ok
+        # only outside it.)
+        return cls(admin=owner and place, admin_place=place,
+                   unsigned_ok=trust.may_use_unsigned_tokens(secure=secure, browser=browser))
