@@ -57,7 +57,7 @@ def test_invalid_files_get_a_clear_error(tmp_path, doc, message):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="Could not find the config file"):
+    with pytest.raises(ConfigError, match="Could not load config file"):
         load_config(tmp_path / "nope.json")
 
 

@@ -218,7 +218,9 @@ def _write_config(
     functions_source: Path,
 ) -> Path:
     config: dict = {
-        "emulators": {name: {"host": HOST, "port": port} for name, port in ports.items()},
+        # the hub on any free port: 4400 stays for a developer's own suite
+        "emulators": {**{name: {"host": HOST, "port": port} for name, port in ports.items()},
+                      "hub": {"host": HOST, "port": 0}},
         "functions": {"source": str(functions_source)},
     }
     if rules is not None:

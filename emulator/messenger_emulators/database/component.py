@@ -15,6 +15,7 @@ from . import http
 from . import messages as msg
 from .engine import DatabaseEngine, Persistence
 from .identity import TokenPolicy, TokenVerifier
+from .rules_watch import RulesFileWatcher
 from .server import HttpServerState, create_protocol_factory
 from .streaming import StreamHub
 
@@ -56,7 +57,7 @@ class DatabaseEmulator:
                  initial_roots: dict[str, object] | None = None,
                  rules_trace: bool = False, keepalive_s: float = msg.DEFAULT_KEEPALIVE_S,
                  owns_persistence: bool = True, secure: bool = False,
-                 suite: Any = None) -> None:
+                 suite: Any = None, rules_path: FsPath | None = None) -> None:
         self.suite = suite
         self.host = host
         self.port = port
@@ -70,6 +71,9 @@ class DatabaseEmulator:
         self.tokens = TokenPolicy(secure=secure)
         self._server: asyncio.base_events.Server | None = None
         self._http: HttpServerState | None = None
+        # edits to the rules file apply while running (rules_watch.py)
+        self._rules_watcher = RulesFileWatcher(self.engine, rules_path) \
+            if rules_path is not None else None
 
     @property
     def project_id(self) -> str:
@@ -106,8 +110,12 @@ class DatabaseEmulator:
         state.start()
         self.port = self._server.sockets[0].getsockname()[1]
         self.hub.start()
+        if self._rules_watcher is not None:
+            self._rules_watcher.start()
 
     async def stop(self) -> None:
+        if self._rules_watcher is not None:
+            await self._rules_watcher.stop()
         if self._server is not None:
             self._server.close()          # no new connections
         await self.hub.stop()             # every stream ends cleanly
@@ -136,13 +144,20 @@ class DatabaseEmulator:
                 f"(FIREBASE_DATABASE_EMULATOR_HOST={self.host}:{self.port}; {rules})"]
 
 
-def _rules_text(options: Any) -> str | None:
+def _rules_file(options: Any) -> FsPath | None:
     rules_path = getattr(options, "rules_path", None)
     if rules_path is None:
         return None
     path = FsPath(rules_path)
     if not path.is_absolute():
         path = FsPath(getattr(options, "config_dir", ".")) / path
+    return path
+
+
+def _rules_text(options: Any) -> str | None:
+    path = _rules_file(options)
+    if path is None:
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -165,4 +180,4 @@ def create(options: Any, suite: Any = None) -> DatabaseEmulator:
         rules_trace=bool(getattr(options, "rules_trace", False)),
         secure=bool(getattr(options, "secure", False)),
         # the suite closes its own persistence after stopping every emulator
-        owns_persistence=suite is None, suite=suite)
+        owns_persistence=suite is None, suite=suite, rules_path=_rules_file(options))

@@ -12,13 +12,25 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import CONFIG_NAME, load_config
+from .config import (
+    CONFIG_NAME,
+    FirebaseConfig,
+    find_config,
+    load_config,
+    read_aliases,
+    resolve_project,
+)
 from .errors import (
     MSG_BAD_DURATION,
+    MSG_BAD_PROJECT_ID,
+    MSG_CONFIG_MISSING,
+    MSG_EXPORT_CWD_DANGER,
     MSG_EXPORT_NO_TARGET,
     MSG_FUNCTIONS_MISSING,
     MSG_IMPORT_MISSING,
     MSG_INTERNAL,
+    MSG_NO_CONFIG_DEFAULTS,
+    MSG_NOT_IN_PROJECT,
     MSG_RULES_MISSING,
     ConfigError,
     SuiteError,
@@ -30,6 +42,7 @@ SCRIPT_STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for an exec'd co
 PARENT_ENV = "MESSENGER_EMULATORS_EXIT_WITH_PARENT"  # set: stop when the parent process dies
 PARENT_POLL = 1.0
 READY_LINE = "All emulators ready! It is now safe to connect your app."
+PROJECT_ID = re.compile(r"^(?:[^:]+:)?[a-z0-9-]+$")  # firebase-tools' command.ts
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -56,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--project", help="project id (default: .firebaserc, else "
                          "demo-messenger); also the database namespace")
         sub.add_argument("--config", default=None, help=f"path to {CONFIG_NAME} "
-                         f"(default: ./{CONFIG_NAME})")
+                         f"(default: ./{CONFIG_NAME} or the nearest parent folder's)")
         sub.add_argument("--import", dest="import_dir", help="load data from an export folder")
         sub.add_argument("--export-on-exit", nargs="?", const="", default=None,
                          help="write an export folder when stopping (default: the --import one)")
@@ -71,11 +84,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config(args: argparse.Namespace, only: list[str]) -> FirebaseConfig:
+    """firebase.json as the CLI finds it: --config, else here or in a parent folder. Without
+    one, the CLI starts emulators given with --only on defaults (with a warning), except
+    functions, which need the file (commandUtils.ts beforeEmulatorCommand)."""
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ConfigError(MSG_CONFIG_MISSING.format(path=args.config))
+        return load_config(path)
+    found = find_config(Path.cwd())
+    if found is not None:
+        return load_config(found)
+    if not args.only or "functions" in only:
+        raise ConfigError(MSG_NOT_IN_PROJECT)
+    _say(f"⚠  {MSG_NO_CONFIG_DEFAULTS}")
+    here = Path.cwd().resolve()
+    return FirebaseConfig(path=here / CONFIG_NAME, aliases=read_aliases(here))
+
+
+def _export_target(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(import, export) folders as the CLI's setExportOnExitOptions decides them: an --import
+    folder that does not exist yet and is also the export folder is not imported (a first run
+    starts empty and exports there on exit)."""
+    imported, exported = args.import_dir, args.export_on_exit
+    if exported is None:
+        return imported, None
+    if imported:
+        exported = exported or imported
+        if not Path(imported).resolve().is_dir() and imported == exported:
+            imported = None
+    if not exported:
+        raise SuiteError(MSG_EXPORT_NO_TARGET)
+    target = Path(exported).resolve()
+    here = Path.cwd().resolve()
+    if here == target or target in here.parents:
+        raise SuiteError(MSG_EXPORT_CWD_DANGER)
+    return imported, exported
+
+
 def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]]:
     from .registry import resolve
 
     only = resolve(args.only.split(",")) if args.only else list(EMULATOR_ORDER)
-    config = load_config(Path(args.config) if args.config else Path.cwd() / CONFIG_NAME)
+    config = _config(args, only)
     host = args.host or next(
         (config.hosts[n] for n in ("database", "auth", "functions") if n in config.hosts),
         "127.0.0.1",
@@ -86,16 +138,15 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
     functions_source = config.functions_source or (config.config_dir / "functions")
     if "functions" in only and not functions_source.is_dir():
         raise ConfigError(MSG_FUNCTIONS_MISSING.format(path=functions_source, config=config.path))
-    import_dir = Path(args.import_dir).resolve() if args.import_dir else None
+    imported, exported = _export_target(args)
+    import_dir = Path(imported).resolve() if imported else None
     if import_dir is not None and not import_dir.is_dir():
         raise SuiteError(MSG_IMPORT_MISSING.format(path=import_dir))
-    export_on_exit = None
-    if args.export_on_exit is not None:
-        if args.export_on_exit == "" and import_dir is None:
-            raise SuiteError(MSG_EXPORT_NO_TARGET)
-        export_on_exit = Path(args.export_on_exit).resolve() if args.export_on_exit else import_dir
+    project = resolve_project(args.project, config.aliases) or SuiteOptions.project_id
+    if not PROJECT_ID.match(project):
+        raise SuiteError(MSG_BAD_PROJECT_ID.format(project=project))
     options = SuiteOptions(
-        project_id=args.project or config.default_project or SuiteOptions.project_id,
+        project_id=project,
         host=host,
         ports=ports,
         config_dir=config.config_dir,
@@ -103,10 +154,11 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
         functions_source=functions_source,
         data_dir=Path(args.data).resolve() if args.data else None,
         import_dir=import_dir,
-        export_on_exit=export_on_exit,
+        export_on_exit=Path(exported).resolve() if exported else None,
         id_token_ttl=args.id_token_ttl,
         watch=args.watch,
         rules_trace=args.rules_trace,
+        hub_port=config.hub_port,
     )
     return options, only
 
@@ -143,6 +195,8 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
             fallback = f"{name} emulator listening on {options.host}:{suite.ports[name]}"
             for line in lines or [fallback]:
                 _say(line)
+        for line in suite.hub.describe() if suite.hub is not None else []:
+            _say(line)
         if options.secure:
             _say(f"Listening on {options.host} (not loopback): unsigned tokens are refused.")
         _say(READY_LINE)
@@ -150,7 +204,10 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
             await stop.wait()
             _say("Shutting down the emulators...")
         else:
-            env = {**os.environ, **emulator_env(options.project_id, options.host, suite.ports)}
+            reachable = dict(suite.ports)
+            if suite.hub is not None:
+                reachable["hub"] = suite.hub.port
+            env = {**os.environ, **emulator_env(options.project_id, options.host, reachable)}
             # Not at a terminal: its own process group, so that stopping it reaches whatever
             # the shell started. At a terminal it stays in the foreground group (it may read
             # the keyboard), where Ctrl-C reaches all of it anyway.

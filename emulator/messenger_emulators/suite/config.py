@@ -6,7 +6,12 @@ Keys honoured, as the Firebase CLI reads them:
     database.rules                             rules file, relative to firebase.json
                                                (also the list form: [{"instance", "rules"}])
     functions.source                           functions folder (also the list form: codebases)
-and `.firebaserc` projects.default beside it, for the project id when --project is absent.
+    emulators.hub.port / emulators.hub.host    the hub (GET /emulators), default 4400
+and `.firebaserc` beside it: its `projects` aliases (`--project staging`, the single alias,
+`default`), resolved as the CLI's command.ts applyRC does.
+
+Without --config, firebase.json is looked for in the working folder and then in its parents,
+as firebase-tools' detectProjectRoot does.
 """
 
 from __future__ import annotations
@@ -28,7 +33,13 @@ class FirebaseConfig:
     hosts: dict[str, str] = field(default_factory=dict)
     rules_path: Path | None = None
     functions_source: Path | None = None
-    default_project: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)  # .firebaserc projects
+    hub_port: int | None = None
+    hub_host: str | None = None
+
+    @property
+    def default_project(self) -> str | None:
+        return resolve_project(None, self.aliases)
 
     @property
     def config_dir(self) -> Path:
@@ -77,18 +88,22 @@ def load_config(path: Path | str) -> FirebaseConfig:
     emulators = doc.get("emulators") or {}
     if not isinstance(emulators, dict):
         raise _shape(path, "'emulators' must be an object")
-    for name in DEFAULT_PORTS:
+    for name in (*DEFAULT_PORTS, "hub"):
         entry = emulators.get(name)
         if entry is None:
             continue
         if not isinstance(entry, dict):
             raise _shape(path, f"emulators.{name} must be an object")
-        if "port" in entry:
-            config.ports[name] = _port(path, name, entry["port"])
+        port = _port(path, name, entry["port"]) if "port" in entry else None
         host = entry.get("host")
+        if host is not None and (not isinstance(host, str) or not host):
+            raise _shape(path, f"emulators.{name}.host must be a host name or address")
+        if name == "hub":
+            config.hub_port, config.hub_host = port, host
+            continue
+        if port is not None:
+            config.ports[name] = port
         if host is not None:
-            if not isinstance(host, str) or not host:
-                raise _shape(path, f"emulators.{name}.host must be a host name or address")
             config.hosts[name] = host
 
     database = _section(path, doc, "database")
@@ -103,14 +118,38 @@ def load_config(path: Path | str) -> FirebaseConfig:
             raise _shape(path, "functions.source must be a folder name")
         config.functions_source = (config.config_dir / functions["source"]).resolve()
 
-    config.default_project = _default_project(config.config_dir / ".firebaserc")
+    config.aliases = read_aliases(config.config_dir)
     return config
 
 
-def _default_project(rc_path: Path) -> str | None:
+def find_config(start: Path) -> Path | None:
+    """firebase.json in `start` or the nearest parent that has one (detectProjectRoot.ts)."""
+    folder = start.resolve()
+    while True:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
+def read_aliases(folder: Path) -> dict[str, str]:
+    """`.firebaserc` projects (alias -> project id) in `folder`; {} when absent or broken."""
     try:
-        doc = json.loads(rc_path.read_text(encoding="utf-8"))
-        project = doc["projects"]["default"]
+        doc = json.loads((folder / ".firebaserc").read_text(encoding="utf-8"))
+        projects = doc["projects"]
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # .firebaserc is optional; a broken one is the CLI's business, not ours
-    return project if isinstance(project, str) and project else None
+        return {}  # .firebaserc is optional; a broken one is the CLI's business, not ours
+    if not isinstance(projects, dict):
+        return {}
+    return {k: v for k, v in projects.items() if isinstance(v, str) and v}
+
+
+def resolve_project(requested: str | None, aliases: dict[str, str]) -> str | None:
+    """--project as an alias or an id; else the only alias; else the `default` alias."""
+    if requested:
+        return aliases.get(requested, requested)
+    if len(aliases) == 1:
+        return next(iter(aliases.values()))
+    return aliases.get("default")

@@ -16,7 +16,7 @@ def client_host(host: str) -> str:
 
 
 def emulator_env(project_id: str, host: str, ports: dict[str, int]) -> dict[str, str]:
-    """`ports` holds the bound port of every running emulator."""
+    """`ports` holds the bound port of every running emulator (and "hub": the hub's)."""
     reach = client_host(host)
     env = {"GCLOUD_PROJECT": project_id, "GOOGLE_CLOUD_PROJECT": project_id}
     config: dict[str, str] = {"projectId": project_id}
@@ -29,5 +29,7 @@ def emulator_env(project_id: str, host: str, ports: dict[str, int]) -> dict[str,
         env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{reach}:{ports['auth']}"
     if "functions" in ports:
         env["FUNCTIONS_EMULATOR_HOST"] = f"{reach}:{ports['functions']}"
+    if "hub" in ports:
+        env["FIREBASE_EMULATOR_HUB"] = f"{reach}:{ports['hub']}"
     env["FIREBASE_CONFIG"] = json.dumps(config)
     return env

@@ -44,6 +44,7 @@ class SuiteOptions:
     secure: bool = False  # forced on when host is not loopback
     watch: bool = False  # functions reload on change
     rules_trace: bool = False  # log every rules decision with its trace
+    hub_port: int | None = None  # firebase.json emulators.hub.port; None: 4400, else any free
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host):

@@ -14,6 +14,7 @@ from .options import EMULATOR_ORDER, SuiteOptions
 
 if TYPE_CHECKING:
     from ..persistence import Persistence
+    from .hub import EmulatorHub
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 15.0  # seconds per emulator; a stuck one must not keep the others running
@@ -54,6 +55,7 @@ class Suite:
         self._persistence: Persistence | None = None
         self._persistence_opened = False
         self._collector: CollectorPolicy | None = None
+        self.hub: EmulatorHub | None = None
 
     # ---- what components use ----------------------------------------------------------
     def get(self, name: str) -> Emulator | None:
@@ -100,6 +102,12 @@ class Suite:
                     result = ready()
                     if asyncio.iscoroutine(result):
                         await result
+            # The hub lists what runs (GET /emulators), as firebase-tools' hub does.
+            from .hub import EmulatorHub
+
+            self.hub = EmulatorHub(self.options.project_id, self.options.host,
+                                   self.options.hub_port, lambda: self.ports, self.export_now)
+            await self.hub.start()
             # no long collector pauses under load (collector.py)
             self._collector = CollectorPolicy()
             self._collector.install(asyncio.get_running_loop())
@@ -112,12 +120,17 @@ class Suite:
         for name in EMULATOR_ORDER:
             if name in self._running:
                 lines.extend(self._running[name].describe())
+        if self.hub is not None:
+            lines.extend(self.hub.describe())
         return lines
 
     async def stop(self, export: bool = True) -> None:
         """Export (--export-on-exit) while the database still serves, then stop the emulators
         in reverse start order, then close the journal."""
         errors: list[BaseException] = []
+        if self.hub is not None:
+            await self.hub.stop()
+            self.hub = None
         target = self.options.export_on_exit if export else None
         if target is not None and "database" in self._running:
             try:
@@ -146,6 +159,12 @@ class Suite:
         engine = getattr(self._running.get("database"), "engine", None)
         found |= set(getattr(engine, "namespaces", {}) or {})
         return found
+
+    def export_now(self, target) -> None:
+        """An export on request (the hub's POST /_admin/export); blocking."""
+        if "database" not in self._running:
+            raise ValueError("the database emulator is not running, so there is nothing to export")
+        self._export(target)
 
     def _export(self, target) -> None:
         """As `firebase emulators:export`: each namespace read over HTTP with format=export
