@@ -36,11 +36,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
     """qasync's run_forever does not install asyncio's async-generator hooks (the stock loop
     does), so an abandoned generator (a stream cancelled mid-read, inside httpx) would be
-    finalized by the garbage collector outside the loop. Give them to this loop."""
-    firstiter = getattr(loop, "_asyncgen_firstiter_hook", None)
-    finalizer = getattr(loop, "_asyncgen_finalizer_hook", None)
-    if firstiter is not None and finalizer is not None:
-        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+    finalized by the garbage collector outside the loop. These hooks do what the stock loop's
+    do, with public API only: the finalizer (which the collector may call on any thread)
+    schedules the generator's aclose() on this loop."""
+
+    def finalizer(agen) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(loop.create_task, agen.aclose())
+
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=finalizer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,6 +57,10 @@ def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
         qapp.processEvents()
         time.sleep(0.01)
     qapp.processEvents()
+    # qasync's already_running mode makes the loop asyncio's running loop with this same
+    # call and offers none to undo it. The public route (stop, then run_until_complete, whose
+    # run_forever withdraws it) enters QApplication.exec(), after which PySide6 sometimes
+    # crashes at interpreter exit; so the test harness (not the app) withdraws it directly.
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
     sys.set_asyncgen_hooks(*old_hooks)

@@ -1,5 +1,6 @@
 """Sign-in against a real (non-emulator) project must not hang on a server that never answers:
-pyrebase4's Auth sends with the module-level requests and no timeout unless we route it."""
+pyrebase4's Auth sends with the module-level requests and no timeout unless we route it
+(the app's transport gives every call through its session one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 import requests
 from messenger_desktop.config import ClientConfig
 from messenger_desktop.firebase import pyrebase_app
-from messenger_emulators.auth.pyrebase_emulator import mount
 
 
 def test_production_sign_in_times_out_on_a_silent_server(monkeypatch):
@@ -22,9 +22,8 @@ def test_production_sign_in_times_out_on_a_silent_server(monkeypatch):
     config = ClientConfig(api_key="key", project_id="prod-project",
                           database_url="https://prod-project.firebaseio.com",
                           functions_url="https://example.invalid/api")
-    app = pyrebase_app.make_app(config)
-    # Google's auth hosts -> the silent socket, on the app's own session only
-    mount(app.requests, host)
+    # The app's own transport, with Google's auth hosts sent to the silent socket.
+    app = pyrebase_app.make_app(config, pyrebase_app.app_transport(host))
     started = time.monotonic()
     with pytest.raises(requests.exceptions.Timeout):
         app.auth().sign_in_with_custom_token("a-custom-token")

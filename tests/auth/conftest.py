@@ -70,12 +70,10 @@ def make_custom_token(app: firebase_admin.App, uid: str, claims: dict | None = N
 
 
 def pyrebase_app(auth_host: str, database_url: str = "http://127.0.0.1:1") -> Any:
-    import pyrebase
-    from messenger_emulators.auth.pyrebase_emulator import attach
+    """pyrebase4 through the desktop app's seam (its transport sends Auth calls to the emulator)."""
+    from messenger_desktop.firebase.pyrebase_app import firebase_app
 
-    config = {"apiKey": "fake-api-key", "authDomain": f"{PROJECT}.firebaseapp.com",
-              "databaseURL": database_url, "storageBucket": ""}
-    return attach(pyrebase.initialize_app(config), auth_host)
+    return firebase_app("fake-api-key", database_url, PROJECT, auth_emulator_host=auth_host)
 
 
 @pytest.fixture

@@ -26,8 +26,12 @@ def _refresh(base: str, refresh_token: str) -> requests.Response:
 def test_lookup_v1_and_v3(auth_emulator, admin_app) -> None:
     firebase = pyrebase_app(f"127.0.0.1:{auth_emulator.port}")
     user = firebase.auth().sign_in_with_custom_token(make_custom_token(admin_app, "erin"))
-    info = firebase.auth().get_account_info(user["idToken"])
-    assert info["users"][0]["localId"] == "erin"
+    # v3 getAccountInfo, as pyrebase4's get_account_info sends it (through the app's session:
+    # pyrebase4's own method posts with the module-level requests, which no adapter reaches).
+    r = firebase.requests.post(
+        "https://www.googleapis.com/identitytoolkit/v3/relyingparty/getAccountInfo?key=k",
+        json={"idToken": user["idToken"]})
+    assert r.json()["users"][0]["localId"] == "erin"
     r = requests.post(f"{auth_emulator.url}/identitytoolkit.googleapis.com/v1/accounts:lookup",
                       json={"idToken": "garbage"}, timeout=5)
     assert r.status_code == 400 and r.json()["error"]["message"].startswith("INVALID_ID_TOKEN")

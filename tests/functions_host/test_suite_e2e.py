@@ -15,7 +15,7 @@ import pytest
 import requests
 from firebase_admin import auth as admin_auth
 from httpx_sse import connect_sse
-from messenger_emulators.auth.pyrebase_emulator import attach
+from messenger_desktop.firebase.pyrebase_app import firebase_app
 
 from tests.support.suite import running_suite
 
@@ -53,11 +53,8 @@ def custom_token(suite, monkeypatch):
 
 
 def pyrebase(suite):
-    import pyrebase as pyrebase4
-
-    config = {"apiKey": "any", "authDomain": "x", "databaseURL": suite.database_url,
-              "storageBucket": ""}
-    return attach(pyrebase4.initialize_app(config), suite.auth_host)
+    """pyrebase4 through the desktop app's seam (Auth calls go to the emulator)."""
+    return firebase_app("any", suite.database_url, auth_emulator_host=suite.auth_host)
 
 
 def test_sign_in_write_under_rules_and_refresh_after_expiry(suite, custom_token) -> None:

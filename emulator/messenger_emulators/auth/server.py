@@ -2,7 +2,7 @@
 
 ``http://HOST:PORT/<google host>/<path>``, as the official Auth emulator and the clients that
 honour ``FIREBASE_AUTH_EMULATOR_HOST`` (firebase-admin, the JS SDK) or rewrite hosts (pyrebase4
-through pyrebase_emulator.py) expect. Every failure is Google's error body, never a 500.
+through the desktop app's transport) expect. Every failure is Google's error body, never a 500.
 """
 
 from __future__ import annotations
