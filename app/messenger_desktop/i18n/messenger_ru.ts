@@ -24,34 +24,34 @@
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="285"/>
+        <location filename="../application.py" line="286"/>
         <source>built-in local servers</source>
         <translation>встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="422"/>
+        <location filename="../application.py" line="423"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="422"/>
+        <location filename="../application.py" line="423"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="430"/>
-        <location filename="../application.py" line="434"/>
-        <location filename="../application.py" line="444"/>
+        <location filename="../application.py" line="431"/>
+        <location filename="../application.py" line="435"/>
+        <location filename="../application.py" line="445"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="435"/>
+        <location filename="../application.py" line="436"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="445"/>
+        <location filename="../application.py" line="446"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -59,14 +59,19 @@
 <context>
     <name>BubbleDelegate</name>
     <message>
-        <location filename="../views/bubble_delegate.py" line="70"/>
+        <location filename="../views/bubble_delegate.py" line="74"/>
         <source>Not sent · right-click to retry</source>
         <translation>Не отправлено · правый клик, чтобы повторить</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="72"/>
+        <location filename="../views/bubble_delegate.py" line="76"/>
         <source>sending…</source>
         <translation>отправка…</translation>
+    </message>
+    <message>
+        <location filename="../views/bubble_delegate.py" line="103"/>
+        <source>Unread messages</source>
+        <translation>Непрочитанные сообщения</translation>
     </message>
 </context>
 <context>
@@ -80,50 +85,63 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="175"/>
+        <location filename="../views/chat_view.py" line="177"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="176"/>
+        <location filename="../views/chat_view.py" line="178"/>
         <source>Write a message…  (Shift+Enter: new line)</source>
         <translation>Напишите сообщение…  (Shift+Enter — новая строка)</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="177"/>
+        <location filename="../views/chat_view.py" line="179"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="261"/>
+        <location filename="../views/chat_view.py" line="280"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="286"/>
+        <location filename="../views/chat_view.py" line="305"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="287"/>
+        <location filename="../views/chat_view.py" line="306"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="288"/>
-        <location filename="../views/chat_view.py" line="303"/>
+        <location filename="../views/chat_view.py" line="307"/>
+        <location filename="../views/chat_view.py" line="322"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="304"/>
+        <location filename="../views/chat_view.py" line="323"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="317"/>
+        <location filename="../views/chat_view.py" line="336"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Dates</name>
+    <message>
+        <location filename="../views/text.py" line="100"/>
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <location filename="../views/text.py" line="102"/>
+        <source>Yesterday</source>
+        <translation>Вчера</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,5 @@
-"""Paints messages as bubbles: own on the right, wrapped text with links, time, pending state.
+"""Paints messages as bubbles: own on the right, wrapped text with links, time, pending state,
+a date separator above the first message of each day, and the "Unread messages" divider.
 
 Only visible rows are painted, and laid-out documents are cached per (message, width) in a
 small LRU, so paint time and memory do not grow with the chat's history.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -17,10 +18,10 @@ from PySide6.QtGui import (
     QPainter,
     QTextDocument,
 )
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from ..models.messages import Message, Roles
-from .text import clock_time, to_html
+from .text import clock_time, day_label, full_time, same_day, to_html
 from .theme import Theme
 
 PAD_X, PAD_Y = 12, 8
@@ -28,6 +29,7 @@ MARGIN_X, MARGIN_Y = 14, 3
 MAX_FRACTION = 0.72
 META_H = 16
 CACHE_SIZE = 400
+HEADER_H = 34  # a date separator or the unread divider above a row
 
 
 class BubbleDelegate(QStyledItemDelegate):
@@ -37,6 +39,8 @@ class BubbleDelegate(QStyledItemDelegate):
         # Set by the view on resize: asking the view for its viewport in every sizeHint()
         # call costs more than laying out the text.
         self.view_width = 600
+        # The id of the first unread message when the chat was opened: the divider goes above.
+        self.unread_from = ""
 
     def clear_cache(self) -> None:
         self._docs.clear()
@@ -85,20 +89,71 @@ class BubbleDelegate(QStyledItemDelegate):
             x = option_rect.left() + MARGIN_X
         return QRect(x, option_rect.top() + MARGIN_Y, w, h)
 
+    # headers ------------------------------------------------------------------------------
+    def headers(self, index: QModelIndex) -> tuple[str, str]:
+        """(date separator, unread divider) above this row; "" where there is none. The date
+        shows above the first message of each day; the divider above the first unread one."""
+        msg: Message = index.data(Roles.Message)
+        date = ""
+        if msg.ts > 0:
+            prev = index.siblingAtRow(index.row() - 1) if index.row() > 0 else QModelIndex()
+            prev_ts = float(prev.data(Roles.Timestamp) or 0) if prev.isValid() else 0.0
+            if prev_ts <= 0 or not same_day(prev_ts, msg.ts):
+                date = day_label(msg.ts)
+        unread = self.tr("Unread messages") if msg.id == self.unread_from else ""
+        return date, unread
+
+    def header_height(self, index: QModelIndex) -> int:
+        return sum(HEADER_H for h in self.headers(index) if h)
+
+    def bubble_at(self, option_rect: QRect, index: QModelIndex, font: QFont) -> QRect:
+        """The bubble of this row, below its headers."""
+        msg: Message = index.data(Roles.Message)
+        area = option_rect.adjusted(0, self.header_height(index), 0, 0)
+        return self.bubble_rect(area, msg, bool(index.data(Roles.Own)), font)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         msg: Message = index.data(Roles.Message)
         width = option.rect.width() or self.view_width
         rect = QRect(0, 0, width, 0)
         bubble = self.bubble_rect(rect, msg, bool(index.data(Roles.Own)), option.font)
-        return QSize(width, bubble.height() + 2 * MARGIN_Y)
+        return QSize(width, bubble.height() + 2 * MARGIN_Y + self.header_height(index))
+
+    def _paint_headers(self, painter: QPainter, option: QStyleOptionViewItem,
+                       index: QModelIndex) -> None:
+        c = Theme.current()
+        top = option.rect.top()
+        date, unread = self.headers(index)
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
+        fm = QFontMetrics(small)
+        painter.setFont(small)
+        if date:
+            w = fm.horizontalAdvance(date) + 24
+            pill = QRect(option.rect.center().x() - w // 2, top + 7, w, HEADER_H - 12)
+            painter.setPen(QColor(c.border))
+            painter.setBrush(QColor(c.sidebar))
+            painter.drawRoundedRect(QRectF(pill).adjusted(0.5, 0.5, -0.5, -0.5), 10, 10)
+            painter.setPen(QColor(c.muted))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, date)
+            top += HEADER_H
+        if unread:
+            band = QRect(option.rect.left(), top + 6, option.rect.width(), HEADER_H - 12)
+            painter.fillRect(band, QColor(c.selection))
+            painter.setPen(QColor(c.accent))
+            bold = QFont(small)
+            bold.setBold(True)
+            painter.setFont(bold)
+            painter.drawText(band, Qt.AlignmentFlag.AlignCenter, unread)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))
         c = Theme.current()
-        bubble = self.bubble_rect(option.rect, msg, own, option.font)
+        bubble = self.bubble_at(option.rect, index, option.font)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_headers(painter, option, index)
         fill = QColor(c.own_bubble if own else c.other_bubble)
         if msg.pending:
             fill.setAlpha(170)
@@ -127,7 +182,18 @@ class BubbleDelegate(QStyledItemDelegate):
         """The link under `pos` (view coordinates), or ""."""
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))
-        bubble = self.bubble_rect(option_rect, msg, own, font)
+        bubble = self.bubble_at(option_rect, index, font)
         doc = self._doc(msg, own, self._max_text_width(option_rect.width()), font)
         local = QPointF(pos.x() - bubble.left() - PAD_X, pos.y() - bubble.top() - PAD_Y)
         return doc.documentLayout().anchorAt(local)
+
+    def helpEvent(self, event, view, option, index) -> bool:
+        """Hovering a bubble shows its full date and time."""
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            msg: Message = index.data(Roles.Message)
+            if self.bubble_at(option.rect, index, option.font).contains(event.pos()):
+                QToolTip.showText(event.globalPos(), full_time(msg.ts), view)
+                return True
+            QToolTip.hideText()
+            return True
+        return super().helpEvent(event, view, option, index)

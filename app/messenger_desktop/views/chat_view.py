@@ -55,8 +55,7 @@ class _SelectableBubble(BubbleDelegate):
         return editor
 
     def updateEditorGeometry(self, editor, option, index) -> None:
-        msg: Message = index.data(Roles.Message)
-        bubble = self.bubble_rect(option.rect, msg, bool(index.data(Roles.Own)), option.font)
+        bubble = self.bubble_at(option.rect, index, option.font)
         editor.setGeometry(bubble.adjusted(12, 8, -12, -24))
 
     def setEditorData(self, editor, index) -> None:

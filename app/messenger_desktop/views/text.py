@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 import time
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from ..i18n import current_locale, local_date
+
+translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
 _URL = re.compile(r"(?i)\b((?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]])")
 
@@ -75,4 +78,45 @@ def list_time(ms: float, now_s: float | None = None) -> str:
     if (now_s or time.time()) - ms / 1000 < 6 * 86400:
         # struct_time counts Monday as 0, Qt as 1
         return current_locale().dayName(t.tm_wday + 1, QLocale.FormatType.ShortFormat)
+    if t.tm_year != now.tm_year:  # never "12 Mar" for a March of another year
+        date = QDate(t.tm_year, t.tm_mon, t.tm_mday)
+        return current_locale().toString(date, QLocale.FormatType.ShortFormat)
     return local_date(t, "d MMM")
+
+
+def _days_ago(t: time.struct_time, now: time.struct_time) -> int:
+    return datetime.date(now.tm_year, now.tm_mon, now.tm_mday).toordinal() - datetime.date(
+        t.tm_year, t.tm_mon, t.tm_mday).toordinal()
+
+
+def day_label(ms: float, now_s: float | None = None) -> str:
+    """A chat's date separator, in the UI's language: Today, Yesterday, a weekday within the
+    week, "12 March" this year, "12 March 2025" before (a message from last year never
+    looks like one from this year)."""
+    now = time.localtime(now_s if now_s is not None else time.time())
+    t = time.localtime(ms / 1000)
+    days = _days_ago(t, now)
+    if days <= 0:
+        return translate("Dates", "Today")
+    if days == 1:
+        return translate("Dates", "Yesterday")
+    if days < 7:
+        name = current_locale().dayName(t.tm_wday + 1, QLocale.FormatType.LongFormat)
+        return name[:1].upper() + name[1:]
+    if t.tm_year == now.tm_year:
+        return local_date(t, "d MMMM")
+    return local_date(t, "d MMMM yyyy")
+
+
+def same_day(a_ms: float, b_ms: float) -> bool:
+    a, b = time.localtime(a_ms / 1000), time.localtime(b_ms / 1000)
+    return (a.tm_year, a.tm_yday) == (b.tm_year, b.tm_yday)
+
+
+def full_time(ms: float) -> str:
+    """Date and time in full, for hovering a message: "Sunday, 29 November 2026, 14:05"."""
+    if ms <= 0:
+        return ""
+    t = time.localtime(ms / 1000)
+    day = local_date(t, "dddd, d MMMM yyyy")
+    return f"{day[:1].upper()}{day[1:]}, {time.strftime('%H:%M', t)}"
