@@ -91,7 +91,9 @@ def test_print_and_method_override(rest):
 def test_shallow_timeout_and_unknown_params(rest):
     rest.put("s", {"a": {"b": 1}, "c": "x"})
     assert rest.get("s", params={"shallow": "true"}).json() == {"a": True, "c": "x"}
-    r = rest.get("s", params={"shallow": "true", "orderBy": '"$key"'})
+    r = rest.get("s", params={"shallow": "true", "orderBy": '"$key"', "limitToFirst": "1"})
+    assert r.json() == {"a": True}  # a window of keys (test_rest_tools.py)
+    r = rest.get("s", params={"shallow": "true", "callback": "f"})
     assert r.status_code == 400 and err(r) == msg.SHALLOW_MIXED
     for good in ("3ms", "3s", "3min", "15min"):
         assert rest.get("s", params={"timeout": good}).status_code == 200

@@ -46,6 +46,8 @@ class Commit:
     # extension (defaults keep the contract's shape): the location of a PATCH (multi-path
     # update), None for PUT/POST/DELETE. Streams send `patch` events for updates.
     update_base: Path | None = None
+    # the request asked for no function triggers (?disableTriggers=true); streams still see it
+    disable_triggers: bool = False
 
 
 class Persistence(Protocol):
@@ -153,7 +155,8 @@ class DatabaseEngine:
     async def write(self, ns: Namespace, writes: list[tuple[Path, Any]], identity: Identity,
                     *, has_server_values: bool = False, if_match: str | None = None,
                     size_limit: int | None = None, trace: TraceSink | None = None,
-                    update_base: Path | None = None) -> Commit | None:
+                    update_base: Path | None = None,
+                    disable_triggers: bool = False) -> Commit | None:
         """Applies `writes` (normalised values, server-value markers unresolved) atomically.
 
         Returns the commit once durable and delivered to listeners, None for a no-op."""
@@ -191,7 +194,7 @@ class DatabaseEngine:
                 await asyncio.shield(ns.pending[-1].delivered)
             return None
         ns.seq += 1
-        commit = Commit(ns.name, ns.seq, resolved, old, new, now, update_base)
+        commit = Commit(ns.name, ns.seq, resolved, old, new, now, update_base, disable_triggers)
         ns.root = new
         loop = asyncio.get_running_loop()
         entry = _Pending(commit, loop.create_future())

@@ -141,6 +141,8 @@ class DatabaseApp:
     def handle(self, request: Request) -> Any:
         """A `Response`, a `StreamStart`, or a coroutine (a write) that returns a Response."""
         method = request.method
+        if method == "HEAD":
+            method = "GET"  # the server sends the headers only
         if method == "OPTIONS":
             return Response(b"", 200, None, _OPTIONS_HEADERS)
         if method == "POST":
@@ -165,17 +167,18 @@ class DatabaseApp:
         trace = self._trace_sink(request)
         if method == "GET":
             return self.get(request, ns, path, options, identity, trace)
-        if params and ("orderBy" in params or any(p in params for p in
-                                                  ("startAt", "endAt", "equalTo"))):
+        if params and ("orderBy" in params or any(p in params for p in (
+                "startAt", "startAfter", "endAt", "endBefore", "equalTo"))):
             raise bad_request(msg.GET_ONLY.format(name="orderBy"))
         return self.write(request, method, ns, path, options, identity, trace)
 
     # --- reads ---
-    def _query(self, request: Request, ns: Namespace, path: Path) -> Query | None:
+    def _query(self, request: Request, ns: Namespace, path: Path,
+               shallow: bool = False) -> Query | None:
         params = request.query
         if not params:
             return None
-        query = parse_query(params, params.getall)
+        query = parse_query(params, params.getall, shallow)
         if query is not None:
             needed = required_index(query)
             if needed is not None and needed not in ns.rules.index_on(path):
@@ -187,16 +190,16 @@ class DatabaseApp:
         headers_in = request.headers
         if "if-match" in headers_in:
             raise bad_request(msg.IF_MATCH_ON_GET)
-        query = self._query(request, ns, path)
+        query = self._query(request, ns, path, options.shallow)
         root = ns.durable_root
         self.engine.check_read(ns, path, identity, root, query.info() if query else None, trace)
-        if "text/event-stream" in headers_in.get("Accept", ""):
+        if "text/event-stream" in headers_in.get("Accept", "") and request.method != "HEAD":
             return self.stream(ns, path, query, identity)
         started = time.monotonic()
         stored = tree.get(root, path)
         if query is not None:
             result = run(query, stored)
-            value = (result if options.export else
+            value = (tree.shallow(result) if options.shallow else result if options.export else
                      {k: tree.export(v) for k, v in result.items()}
                      if isinstance(result, dict) else tree.export(result))
         elif options.shallow:
@@ -243,7 +246,9 @@ class DatabaseApp:
             writes: list[tuple[Path, Any]] = [(path, None)]
         else:
             body, text = self._body(request, options)
-            if method == "PATCH":
+            if method == "PATCH" and body is None:
+                writes = [(path, None)]  # PATCH null deletes (firebase-tools' database:remove)
+            elif method == "PATCH":
                 writes, has_sv = self._patch_writes(path, body, text)
             else:
                 stored, has_sv = self._normalise(body, text, len(path))
@@ -254,7 +259,8 @@ class DatabaseApp:
         commit = await self.engine.write(ns, writes, identity, has_server_values=has_sv,
                                          if_match=if_match, size_limit=options.write_size_limit,
                                          trace=trace,
-                                         update_base=path if method == "PATCH" else None)
+                                         update_base=path if method == "PATCH" else None,
+                                         disable_triggers=options.disable_triggers)
         resolved = commit.writes if commit is not None else [
             (p, tree.get(ns.root, p)) for p, _ in writes]
         headers: dict[str, str] = {}
@@ -266,7 +272,8 @@ class DatabaseApp:
         if method == "POST":
             answer: Any = {"name": resolved[0][0][-1]}
         elif method == "PATCH":
-            answer = {"/".join(p[len(path):]): tree.export(v) for p, v in resolved}
+            answer = None if writes == [(path, None)] else \
+                {"/".join(p[len(path):]): tree.export(v) for p, v in resolved}
         elif method == "DELETE":
             answer = None
         else:

@@ -59,6 +59,7 @@ BAD_WRITE_SIZE_LIMIT = (
 BAD_LIMIT = "{name} must be a positive integer."
 BOTH_LIMITS = "limitToFirst and limitToLast cannot both be defined."
 EQUAL_WITH_RANGE = "equalTo cannot be combined with startAt or endAt."
+BOUND_TWICE = "{a} and {b} cannot both be set."
 UNKNOWN_PARAM = "Unsupported query parameter: {name}."
 IF_MATCH_ON_GET = "if-match is not supported on GET requests."
 IF_MATCH_ON_METHOD = "if-match is only supported on PUT and DELETE requests."

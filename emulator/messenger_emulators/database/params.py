@@ -13,7 +13,7 @@ from .query import QUERY_PARAMS
 
 KNOWN_PARAMS = frozenset(QUERY_PARAMS) | {
     "auth", "access_token", "auth_variable_override", "ns", "print", "format", "shallow",
-    "timeout", "writeSizeLimit", "callback", "download",
+    "timeout", "writeSizeLimit", "callback", "download", "disableTriggers",
 }
 _TIMEOUT_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|min)$")
 _CALLBACK_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$.]*$")
@@ -30,6 +30,9 @@ class Options:
     write_size_limit: int | None = None     # only when the request names one
     callback: str | None = None
     download: str | None = None
+    # disableTriggers=true (firebase-tools' database:set/update/import/remove
+    # --disable-triggers): the write fires no function triggers
+    disable_triggers: bool = False
 
 
 DEFAULT_OPTIONS = Options()
@@ -56,8 +59,8 @@ def parse_options(params: Mapping[str, str], method: str) -> Options:
     if shallow_text not in (None, "true", "false"):
         raise bad_request(msg.BAD_SHALLOW)
     shallow = shallow_text == "true"
-    if shallow and any(p in params for p in
-                       (*QUERY_PARAMS, "format", "callback", "download", "timeout")):
+    # shallow with a query lists a window of keys (how firebase-tools pages children)
+    if shallow and any(p in params for p in ("format", "callback", "download")):
         raise bad_request(msg.SHALLOW_MIXED)
     for name in ("callback", "download", "format", "shallow"):
         if name in params and method != "GET":
@@ -85,7 +88,8 @@ def parse_options(params: Mapping[str, str], method: str) -> Options:
         limit = msg.WRITE_SIZE_LIMITS[name]
     return Options(pretty=printing == "pretty", silent=printing == "silent",
                    export=fmt == "export", shallow=shallow, timeout_ms=timeout_ms,
-                   write_size_limit=limit, callback=callback, download=download)
+                   write_size_limit=limit, callback=callback, download=download,
+                   disable_triggers=params.get("disableTriggers") == "true")
 
 
 def namespace_of(params: Mapping[str, str], host: str | None, project_id: str) -> str:

@@ -1,4 +1,10 @@
-"""REST queries: orderBy / startAt / endAt / equalTo / limitToFirst / limitToLast.
+"""REST queries: orderBy / startAt / startAfter / endAt / endBefore / equalTo / limitToFirst /
+limitToLast.
+
+startAfter / endBefore exclude the bound itself (every child whose order value equals it), as
+the SDKs' startAfter(value) / endBefore(value). With shallow=true and no orderBy the children
+are ordered by key and bounds may be bare keys: firebase-tools lists children that way
+(`GET path.json?shallow=true&limitToFirst=N&startAfter=KEY`, src/database/listRemote.ts).
 
 Ordering follows Firebase: null < false < true < numbers < strings < objects, ties broken by
 key; for $key, keys that parse as 32-bit integers come first, numerically, then strings.
@@ -18,7 +24,8 @@ from .errors import bad_request
 from .paths import Path, parse_relative, to_str
 from .tree import get, leaf_value, priority_of
 
-QUERY_PARAMS = ("orderBy", "startAt", "endAt", "equalTo", "limitToFirst", "limitToLast")
+QUERY_PARAMS = ("orderBy", "startAt", "startAfter", "endAt", "endBefore", "equalTo",
+                "limitToFirst", "limitToLast")
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -34,6 +41,8 @@ class Query:
     has_equal: bool = False
     limit_first: int | None = None
     limit_last: int | None = None
+    start_after: bool = False        # the start bound is exclusive (startAfter)
+    end_before: bool = False         # the end bound is exclusive (endBefore)
 
     def info(self) -> QueryInfo:
         """The `query` variable of query-based rules."""
@@ -48,14 +57,18 @@ class Query:
     def cache_key(self) -> tuple:
         return (self.order_by, self.child, json.dumps([self.start_at, self.end_at,
                 self.equal_to, self.has_start, self.has_end, self.has_equal]),
-                self.limit_first, self.limit_last)
+                self.limit_first, self.limit_last, self.start_after, self.end_before)
 
 
-def _primitive(name: str, text: str, order_by: str) -> Any:
+def _primitive(name: str, text: str, order_by: str, bare_keys: bool = False) -> Any:
     try:
         value = json.loads(text)
     except ValueError:
+        if bare_keys:
+            return text
         raise bad_request(msg.CONSTRAINT_NOT_PRIMITIVE) from None
+    if bare_keys and not isinstance(value, str):
+        return text  # a key that reads as JSON (123, true): still the key
     if isinstance(value, (dict, list)):
         raise bad_request(msg.CONSTRAINT_NOT_PRIMITIVE)
     if order_by == "$key" and not isinstance(value, str):
@@ -73,12 +86,17 @@ def _limit(name: str, text: str) -> int:
     return value
 
 
-def parse_query(params: Mapping[str, str], getall: Any = None) -> Query | None:
+def parse_query(params: Mapping[str, str], getall: Any = None,
+                shallow: bool = False) -> Query | None:
     """The query of a request's parameters, or None when it has none. `getall(name)` lists
-    repeated values (orderBy given twice is an error)."""
+    repeated values (orderBy given twice is an error). With `shallow` a query without orderBy
+    is ordered by key, its bounds bare keys."""
     present = [p for p in QUERY_PARAMS if p in params]
     if not present:
         return None
+    bare_keys = shallow and "orderBy" not in params
+    if bare_keys:
+        return _query("$key", (), params, bare_keys=True)
     if "orderBy" not in params:
         raise bad_request(msg.ORDER_BY_REQUIRED)
     if getall is not None and len(getall("orderBy")) > 1:
@@ -97,10 +115,18 @@ def parse_query(params: Mapping[str, str], getall: Any = None) -> Query | None:
         kind, child = "child", parse_relative(order)
         if not child:
             raise bad_request(msg.ORDER_BY_INVALID)
+    return _query(kind, child, params)
+
+
+def _query(kind: str, child: Path, params: Mapping[str, str], bare_keys: bool = False) -> Query:
+    for a, b in (("startAt", "startAfter"), ("endAt", "endBefore")):
+        if a in params and b in params:
+            raise bad_request(msg.BOUND_TWICE.format(a=a, b=b))
     fields: dict[str, Any] = {}
-    for name, attr in (("startAt", "start_at"), ("endAt", "end_at"), ("equalTo", "equal_to")):
+    for name, attr in (("startAt", "start_at"), ("startAfter", "start_at"),
+                       ("endAt", "end_at"), ("endBefore", "end_at"), ("equalTo", "equal_to")):
         if name in params:
-            fields[attr] = _primitive(name, params[name], kind)
+            fields[attr] = _primitive(name, params[name], kind, bare_keys)
     if "equal_to" in fields and ("start_at" in fields or "end_at" in fields):
         raise bad_request(msg.EQUAL_WITH_RANGE)
     first = _limit("limitToFirst", params["limitToFirst"]) if "limitToFirst" in params else None
@@ -109,7 +135,8 @@ def parse_query(params: Mapping[str, str], getall: Any = None) -> Query | None:
         raise bad_request(msg.BOTH_LIMITS)
     return Query(order_by=kind, child=child, limit_first=first, limit_last=last,
                  has_start="start_at" in fields, has_end="end_at" in fields,
-                 has_equal="equal_to" in fields, **fields)
+                 has_equal="equal_to" in fields, start_after="startAfter" in params,
+                 end_before="endBefore" in params, **fields)
 
 
 def required_index(query: Query) -> str | None:
@@ -192,10 +219,10 @@ def run(query: Query, node: Any) -> Any:
         ranked = [r for r in ranked if r[0] == target]
     if query.has_start:
         low = _bound_rank(query, query.start_at)
-        ranked = [r for r in ranked if r[0] >= low]
+        ranked = [r for r in ranked if (r[0] > low if query.start_after else r[0] >= low)]
     if query.has_end:
         high = _bound_rank(query, query.end_at)
-        ranked = [r for r in ranked if r[0] <= high]
+        ranked = [r for r in ranked if (r[0] < high if query.end_before else r[0] <= high)]
     if query.limit_first is not None:
         ranked = ranked[: query.limit_first]
     if query.limit_last is not None:
@@ -211,9 +238,15 @@ def _order_key(query: Query, key: str, node: Any) -> tuple:
 def _passes(query: Query, rank: tuple) -> bool:
     if query.has_equal and rank != _bound_rank(query, query.equal_to):
         return False
-    if query.has_start and rank < _bound_rank(query, query.start_at):
-        return False
-    return not (query.has_end and rank > _bound_rank(query, query.end_at))
+    if query.has_start:
+        low = _bound_rank(query, query.start_at)
+        if rank < low or (query.start_after and rank == low):
+            return False
+    if query.has_end:
+        high = _bound_rank(query, query.end_at)
+        if rank > high or (query.end_before and rank == high):
+            return False
+    return True
 
 
 def update_window(query: Query, old: Any, node: Any, changed: set[str]) -> Any:

@@ -297,8 +297,8 @@ class TriggerDispatcher:
 
     def on_commit(self, commit: Any) -> None:
         """The database's commit listener: O(1), never blocks, never raises into the database."""
-        if not self._queues:
-            return
+        if not self._queues or getattr(commit, "disable_triggers", False):
+            return  # ?disableTriggers=true: as the official emulator, no trigger for it
         if len(self._commits) >= self.policy.commit_limit:
             self.stats.dropped += 1
             self.stats.overflowed += 1
