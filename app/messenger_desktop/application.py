@@ -267,7 +267,7 @@ class Application(QObject):
         client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
         client.chats.dataChanged.connect(self._on_chats_changed)
         client.profile_changed.connect(self._update_me)
-        self.session.token_refreshed.connect(self._on_token_refreshed)
+        self.session.refreshed.connect(self._on_token_refreshed)
         client.start()
         self.window.show_messenger()
         if new_name:  # chosen at registration: the account's profile exists now
@@ -324,7 +324,7 @@ class Application(QObject):
         session = client.open_chat(uid)
         chat = self.window.messenger.chat
         if chat.session is not session:
-            chat.show_session(session, title, client.send)
+            chat.show_session(session, title)
             session.incoming.connect(lambda _m: self._maybe_mark_read())
         self._update_chat_subtitle()
         self.window.messenger.show_chat()

@@ -5,6 +5,10 @@ time) and shows them at once; a stream then listens from the oldest loaded id on
 (orderBy="$key" + startAt), so it delivers new messages and deletions of anything on screen,
 but never the whole history. Scrolling up reads the page before the oldest one (endAt) and
 moves the stream's start back, so a 10,000-message chat costs what its visible part costs.
+
+The session owns what the user does in the chat: send, retry and delete. It gets its
+collaborators (the database, the stream hub, the outbox) through its constructor, and the
+views talk only to it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from .firebase.tree import split_path
 from .models.messages import Message, MessageListModel, message_from
 
 if TYPE_CHECKING:
-    from .client import MessengerClient
+    from .firebase.db import Database
+    from .firebase.streams import StreamHub
+    from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +41,26 @@ class ChatSession(QObject):
     recovered = Signal()  # the first page came after all: hide the error
     incoming = Signal(object)  # a confirmed Message from the other person
 
-    def __init__(self, client: MessengerClient, other_uid: str, chat_id: str) -> None:
+    def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
+                 outbox: Outbox) -> None:
         super().__init__()
-        self.client = client
-        self.other_uid = other_uid
         self.chat_id = chat_id
-        self.model = MessageListModel(client.uid)
+        self.other_uid = other_uid
+        self.uid = uid  # mine
+        self._db = db
+        self._hub = hub
+        self._outbox = outbox
+        self.model = MessageListModel(uid)
         self.has_more = True
         self.loading = False
         self._start_id: str | None = None
         self._listener: Listener | None = None
         self._closed = False
         self._synced = False
-        for msg in client.outbox.pending(chat_id):
+        for msg in outbox.pending(chat_id):
             self.model.upsert(msg)
+        for signal in (outbox.added, outbox.delivered, outbox.failed):
+            signal.connect(self._on_outbox)
 
     @property
     def path(self) -> str:
@@ -65,7 +77,7 @@ class ChatSession(QObject):
         try:
             while True:
                 try:
-                    page = await self.client.db.get(
+                    page = await self._db.get(
                         self.path, order_by_child="$key", limit_to_last=PAGE_SIZE
                     )
                     break
@@ -97,11 +109,11 @@ class ChatSession(QObject):
 
     def _listen(self) -> None:
         if self._listener is not None:
-            self.client.hub.unlisten(self._listener)
+            self._hub.unlisten(self._listener)
         query: dict[str, Any] = {}
         if self._start_id is not None and self.has_more:
             query = {"orderBy": "$key", "startAt": self._start_id}
-        self._listener = self.client.hub.listen(self.path, self._on_event, query)
+        self._listener = self._hub.listen(self.path, self._on_event, query)
 
     async def load_older(self) -> int:
         """The page before the oldest loaded message; returns how many rows were added."""
@@ -112,7 +124,7 @@ class ChatSession(QObject):
             return 0
         self._set_loading(True)
         try:
-            page = await self.client.db.get(
+            page = await self._db.get(
                 self.path, order_by_child="$key", end_at=oldest, limit_to_last=PAGE_SIZE + 1
             )
         except UserFacingError as exc:
@@ -147,27 +159,49 @@ class ChatSession(QObject):
             fresh = value is not None and self.model.get(key) is None
             self.model.apply_value(key, value)
             msg = self.model.get(key)
-            if fresh and msg is not None and msg.sender != self.client.uid:
+            if fresh and msg is not None and msg.sender != self.uid:
                 self.incoming.emit(msg)
 
-    def add_local(self, msg: Message) -> None:
-        self.model.upsert(msg)
+    def _on_outbox(self, chat_id: str, msg: Message) -> None:
+        """A message of the outbox changed state (added, delivered, failed): show it."""
+        if chat_id == self.chat_id and not self._closed:
+            self.model.upsert(msg)
+
+    # what the user does ----------------------------------------------------------------------
+    def send(self, text: str) -> Message | None:
+        """Queue `text` in the outbox (shown at once as pending); None for blank text."""
+        if self._closed or not text.strip():
+            return None
+        return self._outbox.send(self.chat_id, text)
+
+    def retry(self, message_id: str) -> None:
+        """Send a message that failed again (it shows as pending until it is delivered)."""
+        msg = self.model.get(message_id)
+        if msg is None or not msg.failed:
+            return
+        self._outbox.retry(message_id)
+        self.model.upsert(Message(msg.id, msg.sender, msg.text, msg.ts, True))
 
     async def delete(self, message_id: str) -> None:
+        """Delete for everyone; a message not sent yet is only taken out of the outbox.
+        Raises UserFacingError when the server refuses or cannot be reached."""
         msg = self.model.get(message_id)
         if msg is None:
             return
         if msg.pending:
-            self.client.outbox.discard(message_id)
+            self._outbox.discard(message_id)
             self.model.remove(message_id)
             return
-        await self.client.db.delete(f"{self.path}/{message_id}")
+        await self._db.delete(f"{self.path}/{message_id}")
         self.model.remove(message_id)  # the stream says the same a moment later
 
     def close(self) -> None:
+        if not self._closed:
+            for signal in (self._outbox.added, self._outbox.delivered, self._outbox.failed):
+                signal.disconnect(self._on_outbox)
         self._closed = True
         if self._listener is not None:
-            self.client.hub.unlisten(self._listener)
+            self._hub.unlisten(self._listener)
             self._listener = None
 
 

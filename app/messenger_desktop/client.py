@@ -80,12 +80,9 @@ class MessengerClient(QObject):
         self._presence_timer = QTimer(self)
         self._presence_timer.setInterval(PRESENCE_REFRESH_MS)
         self._presence_timer.timeout.connect(self.chats.refresh_presence)
-        session.token_refreshed.connect(self.hub.reopen_all)
+        session.refreshed.connect(self.hub.reopen_all)
         session.ended.connect(self.session_ended)
         self.hub.connection_changed.connect(self._on_connection)
-        self.outbox.added.connect(self._on_outbox_message)
-        self.outbox.delivered.connect(self._on_outbox_message)
-        self.outbox.failed.connect(self._on_outbox_message)
 
     # lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -262,10 +259,6 @@ class MessengerClient(QObject):
             self.outbox.wake()
         self.connection_changed.emit(connected)
 
-    def _on_outbox_message(self, chat_id: str, msg: Any) -> None:
-        if self.current is not None and self.current.chat_id == chat_id:
-            self.current.add_local(msg)
-
     # presence ----------------------------------------------------------------------------
     async def _put_status(self, online: bool) -> None:
         sent = time.time()
@@ -291,7 +284,8 @@ class MessengerClient(QObject):
             if self.current.other_uid == other_uid:
                 return self.current
             self.current.close()
-        session = ChatSession(self, other_uid, direct_chat_id(self.uid, other_uid))
+        session = ChatSession(direct_chat_id(self.uid, other_uid), other_uid, self.uid,
+                              self.db, self.hub, self.outbox)
         self.current = session
         asyncio.ensure_future(session.open())
         return session
@@ -300,10 +294,6 @@ class MessengerClient(QObject):
         if self.current is not None:
             self.current.close()
             self.current = None
-
-    def send(self, text: str) -> None:
-        if self.current is not None and text.strip():
-            self.outbox.send(self.current.chat_id, text)
 
     async def mark_read(self, chat_id: str) -> None:
         row = self.chats.row_for_chat(chat_id)

@@ -64,7 +64,7 @@ def test_two_clients_exchange_messages_live(harness: Harness, suite) -> None:
     harness.until(lambda: not bob.window.windowTitle().startswith("("), what="title reset")
 
     # Bob answers; Alice sees it live, in order.
-    bob.client.send("Hi Alice")
+    bob.client.current.send("Hi Alice")
     harness.until(lambda: _texts(alice)[-1:] == ["Hi Alice"], what="reply at alice")
     assert _texts(alice) == ["Hello Bob! see https://example.com", "Hi Alice"]
     own = [alice.client.current.model.index(r).data() for r in range(2)]
@@ -90,10 +90,10 @@ def test_list_orders_by_activity_and_search(harness: Harness, suite) -> None:
         return proxy.index(0, 0).data(ChatRoles.Uid)
 
     carol.open_person(me.client.uid)
-    carol.client.send("from carol")
+    carol.client.current.send("from carol")
     harness.until(lambda: top_uid() == carol.client.uid, what="carol on top")
     dave.open_person(me.client.uid)
-    dave.client.send("from dave")
+    dave.client.current.send("from dave")
     harness.until(lambda: top_uid() == dave.client.uid, what="dave on top")
     assert me.window.windowTitle().startswith("(2)")
 

@@ -47,7 +47,7 @@ def test_notification_for_chat_not_in_view(harness: Harness, suite) -> None:
     shown: list[tuple[str, str, str]] = []
     bob.notifier.notify = lambda chat, sender, text: shown.append((chat, sender, text))
     alice.open_person(bob.client.uid)
-    alice.client.send("ping from alice")
+    alice.client.current.send("ping from alice")
     harness.until(lambda: shown, what="notification")
     chat_id, sender, text = shown[0]
     assert chat_id == alice.client.current.chat_id

@@ -32,13 +32,13 @@ def test_token_expiry_is_invisible(harness: Harness) -> None:
         first = alice.session.tokens.id_token
         ttl = token_claims(first)["exp"] - token_claims(first)["iat"]
         assert ttl <= 3
-        alice.client.send("before expiry")
+        alice.client.current.send("before expiry")
         harness.until(lambda: _texts(bob) == ["before expiry"], what="first message")
         # Two full lifetimes later the old token is dead; the streams must still deliver.
         harness.qtbot.wait(int(ttl * 2 * 1000) + 500)
         assert alice.session.tokens.id_token != first
-        alice.client.send("after expiry")
-        bob.client.send("reply after expiry")
+        alice.client.current.send("after expiry")
+        bob.client.current.send("reply after expiry")
         harness.until(lambda: _texts(bob)[-2:] == ["after expiry", "reply after expiry"]
                       or sorted(_texts(bob)[-2:]) == ["after expiry", "reply after expiry"],
                       what="messages after expiry")
@@ -53,12 +53,12 @@ def test_server_restart_mid_conversation_loses_and_duplicates_nothing(
 ) -> None:
     with running_suite(rules=RULES, data_dir=tmp_path / "data") as suite:
         alice, bob = _pair(harness, config_for(suite))
-        alice.client.send("one")
+        alice.client.current.send("one")
         harness.until(lambda: _texts(bob) == ["one"], what="first message")
 
         suite.kill()  # kill -9: no goodbye on the streams
         suite.wait_port_free()
-        alice.client.send("two (sent while the server is down)")
+        alice.client.current.send("two (sent while the server is down)")
         model = alice.client.current.model
         harness.until(lambda: model.rowCount() == 2, what="pending row")
         assert model.message(1).pending  # visible as pending, not lost
@@ -73,7 +73,7 @@ def test_server_restart_mid_conversation_loses_and_duplicates_nothing(
         harness.until(lambda: _texts(bob) == ["one", "two (sent while the server is down)"],
                       20, what="bob gets it once")
         harness.until(lambda: not banner.isVisibleTo(alice.window), 10, what="banner gone")
-        bob.client.send("three")
+        bob.client.current.send("three")
         harness.until(lambda: _texts(alice)[-1:] == ["three"], what="live again")
         assert _texts(alice) == ["one", "two (sent while the server is down)", "three"]
         assert json.loads(outbox_file.read_text()) == []
@@ -102,7 +102,7 @@ def test_message_written_offline_survives_quitting(harness: Harness, tmp_path) -
         folder = tmp_path / "alice"
         suite.kill()
         suite.wait_port_free()
-        alice.client.send("typed offline, then quit")
+        alice.client.current.send("typed offline, then quit")
         harness.until(lambda: alice.client.current.model.rowCount() == 1)
         harness.run(alice.shutdown())  # quits while the server is still down
 

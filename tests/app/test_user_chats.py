@@ -250,7 +250,7 @@ def test_a_burst_through_the_trigger_notifies_each_message_once(harness: Harness
     alice.open_person(bob.client.uid)
     texts = [f"burst {i}" for i in range(4)]
     for text in texts:
-        alice.client.send(text)
+        alice.client.current.send(text)
     harness.until(lambda: bob.client.chats.row_for_uid(a_uid).unread == len(texts), 20,
                   what="all four unread")
     harness.until(lambda: len(shown) >= len(texts), 10, what="four notifications")
@@ -259,7 +259,7 @@ def test_a_burst_through_the_trigger_notifies_each_message_once(harness: Harness
     assert bob.client.chats.row_for_uid(a_uid).preview == texts[-1]
     # Bob's own answer: no notification for him.
     bob.open_person(a_uid)
-    bob.client.send("thanks")
+    bob.client.current.send("thanks")
     harness.until(lambda: bob.client.chats.row_for_uid(a_uid).preview == "thanks", 20,
                   what="own preview")
     _settle(harness, 0.5)

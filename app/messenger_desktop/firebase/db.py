@@ -13,8 +13,8 @@ from concurrent.futures import Executor
 from typing import Any
 
 from ..errors import PermissionDenied, Unreachable
-from .pyrebase_app import error_status
-from .session import AuthSession
+from .pyrebase_app import error_status, is_network_error
+from .session import AuthSession, token_expired
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +58,13 @@ class Database:
                 loop = asyncio.get_running_loop()
                 return _plain(await loop.run_in_executor(self._executor, work))
             except Exception as exc:
-                import requests
-
-                if isinstance(exc, requests.ConnectionError | requests.Timeout):
+                if is_network_error(exc):
                     raise Unreachable() from exc
                 status, message = error_status(exc)
-                if status == 401 and "denied" in message.lower():
-                    raise PermissionDenied() from exc
-                if status == 401 and attempt == 0:
-                    continue  # expired token: refresh once and retry
+                if status == 401 and not token_expired(status, message):
+                    raise PermissionDenied() from exc  # the rules refused it
+                if token_expired(status, message) and attempt == 0:
+                    continue  # a fresh token, once, and the same call again
                 log.warning("database %s %s failed: %s %s", op, path, status, message)
                 if status >= 500 or status == 0:
                     raise Unreachable() from exc

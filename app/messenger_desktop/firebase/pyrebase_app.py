@@ -141,6 +141,13 @@ def make_app(config: ClientConfig, transport: Any = None) -> Any:
                         emulator_host, transport)
 
 
+def is_network_error(exc: Exception) -> bool:
+    """The request did not get an answer (no connection, a timeout): worth trying again."""
+    import requests
+
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
 def error_status(exc: Exception) -> tuple[int, str]:
     """(HTTP status, server message) from the HTTPError pyrebase4 raises (its args: err, body)."""
     status = 0

@@ -1,10 +1,15 @@
-"""The signed-in session: ID token, refresh token, and keeping the ID token fresh.
+"""The token provider: the signed-in session's ID token, kept fresh by one policy.
 
-ID tokens live an hour on Firebase (the emulator can be told `--id-token-ttl 5s`). The session
-refreshes a little before expiry (at 80 % of the lifetime, at most 5 min early), then emits
-`token_refreshed`, on which the stream hub reopens its listeners with the new token: the user
-sees nothing. If refreshing fails because the network is down, it retries with backoff; if it
-fails because the server refuses the refresh token, the session has ended (`ended`).
+Everything that needs an ID token (database calls, streams) asks `AuthSession.id_token()`,
+and everything that gets a 401 asks `token_expired()` whether a fresh token would help: the
+database answers 401 both for an expired token and for a rules refusal ("Permission denied").
+
+ID tokens live an hour on Firebase (the emulator can be told `--id-token-ttl 5s`). The one
+refresh policy (`refresh_at`): refresh at 80 % of the lifetime, at most 5 min early, whether
+the background timer gets there first or a caller asks for the token later. After a refresh
+the session emits `refreshed`, on which the stream hub reopens its listeners with the new
+token: the user sees nothing. If refreshing fails because the network is down, it retries with
+backoff; if the server refuses the refresh token, the session has ended (`ended`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..config import ClientConfig
 from ..errors import SessionExpired, Unreachable
-from .pyrebase_app import error_status, make_app
+from .pyrebase_app import error_status, is_network_error, make_app
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +64,34 @@ def make_tokens(uid: str, id_token: str, refresh_token: str, expires_in: Any = N
     return Tokens(uid, id_token, refresh_token, now + lifetime, now)
 
 
-def refresh_delay(tokens: Tokens) -> float:
+def refresh_at(tokens: Tokens) -> float:
+    """The one refresh policy: when (wall clock) the ID token is due for a refresh."""
     lifetime = tokens.expires_at - tokens.issued_at
-    early = min(300.0, lifetime * 0.2)
-    return max(0.5, tokens.expires_at - early - time.time())
+    return tokens.expires_at - min(300.0, lifetime * 0.2)
 
 
-def _is_network_error(exc: Exception) -> bool:
-    import requests
+def refresh_delay(tokens: Tokens) -> float:
+    """Seconds until `refresh_at` (at least 0.5 s: a refresh failing fast does not spin)."""
+    return max(0.5, refresh_at(tokens) - time.time())
 
-    return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+def token_expired(status: int, message: str) -> bool:
+    """A database refusal that a fresh ID token fixes (expired or invalid token), as opposed
+    to the rules' "Permission denied": both come as 401."""
+    return status == 401 and "denied" not in message.lower()
 
 
 class AuthSession(QObject):
-    token_refreshed = Signal()
+    refreshed = Signal()  # a new ID token is in place
     ended = Signal(str)  # a sentence for the user
 
-    def __init__(self, config: ClientConfig, executor: Executor | None = None) -> None:
+    def __init__(self, config: ClientConfig, executor: Executor | None = None,
+                 transport: Any = None) -> None:
+        """`transport`: a requests adapter for every call (tests pass a fake network)."""
         super().__init__()
         self.config = config
         self._executor = executor
+        self._transport = transport
         self._app: Any = None
         self.tokens: Tokens | None = None
         self._refresh_task: asyncio.Task | None = None
@@ -90,7 +103,7 @@ class AuthSession(QObject):
 
     async def app(self) -> Any:
         if self._app is None:
-            self._app = await self._run(make_app, self.config)
+            self._app = await self._run(make_app, self.config, self._transport)
         return self._app
 
     async def warm_up(self) -> None:
@@ -123,14 +136,11 @@ class AuthSession(QObject):
         return tokens
 
     async def id_token(self, force_refresh: bool = False) -> str | None:
-        """The current ID token; a refreshed one when forced or about to expire."""
+        """The current ID token; a refreshed one when forced (after a 401 that
+        `token_expired` says a fresh token fixes) or when due (`refresh_at`)."""
         if self.tokens is None:
             return None
-        t = self.tokens
-        # "About to expire" scales with the lifetime (an hour on Firebase, seconds in tests),
-        # so a short-lived token is not refreshed again on every call.
-        margin = min(5.0, (t.expires_at - t.issued_at) * 0.1)
-        if force_refresh or t.expires_at - time.time() < margin:
+        if force_refresh or time.time() >= refresh_at(self.tokens):
             await self.refresh_now()
         return self.tokens.id_token if self.tokens else None
 
@@ -150,7 +160,7 @@ class AuthSession(QObject):
                 self.ended.emit(str(exc))
                 raise
             self._install(tokens)
-            self.token_refreshed.emit()
+            self.refreshed.emit()
         finally:
             fut, self._refreshing = self._refreshing, None
             fut.set_result(None)
@@ -164,7 +174,7 @@ class AuthSession(QObject):
         return make_tokens(answer["userId"], answer["idToken"], answer["refreshToken"])
 
     def _translate(self, exc: Exception) -> Exception:
-        if _is_network_error(exc):
+        if is_network_error(exc):
             return Unreachable()
         status, message = error_status(exc)
         log.info("auth refused (%s): %s", status, message)

@@ -24,6 +24,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from ..errors import UserFacingError
+from .session import token_expired
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,9 @@ class Listener:
             status = source.response.status_code
             if status == 401:
                 body = (await source.response.aread()).decode("utf-8", "replace")
-                if "denied" in body.lower():
-                    raise StreamDenied(body)
-                return "auth"
+                if token_expired(status, body):
+                    return "auth"
+                raise StreamDenied(body)
             if status != 200:
                 body = (await source.response.aread()).decode("utf-8", "replace")
                 raise httpx.HTTPStatusError(

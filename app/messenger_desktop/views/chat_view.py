@@ -122,7 +122,6 @@ class ChatView(QWidget):
         super().__init__(parent)
         self.session: ChatSession | None = None
         self.drafts: Drafts | None = None  # set while signed in
-        self._send_handler = None
         self._stick_to_bottom = True
         self._anchor_from_bottom: int | None = None
 
@@ -184,14 +183,13 @@ class ChatView(QWidget):
         super().changeEvent(event)
 
     # session -----------------------------------------------------------------------------
-    def show_session(self, session: ChatSession, title: str, send_handler) -> None:
+    def show_session(self, session: ChatSession, title: str) -> None:
         if self.session is not None:
             self.session.model.rowsInserted.disconnect(self._on_rows_inserted)
             self.session.model.rowsRemoved.disconnect(self._update_empty)
             self.session.error.disconnect(self._show_notice)
             self.session.recovered.disconnect(self.notice.hide)
         self.session = session
-        self._send_handler = send_handler
         # Each chat keeps its own unsent text: nothing typed for one person follows you into
         # another chat (where Enter would send it to them).
         self.input.setPlainText(self.drafts.get(session.chat_id) if self.drafts else "")
@@ -214,7 +212,6 @@ class ChatView(QWidget):
         if self.drafts is not None:
             self.drafts.flush()
         self.session = None
-        self._send_handler = None
         self.drafts = None
         self.input.clear()
 
@@ -287,10 +284,10 @@ class ChatView(QWidget):
             self.notice.hide()
 
     def _send(self) -> None:
-        if not self.input.can_send() or self._send_handler is None:
+        if not self.input.can_send() or self.session is None:
             return
         text = self.input.text()
-        self._send_handler(text)
+        self.session.send(text)
         self.input.clear()
         self._stick_to_bottom = True
 
@@ -311,8 +308,7 @@ class ChatView(QWidget):
         if chosen == copy:
             QGuiApplication.clipboard().setText(msg.text)
         elif retry is not None and chosen == retry:
-            self.session.client.outbox.retry(msg.id)
-            self.session.model.upsert(Message(msg.id, msg.sender, msg.text, msg.ts, True))
+            self.session.retry(msg.id)
         elif delete is not None and chosen == delete:
             self.confirm_delete(msg)
 
