@@ -9,6 +9,7 @@ never leaves a broken account.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -72,8 +73,15 @@ def register(email: str, password: str, address: str) -> tuple[str, Session]:
 
 
 def client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
-    """The caller's address: the socket peer, or the entry trusted proxies appended."""
-    hops = settings.FORWARDED_HOPS
+    """The caller's address, the key of the per-address limits.
+
+    A trusted front end appends the address it saw to X-Forwarded-For, so only the last
+    `FORWARDED_HOPS` entries can be believed (anything before them is the client's own say).
+    With FORWARDED_HOPS=0 the header is believed only from a loopback peer: the bundled
+    functions host, which replaces it with the real peer (its last entry); a client talking
+    to the function directly is its socket address, whatever it sends.
+    """
+    hops = settings.FORWARDED_HOPS or (1 if _is_loopback(remote_addr) else 0)
     if hops and forwarded_for:
         entries = [item.strip() for item in forwarded_for.split(",") if item.strip()]
         if entries:
@@ -81,13 +89,22 @@ def client_address(remote_addr: str | None, forwarded_for: str | None) -> str:
     return remote_addr or "unknown"
 
 
+def _is_loopback(address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return (mapped or ip).is_loopback
+
+
 def login(email: str, password: str, address: str) -> Session:
     """Same work and the same answer whether or not the email exists."""
     normalized = keys.normalize_email(email)
     key = keys.email_key(normalized)
     addr_key = keys.address_key(address)
-    throttle.take_slot(throttle.EMAIL, key)
-    throttle.take_slot(throttle.ADDRESS, addr_key)
+    email_slot = throttle.take_slot(throttle.EMAIL, key)
+    address_slot = throttle.take_slot(throttle.ADDRESS, addr_key)
 
     uid = backend.ref(f"{settings.EMAILS}/{key}").get()
     uid = uid if isinstance(uid, str) and keys.is_valid_key(uid) else None
@@ -98,8 +115,8 @@ def login(email: str, password: str, address: str) -> Session:
         raise ApiError(401, WRONG_CREDENTIALS)
     assert uid is not None and isinstance(stored, str)
 
-    throttle.give_back(throttle.EMAIL, key)
-    throttle.give_back(throttle.ADDRESS, addr_key)
+    throttle.give_back(throttle.EMAIL, email_slot)
+    throttle.give_back(throttle.ADDRESS, address_slot)
     _repair_profile(uid, record)
     if passwords.needs_rehash(stored):
         backend.ref(f"{settings.CREDENTIALS}/{uid}/passwordHash").set(

@@ -46,11 +46,17 @@ THROTTLE_MAX_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 100
 # Registrations per client address per window: each costs a bcrypt hash, so unbounded sign-ups
 # would be a cheap way to burn the function's CPU.
 REGISTER_MAX_PER_ADDRESS = _env_int("REGISTER_MAX_PER_ADDRESS", 30, 1, 100_000)
-THROTTLE_LOCK_MS = _env_int("LOGIN_LOCK_MS", 30_000, 1_000, 3_600_000)  # doubles per extra try
-THROTTLE_LOCK_MAX_MS = 15 * 60_000
+# The first lock lasts LOGIN_LOCK_MS; after it, one attempt may try (a correct password signs
+# in and clears the lock); each wrong one doubles the next lock, up to LOGIN_LOCK_MAX_MS.
+THROTTLE_LOCK_MS = _env_int("LOGIN_LOCK_MS", 30_000, 1_000, 3_600_000)
+THROTTLE_LOCK_MAX_MS = max(
+    THROTTLE_LOCK_MS, _env_int("LOGIN_LOCK_MAX_MS", 15 * 60_000, 1_000, 24 * 3_600_000)
+)
 
-# How many X-Forwarded-For entries trusted proxies append (0 locally: use the socket address;
-# 1 on Cloud Functions / Cloud Run, whose front end appends the client's address).
+# How many X-Forwarded-For entries trusted proxies append: 1 on Cloud Functions / Cloud Run,
+# whose front end appends the client's address. With 0, the header is trusted only from a
+# loopback peer (the bundled functions host, which overwrites it with the real peer), and its
+# last entry is used; from any other peer the socket address is the client.
 FORWARDED_HOPS = _env_int("FORWARDED_HOPS", 0, 0, 5)
 
 # Database paths (docs/data-model.md).

@@ -7,26 +7,38 @@ import pytest
 from . import stack  # noqa: F401 - puts functions/ on sys.path
 
 
-def test_throttle_counts_locks_and_doubles():
+def test_throttle_counts_locks_and_lets_one_try_through_after_a_wait(monkeypatch):
     from messenger_functions import settings, throttle
 
     limit = throttle.Limit("email", 3)
     record, now = None, 1_000_000
     for expected in (1, 2, 3):
-        record, locked = throttle._take(limit, record, now)
-        assert record["failures"] == expected and locked == 0
-    record, locked = throttle._take(limit, record, now)
-    assert locked == now + settings.THROTTLE_LOCK_MS
+        record, refused, probe = throttle._take(limit, record, now)
+        assert record["failures"] == expected and refused == probe == 0
+    record, refused, probe = throttle._take(limit, record, now)
+    assert refused == now + settings.THROTTLE_LOCK_MS and probe == 0  # announced, refused
     with pytest.raises(throttle._Locked):
         throttle._take(limit, record, now + 1)
-    later = locked + 1
-    record, locked = throttle._take(limit, record, later)
-    assert locked == later + 2 * settings.THROTTLE_LOCK_MS  # doubles with each further try
+    later = refused + 1
+    record, refused, probe = throttle._take(limit, record, later)
+    # after the wait one try goes ahead; it locks the others for twice as long meanwhile
+    assert refused == 0 and probe == later + 2 * settings.THROTTLE_LOCK_MS
+    assert record["lockedUntil"] == probe
+    # the doubling stops at the cap (a long window, so that the locks all fall in it)
+    monkeypatch.setattr(settings, "THROTTLE_WINDOW_MS", 10**12)
+    for _ in range(30):
+        start = record["lockedUntil"]
+        record, refused, probe = throttle._take(limit, record, start)
+        assert refused == 0 and 0 < probe - start <= settings.THROTTLE_LOCK_MAX_MS
+    assert probe - start == settings.THROTTLE_LOCK_MAX_MS
+    assert throttle.lock_ms(31) == settings.THROTTLE_LOCK_MAX_MS
     # a quiet window starts afresh
-    record, locked = throttle._take(limit, record, later + settings.THROTTLE_WINDOW_MS + 10**7)
-    assert record["failures"] == 1 and locked == 0
+    monkeypatch.undo()
+    quiet = record["lockedUntil"] + settings.THROTTLE_WINDOW_MS + 10**7
+    record, refused, probe = throttle._take(limit, record, quiet)
+    assert record["failures"] == 1 and refused == probe == 0 and record["level"] == 0
     # garbage in the database is not a crash
-    record, locked = throttle._take(limit, {"failures": "x", "lockedUntil": None}, now)
+    record, refused, probe = throttle._take(limit, {"failures": "x", "lockedUntil": None}, now)
     assert record["failures"] == 1
 
 
@@ -46,7 +58,14 @@ def test_chat_ids():
 def test_client_address(monkeypatch):
     from messenger_functions import accounts, settings
 
+    # a peer that is not on this machine is its own address, whatever it claims
     assert accounts.client_address("10.0.0.1", "1.2.3.4") == "10.0.0.1"
+    # a loopback peer is the suite's functions host: the last entry is the one it wrote
+    assert accounts.client_address("127.0.0.1", "6.6.6.6, 1.2.3.4") == "1.2.3.4"
+    assert accounts.client_address("::1", "1.2.3.4") == "1.2.3.4"
+    assert accounts.client_address("::ffff:127.0.0.1", "1.2.3.4") == "1.2.3.4"
+    assert accounts.client_address("127.0.0.1", None) == "127.0.0.1"
+    assert accounts.client_address("not an address", "1.2.3.4") == "not an address"
     monkeypatch.setattr(settings, "FORWARDED_HOPS", 1)
     assert accounts.client_address("10.0.0.1", "6.6.6.6, 1.2.3.4") == "1.2.3.4"
     assert accounts.client_address("10.0.0.1", " , ") == "10.0.0.1"
