@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from . import backend, keys, passwords, settings, throttle
+from . import backend, emails, keys, passwords, settings, throttle
 from .errors import EMAIL_TAKEN, REGISTERED, WRONG_CREDENTIALS, ApiError
 
 log = logging.getLogger(__name__)
@@ -42,18 +42,22 @@ def _profile(email: str, created_at: Any) -> dict[str, Any]:
 
 
 def register(email: str, password: str, address: str) -> tuple[str, Session]:
-    """email is already normalised and validated, password already meets the policy."""
+    """email is already canonical (emails.canonical) and validated, password already meets
+    the policy."""
     throttle.take_slot(throttle.REGISTRATION, keys.address_key(address))
     uid = keys.new_uid()
-    key = keys.email_key(email)
-    claimed = backend.ref(f"{settings.EMAILS}/{key}")
-    if claimed.get() is not None:  # the common duplicate costs no hash; the claim decides races
+    claimed = backend.ref(f"{settings.EMAILS}/{emails.key(email)}")
+    # The common duplicate costs no hash; the claim below decides races. An account keyed the
+    # old way under this mailbox's Unicode form is this mailbox too.
+    legacy = [backend.ref(f"{settings.EMAILS}/{old}") for old in emails.legacy_keys(email, email)]
+    if claimed.get() is not None or any(ref.get() is not None for ref in legacy):
         raise ApiError(409, EMAIL_TAKEN)
+    shown = emails.unicode_domain(email)  # what people read; the key is the ASCII form's
     credentials = backend.ref(f"{settings.CREDENTIALS}/{uid}")
     credentials.set(
         {
             "passwordHash": passwords.hash_password(password),
-            "email": email,
+            "email": shown,
             "createdAt": settings.SERVER_TIMESTAMP,
         }
     )
@@ -68,7 +72,7 @@ def register(email: str, password: str, address: str) -> tuple[str, Session]:
     except _Taken:
         credentials.delete()
         raise ApiError(409, EMAIL_TAKEN) from None
-    backend.ref(f"{settings.USERS}/{uid}").set(_profile(email, settings.SERVER_TIMESTAMP))
+    backend.ref(f"{settings.USERS}/{uid}").set(_profile(shown, settings.SERVER_TIMESTAMP))
     return REGISTERED, Session(uid, _custom_token(uid))
 
 
@@ -100,14 +104,18 @@ def _is_loopback(address: str | None) -> bool:
 
 def login(email: str, password: str, address: str) -> Session:
     """Same work and the same answer whether or not the email exists."""
-    normalized = keys.normalize_email(email)
-    key = keys.email_key(normalized)
+    mailbox = emails.lenient(email)
+    key = emails.key(mailbox)
     addr_key = keys.address_key(address)
     email_slot = throttle.take_slot(throttle.EMAIL, key)
     address_slot = throttle.take_slot(throttle.ADDRESS, addr_key)
 
-    uid = backend.ref(f"{settings.EMAILS}/{key}").get()
-    uid = uid if isinstance(uid, str) and keys.is_valid_key(uid) else None
+    uid = _uid_at(key)
+    # Accounts keyed before canonical forms (a non-ASCII address): read them whatever the
+    # first read found, so the requests depend on what was typed, not on who exists.
+    legacy = [_uid_at(old) for old in emails.legacy_keys(email, mailbox)]
+    moved = uid is None and any(legacy)
+    uid = uid or next((found for found in legacy if found), None)
     # Read a credentials node either way, so both paths make the same requests.
     record = backend.ref(f"{settings.CREDENTIALS}/{uid or '-'}").get()
     stored = record.get("passwordHash") if uid and isinstance(record, dict) else None
@@ -117,12 +125,30 @@ def login(email: str, password: str, address: str) -> Session:
 
     throttle.give_back(throttle.EMAIL, email_slot)
     throttle.give_back(throttle.ADDRESS, address_slot)
+    if moved:
+        _claim_canonical_key(key, uid)
     _repair_profile(uid, record)
     if passwords.needs_rehash(stored):
         backend.ref(f"{settings.CREDENTIALS}/{uid}/passwordHash").set(
             passwords.hash_password(password)
         )
     return Session(uid, _custom_token(uid))
+
+
+def _uid_at(key: str) -> str | None:
+    uid = backend.ref(f"{settings.EMAILS}/{key}").get()
+    return uid if isinstance(uid, str) and keys.is_valid_key(uid) else None
+
+
+def _claim_canonical_key(key: str, uid: str) -> None:
+    """An account found under its old key also takes its canonical one (if still free), so
+    that no look-alike registration can take it later. The old key stays: it keeps refusing
+    the old spelling too."""
+
+    def claim(current: Any) -> Any:
+        return uid if current is None else current
+
+    backend.ref(f"{settings.EMAILS}/{key}").transaction(claim)
 
 
 def _repair_profile(uid: str, record: dict[str, Any]) -> None:

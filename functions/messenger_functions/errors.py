@@ -27,6 +27,15 @@ NOT_THE_SENDER = "Only the sender may delete a message."
 
 # --- accounts ---
 EMAIL_INVALID = "Enter a valid email address."
+EMAIL_LOOKALIKE = (
+    "This email address mixes alphabets ({scripts}) so that it looks like another address; "
+    "type every letter in one alphabet."
+)
+EMAIL_IMITATION = (
+    "This email address contains letters that pass for others ({chars}); "
+    "type it with ordinary letters."
+)
+EMAIL_INVISIBLE = "This email address contains invisible or control characters."
 EMAIL_TAKEN = "An account with this email already exists."
 PASSWORD_TOO_SHORT = "The password must be at least {min} characters long."
 PASSWORD_TOO_LONG = "The password must be at most {max} bytes long (UTF-8)."

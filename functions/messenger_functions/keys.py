@@ -19,15 +19,6 @@ def new_uid() -> str:
     return "".join(secrets.choice(_UID_ALPHABET) for _ in range(UID_LENGTH))
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def email_key(normalized_email: str) -> str:
-    """emails/{key}: a hash is always a valid key, whatever characters the address holds."""
-    return hashlib.sha256(normalized_email.encode("utf-8")).hexdigest()
-
-
 def address_key(address: str) -> str:
     return hashlib.sha256(address.encode("utf-8")).hexdigest()[:32]
 

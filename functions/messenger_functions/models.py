@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from . import keys, settings
+from . import emails, settings
 from .errors import (
     CONTENT_BLANK,
     CONTENT_TOO_LONG,
@@ -54,7 +54,10 @@ class Credentials(_Model):
     # sentence, not Pydantic's); json_schema_extra still documents them for OpenAPI.
     email: str = Field(
         json_schema_extra={"format": "email", "maxLength": settings.EMAIL_MAX_CHARS + 64},
-        description="Trimmed and lowercased before use.",
+        description=(
+            "Trimmed, NFKC-normalised and lowercased, the domain in IDNA (ASCII) form; "
+            "addresses that mix alphabets so as to imitate another one are refused."
+        ),
     )
     password: str = Field(
         json_schema_extra={
@@ -70,8 +73,11 @@ class Credentials(_Model):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        normalized = keys.normalize_email(value)
-        if not normalized or len(normalized) > settings.EMAIL_MAX_CHARS:
+        normalized = emails.canonical(value)  # ValueError(EMAIL_INVALID) when it has none
+        problem = emails.lookalike_problem(normalized)  # first: it explains more
+        if problem:
+            raise ValueError(problem)
+        if len(normalized) > settings.EMAIL_MAX_CHARS:
             raise ValueError(EMAIL_INVALID)
         try:
             validate_email(normalized, check_deliverability=False)
