@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import requests
+from messenger_emulators.functions_host.secret import SECRET_HEADER
 
 MAIN = '''
 import json, os, time
@@ -96,6 +97,9 @@ def main() -> None:
           f"{ready * 1000:.0f} ms (the suite does not wait for the worker)")
 
     session = requests.Session()
+    # Only the host may call the worker: the direct path carries the run's secret as the host
+    # does (the host drops a client's copy and adds its own, so both paths pay for it).
+    session.headers[SECRET_HEADER] = host.secret
     direct = f"{host.worker.base_url}/echo/"
     proxied = f"{host.base_url}/demo-messenger/us-central1/echo/"
     timed(session, "GET", proxied, 20)  # warm both paths

@@ -59,6 +59,11 @@ THROTTLE_LOCK_MAX_MS = max(
 # last entry is used; from any other peer the socket address is the client.
 FORWARDED_HOPS = _env_int("FORWARDED_HOPS", 0, 0, 5)
 
+# Where to take the public keys of ID tokens from (Google's JWK-set format), instead of
+# firebase-admin's built-in Google certificates: the bundled suite sets it in secure mode to its
+# Auth emulator's key set (no internet needed). Unset on Cloud Functions (firebase-admin).
+ID_TOKEN_JWKS_URL = os.environ.get("ID_TOKEN_JWKS_URL", "").strip()
+
 # Database paths (docs/data-model.md).
 USERS = "users"
 STATUS = "status"

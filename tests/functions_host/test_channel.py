@@ -7,6 +7,7 @@ import asyncio
 import pytest
 import requests
 from messenger_emulators.functions_host.channel import EventChannel
+from messenger_emulators.functions_host.secret import SECRET_HEADER
 from messenger_emulators.functions_host.triggers import build_event
 
 from .conftest import patch, put, wait_for
@@ -36,7 +37,8 @@ def test_the_function_gets_the_same_event_as_over_http(basic) -> None:
                                                     event.body))
     assert status == 200
     reply = requests.post(f"{basic.functions.worker.base_url}/onmessagewritten/",
-                          data=event.body, headers=event.headers, timeout=10)
+                          data=event.body, timeout=10,
+                          headers={**event.headers, SECRET_HEADER: basic.functions.secret})
     assert reply.status_code == 200
     via_channel, via_http = basic.wait_records("written-messages", 2)
     assert via_channel["attributes"] == via_http["attributes"]

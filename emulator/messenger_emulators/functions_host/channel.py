@@ -4,10 +4,12 @@ Posting each CloudEvent over HTTP made every trigger invocation pay for an aioht
 the host, a new werkzeug thread, a Flask request context and functions-framework's view in the
 worker: several milliseconds of CPU for a function whose own work can take well under one. The
 channel is one loopback TCP connection (reconnected whenever the worker changes) carrying
-length-prefixed frames; frames written in the same event-loop turn leave in one write (a
-batch), as do, under load, the frames of the next few milliseconds (FLUSH_INTERVAL: a quiet
-channel sends at once), and the worker reads them through a buffer:
+length-prefixed frames, after a hello frame with the run's secret (secret.py); frames written
+in the same event-loop turn leave in one write (a batch), as do, under load, the frames of the
+next few milliseconds (FLUSH_INTERVAL: a quiet channel sends at once), and the worker reads
+them through a buffer:
 
+    hello: u32 length | the secret          (once, first on each connection; else it is closed)
     call:  u32 length | u32 meta length | meta JSON {"id", "fn", "h": {ce-* headers}} | body
     reply: u32 length | JSON {"id", "status", "error"}
 
@@ -59,6 +61,22 @@ def encode_reply(call_id: int, status: int, error: str = "") -> bytes:
     payload = json.dumps({"id": call_id, "status": status, "error": error},
                          separators=(",", ":")).encode()
     return _U32.pack(len(payload)) + payload
+
+
+def encode_hello(secret: bytes) -> bytes:
+    return _U32.pack(len(secret)) + secret
+
+
+def read_hello(reader: BinaryIO, limit: int) -> bytes | None:
+    """The worker side: the secret a connection starts with (None if it is no hello)."""
+    prefix = reader.read(4)
+    if len(prefix) < 4:
+        return None
+    (length,) = _U32.unpack(prefix)
+    if length > limit:
+        return None
+    secret = reader.read(length)
+    return secret if len(secret) == length else None
 
 
 def read_calls(reader: BinaryIO) -> Iterator[tuple[int, str, dict[str, str], bytes]]:
@@ -124,7 +142,8 @@ def _answer(on_reply: OnReply, status: int, error: BaseException | None) -> None
 class EventChannel:
     """The host side: ``send(...)`` with a callback, or ``await call(port, ...)`` -> status."""
 
-    def __init__(self) -> None:
+    def __init__(self, secret: bytes = b"") -> None:
+        self._secret = secret  # sent first on every connection (secret.py)
         self._port: int | None = None
         self._conn: _Connection | None = None
         # call id -> (callback, deadline or inf); in send order, so deadlines ascend
@@ -231,8 +250,9 @@ class EventChannel:
             if self.connected_to(port):
                 return
             await self.close()  # a new worker: calls to the old one fail and are retried
-            _, conn = await asyncio.get_running_loop().create_connection(
+            transport, conn = await asyncio.get_running_loop().create_connection(
                 lambda: _Connection(self), "127.0.0.1", port)
+            transport.write(encode_hello(self._secret))
             self._port, self._conn = port, conn
 
     def _lost(self, conn: _Connection) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from ..auth.server import JWK_PATH
 from ..suite.environment import client_host
 from ..suite.errors import ConfigError, PortInUseError
 from . import messages as msg
@@ -29,6 +30,7 @@ from .delivery import DeliveryPolicy, TriggerDispatcher
 from .manifest import FunctionSpec, Manifest, ManifestError, load_manifest
 from .process import WorkerProcess, changed_file, snapshot_mtimes
 from .proxy import build_app
+from .secret import SECRET_ENV, SECRET_HEADER, new_secret
 from .triggers import CloudEvent
 
 log = logging.getLogger("messenger_emulators.functions")
@@ -64,7 +66,9 @@ class FunctionsEmulator:
         self._database: Any = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
-        self.channel = EventChannel()
+        # Host <-> worker: only the host may call the worker (secret.py); new every run.
+        self.secret = new_secret()
+        self.channel = EventChannel(self.secret.encode())
         self._watcher: asyncio.Task | None = None
 
     # ---- what the worker sees -----------------------------------------------------------------
@@ -88,9 +92,13 @@ class FunctionsEmulator:
             # Secure mode: firebase-admin signs custom tokens with the suite's service account
             # (it would make unsigned ones, which the Auth emulator refuses, with the variable).
             env["GOOGLE_APPLICATION_CREDENTIALS"] = str(auth.service_account.path)
+            # ... and ID tokens are verified against the Auth emulator's keys, published in
+            # Google's JWK format, instead of Google's certificates (which need the internet).
+            env["ID_TOKEN_JWKS_URL"] = f"http://{client_host(self.host)}:{auth.port}{JWK_PATH}"
         elif auth is not None:
             env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{client_host(self.host)}:{auth.port}"
         env["FIREBASE_CONFIG"] = json.dumps(config)
+        env[SECRET_ENV] = self.secret
         return env
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -105,7 +113,7 @@ class FunctionsEmulator:
                                               timeout=aiohttp.ClientTimeout(total=None))
         self.worker = WorkerProcess(self.manifest, self.worker_env())
         app = build_app(self.options.project_id, lambda: self.manifest, self.worker,
-                        lambda: self._session)
+                        lambda: self._session, self.secret, bool(self.options.secure))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
@@ -131,7 +139,8 @@ class FunctionsEmulator:
             return
         db_host = f"{client_host(self.host)}:{self._database.port}"
         self.dispatcher = TriggerDispatcher(self.manifest.triggers, db_host, self._post_event,
-                                            self.policy, self._send_event)
+                                            self.policy, self._send_event,
+                                            instance=self.options.namespace)
         self.dispatcher.start()
         self._database.engine.add_commit_listener(self.dispatcher.on_commit)
 
@@ -156,8 +165,9 @@ class FunctionsEmulator:
         if port is not None:  # the lean channel (channel.py); HTTP only if the worker has none
             return await self.channel.call(port, spec.name, event.headers, event.body,
                                            event.headers_json)
+        headers = {**event.headers, SECRET_HEADER: self.secret}
         async with self._session.post(f"{base}/{spec.name}/", data=event.body,
-                                      headers=event.headers) as response:
+                                      headers=headers) as response:
             await response.read()
             return response.status
 

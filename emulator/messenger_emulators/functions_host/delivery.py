@@ -249,8 +249,9 @@ class TriggerDispatcher:
 
     def __init__(self, triggers: list[FunctionSpec], database_host: str,
                  post: Post, policy: DeliveryPolicy | None = None,
-                 send: Send | None = None) -> None:
+                 send: Send | None = None, instance: str = "") -> None:
         self.policy = policy or DeliveryPolicy()
+        self.instance = instance  # the project's database instance, what "*" binds to
         self.stats = Stats()
         self.database_host = database_host
         self._post = post
@@ -337,7 +338,7 @@ class TriggerDispatcher:
     def _fan_out(self, commit: Any) -> None:
         for queue in self._queues.values():
             trigger = queue.spec.database
-            if trigger is None or not trigger.matches_instance(commit.namespace):
+            if trigger is None or not trigger.matches_instance(commit.namespace, self.instance):
                 continue
             for path, before, after in changed_nodes(trigger, commit.writes, commit.old_root,
                                                      commit.new_root):

@@ -40,8 +40,12 @@ class DatabaseTrigger:
     instance: str  # "*" or a namespace
     segments: tuple[Segment, ...]
 
-    def matches_instance(self, namespace: str) -> bool:
-        return self.instance in ("*", namespace)
+    def matches_instance(self, namespace: str, project_instance: str) -> bool:
+        """Bound to one instance: ``*`` is the project's own (the suite's configured
+        namespace), as scripts/deploy_functions.py binds it to the project's instance on
+        Cloud Functions. Namespaces a client makes up (``?ns=other``) fire no "*" trigger:
+        their events would reach functions that write to the project's database."""
+        return namespace == (project_instance if self.instance == "*" else self.instance)
 
     def params(self, path: tuple[str, ...]) -> dict[str, str]:
         return {s.param: key for s, key in zip(self.segments, path, strict=False) if s.param}

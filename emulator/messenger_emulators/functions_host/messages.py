@@ -37,6 +37,12 @@ WRONG_PROJECT = (
 )
 WORKER_NOT_READY = "The functions worker did not become ready within {timeout:.0f} s."
 WORKER_LOAD_FAILED = "The functions could not be loaded: {error}"
+WORKER_NO_SECRET = "Only the functions host may call this worker (its per-run secret is missing)."
+BROWSER_TOKEN = (
+    "This request comes from a web page (Origin header) and carries {what}; the suite lets no "
+    "web page act as the admin or with a token whose signature is not checked (start the suite "
+    "with --secure for signed tokens)."
+)
 WORKER_UNREACHABLE = "The functions worker is unreachable (it is restarting): {detail}"
 
 # ---- logs ------------------------------------------------------------------------------------

@@ -3,26 +3,42 @@
 Bodies stream through in both directions (no buffering, no decompression), the query string
 and headers pass intact, and the function sees the path ``/<suffix>`` as on Cloud Functions.
 Failures of the host itself (unknown function, worker down) are JSON ``{"error": "..."}``.
+
+As Google's front end, the host says who the caller is: ``X-Forwarded-For`` is the socket peer,
+whatever the client sent (its own forwarding headers are dropped), so per-address limits in the
+function key on the real client. Requests from a web page (``Origin``) may not carry the admin
+token, nor any token outside secure mode, where the functions check no signature.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from ..suite.trust import is_browser_request
 from . import messages as msg
 from .manifest import Manifest
 from .process import WorkerProcess, WorkerUnavailable
+from .secret import SECRET_HEADER
 
 # RFC 7230 hop-by-hop headers, plus the ones aiohttp recomputes for each hop.
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "transfer-encoding", "upgrade", "content-length",
 })
+# Who the caller is and the worker's secret are the host's to say, never the client's.
+FORWARDING = frozenset({
+    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded",
+    "x-real-ip", "x-client-ip", SECRET_HEADER.lower(),
+})
+DROPPED = HOP_BY_HOP | FORWARDING
 READY_TIMEOUT = 60.0
 CONNECT_ATTEMPTS = 5
 CONNECT_RETRY_DELAY = 0.1
@@ -33,8 +49,37 @@ def _error(status: int, text: str) -> web.Response:
     return web.json_response({"error": text}, status=status)
 
 
+def _unsigned(token: str) -> bool:
+    """An ``alg: none`` JWT (the emulators' unsigned tokens), or anything that is no JWT."""
+    header, _, rest = token.partition(".")
+    if not rest or rest.endswith("."):  # no signature part
+        return True
+    try:
+        alg = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))).get("alg")
+    except (ValueError, AttributeError):
+        return True
+    return not isinstance(alg, str) or alg.lower() == "none"
+
+
+def browser_refusal(headers: Any, secure: bool) -> str | None:
+    """Why a web page's request may not go on (None: it may): the admin token, or a token
+    nobody will check the signature of."""
+    authorization = headers.get("Authorization")
+    if authorization is None or not is_browser_request(headers):
+        return None
+    if authorization.strip() == "Bearer owner":
+        return "the admin token"
+    if not secure:
+        return "an ID token (outside secure mode no signature is checked)"
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and _unsigned(token.strip()):
+        return "an unsigned token"
+    return None
+
+
 def build_app(project_id: str, get_manifest: Callable[[], Manifest], worker: WorkerProcess,
-              session: Callable[[], aiohttp.ClientSession]) -> web.Application:
+              session: Callable[[], aiohttp.ClientSession], secret: str = "",
+              secure: bool = False) -> web.Application:
     async def route(request: web.Request) -> web.StreamResponse:
         manifest = get_manifest()
         project, region = request.match_info["project"], request.match_info["region"]
@@ -47,9 +92,14 @@ def build_app(project_id: str, get_manifest: Callable[[], Manifest], worker: Wor
             valid = ", ".join(sorted(manifest.http_functions)) or "(none)"
             return _error(404, msg.NO_SUCH_FUNCTION.format(region=region, name=name,
                                                            project=project, valid=valid))
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        refusal = browser_refusal(request.headers, secure)
+        if refusal is not None:
+            return _error(401, msg.BROWSER_TOKEN.format(what=refusal))
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
+        # The socket peer, as Google's front end: the function's last (only) entry.
         headers["X-Forwarded-For"] = request.remote or ""
         headers["X-Forwarded-Proto"] = request.scheme
+        headers[SECRET_HEADER] = secret
         # The raw (still percent-encoded) suffix, so the function sees exactly what was sent.
         raw_path, _, raw_query = request.raw_path.partition("?")
         suffix = raw_path.split("/", 4)[4] if raw_path.count("/") >= 4 else ""

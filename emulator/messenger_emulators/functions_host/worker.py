@@ -16,6 +16,9 @@ function on a fixed pool of threads and answers with the status functions-framew
 would give (200, 400 for something that is not a CloudEvent, 500 if the function raised, its
 traceback printed). The HTTP route of those functions stays served as well.
 
+Only the host may call: every HTTP request must carry the run's secret and every event-channel
+connection must start with it (secret.py); anything else gets 403 or a closed connection.
+
 Protocol with the host, on stdout: one ``WORKER_READY {"port": N, "events": M}`` line when
 serving, or one ``WORKER_FAILED {"error": ...}`` line (then exit 3) if the code cannot be
 loaded. Every other line is function output, prefixed with the function's name. The worker
@@ -40,6 +43,7 @@ from typing import Any
 from ..suite.collector import CollectorPolicy
 from . import channel
 from . import messages as msg
+from .secret import MAX_SECRET_BYTES, SECRET_ENV, SECRET_ENVIRON, matches
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Invocations of CloudEvent functions at once (the host keeps at most DeliveryPolicy.concurrency
@@ -117,8 +121,19 @@ def _not_found(start_response: Callable, name: str) -> list[bytes]:
     return [body]
 
 
-def make_dispatcher(apps: dict[str, WSGIApp]) -> WSGIApp:
+def _forbidden(start_response: Callable) -> list[bytes]:
+    body = json.dumps({"error": msg.WORKER_NO_SECRET}).encode()
+    start_response("403 Forbidden", [("Content-Type", "application/json"),
+                                     ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def make_dispatcher(apps: dict[str, WSGIApp], secret: bytes) -> WSGIApp:
     def dispatch(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # Only the host, which holds the run's secret, may call (secret.py); the function
+        # never sees the header.
+        if not matches(environ.pop(SECRET_ENVIRON, None), secret):
+            return _forbidden(start_response)
         name, _, rest = environ.get("PATH_INFO", "/").lstrip("/").partition("/")
         app = apps.get(name)
         if app is None:
@@ -193,8 +208,9 @@ class EventServer:
     """The event channel's worker side: frames in, user function on a pool, statuses out."""
 
     def __init__(self, host: str, handlers: dict[str, Callable[[Any], Any]],
-                 threads: int) -> None:
+                 threads: int, secret: bytes) -> None:
         self.handlers = handlers
+        self.secret = secret
         self.listener = socket.create_server((host, 0))
         self.port = self.listener.getsockname()[1]
         self.pool = EventPool(threads)
@@ -241,6 +257,9 @@ class EventServer:
 
         reader = conn.makefile("rb")
         try:
+            # A connection proves it is the host's once, with the run's secret (secret.py).
+            if not matches(channel.read_hello(reader, MAX_SECRET_BYTES), self.secret):
+                return
             for call_id, name, headers, body in channel.read_calls(reader):
                 self.pool.submit(self._invoke, answer, call_id, name, headers, body)
         except (OSError, ValueError):
@@ -286,6 +305,9 @@ def _exit_when_parent_goes(stdin: Any) -> None:
 
 def main(argv: list[str]) -> int:
     source_dir, functions = argv[0], json.loads(argv[1])
+    # Taken out of the environment before any function code loads: functions (and the
+    # programs they start) never see it.
+    secret = os.environ.pop(SECRET_ENV, "").encode()
     # Ctrl-C reaches the whole process group; the host decides when the worker ends (stdin).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if WORKER_NICE > 0:
@@ -321,9 +343,9 @@ def main(argv: list[str]) -> int:
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass  # the host logs what matters; a line per request would drown function logs
 
-    server = make_server(host, 0, make_dispatcher(apps), threaded=True,
+    server = make_server(host, 0, make_dispatcher(apps, secret), threaded=True,
                          request_handler=QuietHandler)
-    events = EventServer(host, handlers, EVENT_THREADS)
+    events = EventServer(host, handlers, EVENT_THREADS, secret)
     threading.Thread(target=events.serve_forever, daemon=True).start()
     # the user's code is loaded: no long collector pauses from here on (suite/collector.py)
     CollectorPolicy().install_threaded()

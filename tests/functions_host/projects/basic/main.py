@@ -23,6 +23,11 @@ def api(request):
         # As the app's login does: a custom token for the uid (signed in secure mode).
         token = auth.create_custom_token(request.args["uid"], {"via": "function"})
         return token.decode() if isinstance(token, bytes) else token
+    if request.path == "/headers":
+        # What the host told the function about the caller (and nothing it must not see).
+        return {"headers": {k: v for k, v in request.headers.items()},
+                "remote_addr": request.remote_addr,
+                "secret_in_env": any("SECRET" in k for k in os.environ)}
     if request.path == "/stream":
         def chunks():
             for i in range(3):
