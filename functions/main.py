@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 import functions_framework
+from messenger_functions import redaction
 
+redaction.install()  # tokens, passwords and Authorization headers never reach the logs
 log = logging.getLogger("messenger_functions")
 
 

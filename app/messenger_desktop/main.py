@@ -47,12 +47,20 @@ def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> None:
     sys.set_asyncgen_hooks(firstiter=None, finalizer=finalizer)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def configure_logging(verbose: bool) -> None:
+    """stderr, INFO with --verbose; tokens, passwords and Authorization never get there."""
+    from .redaction import install
+
+    install()
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(name)s: %(message)s",
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    configure_logging(args.verbose)
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox

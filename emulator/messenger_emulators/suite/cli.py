@@ -265,6 +265,9 @@ def _configure_logging() -> None:
     reloads, secure mode): to stderr, one line each; library chatter stays at WARNING."""
     import logging
 
+    from ..redaction import install
+
+    install()  # tokens, passwords and Authorization headers never reach the log
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("aiohttp").setLevel(logging.WARNING)
     logging.getLogger("asyncio").setLevel(logging.WARNING)
