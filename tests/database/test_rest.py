@@ -255,15 +255,21 @@ def test_verifier_seam(db, rest):
 
 
 def test_rules_trace_header(rest):
+    """The operator (owner + auth_variable_override: the rules as that user) gets traces;
+    the user does not (a trace shows what the rules looked at: other people's data)."""
     rest.set_rules({"rules": {"pub": {".read": True}}})
-    r = rest.get("secret", headers={"X-Rules-Trace": "true"})
+    as_user = {"auth": "owner", "auth_variable_override": json.dumps({"uid": "u1"})}
+    r = rest.get("secret", params=as_user, headers={"X-Rules-Trace": "true"})
     assert r.status_code == 401
     trace = json.loads(r.headers["X-Rules-Trace"])
     assert trace[0]["allowed"] is False and trace[0]["operation"].endswith("/secret")
     assert isinstance(trace[0]["trace"], list)
-    r = rest.get("pub", headers={"X-Rules-Trace": "true"})
+    r = rest.get("pub", params=as_user, headers={"X-Rules-Trace": "true"})
     assert r.status_code == 200 and json.loads(r.headers["X-Rules-Trace"])[0]["allowed"]
-    assert "X-Rules-Trace" not in rest.get("pub").headers
+    assert "X-Rules-Trace" not in rest.get("pub", params=as_user).headers
+    for who in ({}, {"auth": unsigned_token("u1")}):
+        r = rest.get("secret", params=who, headers={"X-Rules-Trace": "true"})
+        assert r.status_code == 401 and "X-Rules-Trace" not in r.headers
 
 
 def test_jsonp_and_download(rest):

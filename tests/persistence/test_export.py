@@ -93,3 +93,67 @@ def test_imported_data_without_a_journal(tmp_path):
     assert imported.load() == {"ns": {"a": 1}}
     asyncio.run(imported.append("other", [(("b",), 2)]))
     assert imported.namespaces == {"ns", "other"}
+
+
+# --- --import reads only inside the export folder (issue 12) ---
+def _export_with_path(folder, path):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "firebase-export-metadata.json").write_text(json.dumps({
+        "version": "13.3.0", "database": {"version": "4.11.2", "path": path}}))
+
+
+def _outside(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "stolen.json").write_text('{"secret": "from outside"}')
+    return outside
+
+
+@pytest.mark.parametrize("path", ["../outside", "database_export/../../outside",
+                                  "ABSOLUTE"])
+def test_import_refuses_metadata_paths_out_of_the_folder(tmp_path, path):
+    outside = _outside(tmp_path)
+    exp = tmp_path / "exp"
+    _export_with_path(exp, str(outside) if path == "ABSOLUTE" else path)
+    with pytest.raises(PersistenceError, match="outside the export folder") as info:
+        read_export(exp)
+    assert "from outside" not in str(info.value)
+
+
+def test_import_refuses_a_database_folder_that_links_out(tmp_path):
+    outside = _outside(tmp_path)
+    exp = tmp_path / "exp"
+    _export_with_path(exp, "database_export")
+    (exp / "database_export").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(PersistenceError, match="outside the export folder"):
+        read_export(exp)
+
+
+def test_import_refuses_a_namespace_file_that_links_out(tmp_path):
+    outside = _outside(tmp_path)
+    exp = tmp_path / "exp"
+    write_export(exp, {"ns": {"a": 1}})
+    (exp / "database_export" / "stolen.json").symlink_to(outside / "stolen.json")
+    with pytest.raises(PersistenceError, match="outside the export folder"):
+        read_export(exp)
+
+
+def test_import_refuses_a_metadata_file_that_links_out(tmp_path):
+    outside = _outside(tmp_path)
+    (outside / "meta.json").write_text('{"database": {"path": "."}}')
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    (exp / "firebase-export-metadata.json").symlink_to(outside / "meta.json")
+    with pytest.raises(PersistenceError, match="outside the export folder"):
+        read_export(exp)
+
+
+def test_import_follows_links_that_stay_inside(tmp_path):
+    """A link within the folder is fine (and so is an export folder that is itself a link:
+    the user named it)."""
+    real = tmp_path / "real"
+    write_export(real, {"ns": {"a": 1}})
+    (real / "database_export" / "alias.json").symlink_to(real / "database_export" / "ns.json")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    assert read_export(link) == {"ns": {"a": 1}, "alias": {"a": 1}}

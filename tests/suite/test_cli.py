@@ -150,6 +150,21 @@ def test_import_of_a_folder_that_is_not_an_export(tmp_path):
                           "firebase-export-metadata.json is missing")
 
 
+def test_import_refuses_a_path_out_of_the_export_folder(tmp_path):
+    """issue 12: `"path": "../outside"` in the metadata must not load the folder next door."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "demo-messenger.json").write_text('{"secret": "next door"}')
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "firebase-export-metadata.json").write_text(
+        json.dumps({"version": "13.0.0", "database": {"version": "4.11.2", "path": "../outside"}}))
+    path = config(tmp_path, {"database": 0})
+    result = cli("start", "--only", "database", "--config", str(path), "--import", str(export),
+                 cwd=tmp_path)
+    assert_one_line_error(result, "'../outside' leads outside the export folder")
+    assert "next door" not in result.stderr + result.stdout
+
+
 def test_sigterm_during_exec_ends_the_command_and_the_suite(tmp_path):
     import os
     import signal

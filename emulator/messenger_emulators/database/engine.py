@@ -156,20 +156,22 @@ class DatabaseEngine:
                     *, has_server_values: bool = False, if_match: str | None = None,
                     size_limit: int | None = None, trace: TraceSink | None = None,
                     update_base: Path | None = None,
-                    disable_triggers: bool = False) -> Commit | None:
+                    disable_triggers: bool = False,
+                    invalid: DatabaseError | None = None) -> Commit | None:
         """Applies `writes` (normalised values, server-value markers unresolved) atomically.
+
+        Access is decided first: nothing a refused caller gets back depends on the data.
+        Then `invalid` (the request's own error, held back until access is granted), the
+        if-match precondition (its 412 answers with the current value, so it needs read
+        access too), the size limit against the data replaced.
 
         Returns the commit once durable and delivered to listeners, None for a no-op."""
         if not writes:          # an empty PATCH
+            if invalid is not None:
+                raise invalid
             return None
         now = now_ms()
         old = ns.root
-        if if_match is not None:
-            current = tree.get(old, writes[0][0])
-            current_tag = self.etags.of(ns.name, writes[0][0], current)
-            if current_tag != if_match:
-                raise DatabaseError(412, "ETag mismatch", headers={"ETag": current_tag},
-                                    body=current, has_body=True)
         resolved: list[tuple[Path, Any]] = []
         new = old
         for path, value in writes:
@@ -177,15 +179,29 @@ class DatabaseEngine:
                 value = tree.resolve_server_values(value, tree.get(old, path), now)
             resolved.append((path, value))
             new = tree.set_at(new, path, value)
-        if size_limit is not None:
-            replaced = sum(tree.json_size(tree.get(old, p)) for p, _ in writes)
-            if replaced > size_limit:
-                raise bad_request(msg.WRITE_TOO_BIG)
         if not identity.admin:
             decision = ns.rules.can_write(resolved, identity.auth, old, new, now)
             self._trace(f"write {ns.name}{to_str(writes[0][0])}", decision, trace)
             if not decision.allowed:
                 raise DatabaseError(401, msg.PERMISSION_DENIED)
+        if invalid is not None:
+            raise invalid
+        if if_match is not None:
+            location = writes[0][0]
+            if not identity.admin:
+                decision = ns.rules.can_read(location, identity.auth, old, now)
+                self._trace(f"read {ns.name}{to_str(location)} (if-match)", decision, trace)
+                if not decision.allowed:
+                    raise DatabaseError(401, msg.PERMISSION_DENIED)
+            current = tree.get(old, location)
+            current_tag = self.etags.of(ns.name, location, current)
+            if current_tag != if_match:
+                raise DatabaseError(412, "ETag mismatch", headers={"ETag": current_tag},
+                                    body=current, has_body=True)
+        if size_limit is not None:
+            replaced = sum(tree.json_size(tree.get(old, p)) for p, _ in writes)
+            if replaced > size_limit:
+                raise bad_request(msg.WRITE_TOO_BIG)
         if new is not old and all(tree.same(tree.get(old, p), v) for p, v in resolved):
             new = old
         if new is old:

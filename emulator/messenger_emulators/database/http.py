@@ -3,6 +3,15 @@
 
 They run on the lean HTTP server of `server.py`: a handler returns a `Response`, a
 `StreamStart` or (a write, which waits for durability) a coroutine that returns a `Response`.
+
+Access is decided first, as Firebase does: a caller the rules refuse gets
+`401 {"error": "Permission denied"}` whatever its other parameters and headers say. Before
+that decision come only what the decision needs (the method, path, namespace, credential,
+the query's syntax for query-based rules, and a write's body for `newData`), none of which
+depends on stored data. Everything else waits until access is granted: the other parameters'
+errors (print, format, shallow, timeout, writeSizeLimit, callback, download, unknown ones,
+if-match on a method without it), index errors, if-match/ETag, writeSizeLimit against the
+data, streaming, rules traces (the operator's only).
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from . import tree
 from .engine import DatabaseEngine, Namespace
 from .errors import DatabaseError, bad_request
 from .identity import Identity, TokenPolicy, resolve
-from .params import Options, namespace_of, parse_options
+from .params import DEFAULT_OPTIONS, Options, namespace_of, parse_options
 from .paths import Path, parse_relative, parse_url_path
 from .query import Query, index_error, parse_query, required_index, run
 from .server import JSON, HttpServerState, Request, Response, StreamStart
@@ -29,10 +38,13 @@ log = logging.getLogger("messenger_emulators.database.http")
 
 MAX_BODY = 256 * 1024 * 1024 + 1024
 _METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
+# CORS stays open (`*`), as Firebase's REST API: a web page may use the database with a
+# signed ID token, and never as the admin or with an unsigned token (identity.resolve). No
+# X-Rules-Trace: traces are the operator's, who is never a web page.
 _OPTIONS_HEADERS = {
     "Access-Control-Allow-Methods": ", ".join(_METHODS),
     "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Firebase-ETag, "
-    "if-match, X-HTTP-Method-Override, X-Rules-Trace"}
+    "if-match, X-HTTP-Method-Override"}
 _STREAM_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 _JSONP = "application/javascript; charset=utf-8"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -99,11 +111,14 @@ class DatabaseApp:
     # --- helpers ---
     def _identity(self, request: Request) -> Identity:
         return resolve(request.query, request.headers, self.engine.project_id,
-                       self.tokens)
+                       self.tokens, local_peer=request.local_peer)
 
     @staticmethod
-    def _trace_sink(request: Request) -> Any:
-        if request.headers.get("X-Rules-Trace", "").lower() != "true":
+    def _trace_sink(request: Request, identity: Identity) -> Any:
+        """Traces show what the rules looked at (other people's data.exists()...): only the
+        operator (the admin credential, also with auth_variable_override) gets them."""
+        if not identity.operator or \
+                request.headers.get("X-Rules-Trace", "").lower() != "true":
             return None
         trace: list[dict] = []
         request.rules_trace = trace
@@ -160,39 +175,45 @@ class DatabaseApp:
             raise DatabaseError(404, msg.NOT_JSON_PATH.format(path=raw_path))
         path = parse_url_path(raw_path[: -len(".json")])
         params = request.query
-        options = parse_options(params, method)
+        invalid: DatabaseError | None = None
+        try:
+            options = parse_options(params, method)
+        except DatabaseError as exc:      # answered once access is granted
+            options, invalid = DEFAULT_OPTIONS, exc
         ns = self.engine.namespace(namespace_of(params, request.host,
                                                 self.engine.project_id))
         identity = self._identity(request)
-        trace = self._trace_sink(request)
+        trace = self._trace_sink(request, identity)
         if method == "GET":
-            return self.get(request, ns, path, options, identity, trace)
-        if params and ("orderBy" in params or any(p in params for p in (
+            return self.get(request, ns, path, options, identity, trace, invalid)
+        if invalid is None and params and ("orderBy" in params or any(p in params for p in (
                 "startAt", "startAfter", "endAt", "endBefore", "equalTo"))):
-            raise bad_request(msg.GET_ONLY.format(name="orderBy"))
-        return self.write(request, method, ns, path, options, identity, trace)
+            invalid = bad_request(msg.GET_ONLY.format(name="orderBy"))
+        return self.write(request, method, ns, path, options, identity, trace, invalid)
 
     # --- reads ---
-    def _query(self, request: Request, ns: Namespace, path: Path,
-               shallow: bool = False) -> Query | None:
+    @staticmethod
+    def _query(request: Request, shallow: bool = False) -> Query | None:
         params = request.query
         if not params:
             return None
-        query = parse_query(params, params.getall, shallow)
+        return parse_query(params, params.getall, shallow)
+
+    def get(self, request: Request, ns: Namespace, path: Path, options: Options,
+            identity: Identity, trace: Any,
+            invalid: DatabaseError | None = None) -> Response | StreamStart:
+        headers_in = request.headers
+        query = self._query(request, options.shallow)     # query-based rules read it
+        root = ns.durable_root
+        self.engine.check_read(ns, path, identity, root, query.info() if query else None, trace)
+        if invalid is not None:
+            raise invalid
+        if "if-match" in headers_in:
+            raise bad_request(msg.IF_MATCH_ON_GET)
         if query is not None:
             needed = required_index(query)
             if needed is not None and needed not in ns.rules.index_on(path):
                 raise bad_request(index_error(query, path))
-        return query
-
-    def get(self, request: Request, ns: Namespace, path: Path, options: Options,
-            identity: Identity, trace: Any) -> Response | StreamStart:
-        headers_in = request.headers
-        if "if-match" in headers_in:
-            raise bad_request(msg.IF_MATCH_ON_GET)
-        query = self._query(request, ns, path, options.shallow)
-        root = ns.durable_root
-        self.engine.check_read(ns, path, identity, root, query.info() if query else None, trace)
         if "text/event-stream" in headers_in.get("Accept", "") and request.method != "HEAD":
             return self.stream(ns, path, query, identity)
         started = time.monotonic()
@@ -233,11 +254,14 @@ class DatabaseApp:
 
     # --- writes ---
     async def write(self, request: Request, method: str, ns: Namespace, path: Path,
-                    options: Options, identity: Identity, trace: Any) -> Response:
+                    options: Options, identity: Identity, trace: Any,
+                    invalid: DatabaseError | None = None) -> Response:
         headers_in = request.headers
         if_match = headers_in.get("if-match")
         if if_match is not None and method not in ("PUT", "DELETE"):
-            raise bad_request(msg.IF_MATCH_ON_METHOD)
+            if invalid is None:
+                invalid = bad_request(msg.IF_MATCH_ON_METHOD)
+            if_match = None
         # a conditional write always answers with the new ETag (firebase-admin relies on it)
         want_etag = method != "PATCH" and (
             if_match is not None or headers_in.get("X-Firebase-ETag", "").lower() == "true")
@@ -258,7 +282,7 @@ class DatabaseApp:
                 writes = [(target, stored)]
         commit = await self.engine.write(ns, writes, identity, has_server_values=has_sv,
                                          if_match=if_match, size_limit=options.write_size_limit,
-                                         trace=trace,
+                                         trace=trace, invalid=invalid,
                                          update_base=path if method == "PATCH" else None,
                                          disable_triggers=options.disable_triggers)
         resolved = commit.writes if commit is not None else [

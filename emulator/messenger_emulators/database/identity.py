@@ -3,6 +3,12 @@
 Without an installed verifier, ID tokens are decoded without checking the signature, as the
 official emulator does (it accepts unsigned `alg: none` tokens); expiry and audience are still
 checked. The Auth emulator installs a verifier that checks signatures in secure mode.
+
+Who may use the credentials that prove nothing (`owner`, `auth_variable_override`, unsigned
+tokens) is the suite's one rule, `messenger_emulators.suite.trust`: never a web page (an
+`Origin` or `Sec-Fetch-Site` header, or a JSONP `callback`); in secure mode the admin only
+from this machine (the socket's peer address) and unsigned tokens never. A refused use is
+answered as an invalid credential.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from messenger_emulators.suite import trust
 
 from . import messages as msg
 from .errors import DatabaseError, bad_request, unauthorized
@@ -28,7 +36,8 @@ class InvalidToken(Exception):
 @dataclass
 class TokenPolicy:
     """How ID tokens are checked: by an installed verifier (the Auth emulator's), else
-    decoded unverified on loopback, else (secure mode, beyond loopback) refused."""
+    decoded unverified (not in secure mode, not from a web page), else refused. In secure
+    mode the admin credential is accepted only from this machine (suite.trust)."""
     verifier: TokenVerifier | None = None
     secure: bool = False
 
@@ -38,6 +47,9 @@ class Identity:
     admin: bool = False
     auth: dict | None = None          # the rules `auth` variable
     expires_at: float | None = None   # seconds since the epoch (ID tokens)
+    # the admin credential was used (also with auth_variable_override, which applies the
+    # rules as another user): the operator may see rules traces
+    operator: bool = False
 
     def group_key(self) -> str:
         """Streams of equal identities share one rules decision."""
@@ -46,7 +58,7 @@ class Identity:
         return json.dumps(self.auth, sort_keys=True, default=str)
 
 
-ADMIN = Identity(admin=True)
+ADMIN = Identity(admin=True, operator=True)
 ANONYMOUS = Identity()
 
 
@@ -93,9 +105,18 @@ def token_of(query: Mapping[str, str], headers: Mapping[str, str]) -> str | None
     return None
 
 
+def from_browser(query: Mapping[str, str], headers: Mapping[str, str]) -> bool:
+    """A web page's request: trust.is_browser_request, or JSONP (a `<script>` tag's GET,
+    which old browsers send without Origin or Sec-Fetch-* headers)."""
+    return trust.is_browser_request(headers) or "callback" in query
+
+
 def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: str,
-            policy: TokenPolicy, now: float | None = None) -> Identity:
-    """The identity of a request; raises DatabaseError(401/400) for bad credentials."""
+            policy: TokenPolicy, now: float | None = None, *,
+            local_peer: bool = False) -> Identity:
+    """The identity of a request; raises DatabaseError(401/400) for bad credentials.
+    `local_peer`: the connection comes from this machine (trust.is_local_peer of the
+    socket's addresses)."""
     token = token_of(query, headers)
     override = query.get("auth_variable_override")
     if token is None or token == "":
@@ -103,6 +124,10 @@ def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: st
             raise unauthorized(msg.OVERRIDE_NOT_ADMIN)
         return ANONYMOUS
     if token == msg.ADMIN_TOKEN:
+        if not trust.may_act_as_admin(secure=policy.secure, local_peer=local_peer,
+                                      browser=from_browser(query, headers)):
+            # as an invalid token: nothing tells a stranger the admin exists elsewhere
+            raise unauthorized(msg.COULD_NOT_PARSE_AUTH)
         if override is None:
             return ADMIN
         try:
@@ -111,12 +136,15 @@ def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: st
             raise bad_request(msg.OVERRIDE_INVALID) from None
         if auth is not None and not isinstance(auth, dict):
             raise bad_request(msg.OVERRIDE_INVALID)
-        return Identity(auth=auth)
+        return Identity(auth=auth, operator=True)
     if override is not None:
         raise unauthorized(msg.OVERRIDE_NOT_ADMIN)
     verifier = policy.verifier
-    if verifier is None and policy.secure:
-        raise unauthorized(msg.UNVERIFIED_REFUSED)
+    if verifier is None and not trust.may_use_unsigned_tokens(
+            secure=policy.secure, browser=from_browser(query, headers)):
+        if policy.secure:
+            raise unauthorized(msg.UNVERIFIED_REFUSED)
+        raise unauthorized(msg.COULD_NOT_PARSE_AUTH)
     try:
         claims = verifier(token) if verifier else decode_unverified(token)
     except InvalidToken as exc:

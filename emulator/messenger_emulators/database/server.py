@@ -37,6 +37,8 @@ import httptools
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
+from messenger_emulators.suite import trust
+
 log = logging.getLogger("messenger_emulators.database.server")
 
 MAX_HEAD = 64 * 1024          # request line + headers of one request
@@ -95,14 +97,16 @@ def parse_query(query_string: str) -> MultiDictProxy[str]:
 
 class Request:
     """What a handler sees of one request. `raw_path` is the request target as sent (path
-    and query, still percent-encoded); `headers` are case-insensitive."""
+    and query, still percent-encoded); `headers` are case-insensitive. `local_peer`: the
+    connection comes from this machine, by the socket's own addresses (suite.trust)."""
 
     __slots__ = ("method", "raw_path", "headers", "body", "version", "keep_alive",
-                 "transport", "rules_trace", "after", "_query")
+                 "transport", "rules_trace", "after", "_query", "local_peer")
 
     def __init__(self, method: str, raw_path: str, headers: CIMultiDictProxy[str],
                  body: bytes = b"", version: tuple[int, int] = (1, 1),
-                 keep_alive: bool = True, transport: Any = None) -> None:
+                 keep_alive: bool = True, transport: Any = None,
+                 local_peer: bool = False) -> None:
         self.method = method
         self.raw_path = raw_path
         self.headers = headers
@@ -110,6 +114,7 @@ class Request:
         self.version = version
         self.keep_alive = keep_alive
         self.transport = transport
+        self.local_peer = local_peer
         self.rules_trace: list[dict] | None = None
         # a handler may ask to see (and amend) its response: after(request, response)
         self.after: Callable[[Request, Response], Response] | None = None
@@ -291,10 +296,15 @@ class HttpProtocol(asyncio.Protocol):
         self.requests = 0
         self.swept_at = -1
         self.answering = False       # inside _next (it is not re-entered)
+        self.local_peer = False      # the peer is this machine (decided once, from the socket)
 
     # --- asyncio.Protocol ---
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
+        # the socket's own addresses, never a header a client could write
+        self.local_peer = trust.is_local_peer(
+            trust.peer_host(transport.get_extra_info("peername")),
+            trust.peer_host(transport.get_extra_info("sockname")))
         self.state.connections.add(self)
         if self.state.closing:
             transport.close()
@@ -374,7 +384,8 @@ class HttpProtocol(asyncio.Protocol):
             parser.get_method().decode("ascii", "replace"),
             message.url.decode("utf-8", "surrogateescape"), headers,
             version=(1, 0) if version == "1.0" else (1, 1),
-            keep_alive=parser.should_keep_alive(), transport=self.transport)
+            keep_alive=parser.should_keep_alive(), transport=self.transport,
+            local_peer=self.local_peer)
         message.size = 0
         length = headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > self.state.max_body:

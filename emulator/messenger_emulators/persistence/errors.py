@@ -39,6 +39,10 @@ MSG_EXPORT_NO_METADATA = (
     "(create one with --export-on-exit or `firebase emulators:export`)."
 )
 MSG_EXPORT_BAD_METADATA = "{path} has an unreadable firebase-export-metadata.json: {detail}"
+MSG_EXPORT_OUTSIDE = (
+    "Could not import {folder}: {what} {path!r} leads outside the export folder. An import "
+    "reads only files inside the folder it is given."
+)
 MSG_EXPORT_BAD_FILE = "The database export {path} is not valid JSON: {detail}"
 MSG_EXPORT_BAD_KEY = (
     "The database export {path} has an invalid key {key!r} at /{where}: keys cannot contain "

@@ -5,6 +5,11 @@
 
 (Shape from firebase-tools src/emulator/hubExport.ts.) Other emulators' entries in an existing
 metadata file are left out of ours: only the database is exported here.
+
+An import reads only inside the folder it is given: the metadata's `path`, the metadata file
+and every namespace file must resolve (symlinks followed) to a place inside it; anything
+else (`"../outside"`, an absolute path, a link out) is refused with one error, and nothing
+is read from outside.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from .errors import (
     MSG_EXPORT_BAD_KEY,
     MSG_EXPORT_BAD_METADATA,
     MSG_EXPORT_NO_METADATA,
+    MSG_EXPORT_OUTSIDE,
     PersistenceError,
 )
 from .snapshot import fsync_dir
@@ -41,10 +47,20 @@ def _check_keys(value: object, file: Path, where: list[str]) -> None:
             _check_keys(child, file, [*where, key])
 
 
+def _inside(folder: Path, path: Path, what: str, shown: object) -> Path:
+    """`path` with symlinks resolved, if that is inside `folder` (already resolved)."""
+    resolved = path.resolve()
+    if resolved != folder and not resolved.is_relative_to(folder):
+        raise PersistenceError(MSG_EXPORT_OUTSIDE.format(folder=folder, what=what, path=shown))
+    return resolved
+
+
 def read_export(folder: Path | str) -> dict[str, object]:
     """namespace -> root from an export folder; a clear PersistenceError if it is not one."""
-    folder = Path(folder)
+    folder = Path(folder).resolve()       # the folder the user named (it may be a link)
     meta_path = folder / METADATA_FILE
+    if meta_path.is_symlink():
+        _inside(folder, meta_path, "the metadata file", METADATA_FILE)
     try:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -56,11 +72,16 @@ def read_export(folder: Path | str) -> dict[str, object]:
     database = metadata.get("database")
     if not isinstance(database, dict):
         return {}  # an export without database data (e.g. auth only)
-    db_folder = folder / str(database.get("path") or DATABASE_FOLDER)
+    named = str(database.get("path") or DATABASE_FOLDER)
+    if Path(named).is_absolute() or ".." in Path(named).parts:
+        raise PersistenceError(MSG_EXPORT_OUTSIDE.format(folder=folder, what="the database path",
+                                                         path=named))
+    db_folder = _inside(folder, folder / named, "the database path", named)
     roots: dict[str, object] = {}
     if not db_folder.is_dir():
         return roots
     for file in sorted(db_folder.glob("*.json")):
+        _inside(folder, file, "the file", f"{named}/{file.name}")
         try:
             doc = json.loads(file.read_text(encoding="utf-8"))
         except (ValueError, OSError) as exc:
