@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+import httpx
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from .chat_session import ChatSession
@@ -51,7 +52,10 @@ class MessengerClient(QObject):
         data_dir: Path | None = None,
         executor: Executor | None = None,
         heartbeat_s: float = HEARTBEAT_S,
+        stream_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`stream_transport`: the streams' httpx transport (tests pass a fake network; the
+        database calls go through the session's transport)."""
         super().__init__()
         self.session = session
         self.config = session.config
@@ -60,7 +64,8 @@ class MessengerClient(QObject):
         self.chats = ChatListModel(self.uid, self.clock)
         self.db = Database(session, executor)
         self.hub = StreamHub(
-            self.config.database_url, session.id_token, self.config.database_params
+            self.config.database_url, session.id_token, self.config.database_params,
+            transport=stream_transport,
         )
         outbox_file = data_dir / f"outbox-{self.uid}.json" if data_dir else None
         self.outbox = Outbox(self.db, self.uid, outbox_file, self.clock.now_ms)

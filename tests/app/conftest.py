@@ -57,14 +57,17 @@ def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
         qapp.processEvents()
         time.sleep(0.01)
     qapp.processEvents()
-    # qasync's already_running mode makes the loop asyncio's running loop with this same
-    # call and offers none to undo it. The public route (stop, then run_until_complete, whose
-    # run_forever withdraws it) enters QApplication.exec(), after which PySide6 sometimes
-    # crashes at interpreter exit; so the test harness (not the app) withdraws it directly.
-    asyncio.events._set_running_loop(None)
+    # already_running made the loop asyncio's running loop on this thread, and asyncio has
+    # no public call to withdraw that; qasync's run_forever withdraws it when it ends, so
+    # stop the loop and run it once to the end.
+    loop.stop()
+    loop.run_until_complete(asyncio.sleep(0))
     asyncio.set_event_loop(None)
     sys.set_asyncgen_hooks(*old_hooks)
     executor.shutdown(wait=False, cancel_futures=True)
+    # Closed now, while Qt is alive: a stopped loop left to the collector would be closed at
+    # interpreter exit, after its Qt signal objects are gone.
+    loop.close()
 
 
 def run(qtbot, coro: Awaitable[Any], timeout: float = 20.0) -> Any:

@@ -5,19 +5,28 @@
 the test's process, so the app's code, pyrebase4 and requests all run for real, in
 milliseconds, without a socket. `MemoryDatabase` is such a handler: a Realtime Database REST
 API over a dict, with server timestamps, create-only message ids (as the rules have it), and
-switches for being offline, refusing a path, or calling a token expired.
+switches for being offline, refusing a path, or calling a token expired; its `streams` is an
+httpx.MockTransport that serves the same tree as live event streams (a `put` of the location,
+then a `put` per write). `FakeAuth` answers custom-token sign-in and token refresh.
+`FakeFirebase` puts the three behind one config.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import io
+import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import requests
+from messenger_desktop.config import ClientConfig
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
 
@@ -89,6 +98,16 @@ def _split(path: str) -> list[str]:
 
 
 @dataclass
+class _Stream:
+    keys: list[str]
+    queue: asyncio.Queue
+
+
+def _sse(kind: str, path: str, data: Any) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps({'path': path, 'data': data})}\n\n".encode()
+
+
+@dataclass
 class MemoryDatabase:
     """The database REST API over a dict (paths end in .json; ?auth= is the ID token)."""
 
@@ -98,18 +117,28 @@ class MemoryDatabase:
     refused: set[str] = field(default_factory=set)  # path prefixes the "rules" refuse
     expired: set[str] = field(default_factory=set)  # ID tokens answered as expired
     tokens_seen: list[str | None] = field(default_factory=list)
+    open_streams: list[_Stream] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.streams = httpx.MockTransport(self._stream)
+
+    def _refusal(self, path: str, token: str | None) -> Answer | None:
+        if token in self.expired:
+            return 401, {"error": "Auth token is expired"}
+        if any(path.strip("/").startswith(p) for p in self.refused):
+            return 401, {"error": "Permission denied"}
+        return None
 
     def __call__(self, seen: Seen) -> Answer:
         if self.offline:
             raise requests.ConnectionError("the fake network is down")
         token = seen.query.get("auth")
         self.tokens_seen.append(token)
-        if token in self.expired:
-            return 401, {"error": "Auth token is expired"}
         path = seen.path.removesuffix(".json")
         keys = _split(path)
-        if any(path.strip("/").startswith(p) for p in self.refused):
-            return 401, {"error": "Permission denied"}
+        refusal = self._refusal(path, token)
+        if refusal is not None:
+            return refusal
         if seen.method == "GET":
             return 200, self._query(self.get(keys), seen.query)
         if seen.method == "PUT":
@@ -117,16 +146,49 @@ class MemoryDatabase:
             if len(keys) == 3 and keys[0] == "messages" and self.get(keys) is not None:
                 return 401, {"error": "Permission denied"}
             value = self._resolve(seen.json)
-            self.set(keys, value)
+            self.write(keys, value)
             return 200, value
         if seen.method == "PATCH":
             for child, value in (seen.json or {}).items():
-                self.set(keys + _split(child), self._resolve(value))
+                self.write(keys + _split(child), self._resolve(value))
             return 200, self._resolve(seen.json)
         if seen.method == "DELETE":
-            self.set(keys, None)
+            self.write(keys, None)
             return 200, None
         return 405, {"error": "method not allowed"}
+
+    def write(self, keys: list[str] | str, value: Any) -> None:
+        """Set a location (None deletes it) and tell the open streams, as the server does."""
+        keys = _split(keys) if isinstance(keys, str) else keys
+        self.set(keys, value)
+        for stream in self.open_streams:
+            n = len(stream.keys)
+            if keys[:n] == stream.keys:
+                stream.queue.put_nowait(("put", "/" + "/".join(keys[n:]), value))
+            elif stream.keys[:len(keys)] == keys:
+                stream.queue.put_nowait(("put", "/", self.get(stream.keys)))
+
+    async def _stream(self, request: httpx.Request) -> httpx.Response:
+        if self.offline:
+            raise httpx.ConnectError("the fake network is down", request=request)
+        path = request.url.path.removesuffix(".json")
+        query = dict(request.url.params)
+        refusal = self._refusal(path, query.get("auth"))
+        if refusal is not None:
+            return httpx.Response(refusal[0], json=refusal[1])
+        stream = _Stream(_split(path), asyncio.Queue())
+        self.open_streams.append(stream)
+
+        async def events():
+            try:
+                yield _sse("put", "/", self._query(self.get(stream.keys), query))
+                while True:
+                    yield _sse(*await stream.queue.get())
+            finally:
+                self.open_streams.remove(stream)
+
+        return httpx.Response(200, headers={"content-type": "text/event-stream"},
+                              content=events())
 
     def get(self, keys: list[str]) -> Any:
         node: Any = self.tree
@@ -168,3 +230,64 @@ class MemoryDatabase:
         if "limitToLast" in query:
             keys = keys[-int(query["limitToLast"]):]
         return {k: value[k] for k in keys}
+
+
+_token_serial = itertools.count()
+
+
+def fake_id_token(uid: str, ttl: float) -> str:
+    """An unsigned JWT with the claims the client reads (uid, iat, exp), each one unique."""
+    def part(doc: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    now = int(time.time())
+    claims = {"user_id": uid, "iat": now, "exp": now + ttl, "n": next(_token_serial)}
+    return f"{part({'alg': 'none'})}.{part(claims)}.x"
+
+
+@dataclass
+class FakeAuth:
+    """Custom-token sign-in (the custom token is the uid) and refresh-token exchange."""
+
+    ttl: float = 3600
+    revoked: set[str] = field(default_factory=set)  # refresh tokens the server refuses
+    offline: bool = False
+    refreshes: int = 0
+    _serial: Any = field(default_factory=itertools.count)
+
+    def _tokens(self, uid: str) -> tuple[str, str]:
+        return fake_id_token(uid, self.ttl), f"refresh-{uid}-{next(self._serial)}"
+
+    def __call__(self, seen: Seen) -> Answer:
+        if self.offline:
+            raise requests.ConnectionError("the fake network is down")
+        body = seen.json or {}
+        if seen.path.endswith("verifyCustomToken"):
+            id_token, refresh = self._tokens(body["token"])
+            return 200, {"idToken": id_token, "refreshToken": refresh,
+                         "expiresIn": str(int(self.ttl))}
+        refresh = body.get("refreshToken", "")
+        if refresh in self.revoked or not refresh.startswith("refresh-"):
+            return 400, {"error": {"code": 400, "message": "INVALID_REFRESH_TOKEN"}}
+        self.refreshes += 1
+        uid = refresh.split("-")[1]
+        id_token, new_refresh = self._tokens(uid)
+        return 200, {"user_id": uid, "id_token": id_token, "refresh_token": new_refresh,
+                     "expires_in": str(int(self.ttl))}
+
+
+class FakeFirebase:
+    """Auth and database behind one project config; `transport` goes to `AuthSession`,
+    `database.streams` to `MessengerClient(stream_transport=...)`."""
+
+    def __init__(self, ttl: float = 3600) -> None:
+        self.auth = FakeAuth(ttl)
+        self.database = MemoryDatabase()
+        self.transport = FakeTransport(self._route)
+        self.config = ClientConfig(api_key="key", project_id="demo",
+                                   database_url="https://demo.firebaseio.test",
+                                   functions_url="https://functions.test/api")
+
+    def _route(self, seen: Seen) -> Answer:
+        host = urlsplit(seen.url).hostname or ""
+        return self.auth(seen) if host.endswith("googleapis.com") else self.database(seen)

@@ -24,6 +24,7 @@ class StreamHub(QObject):
         tokens: TokenSource,
         extra_params: dict[str, str] | None = None,
         parent: QObject | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests: a fake network
     ) -> None:
         super().__init__(parent)
         self._database_url = database_url
@@ -33,6 +34,7 @@ class StreamHub(QObject):
         self._client = httpx.AsyncClient(
             follow_redirects=True,  # Firebase may answer a stream with a 307 to another host
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+            transport=transport,
         )
         self._listeners: list[Listener] = []
         self._connected = True
