@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -173,19 +174,33 @@ class Response:
 
 class StreamStart:
     """An event stream: the server sends `head` (status and headers), the `initial` chunk,
-    then hands the transport to `go_live(transport, on_end)`; the stream's owner calls
+    then hands the transport to `go_live(transport, on_end, fd)` (`fd`: see `_direct_fd`);
+    the stream's owner calls
     `on_end(clean)` when it is over (clean: end the chunked body; else the connection is
     aborted). `on_close()` runs once when the stream is over for any reason."""
 
     __slots__ = ("headers", "initial", "go_live", "on_close")
 
     def __init__(self, headers: dict[str, str], initial: bytes,
-                 go_live: Callable[[Any, Callable[[bool], None]], None],
+                 go_live: Callable[[Any, Callable[[bool], None], int | None], None],
                  on_close: Callable[[], None]) -> None:
         self.headers = headers
         self.initial = initial
         self.go_live = go_live
         self.on_close = on_close
+
+
+def _direct_fd(transport: Any) -> int | None:
+    """The descriptor of a plain TCP transport's socket (public `get_extra_info`): a stream
+    may write its bytes there directly while the transport has nothing buffered (asyncio's
+    write() costs more Python than the send). None under TLS, or for a transport without a
+    socket of its own: those must see every write."""
+    if transport.get_extra_info("sslcontext") is not None:
+        return None
+    sock = transport.get_extra_info("socket")
+    if sock is None or sock.type != socket.SOCK_STREAM:
+        return None
+    return sock.fileno()
 
 
 class _Unchunked:
@@ -549,7 +564,8 @@ class HttpProtocol(asyncio.Protocol):
         self.transport.write(b"".join(parts))
         transport.write(start.initial)
         self.stream = _StreamEnd(self, start, chunked)
-        start.go_live(transport, self.stream.end)
+        # HTTP/1.0 streams are unframed on the way out: every write goes through _Unchunked.
+        start.go_live(transport, self.stream.end, _direct_fd(self.transport) if chunked else None)
 
     def stream_ended(self, clean: bool, chunked: bool) -> None:
         self.stream = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import socket
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,15 +62,6 @@ class _Flusher:
             stream.flush()
 
 
-def _raw_socket(transport: Any) -> socket.socket | None:
-    """The socket under an asyncio selector transport (None for other transports: uvloop's
-    writes are already cheap, and adapters must see every write)."""
-    if type(transport).__name__ != "_SelectorSocketTransport":
-        return None
-    sock = getattr(transport, "_sock", None)
-    return sock if isinstance(sock, socket.socket) else None
-
-
 class Stream:
     """One open SSE connection.
 
@@ -91,7 +82,7 @@ class Stream:
         self.outbox: list[bytes] = []
         self.outbox_bytes = 0
         self.transport: Any = None
-        self._sock: socket.socket | None = None
+        self._fd: int | None = None  # written directly while the transport has no backlog
         self.closed = False
         self.aborted = False
         self.last_activity = time.monotonic()
@@ -139,13 +130,14 @@ class Stream:
     def _write(self, transport: Any, data: bytes, backlog: int) -> None:
         """Write `data` now. With nothing buffered in the transport, send on its socket
         directly (asyncio's write() costs more Python than the send itself); a partial send
-        leaves the rest to the transport, which then keeps the order."""
-        sock = self._sock
-        if backlog or sock is None:
+        leaves the rest to the transport, which then keeps the order. The descriptor is the
+        transport's own (owned and closed by it; `offer`/`flush` check is_closing first)."""
+        fd = self._fd
+        if backlog or fd is None:
             transport.write(data)
         else:
             try:
-                sent = sock.send(data)
+                sent = os.write(fd, data)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError:       # reset, broken pipe: the client is gone
@@ -160,11 +152,13 @@ class Stream:
                     self.id, backlog)
         self.abort()
 
-    def go_live(self, transport: Any, on_end: Callable[[bool], None]) -> None:
-        """The initial put is written: from now on events go to `transport`."""
+    def go_live(self, transport: Any, on_end: Callable[[bool], None],
+                fd: int | None = None) -> None:
+        """The initial put is written: from now on events go to `transport` (and straight to
+        the socket `fd` while the transport has nothing buffered, when the server gives one)."""
         self.transport = transport
         self._on_end = on_end
-        self._sock = _raw_socket(transport)
+        self._fd = fd
         if self.aborted:
             self._end(False)
             return
