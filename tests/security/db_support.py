@@ -100,22 +100,18 @@ def netns_pair() -> Iterator[NetnsPair]:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
 
 
-# --- the suite in a background thread ---
-class InProcessSuite:
-    """The real Suite (auth + database, the project's rules) on its own loop and thread,
-    optionally inside a network namespace."""
+# --- services in a background thread ---
+class ThreadedService:
+    """Anything with async start()/stop() on its own loop and thread, optionally inside a
+    network namespace (its listening sockets are then made there)."""
 
-    def __init__(self, data_dir: Path, *, secure: bool, host: str = "127.0.0.1",
-                 netns: str | None = None) -> None:
-        self.options = SuiteOptions(
-            project_id=PROJECT, host=host, ports={"auth": 0, "database": 0},
-            config_dir=REPO, rules_path=RULES_PATH, data_dir=data_dir, secure=secure)
+    def __init__(self, service: Any, netns: str | None = None) -> None:
+        self.service = service
         self.netns = netns
-        self.suite = Suite(self.options, ["auth", "database"])
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> InProcessSuite:
+    def start(self) -> Any:
         started: Future = Future()
 
         def main() -> None:
@@ -124,7 +120,7 @@ class InProcessSuite:
             loop = self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(self.suite.start())
+                loop.run_until_complete(self.service.start())
             except BaseException as exc:
                 started.set_exception(exc)
                 loop.close()
@@ -133,7 +129,7 @@ class InProcessSuite:
             loop.run_forever()
             loop.close()
 
-        self._thread = threading.Thread(target=main, name="security-suite", daemon=True)
+        self._thread = threading.Thread(target=main, name="security-service", daemon=True)
         self._thread.start()
         started.result(60)
         return self
@@ -142,10 +138,22 @@ class InProcessSuite:
         loop = self.loop
         if loop is None or not loop.is_running():
             return
-        asyncio.run_coroutine_threadsafe(self.suite.stop(export=False), loop).result(30)
+        asyncio.run_coroutine_threadsafe(self.service.stop(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
         assert self._thread is not None
         self._thread.join(30)
+
+
+class InProcessSuite(ThreadedService):
+    """The real Suite (auth + database, the project's rules)."""
+
+    def __init__(self, data_dir: Path, *, secure: bool, host: str = "127.0.0.1",
+                 netns: str | None = None) -> None:
+        self.options = SuiteOptions(
+            project_id=PROJECT, host=host, ports={"auth": 0, "database": 0},
+            config_dir=REPO, rules_path=RULES_PATH, data_dir=data_dir, secure=secure)
+        self.suite = Suite(self.options, ["auth", "database"])
+        super().__init__(self.suite, netns)
 
     @property
     def database(self) -> Any:

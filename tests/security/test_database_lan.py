@@ -24,8 +24,10 @@ from tests.database.tokens import unsigned_token
 
 from .db_support import (
     PROJECT,
+    RULES_PATH,
     Client,
     InProcessSuite,
+    ThreadedService,
     as_admin,
     enter_netns,
     netns_pair,
@@ -132,3 +134,23 @@ def test_lan_callers_learn_nothing(lan, name):
     result = _on_lan(lan, lambda client: run_sweep(client, lan.target, caller))
     assert not result.failures, result.report()
     assert result.requests > 500
+
+
+def test_the_database_alone_beyond_loopback_is_secure(lan):
+    """`python -m messenger_emulators.database --host ADDR` (no suite, so no SuiteOptions to
+    force secure mode): listening beyond loopback must still refuse the LAN admin and
+    unchecked tokens."""
+    from messenger_emulators.database.component import DatabaseEmulator
+
+    alone = DatabaseEmulator(project_id=PROJECT, host=lan.server_ip, port=0,
+                             rules_text=RULES_PATH.read_text())
+    service = ThreadedService(alone, lan.target.suite.netns).start()
+    try:
+        def attack(client: Client):
+            client.port = alone.port
+            return [client.request("GET", "/.json", {"ns": PROJECT, **who})
+                    for who in ({"auth": "owner"}, {"auth": unsigned_token("alice")})]
+        for answer in _on_lan(lan, attack):
+            assert answer.status == 401, answer.short()
+    finally:
+        service.stop()

@@ -10,6 +10,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from messenger_emulators.rules import RulesError
+from messenger_emulators.suite.options import is_loopback
 
 from . import http
 from . import messages as msg
@@ -67,8 +68,10 @@ class DatabaseEmulator:
         self.rules_from_file = rules_text is not None
         self.engine = DatabaseEngine(project_id, rules_text, None, None, rules_trace)
         self.hub = StreamHub(self.engine, keepalive_s=keepalive_s)
-        # secure (beyond loopback): ID tokens only through an installed verifier
-        self.tokens = TokenPolicy(secure=secure)
+        # secure: ID tokens only through an installed verifier, the admin only from this
+        # machine. Forced on beyond loopback here too, not only by the suite's options: the
+        # database alone (`python -m messenger_emulators.database --host ADDR`) has none.
+        self.tokens = TokenPolicy(secure=secure or not is_loopback(host))
         self._server: asyncio.base_events.Server | None = None
         self._http: HttpServerState | None = None
         # edits to the rules file apply while running (rules_watch.py)
