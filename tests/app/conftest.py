@@ -94,7 +94,8 @@ def config_for(suite: RunningSuite) -> ClientConfig:
 
 @pytest.fixture(scope="session")
 def suite() -> Iterator[RunningSuite]:
-    with running_suite(rules=RULES) as s:
+    # As `make run` starts it (firebase/emulator.py): secure mode, signed tokens only.
+    with running_suite(rules=RULES, extra_args=["--secure"]) as s:
         yield s
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import requests
 from messenger_desktop.firebase.emulator import EmulatorError, EmulatorLauncher, port_open
 
 from tests.support.suite import FUNCTIONS_SOURCE, free_ports
@@ -30,6 +31,9 @@ def test_starts_reuses_and_stops(harness, tmp_path) -> None:
     first = EmulatorLauncher(tmp_path / "data", config, ports=ports)
     assert harness.run(first.ensure_running(), 60) is True  # nothing answered: started
     assert (tmp_path / "data" / "emulator-data").is_dir()  # chats persist between runs
+    # Signed tokens only (a web page in the user's browser cannot sign in as anyone).
+    info = requests.get(f"http://127.0.0.1:{ports['auth']}/", timeout=10).json()
+    assert info["authEmulator"]["secure"] is True
     second = EmulatorLauncher(tmp_path / "data2", config, ports=ports)
     assert harness.run(second.ensure_running()) is False  # already running: reused
     second.stop()  # did not start it: must not stop it

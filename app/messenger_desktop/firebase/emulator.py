@@ -2,9 +2,14 @@
 
 If something already answers on all three ports (a suite started by `make emulators`, or by
 another client), the client just uses it. Otherwise it starts
-`python -m messenger_emulators.suite.cli start --config <repo>/firebase.json --data <folder>`
-(data in the user's data folder, so chats persist between runs), waits until it is ready,
-and stops it again on exit. Only what this client started is ever stopped.
+`python -m messenger_emulators.suite.cli start --config <repo>/firebase.json --data <folder>
+--secure` (data in the user's data folder, so chats persist between runs), waits until it is
+ready, and stops it again on exit. Only what this client started is ever stopped.
+
+``--secure``: the suite keeps the chats of a real person, and any web page in their browser can
+reach 127.0.0.1. In secure mode the suite accepts only the tokens it signed and no page acts as
+its admin, so a page cannot sign in as anyone (Google's emulator behaviour, which a plain
+``messenger-emulators start`` keeps for tests and SDKs).
 """
 
 from __future__ import annotations
@@ -109,6 +114,7 @@ class EmulatorLauncher:
             sys.executable, "-m", "messenger_emulators.suite.cli", "start",
             "--config", str(self.config_path), "--project", self.project_id,
             "--data", str(emulator_data),
+            "--secure",
         ]
         log.info("starting the emulator suite: %s", " ".join(args))
         log_file = open(self._log_path, "w", encoding="utf-8")  # noqa: SIM115 - child keeps it

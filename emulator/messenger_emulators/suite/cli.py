@@ -35,7 +35,7 @@ from .errors import (
     ConfigError,
     SuiteError,
 )
-from .options import DEFAULT_PORTS, EMULATOR_ORDER, SuiteOptions
+from .options import DEFAULT_PORTS, EMULATOR_ORDER, SuiteOptions, is_loopback
 
 DEBUG_ENV = "MESSENGER_EMULATORS_DEBUG"  # set: print tracebacks of every failure
 SCRIPT_STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for an exec'd command
@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--data", help="keep the database durably in this folder (journal)")
         sub.add_argument("--host", help="listening host for every emulator (default: "
                          "firebase.json, else 127.0.0.1; non-loopback forces signed tokens)")
+        sub.add_argument("--secure", action="store_true",
+                         help="secure mode on any host: signed tokens only, the admin only from "
+                         "this machine (forced on beyond loopback; the desktop app uses it)")
         sub.add_argument("--id-token-ttl", type=parse_duration, default=3600.0,
                          help="lifetime of ID tokens from the Auth emulator, e.g. 5s (default 1h)")
         sub.add_argument("--watch", action="store_true", help="reload functions on change")
@@ -159,6 +162,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
         watch=args.watch,
         rules_trace=args.rules_trace,
         hub_port=config.hub_port,
+        secure=args.secure,
     )
     return options, only
 
@@ -198,7 +202,9 @@ async def _run(options: SuiteOptions, only: list[str], script: str | None) -> in
         for line in suite.hub.describe() if suite.hub is not None else []:
             _say(line)
         if options.secure:
-            _say(f"Listening on {options.host} (not loopback): unsigned tokens are refused.")
+            where = "" if is_loopback(options.host) else " (not loopback)"
+            _say(f"Secure mode, listening on {options.host}{where}: unsigned tokens are "
+                 "refused and the admin acts only from this machine.")
         _say(READY_LINE)
         if script is None:
             await stop.wait()
