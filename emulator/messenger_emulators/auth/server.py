@@ -18,6 +18,7 @@ from aiohttp import web
 from . import errors
 from .errors import AuthError
 from .keys import ServiceAccount, SigningKey
+from .passwords import identities, token_claims
 from .policy import Caller
 from .store import AccountStore
 from .tokens import IdTokens, InvalidIdToken, check_custom_token
@@ -78,8 +79,10 @@ class AuthService:
         if not isinstance(token, str):
             raise AuthError(errors.INVALID_REFRESH_TOKEN)
         user, grant = self.store.redeem(token)
-        claims = {**grant.claims, **user.custom_attributes}
-        id_token = self.id_tokens.mint(user.uid, claims, grant.auth_time)
+        # the account's current email and profile, as Google refreshes them (passwords.py)
+        claims = {**token_claims(user), **grant.claims, **user.custom_attributes}
+        id_token = self.id_tokens.mint(user.uid, claims, grant.auth_time,
+                                       provider=grant.provider, identities=identities(user))
         return {"access_token": id_token, "expires_in": str(self.id_tokens.ttl),
                 "token_type": "Bearer", "refresh_token": token, "id_token": id_token,
                 "user_id": user.uid, "project_id": self.project_id}
@@ -206,11 +209,15 @@ def build_app(service: AuthService) -> web.Application:
 
     async def lookup(request: web.Request) -> web.Response:
         check_project(request)
-        return _json(service.lookup(await _read_body(request), _caller(request, service)))
+        body, caller = await _read_body(request), _caller(request, service)
+        by_email = service.passwords.lookup(body, caller)  # firebase-admin get_user_by_email
+        return _json(by_email if by_email is not None else service.lookup(body, caller))
 
     async def update(request: web.Request) -> web.Response:
+        # profile, email, password, oobCode and the admin's fields (passwords.py)
         check_project(request)
-        return _json(service.update(await _read_body(request), _caller(request, service)))
+        return _json(service.passwords.update(await _read_body(request),
+                                              _caller(request, service)))
 
     async def delete(request: web.Request) -> web.Response:
         check_project(request)
@@ -234,6 +241,9 @@ def build_app(service: AuthService) -> web.Application:
                                        "secure": service.secure}})
 
     r = app.router
+    from .password_routes import add_routes  # email/password, anonymous, oob codes
+
+    add_routes(r, service, check_project)
     r.add_post(IDT + "/accounts:signInWithCustomToken", sign_in_v1)
     r.add_post(IDT_V3 + "/verifyCustomToken", sign_in_v3)
     r.add_post(SECURETOKEN, token)

@@ -1,6 +1,7 @@
 """Accounts and refresh tokens, in memory, saved to a JSON file when a state folder is given.
 
-A user is created at its first sign-in. A refresh token is an opaque random string bound to a
+A custom-token user is created at its first sign-in; email/password and anonymous users by
+accounts:signUp (passwords.py). A refresh token is an opaque random string bound to a
 uid and to the developer claims of the sign-in it came from; revoking (``validSince``), disabling
 or deleting the user, or clearing the project, invalidates it.
 """
@@ -31,18 +32,44 @@ class User:
     valid_since: int = 0  # seconds; refresh tokens issued earlier are revoked
     disabled: bool = False
     custom_attributes: dict[str, Any] = field(default_factory=dict)
+    # email/password and profile (passwords.py); the hash is the official emulator's
+    # "fakeHash:salt=S:password=P", so accounts move both ways between the two emulators
+    email: str | None = None
+    email_verified: bool = False
+    display_name: str | None = None
+    photo_url: str | None = None
+    password_hash: str | None = None
+    salt: str | None = None
+    password_updated_at_ms: int | None = None
+    # when valid_since was set by a password change: the exact time, so that the tokens issued
+    # right after it (same second) stay valid while every earlier one is revoked
+    tokens_valid_after: float = 0.0
 
     def to_google(self) -> dict[str, Any]:
-        """The account as accounts:lookup returns it."""
+        """The account as accounts:lookup and accounts:batchGet return it."""
         info: dict[str, Any] = {
             "localId": self.uid,
             "createdAt": str(self.created_at_ms),
             "lastLoginAt": str(self.last_login_at_ms),
             "validSince": str(self.valid_since),
             "disabled": self.disabled,
-            "emailVerified": False,
+            "emailVerified": self.email_verified,
             "providerUserInfo": [],
         }
+        for key, value in (("email", self.email), ("displayName", self.display_name),
+                           ("photoUrl", self.photo_url), ("passwordHash", self.password_hash),
+                           ("salt", self.salt),
+                           ("passwordUpdatedAt", self.password_updated_at_ms)):
+            if value is not None:
+                info[key] = value
+        if self.password_hash is not None and self.email is not None:
+            provider = {"providerId": "password", "email": self.email,
+                        "federatedId": self.email, "rawId": self.email}
+            if self.display_name is not None:
+                provider["displayName"] = self.display_name
+            if self.photo_url is not None:
+                provider["photoUrl"] = self.photo_url
+            info["providerUserInfo"] = [provider]
         if self.custom_attributes:
             info["customAttributes"] = json.dumps(self.custom_attributes)
         return info
@@ -54,6 +81,7 @@ class RefreshGrant:
     claims: dict[str, Any]
     issued_at: float
     auth_time: int
+    provider: str = "custom"  # firebase.sign_in_provider of the tokens it refreshes to
 
 
 class AccountStore:
@@ -76,9 +104,11 @@ class AccountStore:
         user.last_login_at_ms = now_ms
         return user, is_new
 
-    def issue_refresh_token(self, uid: str, claims: dict[str, Any], auth_time: int) -> str:
+    def issue_refresh_token(self, uid: str, claims: dict[str, Any], auth_time: int,
+                            provider: str = "custom") -> str:
         token = secrets.token_urlsafe(48)
-        self.refresh_tokens[token] = RefreshGrant(uid, dict(claims), time.time(), auth_time)
+        self.refresh_tokens[token] = RefreshGrant(uid, dict(claims), time.time(), auth_time,
+                                                  provider)
         self.save()
         return token
 
@@ -89,6 +119,8 @@ class AccountStore:
         # validSince has one-second resolution: a token issued in that very second is revoked
         # too, so a revocation can never miss a token issued just before it.
         revoked = user is not None and user.valid_since and int(grant.issued_at) <= user.valid_since
+        if revoked and int(user.tokens_valid_after) == user.valid_since:
+            revoked = grant.issued_at < user.tokens_valid_after  # a password change: exact
         if grant is None or user is None or revoked:
             raise errors.AuthError(errors.INVALID_REFRESH_TOKEN)
         if user.disabled:
@@ -123,6 +155,26 @@ class AccountStore:
                 raise errors.AuthError(errors.INVALID_JSON,
                                        "customAttributes must be a JSON object")
             user.custom_attributes = attrs
+        self.save()
+        return user
+
+    def by_email(self, email: str) -> User | None:
+        """The account with this (canonical, lower-case) email."""
+        for user in self.users.values():
+            if user.email == email:
+                return user
+        return None
+
+    def new_uid(self) -> str:
+        """A fresh localId, as the official emulator makes them (28 letters and digits)."""
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        while True:
+            uid = "".join(secrets.choice(alphabet) for _ in range(28))
+            if uid not in self.users:
+                return uid
+
+    def add(self, user: User) -> User:
+        self.users[user.uid] = user
         self.save()
         return user
 

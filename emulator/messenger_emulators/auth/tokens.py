@@ -125,7 +125,8 @@ class IdTokens:
         self.signing_key = signing_key
 
     def mint(self, uid: str, developer_claims: dict[str, Any], auth_time: int,
-             now: float | None = None) -> str:
+             now: float | None = None, provider: str = SIGN_IN_PROVIDER,
+             identities: dict[str, Any] | None = None) -> str:
         iat = int(time.time() if now is None else now)
         payload: dict[str, Any] = dict(developer_claims)
         payload.update({
@@ -136,7 +137,7 @@ class IdTokens:
             "sub": uid,
             "iat": iat,
             "exp": iat + self.ttl,
-            "firebase": {"identities": {}, "sign_in_provider": SIGN_IN_PROVIDER},
+            "firebase": {"identities": identities or {}, "sign_in_provider": provider},
         })
         if self.signing_key is None:
             header = {"alg": "none", "typ": "JWT"}
