@@ -42,6 +42,13 @@ class ReorderingPersistence:
         finally:
             self.in_flight -= 1
 
+    def append_then(self, namespace, writes, durable) -> None:
+        """The Persistence protocol over this async append (a task per commit, started in
+        commit order)."""
+        task = asyncio.ensure_future(self.append(namespace, writes))
+        task.add_done_callback(lambda t: durable(
+            RuntimeError("cancelled") if t.cancelled() else t.exception()))
+
     async def close(self) -> None:
         pass
 

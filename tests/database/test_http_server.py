@@ -132,6 +132,13 @@ class SlowPersistence:
         await asyncio.sleep(0.05)
         self.appended.append(writes)
 
+    def append_then(self, namespace, writes, durable) -> None:
+        """The Persistence protocol over this async append (a task per commit, started in
+        commit order)."""
+        task = asyncio.ensure_future(self.append(namespace, writes))
+        task.add_done_callback(lambda t: durable(
+            RuntimeError("cancelled") if t.cancelled() else t.exception()))
+
     async def close(self):
         pass
 

@@ -91,8 +91,9 @@ def test_imported_data_without_a_journal(tmp_path):
     write_export(tmp_path, {"ns": {"a": 1}})
     imported = ImportedData(tmp_path)
     assert imported.load() == {"ns": {"a": 1}}
-    asyncio.run(imported.append("other", [(("b",), 2)]))
-    assert imported.namespaces == {"ns", "other"}
+    told = []
+    imported.append_then("other", [(("b",), 2)], told.append)
+    assert imported.namespaces == {"ns", "other"} and told == [None]
 
 
 # --- --import reads only inside the export folder (issue 12) ---

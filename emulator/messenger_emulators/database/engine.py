@@ -17,8 +17,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from messenger_emulators.persistence import Persistence
 from messenger_emulators.rules import Decision, QueryInfo, RuleSet
 
 from . import messages as msg
@@ -50,12 +51,6 @@ class Commit:
     disable_triggers: bool = False
 
 
-class Persistence(Protocol):
-    def load(self) -> dict[str, object]: ...
-    async def append(self, namespace: str, writes: list[tuple[Path, object]]) -> None: ...
-    async def close(self) -> None: ...
-
-
 @dataclass
 class _Pending:
     commit: Commit
@@ -79,7 +74,6 @@ RulesListener = Callable[[str], None]
 TraceSink = Callable[[str, Decision], None]
 
 
-_CANCELLED = asyncio.CancelledError()     # marks an append that was cancelled
 
 
 def now_ms() -> int:
@@ -218,16 +212,14 @@ class DatabaseEngine:
         if self.persistence is None:
             entry.durable = True
             self._deliver(ns)
-        elif hasattr(self.persistence, "append_then"):
-            # the journal's callback form: the commit completes in the loop iteration that
-            # learns of the sync (awaiting append() would take one more)
+        else:
+            # a callback, not a future: the commit completes in the loop iteration that
+            # learns of the sync (awaiting a future would take one more)
             try:
                 self.persistence.append_then(
                     ns.name, resolved, lambda error: self._durable(ns, entry, error))
             except Exception as exc:
                 self._durable(ns, entry, exc)
-        else:
-            self._append(ns, entry, self.persistence.append(ns.name, resolved))
         # only this writer awaits its own entry (no shield needed: if the writer is
         # cancelled, the commit still goes through and _deliver skips the done future)
         if not entry.delivered.done():
@@ -236,36 +228,9 @@ class DatabaseEngine:
             raise DatabaseError(503, msg.NOT_DURABLE.format(reason=entry.error))
         return commit
 
-    def _append(self, ns: Namespace, entry: _Pending, append: Any) -> None:
-        """Runs `persistence.append(...)` to completion, then `_durable`. A coroutine is
-        stepped by hand up to its waits, as a Task would (without a Task per write: its
-        synchronous part, the record entering the journal's queue, runs right here, so
-        records are queued in commit order)."""
-        if not asyncio.iscoroutine(append):
-            future = asyncio.ensure_future(append)
-            future.add_done_callback(lambda f: self._durable(
-                ns, entry, _CANCELLED if f.cancelled() else f.exception()))
-            return
-        try:
-            waiting = append.send(None)
-        except StopIteration:
-            self._durable(ns, entry, None)
-        except asyncio.CancelledError:
-            self._durable(ns, entry, _CANCELLED)
-        except Exception as exc:
-            self._durable(ns, entry, exc)
-        else:
-            if waiting is None:       # a bare yield
-                asyncio.get_running_loop().call_soon(self._append, ns, entry, append)
-            else:
-                waiting._asyncio_future_blocking = False
-                waiting.add_done_callback(lambda _f: self._append(ns, entry, append))
-
     def _durable(self, ns: Namespace, entry: _Pending, error: BaseException | None) -> None:
         entry.durable = True
-        if error is _CANCELLED:
-            entry.error = RuntimeError("the journal write was cancelled")
-        elif error is not None:
+        if error is not None:
             entry.error = error
             log.error("database %s: commit %d not durable: %r", ns.name, entry.commit.seq,
                       entry.error)

@@ -5,7 +5,7 @@ Entry point for the database component (docs/CONTRACTS.md, Persistence protocol)
     from messenger_emulators.persistence import open_persistence
     persistence = open_persistence(options)   # SuiteOptions; None: nothing to load or keep
     roots = persistence.load()                # namespace -> root: journal + --import applied
-    await persistence.append(namespace, writes)   # after each commit; durable on return
+    persistence.append_then(namespace, writes, durable)   # after each commit (see Persistence)
     await persistence.close()                 # at stop
 
 The suite (`Suite.persistence`) creates it once; the database component should take it from
@@ -15,6 +15,7 @@ there (`suite.persistence`) so that --export-on-exit sees the same state.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .memory import ImportedData
 
 __all__ = [
+    "Durable",
     "ImportedData",
     "Journal",
     "Persistence",
@@ -56,12 +58,26 @@ COMPACT_ENV = "MESSENGER_EMULATORS_COMPACT_BYTES"
 
 
 Writes = list[tuple[tuple[str, ...], object]]
+Durable = Callable[[BaseException | None], None]  # told once the writes are on disk (or not)
 
 
 class Persistence(Protocol):
-    def load(self) -> dict[str, object]: ...
-    async def append(self, namespace: str, writes: Writes) -> None: ...
+    """The one durability seam of the database (its engine calls it; the journal and the
+    import-only store implement it)."""
+
+    def load(self) -> dict[str, object]:
+        """namespace -> root, at start (journal replayed, --import applied)."""
+        ...
+
+    def append_then(self, namespace: str, writes: Writes, durable: Durable) -> None:
+        """Queue one commit's writes, in commit order; call `durable(None)` on the event loop
+        once they are on disk, `durable(error)` if they cannot be (possibly before this
+        returns). Raises at once if the store is closed or has failed. A callback, not a
+        future: the database answers in the loop iteration that learns of the sync."""
+        ...
+
     async def close(self) -> None: ...
+
     def export(self, roots: dict[str, object]) -> None: ...
 
 

@@ -3,6 +3,7 @@ nothing is kept (as the official suite without --export-on-exit)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .export import read_export
@@ -18,8 +19,10 @@ class ImportedData:
         self.namespaces = set(roots)
         return roots
 
-    async def append(self, namespace: str, writes: list[tuple[tuple[str, ...], object]]) -> None:
+    def append_then(self, namespace: str, writes: list[tuple[tuple[str, ...], object]],
+                    durable: Callable[[BaseException | None], None]) -> None:
         self.namespaces.add(namespace)
+        durable(None)  # nothing to keep: "durable" at once
 
     async def close(self) -> None:
         return None
