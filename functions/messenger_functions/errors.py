@@ -15,6 +15,8 @@ BODY_NOT_UTF8 = "The body is not valid UTF-8."
 UNSUPPORTED_BODY = "Send the body as application/json or as a form."
 INVALID_PARAMETER = "Invalid request: {problems}"
 NOT_BOOLEAN = "Use true or false."
+PARAMETER_TWICE = "Invalid request: {names} given twice, with different values (URL and body)."
+PARAMETERS_IN_URL = "Send {names} in the body, not in the URL: URLs end up in request logs."
 TEXT_INVALID = "Text must be valid Unicode (no lone surrogates)."
 
 # --- identity ---

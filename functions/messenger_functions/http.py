@@ -36,6 +36,8 @@ from .errors import (
     INVALID_PARAMETER,
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
+    PARAMETER_TWICE,
+    PARAMETERS_IN_URL,
     UNAVAILABLE,
     UNSUPPORTED_BODY,
     ApiError,
@@ -72,6 +74,13 @@ class Route:
     success: int = 200
     auth: bool = True
     errors: tuple[int, ...] = ()
+    # Parameters may come in the query string as well as in the body (the original client
+    # sends `POST /mark_read?sender=…&receiver=…`); not for credentials, which a URL would
+    # carry into every proxy's and platform's request log.
+    url_parameters: bool = True
+    # The OpenAPI document lists a body route's fields as query parameters too (the routes the
+    # original client calls that way; a message's text in a URL is allowed, not advertised).
+    documented_in_query: bool = False
 
 
 def _json_response(payload: Any, status: int, headers: dict[str, str] | None = None) -> Any:
@@ -150,6 +159,34 @@ def _read_body(request: Any) -> dict[str, Any]:
             raise ApiError(400, UNSUPPORTED_BODY) from None
         return {key: form.get(key) for key in form}
     raise ApiError(400, UNSUPPORTED_BODY)
+
+
+def _parameters(request: Any, model: type[BaseModel], from_url: bool) -> dict[str, Any]:
+    """The request's parameters from its query string and its body (JSON or a form) alike;
+    a name given in both must have the same value in both."""
+    query = request.args.to_dict(flat=True)
+    fields = set(model.model_fields)
+    if not from_url:
+        in_url = sorted(fields & set(query))
+        if in_url:
+            raise ApiError(400, PARAMETERS_IN_URL.format(names=", ".join(in_url)))
+        query = {}
+    body = _read_body(request) if request.method != "GET" or _has_body(request) else {}
+    clashes = sorted(name for name in fields & set(query) & set(body)
+                     if _as_text(body[name]) != query[name])
+    if clashes:
+        raise ApiError(400, PARAMETER_TWICE.format(names=", ".join(clashes)))
+    return {**query, **body}
+
+
+def _as_text(value: Any) -> str:
+    """A body value as a query string would spell it (true, 5, text)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _has_body(request: Any) -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", "").lower()
 
 
 def _identity(request: Any) -> str:
@@ -249,10 +286,13 @@ class Api:
             path_args={key: str(value) for key, value in args.items()},
             address=client_address(request.remote_addr, request.headers.get("X-Forwarded-For")),
         )
-        if route.body is not None:
-            call.body = _validate(route.body, _read_body(request))
-        if route.query is not None:
-            call.query = _validate(route.query, request.args.to_dict(flat=True))
+        model = route.body or route.query
+        if model is not None:
+            parameters = _parameters(request, model, route.url_parameters)
+            if route.body is not None:
+                call.body = _validate(route.body, parameters)
+            else:
+                call.query = _validate(model, parameters)
         return _json_response(_serialize(route.handler(call)), route.success)
 
     def _server_error(self, error: Exception) -> Any:

@@ -70,10 +70,11 @@ def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[st
                 "sender": sender,
                 "receiver": _other(chat, sender),
                 "content": str(value.get("text", "")),
-                "timestamp": int(ts),
+                "timestamp": int(ts) // 1000,  # the original API's seconds
+                "timestamp_ms": int(ts),
             }
         )
-    messages.sort(key=lambda item: (item["timestamp"], item["id"]))
+    messages.sort(key=lambda item: (item["timestamp_ms"], item["id"]))
     return messages
 
 

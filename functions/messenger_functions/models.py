@@ -132,7 +132,9 @@ class ChatQuery(_Model):
     receiver: str = Uid
     limit: int = Field(default=settings.PAGE_DEFAULT, ge=1, le=settings.PAGE_MAX)
     before: int | None = Field(
-        default=None, ge=0, le=2**53, description="Only messages with timestamp < before (ms)."
+        default=None, ge=0, le=2**53,
+        description="Only messages with timestamp_ms < before (milliseconds: pass the oldest "
+        "message's timestamp_ms to page back).",
     )
 
 
@@ -170,7 +172,10 @@ class UserOut(_Model):
     user_id: str
     email: str
     display_name: str
-    last_seen: int | None = Field(description="Last heartbeat, ms since the epoch.")
+    last_seen: int | None = Field(
+        description="Last heartbeat, whole seconds since the epoch (the original API's unit)."
+    )
+    last_seen_ms: int | None = Field(description="The same, in milliseconds.")
     online: bool
 
 
@@ -189,7 +194,11 @@ class MessageOut(_Model):
     sender: str
     receiver: str
     content: str
-    timestamp: int
+    timestamp: int = Field(
+        description="When the server stored it, whole seconds since the epoch (the original "
+        "API's unit)."
+    )
+    timestamp_ms: int = Field(description="The same, in milliseconds (for `before`).")
 
 
 class Deleted(_Model):

@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 from .models import ErrorBody
 
 REF = "#/components/schemas/{model}"
+PARTS = "Parts"  # a body schema whose fields may come in the query string instead
 _STATUS_TEXT = {
     200: "Success",
     400: "Invalid parameters or body",
@@ -69,9 +70,12 @@ def _parameters(route: Any) -> list[dict[str, Any]]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
         for name in re.findall(r"<([a-z_]+)>", route.path)
     ]
-    if route.query is not None:
-        schema = route.query.model_json_schema()
-        required = set(schema.get("required", []))
+    # A query route's parameters are required in the query (a body may carry them instead,
+    # which OpenAPI cannot say); a body route's may come in the query instead of the body.
+    model = route.query or (route.body if route.documented_in_query else None)
+    if model is not None:
+        schema = model.model_json_schema()
+        required = set(schema.get("required", [])) if route.query is not None else set()
         for name, prop in schema["properties"].items():
             prop = _without_null(dict(prop))
             prop.pop("title", None)
@@ -108,9 +112,12 @@ def _operation(route: Any) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
-        ref = {"$ref": REF.format(model=route.body.__name__)}
+        either = route.documented_in_query
+        ref = {"$ref": REF.format(model=route.body.__name__ + (PARTS if either else ""))}
         operation["requestBody"] = {
-            "required": True,
+            "required": not either,
+            "description": "The parameters as JSON or a form"
+            + ("; each may come in the query string instead." if either else "."),
             "content": {
                 "application/json": {"schema": ref},
                 "application/x-www-form-urlencoded": {"schema": ref},
@@ -123,6 +130,13 @@ def document(routes: list[Any]) -> dict[str, Any]:
     _, defs = models_json_schema(
         [(model, "validation") for model in _models(routes)], ref_template=REF
     )
+    schemas = defs.get("$defs", {})
+    for route in routes:
+        if route.body is not None and route.documented_in_query:
+            # Any field may be in the query instead, so the body alone requires none.
+            parts = dict(schemas[route.body.__name__])
+            parts.pop("required", None)
+            schemas[route.body.__name__ + PARTS] = parts
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         path = re.sub(r"<([a-z_]+)>", r"{\1}", route.path)
@@ -149,7 +163,7 @@ def document(routes: list[Any]) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -37,7 +37,8 @@ def list_users() -> list[dict[str, Any]]:
                 "user_id": uid,
                 "email": profile["email"],
                 "display_name": name if isinstance(name, str) else profile["email"],
-                "last_seen": last_seen,
+                "last_seen": None if last_seen is None else last_seen // 1000,
+                "last_seen_ms": last_seen,
                 "online": online,
             }
         )

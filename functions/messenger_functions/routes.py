@@ -100,6 +100,7 @@ ROUTES: list[Route] = [
         body=RegisterRequest,
         auth=False,
         errors=(400, 409, 413, 429),
+        url_parameters=False,
     ),
     Route(
         "POST",
@@ -110,6 +111,7 @@ ROUTES: list[Route] = [
         body=LoginRequest,
         auth=False,
         errors=(400, 401, 413, 429),
+        url_parameters=False,
     ),
     Route("GET", "/users", users, "Everyone who has an account, with presence", list[UserOut]),
     Route(
@@ -147,6 +149,7 @@ ROUTES: list[Route] = [
         StatusOk,
         body=MarkReadRequest,
         errors=(400, 403, 413),
+        documented_in_query=True,
     ),
     Route(
         "DELETE",
@@ -164,6 +167,7 @@ ROUTES: list[Route] = [
         Updated,
         body=ActivityRequest,
         errors=(400, 403, 413),
+        documented_in_query=True,
     ),
 ]
 

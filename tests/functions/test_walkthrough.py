@@ -84,16 +84,18 @@ def test_curl_walkthrough(stack, new_user):
     messages = reply.json()
     assert [(m["content"], m["id"]) for m in messages] == sent
     assert all(m["sender"] == alice_uid and m["receiver"] == bob.uid for m in messages)
-    assert messages[0]["timestamp"] <= messages[1]["timestamp"]
-    assert messages[0]["timestamp"] > 1_600_000_000_000  # server ms, not the client's string
+    assert messages[0]["timestamp_ms"] <= messages[1]["timestamp_ms"]
+    assert messages[0]["timestamp_ms"] > 1_600_000_000_000  # server ms, not the client's string
+    # the original API's unit: whole seconds
+    assert all(m["timestamp"] == m["timestamp_ms"] // 1000 for m in messages)
 
     # paging: the newest one, then the one before it
     newest = bob.api("GET", "/get_messages", params={"sender": alice_uid, "receiver": bob.uid,
                                                      "limit": 1}).json()
     assert [m["id"] for m in newest] == [sent[1][1]]
     older = bob.api("GET", "/get_messages", params={"sender": alice_uid, "receiver": bob.uid,
-                                                    "before": newest[0]["timestamp"]}).json()
-    assert all(m["timestamp"] < newest[0]["timestamp"] for m in older)
+                                                    "before": newest[0]["timestamp_ms"]}).json()
+    assert all(m["timestamp_ms"] < newest[0]["timestamp_ms"] for m in older)
 
     # new messages (maintained by the trigger), then mark read
     def unread_from() -> list:
@@ -110,7 +112,7 @@ def test_curl_walkthrough(stack, new_user):
     assert reply.status_code == 200 and reply.json() == {"status": "ok"}
     assert unread_from() == []
     entry = admin_get(stack, f"userChats/{bob.uid}/{chat}")
-    assert "unreadIds" not in entry and entry["readAt"] >= messages[1]["timestamp"]
+    assert "unreadIds" not in entry and entry["readAt"] >= messages[1]["timestamp_ms"]
     assert unread_count(entry) == 0
 
     # delete: the sender may, once; then 404
