@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+# Opening lands on the first unread message; more than this many pages of them and it lands
+# on the oldest loaded one instead (reading 1,000 messages to open a chat is too slow).
+MAX_UNREAD_PAGES = 20
 
 
 class ChatSession(QObject):
@@ -42,9 +45,10 @@ class ChatSession(QObject):
     incoming = Signal(object)  # a confirmed Message from the other person
 
     def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
-                 outbox: Outbox) -> None:
+                 outbox: Outbox, unread_from: str = "") -> None:
         super().__init__()
         self.chat_id = chat_id
+        self.unread_from = unread_from  # the first unread message when the chat was opened
         self.other_uid = other_uid
         self.uid = uid  # mine
         self._db = db
@@ -57,6 +61,7 @@ class ChatSession(QObject):
         self._listener: Listener | None = None
         self._closed = False
         self._synced = False
+        self._opening = False
         for msg in outbox.pending(chat_id):
             self.model.upsert(msg)
         for signal in (outbox.added, outbox.delivered, outbox.failed):
@@ -71,6 +76,13 @@ class ChatSession(QObject):
         self.loading_changed.emit(value)
 
     async def open(self) -> None:
+        self._opening = True
+        try:
+            await self._open()
+        finally:
+            self._opening = False
+
+    async def _open(self) -> None:
         self._set_loading(True)
         delay = 0.5
         reported = False
@@ -104,6 +116,15 @@ class ChatSession(QObject):
         self.model.prepend_page(messages)
         self.has_more = len(messages) >= PAGE_SIZE
         self._start_id = min((m.id for m in messages), default=None)
+        pages = 0
+        while (self.unread_from and self.has_more and pages < MAX_UNREAD_PAGES
+               and self.model.get(self.unread_from) is None and not self._closed
+               and (self._start_id or "") > self.unread_from):
+            pages += 1  # the first unread one is older than this page: read back to it
+            if not await self._read_older():
+                break
+        if self._closed:
+            return
         self.first_page_loaded.emit()
         self._listen()
 
@@ -117,8 +138,14 @@ class ChatSession(QObject):
 
     async def load_older(self) -> int:
         """The page before the oldest loaded message; returns how many rows were added."""
-        if self.loading or not self.has_more or self._closed:
+        if self.loading or not self.has_more or self._closed or self._opening:
             return 0
+        added = await self._read_older()
+        # Deletions of the older rows must arrive live too: listen from the new start.
+        self._listen()
+        return added
+
+    async def _read_older(self) -> int:
         oldest = self.model.oldest_confirmed_id()
         if oldest is None:
             return 0
@@ -137,8 +164,6 @@ class ChatSession(QObject):
         added = self.model.prepend_page(messages)
         if messages:
             self._start_id = min(m.id for m in messages)
-        # Deletions of the older rows must arrive live too: listen from the new start.
-        self._listen()
         return added
 
     def _on_event(self, kind: str, path: str, data: Any) -> None:

@@ -289,11 +289,18 @@ class MessengerClient(QObject):
             if self.current.other_uid == other_uid:
                 return self.current
             self.current.close()
-        session = ChatSession(direct_chat_id(self.uid, other_uid), other_uid, self.uid,
-                              self.db, self.hub, self.outbox)
+        chat_id = direct_chat_id(self.uid, other_uid)
+        session = ChatSession(chat_id, other_uid, self.uid, self.db, self.hub, self.outbox,
+                              unread_from=self.first_unread(chat_id))
         self.current = session
         asyncio.ensure_future(session.open())
         return session
+
+    def first_unread(self, chat_id: str) -> str:
+        """The id of the oldest message of this chat that counts as unread, or ""."""
+        tree = self._trees.get("chats")
+        counted = counted_unread(tree.get(chat_id) if isinstance(tree, dict) else None)
+        return min(counted.items(), key=lambda kv: (kv[1], kv[0]))[0] if counted else ""
 
     def close_chat(self) -> None:
         if self.current is not None:

@@ -33,7 +33,7 @@ def test_drafts_stay_in_their_chat_and_survive_a_restart(harness: Harness, suite
     email = unique_email("drafter")
     app = harness.signed_in(config, email, name="drafter")
     me = app.client.uid
-    bob, carol = _peer(admin, "Bob"), _peer(admin, "Carol")
+    bob, carol = _peer(admin, "DraftyOne"), _peer(admin, "DraftyTwo")
     for uid in (bob, carol):
         harness.until(lambda u=uid: app.client.chats.row_for_uid(u) is not None, what="listed")
     view = app.window.messenger.chat

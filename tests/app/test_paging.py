@@ -26,10 +26,17 @@ def test_pages_in_older_messages_on_scroll(harness: Harness, suite) -> None:
                                        "ts": base + i * 1000}
         for i in range(total)
     }
+    # Read up to now: the seeded history (all in the past) is not unread, so opening shows
+    # the newest page (with unread messages it would read back to the first of them).
+    httpx.patch(f"{config.database_url}/userChats/{a}/{chat_id}.json",
+                params={"auth": "owner", "ns": config.project_id},
+                json={"readAt": {".sv": "timestamp"}}).raise_for_status()
     # Seeded by the admin (as an import would), straight over REST.
     httpx.patch(f"{config.database_url}/messages/{chat_id}.json",
                 params={"auth": "owner", "ns": config.project_id}, json=history).raise_for_status()
 
+    harness.until(lambda: "readAt" in (alice.client._trees.get("chats") or {}).get(chat_id, {}),
+                  what="read mark seen")
     alice.open_person(b)
     session = alice.client.current
     harness.until(lambda: session.model.rowCount() == PAGE_SIZE, what="newest page")

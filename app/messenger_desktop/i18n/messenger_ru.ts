@@ -85,48 +85,48 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="177"/>
+        <location filename="../views/chat_view.py" line="199"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="178"/>
+        <location filename="../views/chat_view.py" line="200"/>
         <source>Write a message…  (Shift+Enter: new line)</source>
         <translation>Напишите сообщение…  (Shift+Enter — новая строка)</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="179"/>
+        <location filename="../views/chat_view.py" line="201"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="280"/>
+        <location filename="../views/chat_view.py" line="397"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="305"/>
+        <location filename="../views/chat_view.py" line="422"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="306"/>
+        <location filename="../views/chat_view.py" line="423"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="307"/>
-        <location filename="../views/chat_view.py" line="322"/>
+        <location filename="../views/chat_view.py" line="424"/>
+        <location filename="../views/chat_view.py" line="439"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="323"/>
+        <location filename="../views/chat_view.py" line="440"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="336"/>
+        <location filename="../views/chat_view.py" line="453"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -455,6 +455,18 @@
         <location filename="../views/profile_dialog.py" line="74"/>
         <source>Others see this name instead of your email. Leave it empty to show your email.</source>
         <translation>Другие видят это имя вместо вашей почты. Оставьте пустым, чтобы показывать почту.</translation>
+    </message>
+</context>
+<context>
+    <name>ScrollDownButton</name>
+    <message numerus="yes">
+        <location filename="../views/scroll_button.py" line="24"/>
+        <source>%n newer message(s) below</source>
+        <translation>
+            <numerusform>%n новое сообщение ниже</numerusform>
+            <numerusform>%n новых сообщения ниже</numerusform>
+            <numerusform>%n новых сообщений ниже</numerusform>
+        </translation>
     </message>
 </context>
 <context>

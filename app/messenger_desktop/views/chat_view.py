@@ -5,7 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +33,7 @@ from ..errors import UserFacingError
 from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
 from .composer import MAX_LENGTH, Composer
+from .scroll_button import ScrollDownButton
 from .text import plain_label, to_html
 from .theme import Theme
 
@@ -124,6 +134,11 @@ class ChatView(QWidget):
         self.drafts: Drafts | None = None  # set while signed in
         self._stick_to_bottom = True
         self._anchor_from_bottom: int | None = None
+        # Opening a chat with unread messages lands on the first one (under the divider)
+        # until the user scrolls: the target row, or None.
+        self._land_on: QPersistentModelIndex | None = None
+        self._landing_pending = False
+        self._programmatic = False
 
         header = QWidget(objectName="ChatHeader")
         # Names and everything else from other people are plain text (a QLabel's default
@@ -141,6 +156,13 @@ class ChatView(QWidget):
         self.list.link_activated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         self.list.verticalScrollBar().valueChanged.connect(self._on_scroll)
         self.list.verticalScrollBar().rangeChanged.connect(self._on_range)
+        self.to_bottom = ScrollDownButton(self.list)
+        self.to_bottom.hide()
+        self.to_bottom.clicked.connect(self.scroll_to_newest)
+        self._button_timer = QTimer(self)
+        self._button_timer.setSingleShot(True)
+        self._button_timer.setInterval(0)
+        self._button_timer.timeout.connect(self._update_to_bottom)
         self.empty = QLabel(objectName="Empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -185,6 +207,7 @@ class ChatView(QWidget):
     # session -----------------------------------------------------------------------------
     def show_session(self, session: ChatSession, title: str) -> None:
         if self.session is not None:
+            self.session.first_page_loaded.disconnect(self._on_first_page)
             self.session.model.rowsInserted.disconnect(self._on_rows_inserted)
             self.session.model.rowsRemoved.disconnect(self._update_empty)
             self.session.error.disconnect(self._show_notice)
@@ -197,14 +220,21 @@ class ChatView(QWidget):
         self.title.setText(title)
         self.notice.hide()
         self.list.bubbles.clear_cache()
+        self.list.bubbles.unread_from = session.unread_from
+        self._land_on = None
+        self._landing_pending = bool(session.unread_from)
         self.list.setModel(session.model)
         session.model.rowsInserted.connect(self._on_rows_inserted)
+        session.first_page_loaded.connect(self._on_first_page)
         session.model.rowsRemoved.connect(self._update_empty)
         session.error.connect(self._show_notice)
         session.recovered.connect(self.notice.hide)
-        self._stick_to_bottom = True
+        # Unread messages: wait for the first of them (its page may still be loading).
+        self._stick_to_bottom = not session.unread_from
         self._update_empty()
-        self.list.scrollToBottom()
+        if not self._try_landing():
+            self.list.scrollToBottom()
+        self._button_timer.start()
         self.input.setFocus()
 
     def clear_session(self) -> None:
@@ -233,10 +263,41 @@ class ChatView(QWidget):
         self.notice.show()
 
     # scrolling ---------------------------------------------------------------------------
+    def _try_landing(self) -> bool:
+        """Scroll the first unread message (and its divider) to the top, once it is here."""
+        session = self.session
+        target = session.unread_from if session is not None else ""
+        if not self._landing_pending or not target:
+            return False
+        row = session.model.row_of(target)
+        if row < 0:
+            return False
+        self._landing_pending = False
+        self._land_on = QPersistentModelIndex(session.model.index(row))
+        self._anchor_from_bottom = None
+        self._stick_to_bottom = False
+        self._apply_landing()
+        return True
+
+    def _apply_landing(self) -> None:
+        if self._land_on is None or not self._land_on.isValid():
+            return
+        self._programmatic = True
+        try:
+            self.list.scrollTo(QModelIndex(self._land_on),
+                               QAbstractItemView.ScrollHint.PositionAtTop)
+        finally:
+            self._programmatic = False
+        self._stick_to_bottom = self.list.is_at_bottom()
+
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         self._update_empty()
         model = self.session.model if self.session else None
         if model is None:
+            return
+        # Later: finding the rows below lays the list out now, before the anchoring below.
+        self._button_timer.start()
+        if self._landing_pending and self._try_landing():
             return
         if first == 0 and last < model.rowCount() - 1:
             # Older page on top: keep what the user looks at where it is.
@@ -245,8 +306,25 @@ class ChatView(QWidget):
             return
         own = any(bool(model.index(r).data(Roles.Own)) for r in range(first, last + 1))
         if own or self._stick_to_bottom:
+            self._land_on = None
             self._stick_to_bottom = True
             self.list.scrollToBottom()
+
+    def _on_first_page(self) -> None:
+        """Opened (and read back to the first unread message, if it could be found)."""
+        if not self._landing_pending or self.session is None:
+            return
+        if self._try_landing():
+            return
+        # Not loaded: older than what was read (land on the oldest loaded), or deleted.
+        self._landing_pending = False
+        model = self.session.model
+        oldest = model.oldest_confirmed_id() or ""
+        if model.rowCount() and oldest > self.session.unread_from:
+            self._land_on = QPersistentModelIndex(model.index(0))
+            self._apply_landing()
+        else:
+            self.scroll_to_newest()
 
     def _on_range(self, _lo: int, hi: int) -> None:
         bar = self.list.verticalScrollBar()
@@ -255,18 +333,57 @@ class ChatView(QWidget):
             # The page does not fill the view, so no scrolling will ever ask for more.
             if session.model.rowCount() > 0:
                 asyncio.ensure_future(session.load_older())
-        if self._anchor_from_bottom is not None:
+        if self._land_on is not None:
+            self._apply_landing()  # the layout moved under the landing row: put it back
+        elif self._anchor_from_bottom is not None:
             bar.setValue(hi - self._anchor_from_bottom)
             self._anchor_from_bottom = None
         elif self._stick_to_bottom:
             bar.setValue(hi)
+        self._button_timer.start()
 
     def _on_scroll(self, value: int) -> None:
+        if not self._programmatic:
+            self._land_on = None  # the user scrolled: stop holding the landing row
+        self._button_timer.start()
+        if self._land_on is not None:
+            return
         self._stick_to_bottom = self.list.is_at_bottom()
         session = self.session
         if session is not None and value <= LOAD_OLDER_AT_PX and session.has_more:
             if not session.loading and session.model.rowCount() > 0:
                 asyncio.ensure_future(session.load_older())
+
+    def rows_below(self) -> int:
+        """How many messages are below the visible part of the chat."""
+        model = self.session.model if self.session else None
+        if model is None or model.rowCount() == 0:
+            return 0
+        vp = self.list.viewport()
+        index = self.list.indexAt(QPoint(vp.width() // 2, vp.height() - 1))
+        if not index.isValid():
+            return 0
+        return model.rowCount() - 1 - index.row()
+
+    def _update_to_bottom(self) -> None:
+        show = self.session is not None and self.list.isVisible() and not self.list.is_at_bottom()
+        self.to_bottom.set_count(self.rows_below() if show else 0)
+        if show:
+            vp = self.list.viewport().geometry()
+            self.to_bottom.move(vp.right() - self.to_bottom.width() - 14,
+                                vp.bottom() - self.to_bottom.height() - 10)
+            self.to_bottom.raise_()
+        self.to_bottom.setVisible(show)
+
+    def scroll_to_newest(self) -> None:
+        self._land_on = None
+        self._stick_to_bottom = True
+        self.list.scrollToBottom()
+        self._update_to_bottom()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_to_bottom()
 
     # sending -----------------------------------------------------------------------------
     def _update_send(self) -> None:
