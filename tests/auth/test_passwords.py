@@ -221,3 +221,49 @@ def test_what_only_the_admin_may_do_is_refused_to_others(auth, host):
                       json={"requestType": "PASSWORD_RESET", "email": "x@example.com",
                             "returnOobLink": True}, timeout=5)
     assert r.json()["error"]["message"] == "INSUFFICIENT_PERMISSION"
+
+
+def test_auth_export_and_import_in_googles_layout(tmp_path):
+    """--export-on-exit writes auth_export/accounts.json and config.json as firebase-tools
+    does; --import reads them back, and reads an export the official emulator wrote."""
+    from tests.support.suite import running_suite
+
+    folder = tmp_path / "export"
+    with running_suite(only=("auth", "database"),
+                       extra_args=["--export-on-exit", str(folder)]) as s:
+        base = f"http://{s.auth_host}/{IDT}"
+        r = requests.post(f"{base}/accounts:signUp?key=k", timeout=5,
+                          json={"email": "ann@example.com", "password": "secret1"})
+        uid = r.json()["localId"]
+        requests.patch(f"http://{s.auth_host}/emulator/v1/projects/{s.project_id}/config",
+                       json={"emailPrivacyConfig": {"enableImprovedEmailPrivacy": True}},
+                       timeout=5).raise_for_status()
+    metadata = json.loads((folder / "firebase-export-metadata.json").read_text())
+    assert metadata["auth"] == {"version": metadata["version"], "path": "auth_export"}
+    accounts = json.loads((folder / "auth_export" / "accounts.json").read_text())
+    assert accounts["kind"] == "identitytoolkit#DownloadAccountResponse"
+    (account,) = accounts["users"]
+    assert account["localId"] == uid and account["email"] == "ann@example.com"
+    assert account["passwordHash"].startswith("fakeHash:salt=")
+    config = json.loads((folder / "auth_export" / "config.json").read_text())
+    assert config == {"signIn": {"allowDuplicateEmails": False},
+                      "emailPrivacyConfig": {"enableImprovedEmailPrivacy": True}}
+
+    # an account as the official emulator exports it (its fake hash format)
+    accounts["users"].append({
+        "localId": "official1", "email": "old@example.com", "emailVerified": True,
+        "passwordHash": "fakeHash:salt=fakeSaltAbc:password=oldsecret", "salt": "fakeSaltAbc",
+        "createdAt": "1700000000000", "lastLoginAt": "1700000000000", "disabled": False,
+        "providerUserInfo": [{"providerId": "password", "email": "old@example.com",
+                              "federatedId": "old@example.com", "rawId": "old@example.com"}]})
+    (folder / "auth_export" / "accounts.json").write_text(json.dumps(accounts))
+    with running_suite(only=("auth", "database"), extra_args=["--import", str(folder)]) as s:
+        base = f"http://{s.auth_host}/{IDT}"
+        for email, password, expected in (("ann@example.com", "secret1", uid),
+                                          ("old@example.com", "oldsecret", "official1")):
+            r = requests.post(f"{base}/accounts:signInWithPassword?key=k", timeout=5,
+                              json={"email": email, "password": password})
+            assert r.status_code == 200 and r.json()["localId"] == expected, r.text
+        r = requests.post(f"{base}/accounts:signInWithPassword?key=k", timeout=5,
+                          json={"email": "nobody@example.com", "password": "secret1"})
+        assert r.json()["error"]["message"] == "INVALID_LOGIN_CREDENTIALS"  # config imported

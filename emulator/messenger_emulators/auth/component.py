@@ -49,6 +49,8 @@ class AuthEmulator:
                                    signing_key, self.service_account)
         self._runner = web.AppRunner(build_app(self.service), access_log=None,
                                      handle_signals=False)
+        if getattr(self.options, "import_dir", None) is not None:
+            self.import_state(self.options.import_dir)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         try:
@@ -90,6 +92,27 @@ class AuthEmulator:
             return self.service.id_tokens.verify(token)
         except InvalidIdToken as e:
             raise _database_invalid_token()(str(e)) from None
+
+    def import_state(self, folder: Any) -> None:
+        """An export's auth_export/ (accounts.json, config.json), as the official emulator
+        imports it (accounts:batchCreate, PATCH config): accounts added or replaced by uid."""
+        from ..persistence import read_auth_export
+
+        accounts, config = read_auth_export(folder)
+        assert self.service is not None
+        if config is not None:
+            self.service.passwords.config.update(config)
+        if accounts is not None and accounts.get("users"):
+            result = self.service.passwords.batch_create(accounts)
+            for failure in result.get("error", []):
+                log.warning("auth import: account %s of %s not imported: %s",
+                            failure["index"], folder, failure["message"])
+
+    def export_state(self) -> tuple[dict, dict]:
+        """(accounts, config) in the layout of auth_export/ (what the suite's export writes)."""
+        assert self.service is not None
+        passwords = self.service.passwords
+        return passwords.batch_get("-1", None), passwords.config.to_google()
 
     async def stop(self) -> None:
         if self._installer is not None:

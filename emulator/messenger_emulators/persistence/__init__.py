@@ -23,7 +23,7 @@ from .errors import PersistenceError
 
 if TYPE_CHECKING:
     from ..suite.options import SuiteOptions
-    from .export import read_export, write_export
+    from .export import read_auth_export, read_export, write_export
     from .journal import Journal
     from .memory import ImportedData
 
@@ -34,6 +34,7 @@ __all__ = [
     "Persistence",
     "PersistenceError",
     "open_persistence",
+    "read_auth_export",
     "read_export",
     "write_export",
 ]
@@ -42,6 +43,7 @@ __all__ = [
 _LAZY = {
     "Journal": ".journal",
     "ImportedData": ".memory",
+    "read_auth_export": ".export",
     "read_export": ".export",
     "write_export": ".export",
 }

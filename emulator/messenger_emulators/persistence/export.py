@@ -3,8 +3,11 @@
     DIR/firebase-export-metadata.json   {"version": V, "database": {"version": V, "path": P}}
     DIR/P/NAMESPACE.json         the namespace's root as GET /.json?format=export returns it
 
-(Shape from firebase-tools src/emulator/hubExport.ts.) Other emulators' entries in an existing
-metadata file are left out of ours: only the database is exported here.
+    DIR/auth_export/accounts.json       the Auth emulator's accounts as accounts:batchGet
+                                        returns them ({"kind", "users": [...]})
+    DIR/auth_export/config.json         its /emulator/v1/projects/P/config
+
+(Shape from firebase-tools src/emulator/hubExport.ts; metadata "auth": {"version", "path"}.)
 
 An import reads only inside the folder it is given: the metadata's `path`, the metadata file
 and every namespace file must resolve (symlinks followed) to a place inside it; anything
@@ -32,6 +35,7 @@ from .tree import from_json
 
 METADATA_FILE = "firebase-export-metadata.json"
 DATABASE_FOLDER = "database_export"
+AUTH_FOLDER = "auth_export"
 EXPORT_VERSION = "13.0.0"  # the firebase-tools version whose layout we write
 DATABASE_VERSION = "4.11.2"  # the official database emulator's version of that release
 BAD_KEY = re.compile(r"[.#$\[\]/\x00-\x1f\x7f]")
@@ -93,8 +97,43 @@ def read_export(folder: Path | str) -> dict[str, object]:
     return roots
 
 
-def write_export(folder: Path | str, roots: dict[str, object]) -> None:
-    """Write an export folder, replacing what was there only once the new one is complete."""
+def read_auth_export(folder: Path | str) -> tuple[dict | None, dict | None]:
+    """(accounts.json, config.json) of an export's auth folder, None for each one absent; a
+    clear PersistenceError for a file that is not a JSON object or lies outside the folder."""
+    folder = Path(folder).resolve()
+    try:
+        metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None  # read_export reports a missing or bad metadata file
+    auth = metadata.get("auth") if isinstance(metadata, dict) else None
+    if not isinstance(auth, dict):
+        return None, None
+    named = str(auth.get("path") or AUTH_FOLDER)
+    if Path(named).is_absolute() or ".." in Path(named).parts:
+        raise PersistenceError(MSG_EXPORT_OUTSIDE.format(folder=folder, what="the auth path",
+                                                         path=named))
+    auth_folder = _inside(folder, folder / named, "the auth path", named)
+    found: list[dict | None] = []
+    for name in ("accounts.json", "config.json"):
+        file = auth_folder / name
+        if not file.is_file():
+            found.append(None)
+            continue
+        _inside(folder, file, "the file", f"{named}/{name}")
+        try:
+            doc = json.loads(file.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:
+            raise PersistenceError(MSG_EXPORT_BAD_FILE.format(path=file, detail=exc)) from exc
+        if not isinstance(doc, dict):
+            raise PersistenceError(MSG_EXPORT_BAD_FILE.format(path=file, detail="not an object"))
+        found.append(doc)
+    return found[0], found[1]
+
+
+def write_export(folder: Path | str, roots: dict[str, object],
+                 auth: tuple[dict, dict] | None = None) -> None:
+    """Write an export folder, replacing what was there only once the new one is complete.
+    `auth`: (accounts, config) of the Auth emulator, when it runs."""
     import shutil
     import tempfile
 
@@ -108,10 +147,19 @@ def write_export(folder: Path | str, roots: dict[str, object]) -> None:
                 continue
             body = json.dumps(root, ensure_ascii=False, separators=(",", ":"))
             (tmp / DATABASE_FOLDER / f"{namespace}.json").write_text(body, encoding="utf-8")
-        metadata = {
+        metadata: dict[str, object] = {
             "version": EXPORT_VERSION,
             "database": {"version": DATABASE_VERSION, "path": DATABASE_FOLDER},
         }
+        if auth is not None:
+            (tmp / AUTH_FOLDER).mkdir()
+            for name, doc in zip(("accounts.json", "config.json"), auth, strict=True):
+                # owner-only: accounts hold the emulator's (deliberately fake) password hashes
+                fd = os.open(tmp / AUTH_FOLDER / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(doc, f, indent=2)
+            metadata["auth"] = {"version": EXPORT_VERSION, "path": AUTH_FOLDER}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
         os.sync()
         old = None

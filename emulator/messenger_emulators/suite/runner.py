@@ -132,7 +132,7 @@ class Suite:
             await self.hub.stop()
             self.hub = None
         target = self.options.export_on_exit if export else None
-        if target is not None and "database" in self._running:
+        if target is not None and ("database" in self._running or "auth" in self._running):
             try:
                 await asyncio.to_thread(self._export, target)
             except (OSError, ValueError) as exc:
@@ -162,8 +162,8 @@ class Suite:
 
     def export_now(self, target) -> None:
         """An export on request (the hub's POST /_admin/export); blocking."""
-        if "database" not in self._running:
-            raise ValueError("the database emulator is not running, so there is nothing to export")
+        if "database" not in self._running and "auth" not in self._running:
+            raise ValueError("neither the database nor the auth emulator runs: nothing to export")
         self._export(target)
 
     def _export(self, target) -> None:
@@ -172,11 +172,14 @@ class Suite:
         from ..persistence import write_export
 
         roots: dict[str, object] = {}
-        for namespace in sorted(self.namespaces()):
-            root = self._read_namespace(namespace)
-            if root is not None:
-                roots[namespace] = root
-        write_export(target, roots)
+        if "database" in self._running:
+            for namespace in sorted(self.namespaces()):
+                root = self._read_namespace(namespace)
+                if root is not None:
+                    roots[namespace] = root
+        # the Auth emulator's accounts and config (auth_export/), when it runs
+        export_auth = getattr(self._running.get("auth"), "export_state", None)
+        write_export(target, roots, export_auth() if export_auth is not None else None)
 
     def _read_namespace(self, namespace: str) -> object:
         import json
