@@ -112,3 +112,24 @@ def test_rules_trace_is_for_the_operator_only(request, mode):
                           {"auth": target.suite.token("mallory"), "ns": PROJECT}, trace)
     assert user.status == 401 and user.header("x-rules-trace") is None
     assert json.loads(user.body) == {"error": "Permission denied"}
+
+
+@pytest.mark.parametrize("mode", ["open", "secure"])
+def test_rules_endpoint_refuses_every_caller(request, mode):
+    """/.settings/rules.json (read or replace the rules) is the admin's: no caller of the
+    sweep may read it or open the database by replacing it."""
+    target: Target = request.getfixturevalue(f"{mode}_target")
+    client = target.client
+    before = as_admin(client, "GET", "/.settings/rules.json", params={"ns": PROJECT})
+    assert before.status == 200 and b'"credentials"' in before.body
+    opened = json.dumps({"rules": {".read": True, ".write": True}}).encode()
+    for caller in target.callers.values():
+        params = {"ns": PROJECT, **caller.params}
+        for method, body in (("GET", None), ("PUT", opened)):
+            answer = client.request(method, "/.settings/rules.json", params,
+                                    dict(caller.headers), body)
+            assert answer.status == 401 and b"rules" not in answer.body.replace(
+                b"Only the admin may read or change rules.", b""), (caller.name, method,
+                                                                    answer.short())
+    after = as_admin(client, "GET", "/.settings/rules.json", params={"ns": PROJECT})
+    assert after.body == before.body
