@@ -109,6 +109,7 @@ class Application(QObject):
             lambda *a: self._spawn(self.submit(*a, name=w.login.display_name()))
         )
         w.login.retry_requested.connect(self._on_retry)
+        w.closing.connect(self.save_window)
         w.closing.connect(self.closed.set)
         w.focus_changed.connect(self._on_focus)
         side = w.messenger.sidebar
@@ -132,6 +133,9 @@ class Application(QObject):
         self.window.messenger.sidebar.set_choices(self.settings.theme, self.settings.language)
         self.window.login.set_email(self.settings.last_email)
         self.window.login.stay.setChecked(self.settings.stay_signed_in)
+        geometry = self.settings.window_geometry
+        if not geometry.isEmpty():
+            self.window.restoreGeometry(geometry)  # Qt moves it onto a screen that exists
         self.window.show()
         self.window.show_login()
         self.window_shown.emit()
@@ -461,7 +465,11 @@ class Application(QObject):
         if message:
             self.window.login.show_error(message)
 
+    def save_window(self) -> None:
+        self.settings.window_geometry = self.window.saveGeometry()
+
     async def shutdown(self) -> None:
+        self.save_window()
         if self._warm is not None and not self._warm.done():
             self._warm.cancel()
         if self.client is not None:

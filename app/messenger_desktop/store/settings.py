@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 THEMES = ("system", "light", "dark")
 LANGUAGES = ("system", "en", "ru")
@@ -84,4 +84,39 @@ class Settings:
     @stay_signed_in.setter
     def stay_signed_in(self, value: bool) -> None:
         self._q.setValue("account/stay_signed_in", "true" if value else "false")
+        self._q.sync()
+
+    # the window -----------------------------------------------------------------------------
+    @property
+    def window_geometry(self) -> QByteArray:
+        """The main window's size and position (QWidget.saveGeometry), or empty."""
+        value = self._q.value("ui/geometry")
+        return value if isinstance(value, QByteArray) else QByteArray()
+
+    @window_geometry.setter
+    def window_geometry(self, value: QByteArray) -> None:
+        self._q.setValue("ui/geometry", value)
+        self._q.sync()
+
+    # notifications --------------------------------------------------------------------------
+    @property
+    def sound(self) -> bool:
+        """A sound with each new message's notification (on unless switched off)."""
+        return self._get("notifications/sound", "true") == "true"
+
+    @sound.setter
+    def sound(self, value: bool) -> None:
+        self._q.setValue("notifications/sound", "true" if value else "false")
+        self._q.sync()
+
+    @property
+    def muted_chats(self) -> set[str]:
+        """Chats whose new messages neither sound nor pop up (the badge still counts them)."""
+        value = self._q.value("notifications/muted", "")
+        items = value if isinstance(value, list) else str(value or "").split(",")
+        return {str(v) for v in items if str(v)}
+
+    @muted_chats.setter
+    def muted_chats(self, chats: set[str]) -> None:
+        self._q.setValue("notifications/muted", ",".join(sorted(chats)))
         self._q.sync()
