@@ -107,8 +107,10 @@ def login(email: str, password: str, address: str) -> Session:
     mailbox = emails.lenient(email)
     key = emails.key(mailbox)
     addr_key = keys.address_key(address)
-    email_slot = throttle.take_slot(throttle.EMAIL, key)
+    # The address first: a client its own limit refuses must not use up the slots (and so
+    # lock out the owner) of the accounts it tries.
     address_slot = throttle.take_slot(throttle.ADDRESS, addr_key)
+    email_slot = throttle.take_slot(throttle.EMAIL, key)
 
     uid = _uid_at(key)
     # Accounts keyed before canonical forms (a non-ASCII address): read them whatever the

@@ -27,13 +27,16 @@ class _Locked(Exception):
 
 @dataclass(frozen=True)
 class Limit:
-    kind: str  # "email" | "addr"
+    kind: str  # "email" | "addr" | "register"
     max_failures: int
+    # Sign-in: after a wait, one attempt may go ahead (a correct password ends the lock).
+    # Registration has nothing to prove: past the limit, every attempt waits out the window.
+    one_try_after_wait: bool = True
 
 
 EMAIL = Limit("email", settings.THROTTLE_MAX_PER_EMAIL)
 ADDRESS = Limit("addr", settings.THROTTLE_MAX_PER_ADDRESS)
-REGISTRATION = Limit("register", settings.REGISTER_MAX_PER_ADDRESS)
+REGISTRATION = Limit("register", settings.REGISTER_MAX_PER_ADDRESS, one_try_after_wait=False)
 
 
 def _as_int(value: Any) -> int:
@@ -73,7 +76,7 @@ def _take(limit: Limit, record: Any, now: int) -> tuple[dict[str, int], int, int
     if failures > limit.max_failures:
         level += 1
         locked_until = now + lock_ms(level)
-        if level == 1:
+        if level == 1 or not limit.one_try_after_wait:
             refused = locked_until  # the first attempt over the limit: announce the wait
         else:
             probe = locked_until  # the one try after a wait: it goes ahead, locking the rest

@@ -7,6 +7,7 @@ client takes. Distinct clients are distinct loopback source addresses (clients.p
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 import uuid
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from .clients import post_from
-from .stack import register, running_stack
+from .stack import admin_get, register, running_stack
 
 LIMITS = {
     "LOGIN_LOCK_MS": "1000",
@@ -80,6 +81,20 @@ def test_a_client_cannot_escape_its_limit_with_its_own_forwarded_for(hosted):
     # and the spoofed addresses were never charged: they are someone else's
     fresh = login(hosted, unknown(), "guess-guess", "127.0.0.5", [("X-Forwarded-For", me)])
     assert fresh.status_code == 401, fresh.text
+
+
+def test_a_client_its_own_limit_refuses_does_not_use_up_an_accounts_tries(hosted):
+    owner = register(hosted, f"victim-{uuid.uuid4().hex[:6]}@example.com")
+    attacker = "127.0.0.6"
+    for _ in range(3):
+        assert login(hosted, unknown(), "guess-guess", attacker).status_code == 401
+    for _ in range(10):  # refused by its address's limit, before the account's is touched
+        assert login(hosted, owner.email, "guess-guess", attacker).status_code == 429
+    email_key = hashlib.sha256(owner.email.encode()).hexdigest()
+    assert admin_get(hosted, f"loginThrottle/email/{email_key}") is None
+    for _ in range(4):
+        assert login(hosted, owner.email, "my own typo").status_code == 401
+    assert login(hosted, owner.email, owner.password).status_code == 200
 
 
 def test_the_function_keys_on_the_last_forwarded_entry_from_its_proxy(monkeypatch):

@@ -37,6 +37,13 @@ def test_throttle_counts_locks_and_lets_one_try_through_after_a_wait(monkeypatch
     quiet = record["lockedUntil"] + settings.THROTTLE_WINDOW_MS + 10**7
     record, refused, probe = throttle._take(limit, record, quiet)
     assert record["failures"] == 1 and refused == probe == 0 and record["level"] == 0
+    # registration has no password to prove: past the limit, a try after the wait waits again
+    signups = throttle.Limit("register", 1, one_try_after_wait=False)
+    record, refused, probe = throttle._take(signups, None, now)
+    record, refused, probe = throttle._take(signups, record, now)
+    assert refused == now + settings.THROTTLE_LOCK_MS
+    record, refused, probe = throttle._take(signups, record, refused)
+    assert refused and probe == 0
     # garbage in the database is not a crash
     record, refused, probe = throttle._take(limit, {"failures": "x", "lockedUntil": None}, now)
     assert record["failures"] == 1
