@@ -31,9 +31,9 @@ test-all: install
 # Style, the package boundaries (import-linter) and no private names of dependencies in
 # product code (scripts/check_private_use.py).
 lint: install
-	$(BIN)/ruff check app emulator functions tests bench scripts
+	$(BIN)/ruff check app emulator functions model tests bench scripts
 	PYTHONPATH=functions $(BIN)/lint-imports
-	$(BIN)/python scripts/check_private_use.py app functions
+	$(BIN)/python scripts/check_private_use.py app functions model
 
 # Lists the benchmarks; `make bench-all` runs them all (each prints its figures).
 bench: install

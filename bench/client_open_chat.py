@@ -21,11 +21,11 @@ import uuid
 import httpx
 from messenger_desktop.client import MessengerClient
 from messenger_desktop.config import emulator_config
-from messenger_desktop.firebase.pushid import new_push_id
 from messenger_desktop.firebase.session import AuthSession
 from messenger_desktop.models.chat_list import direct_chat_id
 from messenger_desktop.views.chat_view import ChatView
 from messenger_desktop.views.theme import Theme
+from messenger_model.push_ids import new_push_id
 
 from bench.client_support import RULES, finish, qt_loop, rss_mb, unsigned_custom_token, until
 from tests.support.suite import running_suite

@@ -21,6 +21,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "functions"
+MODEL = REPO / "model" / "messenger_model"  # the data model shared with the app
+BUNDLE = REPO / "build" / "functions"  # what gets uploaded: functions/ plus messenger_model/
 MANIFEST = SOURCE / "functions.json"
 HTTP_MEMORY = "512Mi"  # gen2 ties CPU to memory; bcrypt wants a whole vCPU (see docs)
 DB_EVENT = "google.firebase.database.ref.v1.written"
@@ -72,6 +74,19 @@ def env_vars(args: argparse.Namespace) -> str:
         if "|" in value:
             raise DeployError(f"The value of {key} must not contain '|'.")
     return "^|^" + "|".join(f"{key}={value}" for key, value in pairs.items())
+
+
+def bundle(source: Path = SOURCE, model: Path = MODEL, dest: Path = BUNDLE) -> Path:
+    """Copies functions/ and the shared model package into `dest` (replacing it): Cloud
+    Functions uploads one folder, and the functions import `messenger_model` from it."""
+    if not (source / "main.py").is_file() or not (model / "__init__.py").is_file():
+        raise DeployError(f"{source} or {model} is missing: run from a full checkout.")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(source, dest, ignore=ignore)
+    shutil.copytree(model, dest / model.name, ignore=ignore)
+    return dest
 
 
 def commands(manifest: dict, args: argparse.Namespace) -> list[list[str]]:
@@ -136,7 +151,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment variable (e.g. BCRYPT_ROUNDS=12); repeatable")
     parser.add_argument("--only", action="append", metavar="NAME", help="deploy only NAME")
-    parser.add_argument("--source", default="functions", help=argparse.SUPPRESS)
+    parser.add_argument("--source", default=str(BUNDLE.relative_to(REPO)), help=argparse.SUPPRESS)
     parser.add_argument("--manifest", default=str(MANIFEST), help=argparse.SUPPRESS)
     parser.add_argument("--run", action="store_true", help="execute the commands")
     return parser.parse_args(argv)
@@ -146,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     try:
         planned = commands(load_manifest(Path(args.manifest)), args)
+        if args.source == str(BUNDLE.relative_to(REPO)):
+            bundle()
     except DeployError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

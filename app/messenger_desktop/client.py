@@ -180,13 +180,13 @@ class MessengerClient(QObject):
 
     def _notify_new(self, chat_id: str, value: Any, initial: bool, resync: bool = False,
                     waited: bool = False) -> None:
-        """One notification per new incoming message, whichever of the trigger's two writes
-        (the id in `unreadIds`, the `lastMessage` preview) arrives first.
+        """One notification per new incoming message.
 
         A message is new when its id starts counting as unread (so never my own, and never one
-        at or before readAt); it is notified with its text once its preview is the chat's
-        lastMessage. When a newer message replaced the preview first (a burst), or the preview
-        did not follow within PREVIEW_WAIT_S (`waited`), the text is read from the message.
+        at or before readAt); it is notified with the text of its preview, which the trigger
+        writes in the same update as the id (`previews/{id}`). Without one (pruned already, or
+        an entry of the earlier layout, whose single `lastMessage` may lag or be overtaken:
+        waited for up to PREVIEW_WAIT_S, `waited`), the text is read from the message.
         Ids that stop counting before that (read, deleted) are not notified. A resync after a
         reconnection notifies only the newest MAX_NOTIFY_ON_RESYNC of a chat's new messages.
         """
@@ -205,8 +205,13 @@ class MessengerClient(QObject):
         last_key = (float(last_ts), last_id) if isinstance(last_ts, int | float) else None
         ready: list[tuple[str, str | None]] = []  # (message id, text; None: read it)
         waiting = False
+        previews = value.get("previews") if isinstance(value, dict) else None
         for ts, mid in pending:
-            if last is not None and mid == last_id:
+            own = previews.get(mid) if isinstance(previews, dict) else None
+            if isinstance(own, dict):
+                if own.get("sender") != self.uid:
+                    ready.append((mid, str(own.get("text") or "")))
+            elif last is not None and mid == last_id:
                 if last.get("sender") != self.uid:
                     ready.append((mid, str(last.get("text") or "")))
             elif waited or (last_key is not None and last_key > (ts, mid)):

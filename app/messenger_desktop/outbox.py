@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from .errors import PermissionDenied, SessionExpired, Unreachable
 from .firebase.db import SERVER_TIMESTAMP, Database
-from .firebase.pushid import new_push_id
 from .models.messages import Message, message_from
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls

@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
+from messenger_model.limits import UNREAD_IDS_CAP
+
 from . import wire
 
 MARKER = re.compile(rb'"text":"L(\d+):')
@@ -235,12 +237,15 @@ class Worker:
             await asyncio.sleep(0.05)
 
     async def _check_unread(self, pool: wire.HttpPool) -> None:
-        """After the drain: is every acknowledged message in its receiver's unreadIds (nobody
-        marks read here)? A notification the streams missed, or lost, shows up here."""
-        expected: dict[int, set[str]] = {}
+        """After the drain: is every acknowledged message among the newest UNREAD_IDS_CAP in
+        its receiver's unreadIds (nobody marks read here; older ids are pruned)? A notification
+        the streams missed, or lost, shows up here. Push ids sort as their ts do."""
+        received: dict[int, list[str]] = {}
         for name, seq in self.seq_of.items():
             if seq in self.acked:
-                expected.setdefault(self.receiver[seq], set()).add(name.decode())
+                received.setdefault(self.receiver[seq], []).append(name.decode())
+        expected = {user: set(sorted(names)[-UNREAD_IDS_CAP:])
+                    for user, names in received.items()}
         missing = 0
         try:
             for user, ids in expected.items():

@@ -7,9 +7,12 @@ import re
 import secrets
 import string
 
+from messenger_model.chats import chat_members, direct_chat_id
+
+__all__ = ["chat_id", "chat_members"]
+
 _UID_ALPHABET = string.ascii_letters + string.digits
 UID_LENGTH = 28  # the length of Firebase Auth's own uids
-_CHAT_ID = re.compile(r"^([A-Za-z0-9-]+)_([A-Za-z0-9-]+)$")
 _FORBIDDEN_KEY_CHARS = set(".$#[]/") | {chr(c) for c in range(0x20)} | {"\x7f"}
 MAX_KEY_BYTES = 768
 
@@ -23,20 +26,7 @@ def address_key(address: str) -> str:
     return hashlib.sha256(address.encode("utf-8")).hexdigest()[:32]
 
 
-def chat_id(uid_a: str, uid_b: str) -> str:
-    low, high = sorted((uid_a, uid_b))
-    return f"{low}_{high}"
-
-
-def chat_members(chat: str) -> tuple[str, str] | None:
-    """The two members of a canonical direct chat id, or None when the id is not one."""
-    match = _CHAT_ID.match(chat)
-    if not match:
-        return None
-    low, high = match.group(1), match.group(2)
-    if not low < high:
-        return None
-    return low, high
+chat_id = direct_chat_id
 
 
 def is_valid_key(key: str) -> bool:

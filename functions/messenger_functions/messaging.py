@@ -92,7 +92,7 @@ def delete(uid: str, chat: str, message_id: str) -> None:
 
 def unread_senders(uid: str) -> list[str]:
     """The other members of the chats whose derived unread count is above 0."""
-    from .unread import unread_count
+    from messenger_model.unread import unread_count
 
     chats = backend.ref(f"{settings.USER_CHATS}/{uid}").get() or {}
     senders = set()

@@ -8,6 +8,22 @@ from __future__ import annotations
 
 import os
 
+from messenger_model.limits import DISPLAY_NAME_MAX, MESSAGE_MAX_CHARS, ONLINE_WINDOW_MS
+from messenger_model.paths import (
+    CHATS,
+    CREDENTIALS,
+    EMAILS,
+    MESSAGES,
+    SERVER_TIMESTAMP,
+    STATUS,
+    THROTTLE,
+    USER_CHATS,
+    USERS,
+)
+
+__all__ = ["CHATS", "CREDENTIALS", "DISPLAY_NAME_MAX", "EMAILS", "MESSAGES", "MESSAGE_MAX_CHARS",
+           "ONLINE_WINDOW_MS", "SERVER_TIMESTAMP", "STATUS", "THROTTLE", "USERS", "USER_CHATS"]
+
 
 def _env_int(name: str, default: int, lo: int, hi: int) -> int:
     raw = os.environ.get(name, "").strip()
@@ -29,14 +45,9 @@ PASSWORD_MAX_BYTES = 72  # bcrypt ignores everything after 72 bytes: refuse rath
 EMAIL_MAX_CHARS = 254  # RFC 5321 path limit
 LOGIN_FIELD_MAX_CHARS = 1024  # login accepts anything up to this, never revealing the policy
 
-MESSAGE_MAX_CHARS = 4000  # same limit as database.rules.json
 MAX_BODY_BYTES = 64 * 1024
 PAGE_DEFAULT = 100
 PAGE_MAX = 500
-DISPLAY_NAME_MAX = 50
-
-# A user is online while status/{uid}.online is true and the heartbeat is this recent.
-ONLINE_WINDOW_MS = 60_000
 
 # Login throttling. Attempts are counted before the password is checked (so parallel guesses
 # cannot slip through), successes give the slot back.
@@ -63,27 +74,3 @@ FORWARDED_HOPS = _env_int("FORWARDED_HOPS", 0, 0, 5)
 # firebase-admin's built-in Google certificates: the bundled suite sets it in secure mode to its
 # Auth emulator's key set (no internet needed). Unset on Cloud Functions (firebase-admin).
 ID_TOKEN_JWKS_URL = os.environ.get("ID_TOKEN_JWKS_URL", "").strip()
-
-# Database paths (docs/data-model.md).
-USERS = "users"
-STATUS = "status"
-CHATS = "chats"
-MESSAGES = "messages"
-USER_CHATS = "userChats"
-CREDENTIALS = "credentials"
-EMAILS = "emails"
-THROTTLE = "loginThrottle"
-
-SERVER_TIMESTAMP = {".sv": "timestamp"}
-
-# Set to 1 by the bundled functions host (never on Cloud Functions): it delivers the events of
-# one database path in commit order, retrying an event before delivering the next one of the
-# same path. The unread trigger then skips a read that only guards against a creation handled
-# after its deletion (docs/functions.md, "The trigger").
-ORDERED_TRIGGERS = os.environ.get("MESSENGER_ORDERED_TRIGGERS", "").strip() == "1"
-
-# Writer threads of the unread trigger per instance: at most this many lastMessage writes in
-# flight; changes queued behind them for one node share a write (unread.py, _EntryWriter).
-UNREAD_WRITERS = _env_int("UNREAD_WRITERS", 8, 1, 64)
-# Seconds between two prints of the unread trigger's request counters (0: never); benchmarks.
-UNREAD_STATS_LOG_S = _env_int("UNREAD_STATS_LOG_S", 0, 0, 3600)

@@ -6,8 +6,8 @@ import time
 
 import httpx
 from messenger_desktop.chat_session import PAGE_SIZE
-from messenger_desktop.firebase.pushid import new_push_id
 from messenger_desktop.views.chat_view import LOAD_OLDER_AT_PX
+from messenger_model.push_ids import new_push_id
 
 from .conftest import Harness, config_for, unique_email
 

@@ -1,9 +1,10 @@
-"""The chat list on the `userChats` layout {unreadIds, readAt, lastMessage} (docs/data-model.md).
+"""The chat list on the `userChats` layout {unreadIds, readAt, previews} (docs/data-model.md),
+and on the earlier {unreadIds, readAt, lastMessage} one, which must keep working.
 
 The entries are written by hand, as the admin, into the real suite, in the small writes the
-trigger makes (a multi-path PATCH adding one unread id, a PUT of one lastMessage), and the
-signed-in client follows them over its real stream. No message is written, so the trigger
-does not run in these tests.
+trigger makes (one multi-path update adding an unread id and its previews, prunes; the
+earlier trigger's PUT of one lastMessage), and the signed-in client follows them over its real
+stream. No message is written, so the trigger does not run in these tests.
 """
 
 from __future__ import annotations
@@ -264,3 +265,57 @@ def test_a_burst_through_the_trigger_notifies_each_message_once(harness: Harness
                   what="own preview")
     _settle(harness, 0.5)
     assert len(shown) == len(texts)
+
+
+def test_the_triggers_one_update_counts_notifies_and_prunes(harness: Harness, suite) -> None:
+    """The previews layout: each message one root-level update (its id, its previews); a
+    prune deletes old ids and previews in the same update. Counts stay exact below the cap,
+    "99+" at it, one notification per message with its own text."""
+    from messenger_model.limits import UNREAD_IDS_CAP
+    from messenger_model.unread import unread_label
+
+    admin = Admin(suite)
+    app, shown = _signed_in(harness, suite)
+    me = app.client.uid
+    peer = _peer(admin, "Pruned")
+    chat = direct_chat_id(me, peer)
+    chats = app.client.chats
+    harness.until(lambda: chats.row_for_uid(peer) is not None, what="peer listed")
+    base = f"userChats/{me}/{chat}"
+
+    def message(i: int, prune_below: int | None = None) -> None:
+        mid = f"m{i:04d}"
+        update = {f"{base}/unreadIds/{mid}": 1_000 + i,
+                  f"{base}/previews/{mid}": {"text": f"news {i}", "sender": peer, "ts": 1_000 + i}}
+        if prune_below is not None:
+            for j in range(prune_below):
+                update[f"{base}/unreadIds/m{j:04d}"] = None
+                update[f"{base}/previews/m{j:04d}"] = None
+        admin.patch("", update)
+
+    message(0)
+    harness.until(lambda: shown == [(chat, "Pruned", "news 0")], what="first notification")
+    assert chats.row_for_uid(peer).unread == 1 and chats.row_for_uid(peer).preview == "news 0"
+    message(1)
+    message(2)
+    harness.until(lambda: len(shown) == 3, what="three notifications")
+    assert [text for _c, _s, text in shown] == ["news 0", "news 1", "news 2"]
+    assert chats.row_for_uid(peer).preview == "news 2"
+    message(2)  # redelivered: nothing new
+    _settle(harness)
+    assert len(shown) == 3 and chats.row_for_uid(peer).unread == 3
+
+    # up to the cap and over it, with a prune on the way: "99+"
+    for i in range(3, UNREAD_IDS_CAP + 10):
+        message(i)
+    message(UNREAD_IDS_CAP + 10, prune_below=11)
+    harness.until(lambda: chats.row_for_uid(peer).preview == f"news {UNREAD_IDS_CAP + 10}",
+                  what="last preview")
+    assert chats.row_for_uid(peer).unread == UNREAD_IDS_CAP
+    assert unread_label(chats.index_for_uid(peer).data(Roles.Unread)) == "99+"
+    # deleting the newest message: the next preview shows, the count follows
+    admin.patch("", {f"{base}/unreadIds/m{UNREAD_IDS_CAP + 10:04d}": None,
+                     f"{base}/previews/m{UNREAD_IDS_CAP + 10:04d}": None})
+    harness.until(lambda: chats.row_for_uid(peer).preview == f"news {UNREAD_IDS_CAP + 9}",
+                  what="previous preview")
+    assert chats.row_for_uid(peer).unread == UNREAD_IDS_CAP - 1

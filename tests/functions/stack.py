@@ -198,9 +198,17 @@ def chat_of(uid_a: str, uid_b: str) -> str:
     return "_".join(sorted((uid_a, uid_b)))
 
 
+def latest_id(entry: Any) -> str | None:
+    """The id of the preview an entry shows (messenger_model.previews), or None."""
+    from messenger_model.previews import latest_preview
+
+    found = latest_preview(entry)
+    return None if found is None else found["id"]
+
+
 def unread_count(entry: Any) -> int:
-    """A userChats entry's unread count, derived as everywhere (functions' unread.py)."""
-    from messenger_functions.unread import unread_count as derived
+    """A userChats entry's unread count, derived as everywhere (messenger_model.unread)."""
+    from messenger_model.unread import unread_count as derived
 
     return derived(entry)
 

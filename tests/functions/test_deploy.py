@@ -28,7 +28,7 @@ def test_prints_one_gen2_command_per_declared_function():
         command = by_name[spec["name"]]
         assert command[:3] == ["gcloud", "functions", "deploy"]
         for flag in ("--gen2", "--runtime=python311", f"--entry-point={spec['entryPoint']}",
-                     "--source=functions", "--project=my-proj", "--region=us-central1"):
+                     "--source=build/functions", "--project=my-proj", "--region=us-central1"):
             assert flag in command, (flag, command)
         env = next(arg for arg in command if arg.startswith("--set-env-vars="))
         assert "BCRYPT_ROUNDS=12" in env
@@ -41,6 +41,24 @@ def test_prints_one_gen2_command_per_declared_function():
     assert "--trigger-event-filters=database=my-proj-default-rtdb" in trigger
     assert "--trigger-event-filters-path-pattern=ref=/messages/{chatId}/{messageId}" in trigger
     assert "--trigger-location=us-central1" in trigger
+
+
+def test_the_bundle_carries_the_shared_model():
+    """Cloud Functions uploads one folder: functions/ plus messenger_model/ (model/)."""
+    run = _run("--project", "my-proj")
+    assert run.returncode == 0, run.stderr
+    bundle = REPO / "build" / "functions"
+    assert (bundle / "main.py").is_file() and (bundle / "requirements.txt").is_file()
+    for name in ("__init__.py", "unread.py", "limits.py", "chats.py", "paths.py"):
+        assert (bundle / "messenger_model" / name).read_text() == (
+            REPO / "model" / "messenger_model" / name).read_text()
+    # the bundle imports on its own (no site-packages): the functions find the model in it
+    check = subprocess.run(
+        [sys.executable, "-S", "-c", "import sys; sys.path[:0] = ['.'];"
+         "import messenger_functions.unread, messenger_model.unread as u; print(u.__file__)"],
+        cwd=bundle, capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == str(bundle / "messenger_model" / "unread.py")
 
 
 def test_regional_database_and_bad_input():

@@ -13,7 +13,15 @@ import uuid
 import pytest
 import requests
 
-from .stack import Triggers, admin_get, chat_of, serve_functions, unread_count, wait_for
+from .stack import (
+    Triggers,
+    admin_get,
+    chat_of,
+    latest_id,
+    serve_functions,
+    unread_count,
+    wait_for,
+)
 
 SV = {".sv": "timestamp"}
 
@@ -67,16 +75,16 @@ def test_counters_previews_and_redelivery(stack, new_user, deliver):
     first = _send(alice, chat, "one")
     second = _send(alice, chat, "two")
     wait_for(lambda: _unread(stack, bob.uid, chat) == 2)
-    wait_for(lambda: _entry(stack, alice.uid, chat).get("lastMessage", {}).get("id") == second)
-    wait_for(lambda: _entry(stack, bob.uid, chat).get("lastMessage", {}).get("id") == second)
+    wait_for(lambda: latest_id(_entry(stack, alice.uid, chat)) == second)
+    wait_for(lambda: latest_id(_entry(stack, bob.uid, chat)) == second)
     alice_entry = _entry(stack, alice.uid, chat)
-    assert set(alice_entry) == {"lastMessage"}  # your own messages are never unread
+    assert set(alice_entry) == {"previews"}  # your own messages are never unread
     bob_entry = _entry(stack, bob.uid, chat)
-    assert set(bob_entry) == {"unreadIds", "lastMessage"}  # nothing stored beyond the spec
-    assert bob_entry["lastMessage"]["text"] == "two"
-    assert bob_entry["lastMessage"]["sender"] == alice.uid
+    assert set(bob_entry) == {"unreadIds", "previews"}  # nothing stored beyond the spec
+    assert bob_entry["previews"][second]["text"] == "two"
+    assert bob_entry["previews"][second]["sender"] == alice.uid
     assert bob_entry["unreadIds"] == {first: admin_get(stack, f"messages/{chat}/{first}")["ts"],
-                                      second: bob_entry["lastMessage"]["ts"]}
+                                      second: bob_entry["previews"][second]["ts"]}
 
     # the same creations delivered again (at-least-once delivery): nothing changes
     for message_id in (first, second, first):
@@ -90,8 +98,8 @@ def test_counters_previews_and_redelivery(stack, new_user, deliver):
     assert alice.db("DELETE", f"messages/{chat}/{second}").status_code == 200
     Triggers(stack).deleted(chat, second, before)
     wait_for(lambda: _unread(stack, bob.uid, chat) == 1)
-    wait_for(lambda: _entry(stack, bob.uid, chat)["lastMessage"]["id"] == first)
-    wait_for(lambda: _entry(stack, alice.uid, chat)["lastMessage"]["id"] == first)
+    wait_for(lambda: latest_id(_entry(stack, bob.uid, chat)) == first)
+    wait_for(lambda: latest_id(_entry(stack, alice.uid, chat)) == first)
     after_deletion = {uid: _entry(stack, uid, chat) for uid in (alice.uid, bob.uid)}
     assert set(after_deletion[bob.uid]["unreadIds"]) == {first}
 
@@ -114,13 +122,13 @@ def test_counters_previews_and_redelivery(stack, new_user, deliver):
     third_ts = admin_get(stack, f"messages/{chat}/{third}")["ts"]
     assert _entry(stack, bob.uid, chat)["unreadIds"][third] == third_ts
 
-    # deleting every message removes the preview and every id
+    # deleting every message removes every id and every preview
     for message_id in (first, third):
         value = admin_get(stack, f"messages/{chat}/{message_id}")
         assert alice.db("DELETE", f"messages/{chat}/{message_id}").status_code == 200
         Triggers(stack).deleted(chat, message_id, value)
-    wait_for(lambda: "lastMessage" not in _entry(stack, bob.uid, chat))
-    wait_for(lambda: "lastMessage" not in _entry(stack, alice.uid, chat))
+    for uid in (alice.uid, bob.uid):
+        wait_for(lambda uid=uid: "previews" not in _entry(stack, uid, chat))
     assert _unread(stack, bob.uid, chat) == 0
     assert "unreadIds" not in _entry(stack, bob.uid, chat)
 
@@ -131,7 +139,7 @@ def test_partial_client_reset_is_refused(stack, new_user):
     chat = chat_of(alice.uid, bob.uid)
     _send(alice, chat, "hi")
     wait_for(lambda: _unread(stack, bob.uid, chat) == 1)
-    wait_for(lambda: "lastMessage" in _entry(stack, bob.uid, chat))
+    wait_for(lambda: "previews" in _entry(stack, bob.uid, chat))
     entry = _entry(stack, bob.uid, chat)
     path = f"userChats/{bob.uid}/{chat}"
     refused = [
@@ -149,6 +157,8 @@ def test_partial_client_reset_is_refused(stack, new_user):
         ("lastMessage", "PATCH", path,
          {"lastMessage": {"text": "x", "sender": bob.uid, "ts": 1, "id": "x"}}),
         ("lastMessage deleted", "PATCH", path, {**MARK_READ, "lastMessage": None}),
+        ("a preview", "PATCH", path, {"previews/x": {"text": "x", "sender": bob.uid, "ts": 1}}),
+        ("previews deleted", "PATCH", path, {**MARK_READ, "previews": None}),
         ("readAt in the past", "PATCH", path, {"readAt": 1}),
         ("readAt deleted", "PATCH", path, {"readAt": None}),
         ("the entry replaced", "PUT", path, {"readAt": SV}),

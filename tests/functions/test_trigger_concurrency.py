@@ -1,8 +1,10 @@
 """The unread trigger's write path in this process, against the real suite: concurrency in one
-chat, redelivery, a client marking read racing the trigger, deletion, failed writes, shared
-id PATCHes. Events are handed to `unread.handle` as the functions host's worker does, in
-ordered-delivery mode (no existence read), for message ids the host never sees, so this
-process is the only trigger instance writing those chats unless a test says otherwise.
+chat, redelivery, a client marking read racing the trigger, deletion, failed writes, the cap
+on unread ids. Events are handed to `unread.handle` as the functions host's worker does. The
+trigger reads each message before handling its creation (no delivery order is assumed), so
+the tests store a placeholder at each message's path first: the host's own trigger ignores it
+(not a message), so this process is the only trigger instance writing those chats unless a
+test says otherwise.
 """
 
 from __future__ import annotations
@@ -14,21 +16,26 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from firebase_admin import exceptions
+from messenger_model.limits import PREVIEWS_KEPT, PRUNE_EVERY
+from messenger_model.previews import latest_preview, prunes_on
 
-from .stack import admin_get, unread_count, wait_for
+from .stack import admin_get, latest_id, unread_count, wait_for
 
 SV = {".sv": "timestamp"}
 MARK_READ = {"unreadIds": None, "readAt": SV}  # the client's mark-read
 
 
 @pytest.fixture
-def unread(stack, monkeypatch):
-    from messenger_functions import settings
+def unread(stack):
     from messenger_functions import unread as module
 
-    monkeypatch.setattr(settings, "ORDERED_TRIGGERS", True)
-    module._cache.clear()  # noqa: SLF001 - entries of an earlier module's suite
     return module
+
+
+def _exist(stack, chat: str, message_ids) -> None:
+    """Placeholders at the messages' paths: they exist for the trigger's existence read."""
+    _admin(stack, "PATCH", f"messages/{chat}", json={m: {"placeholder": True}
+                                                     for m in message_ids})
 
 
 def _pair() -> tuple[str, str, str]:
@@ -56,6 +63,7 @@ def test_concurrent_messages_in_one_chat_are_each_counted_once(stack, unread) ->
     now = int(time.time() * 1000)
     events = [(f"m{i:03d}", {"sender": a if i % 3 else b, "text": f"n{i}", "ts": now + i})
               for i in range(60)]
+    _exist(stack, chat, [mid for mid, _ in events])
 
     def deliver(item) -> str:
         message_id, message = item
@@ -70,17 +78,19 @@ def test_concurrent_messages_in_one_chat_are_each_counted_once(stack, unread) ->
     newest = max(events, key=lambda e: e[1]["ts"])
     for uid, expected in ((b, to_b), (a, to_a)):
         entry = _entry(stack, uid, chat)
-        assert set(entry) == {"unreadIds", "lastMessage"}
+        assert set(entry) == {"unreadIds", "previews"}
         assert entry["unreadIds"] == expected
         assert _unread(stack, uid, chat) == len(expected)
-        assert entry["lastMessage"] == {"text": newest[1]["text"], "sender": newest[1]["sender"],
-                                        "ts": newest[1]["ts"], "id": newest[0]}
+        assert latest_preview(entry) == {"text": newest[1]["text"],
+                                         "sender": newest[1]["sender"],
+                                         "ts": newest[1]["ts"], "id": newest[0]}
+        # bounded: no more previews than kept plus those added since the last prune
+        assert len(entry["previews"]) <= PREVIEWS_KEPT + 3 * PRUNE_EVERY
 
 
 def test_a_redelivered_event_leaves_the_same_state(stack, unread) -> None:
-    """A redelivered creation rewrites no lastMessage (its id PATCH sets what is there); a
-    redelivered deletion changes nothing either. Real messages (the deletion's fallback
-    preview is queried), so the host's worker handles them too: a second instance."""
+    """A redelivered creation or deletion leaves the same state. Real messages (the deletion's
+    fallback preview is queried), so the host's worker handles them too: a second instance."""
     a, b, chat = _pair()
     now = int(time.time() * 1000)
     messages = {"m1": {"sender": a, "text": "once", "ts": now},
@@ -90,16 +100,14 @@ def test_a_redelivered_event_leaves_the_same_state(stack, unread) -> None:
         unread.handle(f"refs/messages/{chat}/{message_id}", None, message)
     wait_for(lambda: _entry(stack, b, chat).get("unreadIds") == {"m1": now, "m2": now + 1})
     for uid in (a, b):
-        wait_for(lambda uid=uid: _entry(stack, uid, chat).get("lastMessage", {}).get("id") ==
+        wait_for(lambda uid=uid: latest_id(_entry(stack, uid, chat)) ==
                  "m2")
     state = {uid: _entry(stack, uid, chat) for uid in (a, b)}
-    assert _unread(stack, b, chat) == 2 and set(state[a]) == {"lastMessage"}
-    writes, reads = unread.stats["writes"], unread.stats["reads"]
+    assert _unread(stack, b, chat) == 2 and set(state[a]) == {"previews"}
     for _ in range(3):
         for message_id, message in messages.items():
             assert unread.handle(f"refs/messages/{chat}/{message_id}", None, message) == (
                 "created")
-    assert (unread.stats["writes"], unread.stats["reads"]) == (writes, reads)
     assert {uid: _entry(stack, uid, chat) for uid in (a, b)} == state
 
     # m2 deleted, the event delivered three times: one state, the preview back on m1
@@ -108,17 +116,14 @@ def test_a_redelivered_event_leaves_the_same_state(stack, unread) -> None:
         assert unread.handle(f"refs/messages/{chat}/m2", messages["m2"], None) == "deleted"
         state = {uid: _entry(stack, uid, chat) for uid in (a, b)}
         assert state[b]["unreadIds"] == {"m1": now}
-        assert state[a]["lastMessage"] == state[b]["lastMessage"] == {
+        assert latest_preview(state[a]) == latest_preview(state[b]) == {
             "text": "once", "sender": a, "ts": now, "id": "m1"}
-        assert set(state[a]) == {"lastMessage"}
+        assert set(state[a]) == {"previews"}
 
 
-def test_a_stale_creation_is_treated_as_its_deletion(stack, unread, monkeypatch) -> None:
+def test_a_stale_creation_is_treated_as_its_deletion(stack, unread) -> None:
     """Unordered delivery (Cloud Functions): the creation of a message that is gone by now
     is handled as its deletion (the existence read), whenever it comes."""
-    from messenger_functions import settings
-
-    monkeypatch.setattr(settings, "ORDERED_TRIGGERS", False)
     a, b, chat = _pair()
     reply = _admin(stack, "POST", f"messages/{chat}", json={"sender": a, "text": "x", "ts": SV})
     kept = reply.json()["name"]
@@ -131,7 +136,7 @@ def test_a_stale_creation_is_treated_as_its_deletion(stack, unread, monkeypatch)
             "deleted (stale creation)")
     assert {uid: _entry(stack, uid, chat) for uid in (a, b)} == state
     assert state[b]["unreadIds"] == {kept: kept_value["ts"]}
-    assert state[b]["lastMessage"]["id"] == kept
+    assert latest_id(state[b]) == kept
 
 
 def test_marking_read_racing_the_trigger(stack, unread) -> None:
@@ -139,6 +144,7 @@ def test_marking_read_racing_the_trigger(stack, unread) -> None:
     ts <= readAt: it is read, not counted, and goes at the next mark-read."""
     a, b, chat = _pair()
     old = {"sender": a, "text": "read soon", "ts": int(time.time() * 1000) - 5_000}
+    _exist(stack, chat, ["m1", "m2"])
     unread.handle(f"refs/messages/{chat}/m1", None, old)
     assert _unread(stack, b, chat) == 1
     _admin(stack, "PATCH", f"userChats/{b}/{chat}", json=MARK_READ)
@@ -148,13 +154,13 @@ def test_marking_read_racing_the_trigger(stack, unread) -> None:
     unread.handle(f"refs/messages/{chat}/m1", None, old)
     entry = _entry(stack, b, chat)
     assert entry["unreadIds"] == {"m1": old["ts"]} and _unread(stack, b, chat) == 0
-    assert entry["lastMessage"]["id"] == "m1" and entry["readAt"] == read_at
+    assert latest_id(entry) == "m1" and entry["readAt"] == read_at
     # a message newer than readAt counts; the lingering one still does not
     new = {"sender": a, "text": "after reading", "ts": read_at + 1}
     unread.handle(f"refs/messages/{chat}/m2", None, new)
     entry = _entry(stack, b, chat)
     assert entry["unreadIds"] == {"m1": old["ts"], "m2": read_at + 1}
-    assert _unread(stack, b, chat) == 1 and entry["lastMessage"]["id"] == "m2"
+    assert _unread(stack, b, chat) == 1 and latest_id(entry) == "m2"
     # the next mark-read takes both
     _admin(stack, "PATCH", f"userChats/{b}/{chat}", json=MARK_READ)
     assert "unreadIds" not in _entry(stack, b, chat) and _unread(stack, b, chat) == 0
@@ -174,6 +180,7 @@ def test_mark_reads_racing_a_burst(stack, unread) -> None:
         message = {"sender": a, "text": f"n{i}", "ts": base + (i % 2) * 60_000 + i}
         return unread.handle(f"refs/messages/{chat}/m{i:03d}", None, message)
 
+    _exist(stack, chat, [f"m{i:03d}" for i in range(80)])
     with ThreadPoolExecutor(8) as pool:
         done = pool.map(deliver, range(80))
         for _ in range(5):
@@ -183,7 +190,7 @@ def test_mark_reads_racing_a_burst(stack, unread) -> None:
     entry = _entry(stack, b, chat)
     newer = [ts for ts in (entry.get("unreadIds") or {}).values() if ts > entry["readAt"]]
     assert _unread(stack, b, chat) == len(newer)
-    assert entry["lastMessage"]["id"] == "m079"
+    assert latest_id(entry) == "m079"
     _admin(stack, "PATCH", path, json=MARK_READ)
     assert _unread(stack, b, chat) == 0
 
@@ -204,64 +211,117 @@ def test_deletion_racing_the_hosts_own_trigger(stack, unread) -> None:
     _admin(stack, "DELETE", f"messages/{chat}/{ids[2]}")
     assert unread.handle(f"refs/messages/{chat}/{ids[2]}", newest, None) == "deleted"
     for uid in (a, b):
-        wait_for(lambda uid=uid: _entry(stack, uid, chat)["lastMessage"]["id"] == ids[1])
+        wait_for(lambda uid=uid: latest_id(_entry(stack, uid, chat)) == ids[1])
     assert _unread(stack, b, chat) == 2
     assert set(_entry(stack, b, chat)["unreadIds"]) == set(ids[:2])
     for message_id in ids[:2]:
         before = admin_get(stack, f"messages/{chat}/{message_id}")
         _admin(stack, "DELETE", f"messages/{chat}/{message_id}")
         unread.handle(f"refs/messages/{chat}/{message_id}", before, None)
-    wait_for(lambda: "lastMessage" not in _entry(stack, b, chat))
+    # no message left: no preview left either
+    for uid in (a, b):
+        wait_for(lambda uid=uid: "previews" not in _entry(stack, uid, chat))
     wait_for(lambda: "unreadIds" not in _entry(stack, b, chat))
     assert _unread(stack, b, chat) == 0
-    assert "lastMessage" not in _entry(stack, a, chat)
 
 
 def test_a_failed_write_fails_the_event_and_its_redelivery_repairs(stack, unread,
                                                                    monkeypatch) -> None:
-    from firebase_admin import db, exceptions
+    """The update is atomic: when it fails, the event fails (the host retries) and nothing was
+    written; the redelivery writes it all."""
+    from firebase_admin import db
 
     a, b, chat = _pair()
-    original = db.Reference.set_if_unchanged
+    original = db.Reference.update
     failures = []
 
-    def flaky(self, etag, value):
-        if self.path.startswith(f"/userChats/{b}/") and not failures:
+    def flaky(self, value):
+        if not failures:
             failures.append(self.path)
             raise exceptions.UnavailableError("database unavailable on purpose")
-        return original(self, etag, value)
+        return original(self, value)
 
-    monkeypatch.setattr(db.Reference, "set_if_unchanged", flaky)
+    monkeypatch.setattr(db.Reference, "update", flaky)
     message = {"sender": a, "text": "hi", "ts": int(time.time() * 1000)}
+    _exist(stack, chat, ["m1"])
     with pytest.raises(exceptions.UnavailableError):
         unread.handle(f"refs/messages/{chat}/m1", None, message)
-    assert failures
-    # the sender's entry may already be written: harmless, the redelivery completes the rest
+    assert failures and _entry(stack, a, chat) == {} and _entry(stack, b, chat) == {}
     assert unread.handle(f"refs/messages/{chat}/m1", None, message) == "created"
     assert _unread(stack, b, chat) == 1
-    assert _entry(stack, a, chat)["lastMessage"]["id"] == "m1"
-    assert _entry(stack, b, chat)["lastMessage"]["id"] == "m1"
+    assert latest_id(_entry(stack, a, chat)) == "m1"
+    assert latest_id(_entry(stack, b, chat)) == "m1"
 
 
-def test_id_changes_share_a_patch_and_a_failed_patch_fails_its_invocations(stack,
-                                                                            unread) -> None:
-    """Keys queued while no PATCH was sent go out together; a refused PATCH raises in every
-    invocation whose keys it carried (the host redelivers them)."""
+def test_unread_ids_stay_capped_whatever_the_order(stack, unread) -> None:
+    """More unread messages than the cap, delivered concurrently, out of order and twice: the
+    receiver keeps exactly the newest UNREAD_IDS_CAP ids; the count shows "99+"."""
+    from messenger_model.limits import UNREAD_IDS_CAP
+    from messenger_model.unread import unread_label
+
     a, b, chat = _pair()
-    keys = [{f"userChats/{b}/{chat}/unreadIds/k{i}": i + 1} for i in range(3)]
-    patches = unread.stats["patches"]
-    queued = [unread._ids.submit(item) for item in keys]  # noqa: SLF001
-    for item in queued:
-        unread._ids.wait(item)  # noqa: SLF001 - the first sends all three
-    assert unread.stats["patches"] == patches + 1
-    assert _entry(stack, b, chat)["unreadIds"] == {"k0": 1, "k1": 2, "k2": 3}
+    now = int(time.time() * 1000)
+    total = UNREAD_IDS_CAP + 40
+    events = [(f"m{i:04d}", {"sender": a, "text": f"n{i}", "ts": now + i}) for i in range(total)]
+    _exist(stack, chat, [mid for mid, _ in events])
+    shuffled = events[::2] + events[1::2]
 
-    # "." is not allowed in a key: the database refuses the whole PATCH
-    bad = unread._ids.submit({f"userChats/{b}/{chat}/unreadIds/bad.key": 9})  # noqa: SLF001
-    good = unread._ids.submit({f"userChats/{b}/{chat}/unreadIds/k3": 4})  # noqa: SLF001
-    for item in (bad, good):
-        with pytest.raises(exceptions.InvalidArgumentError):
-            unread._ids.wait(item)  # noqa: SLF001
-    assert set(_entry(stack, b, chat)["unreadIds"]) == {"k0", "k1", "k2"}
-    unread._ids.apply({f"userChats/{b}/{chat}/unreadIds/k3": 4})  # noqa: SLF001 - redelivered
-    assert _entry(stack, b, chat)["unreadIds"]["k3"] == 4
+    def deliver(item) -> str:
+        return unread.handle(f"refs/messages/{chat}/{item[0]}", None, item[1])
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(deliver, shuffled + shuffled[::-1])) == {"created"}
+    # prunes run on one message in PRUNE_EVERY and may each miss the others' newest ids: a
+    # few more than the cap for a while; the next pruning message settles it
+    entry = _entry(stack, b, chat)
+    assert len(entry["unreadIds"]) <= UNREAD_IDS_CAP + 4 * PRUNE_EVERY
+    name = next(f"z{i:04d}" for i in range(1000) if prunes_on(f"z{i:04d}"))
+    last = (name, {"sender": a, "text": "last", "ts": now + total})
+    _exist(stack, chat, [last[0]])
+    deliver(last)
+    entry = _entry(stack, b, chat)
+    newest = dict(sorted(((mid, m["ts"]) for mid, m in events + [last]),
+                         key=lambda kv: kv[1])[-UNREAD_IDS_CAP:])
+    assert entry["unreadIds"] == newest
+    assert _unread(stack, b, chat) == UNREAD_IDS_CAP and unread_label(UNREAD_IDS_CAP) == "99+"
+    assert latest_id(entry) == last[0]
+
+
+def test_an_entry_from_before_the_cap_is_pruned_by_its_next_message(stack, unread) -> None:
+    """Existing data keeps working: thousands of unread ids (the old layout had no cap) count
+    as "99+" and the next message prunes them to the newest UNREAD_IDS_CAP."""
+    from messenger_model.limits import UNREAD_IDS_CAP
+
+    a, b, chat = _pair()
+    now = int(time.time() * 1000)
+    legacy = {f"old{i:04d}": now - 10_000 + i for i in range(1_000)}
+    _admin(stack, "PUT", f"userChats/{b}/{chat}", json={"unreadIds": legacy, "unread": 1000,
+                                                         "updatedAt": now - 10_000})
+    assert _unread(stack, b, chat) == UNREAD_IDS_CAP
+    new = next(f"new{i}" for i in range(1000) if prunes_on(f"new{i}"))
+    _exist(stack, chat, [new])
+    unread.handle(f"refs/messages/{chat}/{new}", None, {"sender": a, "text": "hi", "ts": now})
+    entry = _entry(stack, b, chat)
+    assert "unread" not in entry and "updatedAt" not in entry
+    ids = entry["unreadIds"]
+    assert len(ids) == UNREAD_IDS_CAP and ids[new] == now
+    assert min(ids.values()) == now - 10_000 + 1_000 - (UNREAD_IDS_CAP - 1)
+
+
+def test_an_entry_of_the_lastmessage_layout_keeps_working(stack, unread) -> None:
+    """An entry with the earlier single `lastMessage`: shown until a newer preview comes, and
+    removed by the next prune."""
+    a, b, chat = _pair()
+    now = int(time.time() * 1000)
+    old = {"text": "old", "sender": a, "ts": now - 1000, "id": "old1"}
+    for uid in (a, b):
+        _admin(stack, "PUT", f"userChats/{uid}/{chat}", json={"lastMessage": old})
+    assert latest_id(_entry(stack, b, chat)) == "old1"
+    ids = [f"n{i:03d}" for i in range(64)]
+    pruning = next(i for i in ids if prunes_on(i))
+    _exist(stack, chat, [pruning])
+    unread.handle(f"refs/messages/{chat}/{pruning}", None, {"sender": b, "text": "new",
+                                                            "ts": now})
+    for uid in (a, b):
+        entry = _entry(stack, uid, chat)
+        assert latest_id(entry) == pruning and "lastMessage" not in entry

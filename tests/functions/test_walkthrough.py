@@ -9,6 +9,7 @@ from .stack import (
     admin_get,
     chat_of,
     exchange_custom_token,
+    latest_id,
     unread_count,
     wait_for,
 )
@@ -104,8 +105,8 @@ def test_curl_walkthrough(stack, new_user):
         return reply.json()
 
     assert wait_for(lambda: unread_from() == [alice_uid])
-    assert wait_for(lambda: admin_get(stack, f"userChats/{bob.uid}/{chat}").get(
-        "lastMessage", {}).get("id") == sent[1][1])
+    assert wait_for(lambda: latest_id(admin_get(stack, f"userChats/{bob.uid}/{chat}")) ==
+                    sent[1][1])
     entry = admin_get(stack, f"userChats/{bob.uid}/{chat}")
     assert unread_count(entry) == 2 and set(entry["unreadIds"]) == {sent[0][1], sent[1][1]}
     reply = bob.api("POST", "/mark_read", json={"sender": alice_uid, "receiver": bob.uid})
@@ -123,7 +124,7 @@ def test_curl_walkthrough(stack, new_user):
     reply = requests.delete(f"{api}/delete_message/{chat}/{sent[1][1]}", headers=alice, timeout=30)
     assert reply.status_code == 404
     assert wait_for(
-        lambda: admin_get(stack, f"userChats/{bob.uid}/{chat}")["lastMessage"]["id"] == sent[0][1]
+        lambda: latest_id(admin_get(stack, f"userChats/{bob.uid}/{chat}")) == sent[0][1]
     )
 
     # presence

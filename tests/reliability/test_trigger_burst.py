@@ -1,24 +1,21 @@
 """A burst of messages through the real `on_message_written` trigger (functions/), delivered
 concurrently by the functions host: every member's derived unread count ends exact, nothing is
-lost or counted twice, and lastMessage is the chat's newest message, although many events race
-on the same userChats entries (shared id PATCHes, conditional lastMessage writes)."""
+lost or counted twice, and the preview shown is the chat's newest message, although many events
+race on the same userChats entries (one multi-path update each, prunes on some)."""
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections import Counter
 
 import pytest
 import requests
+from messenger_model.previews import latest_preview
+from messenger_model.unread import unread_count  # the one definition of the derived count
 
 from tests.support.suite import running_suite
 
 from .conftest import REPO, REPO_RULES, admin_get, chat_of, post_message, users, wait_for
-
-if str(REPO / "functions") not in sys.path:
-    sys.path.insert(0, str(REPO / "functions"))  # the one definition of the derived count
-from messenger_functions.unread import unread_count  # noqa: E402
 
 PAIRS = 3
 PER_SENDER = 25          # 6 senders x 25 = 150 messages at once, both directions of each chat
@@ -55,15 +52,15 @@ def test_a_burst_leaves_every_unread_counter_exact(per_sender: int) -> None:
 
         # every member's entry (the sender's own too) ends with a derived unread count equal
         # to the messages sent to it, as many unreadIds, the chat's newest message as
-        # lastMessage and nothing else stored; the writes land one after the other, so this
+        # preview and nothing else stored; the writes land one after the other, so this
         # is polled as a whole
-        expected = {key: (count, count, newest(key[1]), ["lastMessage", "unreadIds"])
+        expected = {key: (count, count, newest(key[1]), ["previews", "unreadIds"])
                     for key, count in sent.items()}
 
         def state() -> dict:
             entries = admin_get(suite, "userChats") or {}
             return {(uid, chat): (unread_count(entry), len(entry.get("unreadIds") or {}),
-                                  (entry.get("lastMessage") or {}).get("id"), sorted(entry))
+                                  (latest_preview(entry) or {}).get("id"), sorted(entry))
                     for uid, mine in entries.items() for chat, entry in mine.items()}
         seen: list = []
 
@@ -71,8 +68,8 @@ def test_a_burst_leaves_every_unread_counter_exact(per_sender: int) -> None:
             seen[:] = [state()]
             return seen[0] == expected
         try:
-            wait_for(settled, 120, "exact unread counts and lastMessage after the burst")
+            wait_for(settled, 120, "exact unread counts and previews after the burst")
         except AssertionError:
             wrong = {k: (seen[0].get(k), v) for k, v in expected.items() if seen[0].get(k) != v}
-            raise AssertionError(f"(unread, len(unreadIds), lastMessage.id, fields) differ, as "
+            raise AssertionError(f"(unread, len(unreadIds), preview id, fields) differ, as "
                                  f"(got, expected): {wrong}") from None

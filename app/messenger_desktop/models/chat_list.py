@@ -4,9 +4,11 @@ One row per other user, keyed by uid and never moved in the source model; a sort
 orders rows by recent activity and applies the search box, so selection survives reordering.
 
 A chat's entry, `userChats/{me}/{chatId}`, is `{unreadIds: {messageId: ts}, readAt,
-lastMessage: {text, sender, ts, id}}` (docs/data-model.md). Nothing derived is stored: the
-unread count is the number of `unreadIds` newer than `readAt` (`counted_unread`), the activity
-time (list order) is `lastMessage.ts`, else `readAt`, else 0. Other fields (the `unread` and
+previews: {messageId: {text, sender, ts}}}` (docs/data-model.md). Nothing derived is stored:
+the unread count is the number of `unreadIds` newer than `readAt`, up to the cap
+(`messenger_model.unread`), the preview shown is the newest of `previews`
+(`messenger_model.previews`), the activity time (list order) its ts, else `readAt`, else 0.
+Other fields (the `unread` and
 `updatedAt` of the earlier layout) are ignored.
 """
 
@@ -16,6 +18,9 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
+from messenger_model.chats import direct_chat_id
+from messenger_model.previews import latest_preview
+from messenger_model.unread import counted_unread, unread_count
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
@@ -27,9 +32,8 @@ from PySide6.QtCore import (
 
 from .presence import ServerClock, Status, describe, is_online
 
-
-def direct_chat_id(a: str, b: str) -> str:
-    return "_".join(sorted((a, b)))
+__all__ = ["ChatListModel", "ChatListProxy", "ChatRow", "Roles", "activity_time",
+           "counted_unread", "direct_chat_id", "last_message"]
 
 
 def _number(value: Any) -> float | None:
@@ -38,34 +42,17 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def counted_unread(entry: Any) -> dict[str, float]:
-    """The unread ids of a userChats entry that count, with their ts: those newer than readAt
-    (all of them when readAt is absent); entries without a numeric ts are ignored. Ids at or
-    before readAt may linger (a trigger that ran just after a mark-read): they are read."""
-    if not isinstance(entry, dict):
-        return {}
-    ids = entry.get("unreadIds")
-    if not isinstance(ids, dict):
-        return {}
-    read_at = _number(entry.get("readAt"))
-    counted: dict[str, float] = {}
-    for key, value in ids.items():
-        ts = _number(value)
-        if ts is not None and (read_at is None or ts > read_at):
-            counted[str(key)] = ts
-    return counted
-
-
 def last_message(entry: Any) -> dict[str, Any] | None:
-    last = entry.get("lastMessage") if isinstance(entry, dict) else None
-    return last if isinstance(last, dict) else None
+    """The preview of the chat's newest message, `{text, sender, ts, id}`; None when none."""
+    return latest_preview(entry)
 
 
 def activity_time(entry: Any) -> float:
-    """When the chat last saw activity (the list's order): lastMessage.ts, else readAt, else 0."""
+    """When the chat last saw activity (the list's order): the newest preview's ts, else
+    readAt, else 0."""
     if not isinstance(entry, dict):
         return 0.0
-    last = last_message(entry)
+    last = latest_preview(entry)
     ts = _number(last.get("ts")) if last is not None else None
     if ts is None:
         ts = _number(entry.get("readAt"))
@@ -220,7 +207,7 @@ class ChatListModel(QAbstractListModel):
             replace(
                 self._rows[i],
                 chat_id=chat_id,
-                unread=len(counted_unread(entry)),
+                unread=unread_count(entry),
                 preview=" ".join(preview.split())[:200],
                 preview_own=own,
                 updated_at=activity_time(entry),

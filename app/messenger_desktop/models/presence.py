@@ -11,15 +11,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from messenger_model.limits import HEARTBEAT_S, ONLINE_WINDOW_MS
 from PySide6.QtCore import QCoreApplication
 
 from ..i18n import local_date
 
+__all__ = ["HEARTBEAT_S", "ONLINE_WINDOW_MS", "ServerClock", "Status", "describe", "is_online",
+           "status_from"]
+
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
-
-HEARTBEAT_S = 20.0
-ONLINE_WINDOW_MS = 60_000
-
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ time of last activity and an unread badge."""
 
 from __future__ import annotations
 
+from messenger_model.unread import unread_label
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -62,7 +63,7 @@ class ChatListDelegate(QStyledItemDelegate):
         unread = int(index.data(Roles.Unread) or 0)
         badge_w = 0
         if unread > 0:
-            label = str(unread) if unread < 1000 else "999+"
+            label = unread_label(unread)
             fb = QFont(small)
             fb.setBold(True)
             badge_w = max(20, QFontMetrics(fb).horizontalAdvance(label) + 12)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from messenger_model.limits import MESSAGE_MAX_CHARS
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit
 
-MAX_LENGTH = 4000  # the rules refuse longer texts
+MAX_LENGTH = MESSAGE_MAX_CHARS  # the rules refuse longer texts
 MAX_LINES = 6
 
 

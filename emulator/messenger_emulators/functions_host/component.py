@@ -76,10 +76,7 @@ class FunctionsEmulator:
         project = self.options.project_id
         env = dict(os.environ)
         env.update({"GCLOUD_PROJECT": project, "GOOGLE_CLOUD_PROJECT": project,
-                    "FUNCTIONS_EMULATOR": "true", "PYTHONUNBUFFERED": "1",
-                    # what this host guarantees beyond Cloud Functions (delivery.py): a path's
-                    # events in commit order, an event retried before the next of its path
-                    "MESSENGER_ORDERED_TRIGGERS": "1"})
+                    "FUNCTIONS_EMULATOR": "true", "PYTHONUNBUFFERED": "1"})
         config: dict[str, str] = {"projectId": project}
         database = self._database
         if database is not None:

@@ -1,0 +1,273 @@
+"""Cost per message as unread messages pile up (issue 19): does it stay flat?
+
+    python -m bench.unread_pileup [--messages 20000] [--senders 4] [--window 4]
+
+The full stack (the real suite: rules, the functions host with the real trigger, a durable
+--data folder). Each sender has its own direct chat with one receiver and keeps `--window`
+messages in flight (closed loop: the rate is what the stack accepts); nobody reads. The
+receiver streams each chat's messages and its whole `userChats/{uid}` (the chat list), as
+the app does. Printed per tenth of the messages: the accepted rate, send -> receiver p99
+(the message's event on the chat's stream), unread-id latency (send -> its id on the chat
+list stream), bytes streamed to the chat list per message, and server CPU per message (the
+suite's process and its functions worker, from /proc).
+
+Targets (issue 19): last tenth's rate >= 90 % of the first's; p99 send -> receiver <= 10 ms
+throughout; every unread id within 1 s; <= 1 KB to the chat list per message; server CPU per
+message within 20 % from the first tenth to the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.load import wire  # noqa: E402
+from bench.load.signin import sign_in  # noqa: E402
+from bench.load.stats import percentile  # noqa: E402
+
+MARKER = re.compile(rb'"text":"P(\d+):')
+UNREAD_KEY = re.compile(rb'unreadIds/(-[0-9A-Za-z_-]{19})":\s*\d')  # an update's path key
+SV = {".sv": "timestamp"}
+
+
+@dataclass
+class Tenth:
+    began: float = 0.0
+    ended: float = 0.0
+    cpu0: float = 0.0
+    cpu1: float = 0.0
+    delivery: list[float] = field(default_factory=list)
+    id_latency: list[float] = field(default_factory=list)
+    chat_bytes: int = 0
+
+
+def _cpu(pid: int) -> float:
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+class Run:
+    def __init__(self, args: argparse.Namespace, suite, receiver, senders) -> None:
+        self.args = args
+        self.suite = suite
+        self.receiver = receiver
+        self.senders = senders
+        host, port = suite.database_url.removeprefix("http://").rsplit(":", 1)
+        self.host, self.port = host, int(port)
+        self.chats = ["_".join(sorted((s.uid, receiver.uid))) for s in senders]
+        self.sent_at: dict[int, float] = {}
+        self.seq_of: dict[bytes, int] = {}
+        self.early: dict[bytes, float] = {}   # ids seen on the stream before their POST answer
+        self.delivered: set[int] = set()
+        self.id_seen: set[int] = set()
+        self.accepted = 0
+        self.errors = 0
+        self.tenths = [Tenth() for _ in range(10)]
+        self.per_tenth = args.messages // 10
+        self.current = 0
+        self.ready = 0
+        self.all_ready = asyncio.Event()
+        self.done_sending = False
+
+    def _tenth_of(self, seq: int) -> Tenth:
+        return self.tenths[min(9, seq // self.per_tenth)]
+
+    def _target(self, path: str, token: str) -> str:
+        return wire.target(path, {"ns": self.suite.ns, "auth": token})
+
+    # ---- the receiver's streams --------------------------------------------------------
+    async def _stream(self, path: str, kind: str) -> None:
+        got = False
+
+        def on_open(status: int) -> None:
+            if status != 200:
+                raise SystemExit(f"stream {path}: HTTP {status}")
+
+        def on_event(event: bytes, data: bytes) -> None:
+            nonlocal got
+            now = time.monotonic()
+            if not got:
+                got = True
+                self.ready += 1
+                if self.ready == len(self.chats) + 1:
+                    self.all_ready.set()
+                return  # the initial put
+            if event not in (b"put", b"patch"):
+                return
+            if kind == "messages":
+                for m in MARKER.finditer(data):
+                    seq = int(m.group(1))
+                    if seq in self.sent_at and seq not in self.delivered:
+                        self.delivered.add(seq)
+                        self._tenth_of(seq).delivery.append(now - self.sent_at[seq])
+                return
+            self.tenths[min(9, self.current)].chat_bytes += len(data)
+            for m in UNREAD_KEY.finditer(data):
+                name = m.group(1)
+                seq = self.seq_of.get(name)
+                if seq is None:
+                    self.early.setdefault(name, now)
+                else:
+                    self._id(seq, now)
+
+        try:
+            await wire.stream(self.host, self.port,
+                              self._target(path, self.receiver.id_token), on_event, on_open)
+        except (wire.WireError, OSError) as exc:
+            if not self.done_sending:
+                print(f"stream {path} ended: {exc}", flush=True)
+
+    def _id(self, seq: int, now: float) -> None:
+        if seq not in self.id_seen:
+            self.id_seen.add(seq)
+            self._tenth_of(seq).id_latency.append(now - self.sent_at[seq])
+
+    # ---- the senders -------------------------------------------------------------------
+    async def _sender(self, index: int, pool: wire.HttpPool, counter: list[int]) -> None:
+        user, chat = self.senders[index], self.chats[index]
+        target = self._target(f"messages/{chat}", user.id_token)
+        while True:
+            seq = counter[0]
+            if seq >= self.args.messages:
+                return
+            counter[0] += 1
+            tenth = self.tenths[seq // self.per_tenth] if seq // self.per_tenth < 10 else None
+            if tenth is not None and seq % self.per_tenth == 0:
+                self._close_tenth(seq // self.per_tenth)
+            body = json.dumps({"sender": user.uid, "text": f"P{seq}: hello, how are you?",
+                               "ts": SV}).encode()
+            self.sent_at[seq] = time.monotonic()
+            try:
+                status, answer = await pool.request("POST", target, body)
+            except (wire.WireError, OSError, TimeoutError):
+                self.errors += 1
+                continue
+            if status != 200:
+                self.errors += 1
+                continue
+            self.accepted += 1
+            name = json.loads(answer)["name"].encode()
+            self.seq_of[name] = seq
+            early = self.early.pop(name, None)
+            if early is not None:
+                self._id(seq, early)
+
+    def _close_tenth(self, index: int) -> None:
+        now, cpu = time.monotonic(), _cpu(self.suite.pid)
+        if index > 0:
+            prev = self.tenths[index - 1]
+            prev.ended, prev.cpu1 = now, cpu
+        tenth = self.tenths[index]
+        tenth.began, tenth.cpu0 = now, cpu
+        self.current = index
+
+    async def run(self) -> None:
+        streams = [asyncio.create_task(self._stream(f"messages/{c}", "messages"))
+                   for c in self.chats]
+        streams.append(asyncio.create_task(
+            self._stream(f"userChats/{self.receiver.uid}", "chats")))
+        await asyncio.wait_for(self.all_ready.wait(), 60)
+        counter = [0]
+        pools = [wire.HttpPool(self.host, self.port, limit=self.args.window, timeout=30.0)
+                 for _ in self.senders]
+        await asyncio.gather(*(self._sender(i, pools[i], counter)
+                               for i in range(len(self.senders))
+                               for _ in range(self.args.window)))
+        last = self.tenths[9]
+        last.ended, last.cpu1 = time.monotonic(), _cpu(self.suite.pid)
+        deadline = time.monotonic() + self.args.drain
+        while time.monotonic() < deadline and (len(self.delivered) < self.accepted or
+                                               len(self.id_seen) < self.accepted):
+            await asyncio.sleep(0.1)
+        self.done_sending = True
+        for pool in pools:
+            pool.close()
+        for task in streams:
+            task.cancel()
+        await asyncio.gather(*streams, return_exceptions=True)
+
+    def report(self) -> str:
+        n = self.per_tenth
+        lines = [f"unread_pileup: {self.args.messages} messages, {len(self.senders)} senders x "
+                 f"{self.args.window} in flight, one receiver streaming {len(self.chats)} chats "
+                 f"and its chat list; rules, trigger, --data; nobody reads",
+                 f"  load before the run: {self.load_before}",
+                 "  messages        accepted/s  send->receiver p50/p99   unread id p50/p99/max"
+                 "      chat-list bytes/msg  server CPU/msg"]
+        for i, t in enumerate(self.tenths):
+            span = max(1e-9, t.ended - t.began)
+            d = sorted(t.delivery)
+            ids = sorted(t.id_latency)
+            cpu = (t.cpu1 - t.cpu0) / n * 1e3
+            lines.append(
+                f"  {i * n:6d}-{(i + 1) * n - 1:6d}  {n / span:9.0f}   "
+                f"{percentile(d, 0.5) * 1e3:6.1f} / {percentile(d, 0.99) * 1e3:6.1f} ms   "
+                f"{percentile(ids, 0.5) * 1e3:6.0f} / {percentile(ids, 0.99) * 1e3:6.0f} / "
+                f"{(ids[-1] if ids else float('nan')) * 1e3:6.0f} ms   "
+                f"{t.chat_bytes / n:8.0f}             {cpu:5.2f} ms")
+        first, last = self.tenths[0], self.tenths[9]
+        rate0 = n / max(1e-9, first.ended - first.began)
+        rate9 = n / max(1e-9, last.ended - last.began)
+        cpu0 = (first.cpu1 - first.cpu0) / n
+        cpu9 = (last.cpu1 - last.cpu0) / n
+        all_ids = sorted(x for t in self.tenths for x in t.id_latency)
+        lines += [
+            f"  accepted {self.accepted}, errors {self.errors}; delivered "
+            f"{len(self.delivered)}, unread ids seen {len(self.id_seen)}",
+            f"  last tenth's rate / first's: {rate9 / rate0:.0%} (target >= 90 %); "
+            f"server CPU per message last / first: {cpu9 / cpu0:.0%} (target within 20 %)",
+            f"  unread ids later than 1 s: {sum(1 for x in all_ids if x > 1.0)} "
+            f"(max {all_ids[-1] * 1e3 if all_ids else float('nan'):.0f} ms); chat-list bytes "
+            f"per message overall {sum(t.chat_bytes for t in self.tenths) / self.args.messages:.0f}"
+            f" (target <= 1,024)",
+        ]
+        return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.unread_pileup",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--messages", type=int, default=20_000)
+    p.add_argument("--senders", type=int, default=4)
+    p.add_argument("--window", type=int, default=4, help="messages in flight per sender")
+    p.add_argument("--drain", type=float, default=30.0)
+    args = p.parse_args(argv)
+    if args.messages < 10:
+        p.error("--messages must be >= 10")
+    from tests.support.suite import running_suite
+
+    rules = (REPO / "database.rules.json").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="bench-pileup-") as tmp, running_suite(
+            rules=rules, data_dir=Path(tmp) / "data",
+            functions_source=REPO / "functions") as suite:
+        users = asyncio.run(sign_in(args.senders + 1, suite.auth_url, suite.auth_host,
+                                    suite.project_id, prefix="pile"))
+        run = Run(args, suite, users[0], users[1:])
+        run.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        asyncio.run(run.run())
+    print(run.report())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

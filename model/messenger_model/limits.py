@@ -1,0 +1,24 @@
+"""Limits of the data model. database.rules.json states the same numbers (a test compares)."""
+
+from __future__ import annotations
+
+MESSAGE_MAX_CHARS = 4000  # messages/{chatId}/{id}/text: 1..4000 characters
+DISPLAY_NAME_MAX = 50  # users/{uid}/displayName: 1..50 characters
+PREVIEW_CHARS = 200  # userChats/.../lastMessage/text: the first 200 characters of a message
+
+# A user is online while status/{uid}.online is true and the heartbeat is at most this old.
+ONLINE_WINDOW_MS = 60_000
+HEARTBEAT_S = 20.0  # how often a signed-in client writes status/{uid}
+
+# userChats/{uid}/{chatId}/unreadIds keeps at most the newest this many unread ids, so what
+# one message writes and what one chat-list load reads stay bounded however long a chat stays
+# unread. Counts up to UNREAD_IDS_CAP - 1 are exact; at the cap a chat shows "99+".
+UNREAD_IDS_CAP = 100
+
+# userChats/{uid}/{chatId}/previews keeps the newest few messages' previews: the chat list
+# shows the newest, and deleting it falls back to the next one without a query.
+PREVIEWS_KEPT = 4
+# The trigger prunes an entry (unread ids beyond the cap, previews beyond PREVIEWS_KEPT) on one
+# message in PRUNE_EVERY, chosen by a hash of the message id (a redelivery decides the same):
+# the other messages cost one write and no read. Between prunes a set holds a few more.
+PRUNE_EVERY = 8

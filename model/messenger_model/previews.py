@@ -1,0 +1,58 @@
+"""Last-message previews: `userChats/{uid}/{chatId}/previews/{messageId}` `{text, sender, ts}`.
+
+A set of the newest few previews instead of one `lastMessage` node: adding a key is
+idempotent and order-free (the newest is the max by (ts, id), whatever order the writes came
+in), so the trigger writes a message's previews in the same multi-path update as its unread id,
+with no read and no transaction; deleting a message deletes its key, and the next newest shows.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from .limits import PREVIEW_CHARS, PREVIEWS_KEPT, PRUNE_EVERY
+from .unread import order
+
+
+def preview_of(message: dict[str, Any]) -> dict[str, Any]:
+    """What the trigger stores for a message (text cut to PREVIEW_CHARS)."""
+    text = message.get("text")
+    return {"text": text[:PREVIEW_CHARS] if isinstance(text, str) else "",
+            "sender": message.get("sender"), "ts": message.get("ts")}
+
+
+def latest_preview(entry: Any) -> dict[str, Any] | None:
+    """The newest preview of a userChats entry, as `{text, sender, ts, id}`, or None.
+
+    Entries of the earlier layout hold one `lastMessage` `{text, sender, ts, id}` instead (or
+    as well, until the trigger's next prune removes it): it takes part like any preview."""
+    if not isinstance(entry, dict):
+        return None
+    candidates: list[dict[str, Any]] = []
+    previews = entry.get("previews")
+    if isinstance(previews, dict):
+        for key, value in previews.items():
+            if isinstance(value, dict):
+                candidates.append({**value, "id": str(key)})
+    legacy = entry.get("lastMessage")
+    if isinstance(legacy, dict) and not legacy.get("gone") and "id" in legacy:
+        candidates.append(legacy)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: order(p.get("ts"), str(p.get("id"))))
+
+
+def prunes_on(message_id: str) -> bool:
+    """Whether this message's event prunes its entries (one in PRUNE_EVERY, by id hash)."""
+    return zlib.crc32(message_id.encode("utf-8", "surrogatepass")) % PRUNE_EVERY == 0
+
+
+def previews_to_prune(previews: Any, kept: int = PREVIEWS_KEPT) -> list[str]:
+    """The preview keys outside the newest `kept` (by ts, then id)."""
+    if not isinstance(previews, dict) or len(previews) <= kept:
+        return []
+    def rank(key: str) -> tuple[float, str]:
+        value = previews[key]
+        return order(value.get("ts") if isinstance(value, dict) else None, key)
+    return sorted(previews, key=rank, reverse=True)[kept:]
