@@ -75,6 +75,15 @@ def text(run: Run) -> str:
         s = summary([lat for _, lat in run.merged(name)])
         lines.append(f"  {label:<22} {s['count']:8d}  {ms(s['p50'])}  {ms(s['p90'])}  "
                      f"{ms(s['p99'])}  {ms(s['max'])}")
+    if run.duration >= 120:  # a long run: is the latency held from the first minute to the last?
+        lines.append("  per minute: send -> delivery p99 / send -> notification p99 / acked")
+        for minute in range(int(run.duration // 60)):
+            lo, hi = minute * 60.0, (minute + 1) * 60.0
+            d = summary([lat for t, lat in run.merged("delivery") if lo <= t < hi])
+            n = summary([lat for t, lat in run.merged("notify") if lo <= t < hi])
+            acked_in = sum(1 for t, _ in run.merged("ack") if lo <= t < hi)
+            lines.append(f"    minute {minute + 1:2d}: {ms(d['p99'])} / {ms(n['p99'])} / "
+                         f"{acked_in / 60:.0f} msg/s")
     errors = run.errors
     lines.append(f"  errors: {sum(errors.values())}" + "".join(
         f"\n    {count:6d}  {kind}" for kind, count in errors.most_common()))
