@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from messenger_desktop.chat_session import PAGE_SIZE, ChatSession
 from messenger_desktop.firebase.db import Database
-from messenger_model.push_ids import new_push_id
 from messenger_desktop.firebase.streams import StreamHub
 from messenger_desktop.outbox import Outbox
+from messenger_model.push_ids import new_push_id
 
 from tests.unit.conftest import run, signed_in, until
 
