@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,9 @@ ACCOUNT_ROUTES = [
 ] + [(IDT_V3 + "/getAccountInfo", "lookup"), (IDT_V3 + "/setAccountInfo", "update"),
      (IDT_V3 + "/deleteAccount", "delete")]
 CLEAR = f"/emulator/v1/projects/{PROJECT}/accounts"
+SECURETOKEN = "/securetoken.googleapis.com/v1/token"
+PUBLIC = ["/", "/www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+          "/www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"]
 BROWSER = {"Origin": "https://evil.example"}
 FETCH_METADATA = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}
 OWNER = {"Authorization": "Bearer owner"}
@@ -225,7 +229,7 @@ def test_sign_in_refuses_unchecked_tokens_from_web_pages(target: Target) -> None
 def test_every_route_answers_garbage_with_google_errors(target: Target) -> None:
     """Bodies that are no JSON object, wrong types, unknown routes: a 4xx in Google's shape."""
     routes = SIGN_IN_ROUTES + [route for route, _ in ACCOUNT_ROUTES] + [
-        "/securetoken.googleapis.com/v1/token"]
+        SECURETOKEN]
     bodies = [b"", b"{", b"[]", b'"x"', b"null", b'{"token": 5, "idToken": [], "localId": {}}',
               b'{"grant_type": "refresh_token", "refresh_token": "nope"}', b"\xff\xfe"]
     for route in routes:
@@ -242,13 +246,22 @@ def test_every_route_answers_garbage_with_google_errors(target: Target) -> None:
 
 
 def test_public_routes_show_only_public_keys(target: Target) -> None:
-    for path in ("/", "/www.googleapis.com/robot/v1/metadata/x509/"
-                 "securetoken@system.gserviceaccount.com",
-                 "/www.googleapis.com/service_accounts/v1/jwk/"
-                 "securetoken@system.gserviceaccount.com"):
+    for path in PUBLIC:
         r = requests.get(target.url + path, headers=BROWSER, timeout=5)
         assert r.status_code == 200
         assert "PRIVATE" not in r.text and '"d"' not in r.text and "alice" not in r.text
+
+
+def test_the_sweep_knows_every_route() -> None:
+    """A route added to the Auth emulator must join this sweep (classify it here)."""
+    from messenger_emulators.auth.server import build_app
+
+    swept = {r for r, _ in ACCOUNT_ROUTES} | set(SIGN_IN_ROUTES) | {SECURETOKEN, *PUBLIC,
+                                                                  CLEAR}
+    canonical = {r.replace(PROJECT, "{project}") for r in swept}
+    app = build_app(object())  # routes only; no request is served
+    served = {resource.canonical for resource in app.router.resources()}
+    assert served <= canonical, f"routes not in the sweep: {sorted(served - canonical)}"
 
 
 # ---- secure mode on a LAN: a real stranger's address (network namespace) ----------------------
@@ -260,7 +273,7 @@ pytestmark_lan = pytest.mark.skipif(not netns.available(),
 
 @pytestmark_lan
 def test_lan_stranger_is_never_the_admin(tmp_path) -> None:
-    with running_suite(only=("auth",), data_dir=tmp_path / "data",
+    with running_suite(only=("auth", "database"), data_dir=tmp_path / "data",
                        extra_args=["--host", netns.SUITE_ADDRESS],
                        prefix=netns.namespace_prefix()) as suite:
         port = {"auth": suite.ports["auth"]}
@@ -291,3 +304,21 @@ def test_lan_stranger_is_never_the_admin(tmp_path) -> None:
             status, _, body = local.request("auth", "POST", ACCOUNT_ROUTES[0][0],
                                             {**OWNER, **BROWSER}, lookup)
             assert status == 403, body
+
+        # The hub's export writes files where the caller says: the admin's only.
+        hub = {"hub": int(re.search(r"Emulator hub: http://[^:]+:(\d+)", suite.output)[1])}
+        with netns.Relay(suite.pid, hub) as stranger, \
+                netns.Relay(suite.pid, hub, source=netns.SUITE_ADDRESS) as local:
+            for relay, headers, name in ((stranger, {}, "stranger"),
+                                         (local, BROWSER, "page"),
+                                         (local, FETCH_METADATA, "page2")):
+                target = tmp_path / f"export-{name}"
+                status, _, body = relay.request("hub", "POST", "/_admin/export",
+                                                {"Content-Type": "application/json", **headers},
+                                                json.dumps({"path": str(target)}))
+                assert status == 403 and not target.exists(), (name, body)
+            target = tmp_path / "export-local"
+            status, _, body = local.request("hub", "POST", "/_admin/export",
+                                            {"Content-Type": "application/json"},
+                                            json.dumps({"path": str(target)}))
+            assert status == 200 and target.is_dir(), body

@@ -26,6 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import trust
 from .environment import client_host
 from .errors import MSG_HUB_PORT_IN_USE, SuiteError
 
@@ -46,8 +47,9 @@ def locator_path(project_id: str) -> Path:
 class EmulatorHub:
     def __init__(self, project_id: str, host: str, port: int | None,
                  running: Callable[[], dict[str, int]],
-                 export: Callable[[Path], Any]) -> None:
+                 export: Callable[[Path], Any], secure: bool = False) -> None:
         self.project_id = project_id
+        self.secure = secure
         self.host = host
         self.requested_port = port  # None: 4400, else any free port
         self.port = 0
@@ -81,7 +83,14 @@ class EmulatorHub:
         return web.json_response(self.emulators())
 
     async def _post_export(self, request: web.Request) -> web.Response:
-        if request.headers.get("Origin"):
+        # An export writes files where the caller says: the admin's, by trust.py's rule (never
+        # a web page; in secure mode only from this machine).
+        transport = request.transport
+        peer = trust.peer_host(transport.get_extra_info("peername")) if transport else None
+        local = trust.peer_host(transport.get_extra_info("sockname")) if transport else None
+        if not trust.may_act_as_admin(secure=self.secure,
+                                      local_peer=trust.is_local_peer(peer, local),
+                                      browser=trust.is_browser_request(request.headers)):
             return web.json_response(
                 {"message": "Export cannot be triggered by external callers."}, status=403)
         try:

@@ -106,7 +106,8 @@ class Suite:
             from .hub import EmulatorHub
 
             self.hub = EmulatorHub(self.options.project_id, self.options.host,
-                                   self.options.hub_port, lambda: self.ports, self.export_now)
+                                   self.options.hub_port, lambda: self.ports, self.export_now,
+                                   secure=self.options.secure)
             await self.hub.start()
             # no long collector pauses under load (collector.py)
             self._collector = CollectorPolicy()
