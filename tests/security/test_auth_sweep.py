@@ -42,6 +42,36 @@ ACCOUNT_ROUTES = [
      (IDT_V3 + "/deleteAccount", "delete")]
 CLEAR = f"/emulator/v1/projects/{PROJECT}/accounts"
 SECURETOKEN = "/securetoken.googleapis.com/v1/token"
+# The admin's routes beside lookup/update/delete: (method, route, body); every one must refuse.
+ADMIN_ROUTES = [
+    ("POST", f"{IDT}/projects/{PROJECT}/accounts",
+     {"localId": "intruder", "email": "intruder@example.com", "password": "intruder-1"}),
+    ("GET", f"{IDT}/projects/{PROJECT}/accounts:batchGet", None),
+    ("POST", f"{IDT}/projects/{PROJECT}/accounts:batchCreate",
+     {"users": [{"localId": "intruder", "email": "intruder@example.com"}]}),
+    # a password-reset link for someone else's mailbox is an account takeover
+    ("POST", f"{IDT}/accounts:sendOobCode",
+     {"requestType": "PASSWORD_RESET", "email": "dora@example.com", "returnOobLink": True}),
+    ("POST", f"{IDT_V3}/getOobConfirmationCode",
+     {"requestType": "PASSWORD_RESET", "email": "dora@example.com", "returnOobLink": True}),
+]
+# The emulator's own routes need no token (as Google's: its tools call them without one) but the
+# admin's place: never a web page, in secure mode only this machine.
+PLACE_ROUTES = [
+    ("GET", f"/emulator/v1/projects/{PROJECT}/oobCodes", None),
+    ("GET", f"/emulator/v1/projects/{PROJECT}/config", None),
+    ("PATCH", f"/emulator/v1/projects/{PROJECT}/config",
+     {"signIn": {"allowDuplicateEmails": True},
+      "emailPrivacyConfig": {"enableImprovedEmailPrivacy": True}}),
+    ("DELETE", f"/emulator/v1/projects/{PROJECT}/accounts", None),
+]
+# Routes anyone may call, with a password or a code the caller must know (swept with garbage).
+PASSWORD_ROUTES = [
+    prefix + "/accounts:" + verb for prefix in (IDT, f"{IDT}/projects/{PROJECT}")
+    for verb in ("signUp", "signInWithPassword", "sendOobCode", "resetPassword")
+] + [IDT_V3 + "/" + verb for verb in ("signupNewUser", "verifyPassword",
+                                      "getOobConfirmationCode", "resetPassword")]
+ACTION = "/emulator/action"
 PUBLIC = ["/", "/www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
           "/www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"]
 BROWSER = {"Origin": "https://evil.example"}
@@ -100,18 +130,27 @@ class Target:
         return r.json()
 
     def reset(self) -> None:
-        """alice and mallory signed in, alice enabled, with a live refresh token."""
+        """alice and mallory signed in, alice enabled, with a live refresh token; dora has an
+        email and a password."""
         store = self.emulator.service.store
         store.clear()
+        self.emulator.service.passwords.oobs.clear()
         self.alice = self.sign_in("alice")
         self.mallory = self.sign_in("mallory")
+        r = requests.post(self.url + IDT + "/accounts:signUp", timeout=5,
+                          json={"email": "dora@example.com", "password": "dora-secret-1"})
+        assert r.status_code == 200, r.text
+        self.config = self.emulator.service.passwords.config.to_google()
 
     def alice_intact(self) -> bool:
         store = self.emulator.service.store
         user = store.users.get("alice")
+        passwords = self.emulator.service.passwords
         return (user is not None and not user.disabled and not user.custom_attributes
-                and user.valid_since == 0
-                and self.alice["refreshToken"] in store.refresh_tokens)
+                and user.valid_since == 0 and user.email is None
+                and self.alice["refreshToken"] in store.refresh_tokens
+                and "intruder" not in store.users and store.by_email("dora@example.com")
+                and not passwords.oobs and passwords.config.to_google() == self.config)
 
     def callers(self) -> dict[str, tuple[dict[str, str], dict]]:
         """kind of caller -> (headers, body fields it brings), each aimed at alice."""
@@ -182,6 +221,42 @@ def test_account_routes_refuse_every_stranger(target: Target) -> None:
     assert tried == len(target.callers()) * len(ACCOUNT_ROUTES)
 
 
+def test_admin_routes_refuse_every_stranger(target: Target) -> None:
+    """Create, list, import accounts; reset links for someone else's mailbox; and, from a web
+    page, read oob codes, read and change the project config, clear: as each refused caller."""
+    tried = 0
+    callers = target.callers()
+    for kind, (headers, _) in callers.items():
+        browser = "Origin" in headers or "Sec-Fetch-Site" in headers
+        for method, route, body in ADMIN_ROUTES + (PLACE_ROUTES if browser else []):
+            r = requests.request(method, target.url + route, json=body, headers=headers,
+                                 timeout=5)
+            tried += 1
+            where = f"{kind} -> {method} {route}"
+            assert 400 <= r.status_code < 500 and _is_google_error(r, r.status_code), where
+            for secret in ("oobCode", "oobLink", "passwordHash", "alice", "dora", "intruder",
+                           "allowDuplicateEmails"):
+                assert secret not in r.text, f"{where}: {r.text}"
+            assert target.alice_intact(), where
+    browsers = sum("Origin" in h or "Sec-Fetch-Site" in h for h, _ in callers.values())
+    assert tried == len(callers) * len(ADMIN_ROUTES) + browsers * len(PLACE_ROUTES)
+
+
+def test_web_pages_cannot_take_over_accounts_with_unchecked_tokens(target: Target) -> None:
+    """Linking an email and password to an account by its ID token, from a web page."""
+    token = target.alice["idToken"] if not target.secure else _unsigned_alice()
+    for route in (IDT + "/accounts:signUp", IDT + "/accounts:update"):
+        r = requests.post(target.url + route, headers=BROWSER, timeout=5,
+                          json={"idToken": token, "email": "eve@example.com",
+                                "password": "eve-secret-1"})
+        assert _is_google_error(r, 400), (route, r.text)
+        assert target.alice_intact(), route
+
+
+def _unsigned_alice() -> str:
+    return IdTokens(PROJECT, 3600, None).mint("alice", {}, int(time.time()))
+
+
 def test_clear_refuses_web_pages(target: Target) -> None:
     for headers in (BROWSER, FETCH_METADATA, {**OWNER, **BROWSER}, {"Origin": "null"}):
         r = requests.delete(target.url + CLEAR, headers=headers, timeout=5)
@@ -229,7 +304,7 @@ def test_sign_in_refuses_unchecked_tokens_from_web_pages(target: Target) -> None
 def test_every_route_answers_garbage_with_google_errors(target: Target) -> None:
     """Bodies that are no JSON object, wrong types, unknown routes: a 4xx in Google's shape."""
     routes = SIGN_IN_ROUTES + [route for route, _ in ACCOUNT_ROUTES] + [
-        SECURETOKEN]
+        SECURETOKEN] + PASSWORD_ROUTES
     bodies = [b"", b"{", b"[]", b'"x"', b"null", b'{"token": 5, "idToken": [], "localId": {}}',
               b'{"grant_type": "refresh_token", "refresh_token": "nope"}', b"\xff\xfe"]
     for route in routes:
@@ -238,6 +313,10 @@ def test_every_route_answers_garbage_with_google_errors(target: Target) -> None:
             assert r.status_code < 500, (route, body, r.text)
             if r.status_code >= 400:
                 assert _is_google_error(r, r.status_code), (route, body, r.text)
+    for query in ("", "?mode=resetPassword", "?mode=resetPassword&oobCode=x&newPassword=y",
+                  "?mode=verifyEmail&oobCode=" + "z" * 5000, "?mode=nope&oobCode=%00"):
+        r = requests.get(target.url + ACTION + query, headers=BROWSER, timeout=5)
+        assert r.status_code == 400, (query, r.text)
     for method, route in (("GET", IDT + "/accounts:lookup"), ("PUT", CLEAR),
                           ("POST", "/nowhere"), ("DELETE", "/emulator/v1/projects/other/accounts")):
         r = requests.request(method, target.url + route, headers=OWNER, timeout=5)
@@ -256,10 +335,14 @@ def test_the_sweep_knows_every_route() -> None:
     """A route added to the Auth emulator must join this sweep (classify it here)."""
     from messenger_emulators.auth.server import build_app
 
-    swept = {r for r, _ in ACCOUNT_ROUTES} | set(SIGN_IN_ROUTES) | {SECURETOKEN, *PUBLIC,
-                                                                  CLEAR}
+    swept = ({r for r, _ in ACCOUNT_ROUTES} | set(SIGN_IN_ROUTES) | set(PASSWORD_ROUTES)
+             | {route for _, route, _ in ADMIN_ROUTES + PLACE_ROUTES}
+             | {SECURETOKEN, *PUBLIC, CLEAR, ACTION})
     canonical = {r.replace(PROJECT, "{project}") for r in swept}
-    app = build_app(object())  # routes only; no request is served
+    class Service:  # routes only; no request is served
+        passwords = None
+
+    app = build_app(Service())
     served = {resource.canonical for resource in app.router.resources()}
     assert served <= canonical, f"routes not in the sweep: {sorted(served - canonical)}"
 
@@ -291,8 +374,12 @@ def test_lan_stranger_is_never_the_admin(tmp_path) -> None:
                                                                       "disableUser": True})
                 status, _, body = stranger.request("auth", "POST", route, OWNER, payload)
                 assert status == 403 and b"alice" not in body, (route, body)
-            status, _, body = stranger.request("auth", "DELETE", CLEAR)
-            assert status == 403, body
+            for method, route, payload in ADMIN_ROUTES + PLACE_ROUTES:
+                status, _, body = stranger.request("auth", method, route, OWNER,
+                                                   json.dumps(payload) if payload else None)
+                assert status in (400, 403), (route, body)
+                for secret in (b'"oobCode"', b'"oobLink"', b"alice", b"dora", b"passwordHash"):
+                    assert secret not in body, (route, body)
             # The unsigned custom token of Google's emulator is refused too.
             status, _, body = stranger.request("auth", "POST", SIGN_IN_ROUTES[0], {},
                                                json.dumps({"token": unsigned_custom_token("x")}))
