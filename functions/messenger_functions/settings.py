@@ -65,10 +65,11 @@ THROTTLE_LOCK_MAX_MS = max(
 )
 
 # How many X-Forwarded-For entries trusted proxies append: 1 on Cloud Functions / Cloud Run,
-# whose front end appends the client's address. With 0, the header is trusted only from a
-# loopback peer (the bundled functions host, which overwrites it with the real peer), and its
-# last entry is used; from any other peer the socket address is the client.
-FORWARDED_HOPS = _env_int("FORWARDED_HOPS", 0, 0, 5)
+# whose front end appends the client's address (they set K_SERVICE, so that is the default
+# there even when a deployment forgets the variable). With 0, the header is trusted only from
+# a loopback peer (the bundled functions host, which overwrites it with the real peer), and
+# its last entry is used; from any other peer the socket address is the client.
+FORWARDED_HOPS = _env_int("FORWARDED_HOPS", 1 if os.environ.get("K_SERVICE") else 0, 0, 5)
 
 # Where to take the public keys of ID tokens from (Google's JWK-set format), instead of
 # firebase-admin's built-in Google certificates: the bundled suite sets it in secure mode to its

@@ -78,6 +78,25 @@ def test_client_address(monkeypatch):
     assert accounts.client_address("10.0.0.1", " , ") == "10.0.0.1"
 
 
+def test_on_cloud_run_the_front_ends_entry_is_the_client_by_default(monkeypatch):
+    import importlib
+
+    from messenger_functions import settings
+
+    try:
+        monkeypatch.delenv("FORWARDED_HOPS", raising=False)
+        monkeypatch.setenv("K_SERVICE", "api")  # set by Cloud Functions (2nd gen) / Cloud Run
+        assert importlib.reload(settings).FORWARDED_HOPS == 1
+        monkeypatch.setenv("FORWARDED_HOPS", "0")
+        assert importlib.reload(settings).FORWARDED_HOPS == 0
+        monkeypatch.delenv("K_SERVICE")
+        monkeypatch.delenv("FORWARDED_HOPS")
+        assert importlib.reload(settings).FORWARDED_HOPS == 0
+    finally:
+        monkeypatch.undo()
+        importlib.reload(settings)
+
+
 def test_openapi_lists_every_route_with_its_statuses():
     from messenger_functions import openapi
     from messenger_functions.routes import ROUTES
