@@ -461,6 +461,8 @@ class Application(QObject):
         self.window.set_unread(0)
         self.window.set_account("")
         self.notifier.set_unread(0)
+        self.window.login.set_mode("login")  # an account exists: sign in, not register
+        self.window.login.set_email(self.settings.last_email)
         self.window.show_login()
         if message:
             self.window.login.show_error(message)

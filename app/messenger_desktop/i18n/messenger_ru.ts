@@ -4,54 +4,54 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="143"/>
+        <location filename="../application.py" line="147"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="158"/>
+        <location filename="../application.py" line="162"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="164"/>
+        <location filename="../application.py" line="168"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="219"/>
+        <location filename="../application.py" line="223"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="286"/>
+        <location filename="../application.py" line="290"/>
         <source>built-in local servers</source>
         <translation>встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="423"/>
+        <location filename="../application.py" line="427"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="423"/>
+        <location filename="../application.py" line="427"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="431"/>
         <location filename="../application.py" line="435"/>
-        <location filename="../application.py" line="445"/>
+        <location filename="../application.py" line="439"/>
+        <location filename="../application.py" line="449"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="436"/>
+        <location filename="../application.py" line="440"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="446"/>
+        <location filename="../application.py" line="450"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -85,48 +85,53 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="199"/>
+        <location filename="../views/chat_view.py" line="198"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
         <location filename="../views/chat_view.py" line="200"/>
-        <source>Write a message…  (Shift+Enter: new line)</source>
-        <translation>Напишите сообщение…  (Shift+Enter — новая строка)</translation>
+        <source>Write a message…</source>
+        <translation>Напишите сообщение…</translation>
     </message>
     <message>
         <location filename="../views/chat_view.py" line="201"/>
+        <source>Enter sends, Shift+Enter adds a line</source>
+        <translation>Enter — отправить, Shift+Enter — новая строка</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="202"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="397"/>
+        <location filename="../views/chat_view.py" line="396"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="422"/>
+        <location filename="../views/chat_view.py" line="421"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="423"/>
+        <location filename="../views/chat_view.py" line="422"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="424"/>
-        <location filename="../views/chat_view.py" line="439"/>
+        <location filename="../views/chat_view.py" line="423"/>
+        <location filename="../views/chat_view.py" line="437"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="440"/>
+        <location filename="../views/chat_view.py" line="438"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="453"/>
+        <location filename="../views/chat_view.py" line="451"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -147,28 +152,28 @@
 <context>
     <name>Emulator</name>
     <message>
-        <location filename="../firebase/emulator.py" line="87"/>
+        <location filename="../firebase/emulator.py" line="92"/>
         <source>Some of the local server ports ({0}) are taken by another program, so the built-in servers cannot start. Close that program, or point Messenger at a Firebase project in the settings.</source>
         <translation>Некоторые порты локального сервера ({0}) заняты другой программой, поэтому встроенные серверы не могут запуститься. Закройте эту программу или подключите Messenger к проекту Firebase в настройках.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="95"/>
+        <location filename="../firebase/emulator.py" line="100"/>
         <source>The built-in servers&apos; firebase.json was not found. Start Messenger from its folder, or point it at a Firebase project with --config.</source>
         <translation>Не найден firebase.json встроенных серверов. Запустите Messenger из его папки или укажите проект Firebase через --config.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="131"/>
+        <location filename="../firebase/emulator.py" line="137"/>
         <source>The built-in servers stopped while starting: {0}</source>
         <translation>Встроенные серверы остановились при запуске: {0}</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="136"/>
+        <location filename="../firebase/emulator.py" line="142"/>
         <source>The built-in servers did not start within {0} seconds.</source>
         <translation>Встроенные серверы не запустились за {0} с.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="142"/>
-        <location filename="../firebase/emulator.py" line="144"/>
+        <location filename="../firebase/emulator.py" line="148"/>
+        <location filename="../firebase/emulator.py" line="150"/>
         <source>no output</source>
         <translation>нет вывода</translation>
     </message>
@@ -178,7 +183,7 @@
     <message>
         <location filename="../errors.py" line="25"/>
         <source>Can&apos;t reach the server. Check your connection and try again.</source>
-        <translation>Не удаётся связаться с сервером. Проверьте подключение и попробуйте ещё раз.</translation>
+        <translation>Нет связи с сервером. Проверьте подключение и повторите.</translation>
     </message>
     <message>
         <location filename="../errors.py" line="39"/>
@@ -209,128 +214,128 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../views/login.py" line="137"/>
+        <location filename="../views/login.py" line="143"/>
         <source>Welcome back</source>
         <translation>С возвращением</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="137"/>
+        <location filename="../views/login.py" line="143"/>
         <source>Create your account</source>
         <translation>Создайте аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="139"/>
+        <location filename="../views/login.py" line="145"/>
         <source>Sign in with your email and password.</source>
         <translation>Войдите с помощью адреса почты и пароля.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="141"/>
+        <location filename="../views/login.py" line="147"/>
         <source>Choose an email and a password to start chatting.</source>
         <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="143"/>
+        <location filename="../views/login.py" line="149"/>
         <source>Email</source>
         <translation>Электронная почта</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="144"/>
+        <location filename="../views/login.py" line="150"/>
         <source>Your name (optional)</source>
         <translation>Ваше имя (необязательно)</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="145"/>
+        <location filename="../views/login.py" line="151"/>
         <source>How others see you</source>
         <translation>Как вас увидят другие</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="148"/>
+        <location filename="../views/login.py" line="154"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="149"/>
+        <location filename="../views/login.py" line="155"/>
         <source>you@example.com</source>
         <translation>you@example.com</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="151"/>
+        <location filename="../views/login.py" line="157"/>
         <source>Your password</source>
         <translation>Ваш пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="151"/>
+        <location filename="../views/login.py" line="157"/>
         <source>At least 8 characters</source>
         <translation>Не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="153"/>
+        <location filename="../views/login.py" line="159"/>
         <source>Hide</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="153"/>
+        <location filename="../views/login.py" line="159"/>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="154"/>
+        <location filename="../views/login.py" line="160"/>
         <source>Show or hide the password</source>
         <translation>Показать или скрыть пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="155"/>
+        <location filename="../views/login.py" line="161"/>
         <source>Stay signed in</source>
         <translation>Оставаться в системе</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="156"/>
+        <location filename="../views/login.py" line="162"/>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="158"/>
+        <location filename="../views/login.py" line="164"/>
         <source>Signing in…</source>
         <translation>Вход…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="158"/>
+        <location filename="../views/login.py" line="164"/>
         <source>Creating account…</source>
         <translation>Создание аккаунта…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="160"/>
-        <location filename="../views/login.py" line="164"/>
+        <location filename="../views/login.py" line="166"/>
+        <location filename="../views/login.py" line="170"/>
         <source>Sign in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="160"/>
+        <location filename="../views/login.py" line="166"/>
         <source>Create account</source>
         <translation>Создать аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="162"/>
+        <location filename="../views/login.py" line="168"/>
         <source>No account yet?</source>
         <translation>Ещё нет аккаунта?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="162"/>
+        <location filename="../views/login.py" line="168"/>
         <source>Already have an account?</source>
         <translation>Уже есть аккаунт?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="164"/>
+        <location filename="../views/login.py" line="170"/>
         <source>Create one</source>
         <translation>Создать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="201"/>
+        <location filename="../views/login.py" line="221"/>
         <source>Enter your email address, like name@example.com.</source>
         <translation>Введите адрес почты, например name@example.com.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="205"/>
+        <location filename="../views/login.py" line="225"/>
         <source>Enter your password.</source>
         <translation>Введите пароль.</translation>
     </message>
@@ -520,68 +525,73 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="121"/>
+        <location filename="../views/sidebar.py" line="125"/>
         <source>Search people</source>
         <translation>Поиск людей</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="122"/>
+        <location filename="../views/sidebar.py" line="126"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="123"/>
+        <location filename="../views/sidebar.py" line="127"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="124"/>
         <location filename="../views/sidebar.py" line="128"/>
+        <location filename="../views/sidebar.py" line="132"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="125"/>
+        <location filename="../views/sidebar.py" line="129"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="126"/>
+        <location filename="../views/sidebar.py" line="130"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="127"/>
+        <location filename="../views/sidebar.py" line="131"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="131"/>
+        <location filename="../views/sidebar.py" line="135"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="132"/>
+        <location filename="../views/sidebar.py" line="136"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="133"/>
+        <location filename="../views/sidebar.py" line="137"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="134"/>
+        <location filename="../views/sidebar.py" line="138"/>
         <source>Profile…</source>
         <translation>Профиль…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="135"/>
+        <location filename="../views/sidebar.py" line="139"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="136"/>
+        <location filename="../views/sidebar.py" line="165"/>
+        <source>Nobody found.</source>
+        <translation>Никого не нашлось.</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="166"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
     </message>

@@ -196,7 +196,9 @@ class ChatView(QWidget):
 
     def retranslate(self) -> None:
         self.send_button.setText(self.tr("Send"))
-        self.input.setPlaceholderText(self.tr("Write a message…  (Shift+Enter: new line)"))
+        # Short enough for the narrowest window in every language; the keys are in the tooltip.
+        self.input.setPlaceholderText(self.tr("Write a message…"))
+        self.input.setToolTip(self.tr("Enter sends, Shift+Enter adds a line"))
         self.empty.setText(self.tr("No messages yet. Say hello!"))
 
     def changeEvent(self, event: QEvent) -> None:

@@ -18,6 +18,7 @@ from .text import plain_label
 
 CARD_WIDTH = 380
 CARD_MARGIN = 28
+ERROR_LINES = 3  # room kept for an error: most are one to three lines, in both languages
 
 
 class LoginPage(QWidget):
@@ -60,6 +61,11 @@ class LoginPage(QWidget):
         self.error.hide()
         self.retry = QPushButton()
         self.retry.hide()
+        # The error's room is kept while it is hidden: the form does not jump when one shows.
+        for w in (self.error, self.retry):
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
         self.retry.clicked.connect(self._on_retry)
         self.submit = QPushButton(objectName="Primary")
         self.submit.setDefault(True)
@@ -163,16 +169,30 @@ class LoginPage(QWidget):
         )
         self.switch.setText(self.tr("Create one") if login else self.tr("Sign in"))
         self._fit_wrapped(self.subtitle)
+        self._fit_wrapped(self.error, ERROR_LINES)
 
-    def _fit_wrapped(self, label: QLabel) -> None:
-        # A wrapped label in a fixed-width card: reserve its full height, or the layout
-        # gives it one line and the rest is cut off.
-        label.setMinimumHeight(label.heightForWidth(CARD_WIDTH - 2 * CARD_MARGIN))
+    def _fit_wrapped(self, label: QLabel, lines: int = 0) -> None:
+        # A wrapped label in a fixed-width card: reserve its full height (at least `lines`
+        # lines), or the layout gives it one line and the rest is cut off.
+        width = CARD_WIDTH - 2 * CARD_MARGIN
+        if label is self.error:
+            width -= self.retry.sizeHint().width() + 6  # the Retry button keeps its room
+        label.ensurePolished()  # the style sheet's font, not the default one
+        reserve = label.fontMetrics().lineSpacing() * lines + 4 if lines else 0
+        label.setMinimumHeight(max(reserve, label.heightForWidth(width)))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_wrapped(self.subtitle)
+            self._fit_wrapped(self.error, ERROR_LINES)
         super().changeEvent(event)
+
+    def showEvent(self, event) -> None:
+        self._fit_wrapped(self.subtitle)
+        self._fit_wrapped(self.error, ERROR_LINES)
+        super().showEvent(event)
 
     # behaviour -----------------------------------------------------------------------------
     def _on_reveal(self, shown: bool) -> None:
@@ -220,7 +240,7 @@ class LoginPage(QWidget):
         # Nothing the user typed is cleared: they fix what is wrong and submit again.
         self.error.setText(text)
         self.error.show()
-        self._fit_wrapped(self.error)
+        self._fit_wrapped(self.error, ERROR_LINES)
         self.retry.setVisible(can_retry)
 
     def set_busy(self, busy: bool, status: str = "") -> None:

@@ -60,6 +60,10 @@ class Sidebar(QWidget):
         self.list.activated.connect(self._activated)
         self.proxy = ChatListProxy(self)
         self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self._update_empty)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
+            signal.connect(self._update_empty)
         self.no_people = QLabel(objectName="Empty")
         self.no_people.setWordWrap(True)
         self.no_people.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -133,7 +137,7 @@ class Sidebar(QWidget):
         self.sign_out_action.setText(self.tr("Sign out"))
         self.profile_action.setText(self.tr("Profile…"))
         self.avatar.setToolTip(self.tr("Profile"))
-        self.no_people.setText(self.tr("Nobody else is here yet. Invite someone to register!"))
+        self._update_empty()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -154,7 +158,13 @@ class Sidebar(QWidget):
 
     def _update_empty(self, *_args) -> None:
         src = self.proxy.sourceModel()
-        empty = src is None or src.rowCount() == 0
+        nobody = src is None or src.rowCount() == 0
+        searching = bool(self.search.text().strip())
+        empty = nobody or (searching and self.proxy.rowCount() == 0)
+        self.no_people.setText(
+            self.tr("Nobody found.") if not nobody and searching
+            else self.tr("Nobody else is here yet. Invite someone to register!")
+        )
         # "Nobody here" only once the list has really arrived, not while it loads.
         self.no_people.setVisible(empty and bool(getattr(src, "is_loaded", False)))
         self.list.setVisible(not empty)
