@@ -6,7 +6,7 @@ import asyncio
 import errno
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -17,6 +17,10 @@ from .server import AuthService, build_app
 from .store import AccountStore
 from .tokens import InvalidIdToken
 
+if TYPE_CHECKING:
+    from ..suite.options import SuiteOptions
+    from ..suite.runner import Suite
+
 log = logging.getLogger("messenger_emulators.auth")
 INSTALL_POLL = 0.005  # seconds between looks for the database (secure mode only)
 INSTALL_WAIT = 120.0
@@ -25,7 +29,7 @@ INSTALL_WAIT = 120.0
 class AuthEmulator:
     name = "auth"
 
-    def __init__(self, options: Any, suite: Any = None) -> None:
+    def __init__(self, options: SuiteOptions, suite: Suite | None = None) -> None:
         self.options = options
         self.suite = suite
         self.host: str = options.host
@@ -144,5 +148,5 @@ def _database_invalid_token() -> type[Exception]:
     return InvalidToken
 
 
-def create(options: Any, suite: Any) -> AuthEmulator:
+def create(options: SuiteOptions, suite: Suite | None) -> AuthEmulator:
     return AuthEmulator(options, suite)

@@ -7,10 +7,10 @@ import errno
 import gc
 import logging
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from messenger_emulators.rules import RulesError
-from messenger_emulators.suite.options import is_loopback
+from messenger_emulators.suite.options import SuiteOptions, is_loopback
 
 from . import http
 from . import messages as msg
@@ -19,6 +19,9 @@ from .identity import TokenPolicy, TokenVerifier
 from .rules_watch import RulesFileWatcher
 from .server import HttpServerState, create_protocol_factory
 from .streaming import StreamHub
+
+if TYPE_CHECKING:
+    from messenger_emulators.suite.runner import Suite
 
 log = logging.getLogger("messenger_emulators.database")
 
@@ -147,17 +150,16 @@ class DatabaseEmulator:
                 f"(FIREBASE_DATABASE_EMULATOR_HOST={self.host}:{self.port}; {rules})"]
 
 
-def _rules_file(options: Any) -> FsPath | None:
-    rules_path = getattr(options, "rules_path", None)
-    if rules_path is None:
+def _rules_file(options: SuiteOptions) -> FsPath | None:
+    if options.rules_path is None:
         return None
-    path = FsPath(rules_path)
+    path = FsPath(options.rules_path)
     if not path.is_absolute():
-        path = FsPath(getattr(options, "config_dir", ".")) / path
+        path = FsPath(options.config_dir) / path
     return path
 
 
-def _rules_text(options: Any) -> str | None:
+def _rules_text(options: SuiteOptions) -> str | None:
     path = _rules_file(options)
     if path is None:
         return None
@@ -174,13 +176,11 @@ def _rules_text(options: Any) -> str | None:
     return text
 
 
-def create(options: Any, suite: Any = None) -> DatabaseEmulator:
-    persistence = getattr(suite, "persistence", None) if suite is not None else None
-    port = options.port("database") if hasattr(options, "port") else options.ports["database"]
+def create(options: SuiteOptions, suite: Suite | None = None) -> DatabaseEmulator:
+    persistence = suite.persistence if suite is not None else None
     return DatabaseEmulator(
-        project_id=options.project_id, host=options.host, port=port,
+        project_id=options.project_id, host=options.host, port=options.port("database"),
         rules_text=_rules_text(options), persistence=persistence,
-        rules_trace=bool(getattr(options, "rules_trace", False)),
-        secure=bool(getattr(options, "secure", False)),
+        rules_trace=options.rules_trace, secure=options.secure,
         # the suite closes its own persistence after stopping every emulator
         owns_persistence=suite is None, suite=suite, rules_path=_rules_file(options))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -223,6 +224,17 @@ class _Unchunked:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
+
+
+if sys.version_info >= (3, 12):
+    def _start_task(coro: Coroutine) -> asyncio.Task:
+        """An eager task: the handler runs at once up to its first wait, so a request that
+        never waits (most do not) is answered in this loop iteration."""
+        return asyncio.Task(coro, loop=asyncio.get_running_loop(), eager_start=True)
+else:
+    def _start_task(coro: Coroutine) -> asyncio.Task:
+        """Python 3.11 has no eager tasks: the handler starts in the next loop iteration."""
+        return asyncio.get_running_loop().create_task(coro)
 
 
 Handler = Callable[[Request], Any]
@@ -487,8 +499,12 @@ class HttpProtocol(asyncio.Protocol):
         elif isinstance(result, StreamStart):
             self._start_stream(request, result)
         else:
-            self.busy = True
-            self._step(request, result, False)
+            task = _start_task(result)
+            if task.done():          # answered without waiting (most requests)
+                self._task_done(request, task, False)
+            else:
+                self.busy = True
+                task.add_done_callback(lambda t: self._task_done(request, t, True))
 
     def _on_error(self, request: Request, exc: Exception) -> Response:
         try:
@@ -498,22 +514,15 @@ class HttpProtocol(asyncio.Protocol):
                           request.raw_path)
             return Response(b'{\n  "error": "Internal error"\n}', 500)
 
-    def _step(self, request: Request, coro: Coroutine, resumed: bool) -> None:
-        """Runs the handler's coroutine up to its next wait, like a Task step (no Task:
-        most requests never wait)."""
-        try:
-            waiting = coro.send(None)
-        except StopIteration as stop:
-            result = stop.value
-        except Exception as exc:
-            result = self._on_error(request, exc)
+    def _task_done(self, request: Request, task: asyncio.Task, resumed: bool) -> None:
+        """The handler's coroutine has its answer (`resumed`: it had to wait for it)."""
+        if task.cancelled():
+            result = self._on_error(request, RuntimeError("the request was cancelled"))
+        elif (exc := task.exception()) is not None:
+            error = exc if isinstance(exc, Exception) else RuntimeError(repr(exc))
+            result = self._on_error(request, error)
         else:
-            if waiting is None:      # a bare yield (asyncio.sleep(0))
-                asyncio.get_running_loop().call_soon(self._step, request, coro, True)
-            else:
-                waiting._asyncio_future_blocking = False
-                waiting.add_done_callback(lambda _f: self._step(request, coro, True))
-            return
+            result = task.result()
         self.busy = False
         if isinstance(result, StreamStart):
             self._start_stream(request, result)

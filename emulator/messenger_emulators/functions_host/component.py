@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -32,6 +32,10 @@ from .process import WorkerProcess, changed_file, snapshot_mtimes
 from .proxy import build_app
 from .secret import SECRET_ENV, SECRET_HEADER, new_secret
 from .triggers import CloudEvent
+
+if TYPE_CHECKING:
+    from ..suite.options import SuiteOptions
+    from ..suite.runner import Suite
 
 log = logging.getLogger("messenger_emulators.functions")
 WATCH_INTERVAL = 0.5
@@ -49,7 +53,7 @@ def _ensure_log_output() -> None:
 class FunctionsEmulator:
     name = "functions"
 
-    def __init__(self, options: Any, suite: Any = None,
+    def __init__(self, options: SuiteOptions, suite: Suite | None = None,
                  policy: DeliveryPolicy | None = None) -> None:
         self.options = options
         self.suite = suite
@@ -239,5 +243,5 @@ class FunctionsEmulator:
         return lines
 
 
-def create(options: Any, suite: Any) -> FunctionsEmulator:
+def create(options: SuiteOptions, suite: Suite | None) -> FunctionsEmulator:
     return FunctionsEmulator(options, suite)
