@@ -58,7 +58,7 @@ def test_commits_delivered_in_order_while_many_wait_on_durability():
         persistence = ReorderingPersistence()
         engine = DatabaseEngine("demo-messenger", persistence=persistence)
         seen: list[Commit] = []
-        engine.add_commit_listener(seen.append)
+        engine.add_commit_listener(lambda commit, _batch: seen.append(commit))
         ns = engine.namespace("ordering")
         await asyncio.gather(*(engine.write(ns, [(("n", str(i)), i)], ADMIN)
                                for i in range(60)))
@@ -90,7 +90,7 @@ def test_no_op_write_makes_no_commit():
     async def scenario() -> None:
         engine = DatabaseEngine("demo-messenger")
         seen: list[Commit] = []
-        engine.add_commit_listener(seen.append)
+        engine.add_commit_listener(lambda commit, _batch: seen.append(commit))
         ns = engine.namespace("noop")
         await engine.write(ns, [(("a",), 1)], ADMIN)
         assert await engine.write(ns, [(("a",), 1)], ADMIN) is None

@@ -69,7 +69,9 @@ class Namespace:
     pending: deque = field(default_factory=deque)
 
 
-CommitListener = Callable[[Commit], None]
+# (commit, batch): batch is True when more commits are delivered in the same call (a group
+# commit completing them together), so a listener may batch its own work (streams send once).
+CommitListener = Callable[[Commit, bool], None]
 RulesListener = Callable[[str], None]
 TraceSink = Callable[[str, Decision], None]
 
@@ -96,7 +98,6 @@ class DatabaseEngine:
         self.push_ids = PushIdGenerator()
         self.etags = EtagMemo()
         # True while _deliver hands a listener a commit with more commits in flight
-        self.delivering_batch = False
         for name, root in (initial_roots or {}).items():
             ns = self.namespace(name)
             ns.root = ns.durable_root = root
@@ -237,15 +238,13 @@ class DatabaseEngine:
         self._deliver(ns)
 
     def _deliver(self, ns: Namespace) -> None:
-        # with more commits in flight (a group commit completes them in one loop iteration)
-        # listeners may batch their own work: streams then send once per batch
-        self.delivering_batch = len(ns.pending) > 1
+        batch = len(ns.pending) > 1
         while ns.pending and ns.pending[0].durable:
             entry = ns.pending.popleft()
             ns.durable_root = entry.commit.new_root
             for listener in list(self._commit_listeners):
                 try:
-                    listener(entry.commit)
+                    listener(entry.commit, batch)
                 except Exception:  # one faulty listener must not stop the others
                     log.exception("commit listener %r failed", listener)
             if not entry.delivered.done():

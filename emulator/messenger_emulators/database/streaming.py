@@ -311,12 +311,14 @@ class StreamHub:
                     index.remove(location.path, location)
 
     # --- events ---
-    def on_commit(self, commit: Commit) -> None:
+    def on_commit(self, commit: Commit, batch: bool = False) -> None:
+        """The engine's commit listener; `batch`: more commits follow in this call, so
+        events are queued for the flusher (one send per stream) rather than sent at once."""
         locations = self._locations.get(commit.namespace)
         if not locations:
             return
         ns = self.engine.namespace(commit.namespace)
-        direct = not self.engine.delivering_batch
+        direct = not batch
         touched = self._index[commit.namespace].touched(w for w, _ in commit.writes)
         for location in touched:
             if location.view is not None:

@@ -296,7 +296,7 @@ class TriggerDispatcher:
         for queue in self._queues.values():
             await queue.stop()
 
-    def on_commit(self, commit: Any) -> None:
+    def on_commit(self, commit: Any, batch: bool = False) -> None:
         """The database's commit listener: O(1), never blocks, never raises into the database."""
         if not self._queues or getattr(commit, "disable_triggers", False):
             return  # ?disableTriggers=true: as the official emulator, no trigger for it
