@@ -221,8 +221,8 @@ class Run:
             cpu = (t.cpu1 - t.cpu0) / n * 1e3
             lines.append(
                 f"  {i * n:6d}-{(i + 1) * n - 1:6d}  {n / span:9.0f}   "
-                f"{percentile(d, 0.5) * 1e3:6.1f} / {percentile(d, 0.99) * 1e3:6.1f} ms   "
-                f"{percentile(ids, 0.5) * 1e3:6.0f} / {percentile(ids, 0.99) * 1e3:6.0f} / "
+                f"{percentile(d, 50) * 1e3:6.1f} / {percentile(d, 99) * 1e3:6.1f} ms   "
+                f"{percentile(ids, 50) * 1e3:6.0f} / {percentile(ids, 99) * 1e3:6.0f} / "
                 f"{(ids[-1] if ids else float('nan')) * 1e3:6.0f} ms   "
                 f"{t.chat_bytes / n:8.0f}             {cpu:5.2f} ms")
         first, last = self.tenths[0], self.tenths[9]
