@@ -106,3 +106,19 @@ def test_the_repository_firebase_json_is_valid_and_complete():
     assert config.ports == {"database": 9000, "auth": 9099, "functions": 5001}
     assert config.rules_path is not None and config.rules_path.is_file()
     assert config.functions_source is not None and config.functions_source.is_dir()
+
+
+@pytest.mark.parametrize("value, expected", [("", None), ("4096", 4096), ("abc", None),
+                                             ("-5", None), ("0", None)])
+def test_the_compaction_threshold_is_read_by_the_entry_point(monkeypatch, value, expected):
+    """MESSENGER_EMULATORS_COMPACT_BYTES reaches the journal as SuiteOptions.compact_bytes;
+    a bad value is a clear error, not a traceback."""
+    from messenger_emulators.persistence import COMPACT_ENV
+    from messenger_emulators.suite import cli
+
+    monkeypatch.setenv(COMPACT_ENV, value)
+    if expected is None and value:
+        with pytest.raises(ConfigError, match=COMPACT_ENV):
+            cli._compact_bytes()
+    else:
+        assert cli._compact_bytes() == expected

@@ -145,10 +145,11 @@ class RunningSuite:
 
     def _read(self, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            self._lines.append(line)
-            if READY_LINE in line:
-                self._ready.set()
+        with process.stdout:  # closed at EOF (the suite and its children are gone)
+            for line in process.stdout:
+                self._lines.append(line)
+                if READY_LINE in line:
+                    self._ready.set()
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int:
         """SIGTERM, as Ctrl-C would; returns the exit status. SIGKILL if it hangs."""

@@ -14,7 +14,6 @@ there (`suite.persistence`) so that --export-on-exit sees the same state.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
@@ -55,7 +54,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Log bytes before a compaction (default 64 MB); tests set it low to compact under load.
+# Log bytes before a compaction (default 64 MB); tests set it low to compact under load. Read
+# by the entry point (suite/cli.py) into SuiteOptions.compact_bytes.
 COMPACT_ENV = "MESSENGER_EMULATORS_COMPACT_BYTES"
 
 
@@ -89,7 +89,7 @@ def open_persistence(options: SuiteOptions) -> Persistence | None:
     if options.data_dir:
         from .journal import DEFAULT_COMPACT_BYTES, Journal
 
-        compact_bytes = int(os.environ.get(COMPACT_ENV) or DEFAULT_COMPACT_BYTES)
+        compact_bytes = options.compact_bytes or DEFAULT_COMPACT_BYTES
         return Journal(options.data_dir, compact_bytes=compact_bytes,
                        import_dir=options.import_dir)
     if options.import_dir:

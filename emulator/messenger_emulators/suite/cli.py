@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..persistence import COMPACT_ENV
 from .config import (
     CONFIG_NAME,
     FirebaseConfig,
@@ -126,6 +127,16 @@ def _export_target(args: argparse.Namespace) -> tuple[str | None, str | None]:
     return imported, exported
 
 
+def _compact_bytes() -> int | None:
+    """The journal's compaction threshold from the environment (tests set it low)."""
+    value = os.environ.get(COMPACT_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigError(f"{COMPACT_ENV} must be a positive number of bytes, got {value!r}.")
+    return int(value)
+
+
 def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]]:
     from .registry import resolve
 
@@ -163,6 +174,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
         rules_trace=args.rules_trace,
         hub_port=config.hub_port,
         secure=args.secure,
+        compact_bytes=_compact_bytes(),
     )
     return options, only
 

@@ -45,6 +45,7 @@ class SuiteOptions:
     watch: bool = False  # functions reload on change
     rules_trace: bool = False  # log every rules decision with its trace
     hub_port: int | None = None  # firebase.json emulators.hub.port; None: 4400, else any free
+    compact_bytes: int | None = None  # journal bytes before a compaction; None: the default
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host):
