@@ -1,10 +1,11 @@
 """Cost per message as unread messages pile up (issue 19): does it stay flat?
 
-    python -m bench.unread_pileup [--messages 20000] [--senders 4] [--window 4]
+    python -m bench.unread_pileup [--messages 20000] [--senders 4] [--window 4] [--rate 0]
 
 The full stack (the real suite: rules, the functions host with the real trigger, a durable
 --data folder). Each sender has its own direct chat with one receiver and keeps `--window`
-messages in flight (closed loop: the rate is what the stack accepts); nobody reads. The
+messages in flight (closed loop: the rate is what the stack accepts; `--rate N` sends at N
+msg/s in total instead, open loop, with up to 64 in flight per sender); nobody reads. The
 receiver streams each chat's messages and its whole `userChats/{uid}` (the chat list), as
 the app does. Printed per tenth of the messages: the accepted rate, send -> receiver p99
 (the message's event on the chat's stream), unread-id latency (send -> its id on the chat
@@ -151,6 +152,8 @@ class Run:
             if seq >= self.args.messages:
                 return
             counter[0] += 1
+            if self.args.rate:
+                await asyncio.sleep(max(0.0, self.began + seq / self.args.rate - time.monotonic()))
             tenth = self.tenths[seq // self.per_tenth] if seq // self.per_tenth < 10 else None
             if tenth is not None and seq % self.per_tenth == 0:
                 self._close_tenth(seq // self.per_tenth)
@@ -188,11 +191,13 @@ class Run:
             self._stream(f"userChats/{self.receiver.uid}", "chats")))
         await asyncio.wait_for(self.all_ready.wait(), 60)
         counter = [0]
-        pools = [wire.HttpPool(self.host, self.port, limit=self.args.window, timeout=30.0)
+        self.began = time.monotonic()
+        window = 64 if self.args.rate else self.args.window
+        pools = [wire.HttpPool(self.host, self.port, limit=window, timeout=30.0)
                  for _ in self.senders]
         await asyncio.gather(*(self._sender(i, pools[i], counter)
                                for i in range(len(self.senders))
-                               for _ in range(self.args.window)))
+                               for _ in range(window)))
         last = self.tenths[9]
         last.ended, last.cpu1 = time.monotonic(), _cpu(self.suite.pid)
         deadline = time.monotonic() + self.args.drain
@@ -200,6 +205,8 @@ class Run:
                                                len(self.id_seen) < self.accepted):
             await asyncio.sleep(0.1)
         self.done_sending = True
+        self.cpu_total = _cpu(self.suite.pid) - self.tenths[0].cpu0
+        self.wall_total = time.monotonic() - self.tenths[0].began
         for pool in pools:
             pool.close()
         for task in streams:
@@ -208,8 +215,10 @@ class Run:
 
     def report(self) -> str:
         n = self.per_tenth
-        lines = [f"unread_pileup: {self.args.messages} messages, {len(self.senders)} senders x "
-                 f"{self.args.window} in flight, one receiver streaming {len(self.chats)} chats "
+        mode = (f"at {self.args.rate:.0f} msg/s" if self.args.rate else
+                f"x {self.args.window} in flight")
+        lines = [f"unread_pileup: {self.args.messages} messages, {len(self.senders)} senders "
+                 f"{mode}, one receiver streaming {len(self.chats)} chats "
                  f"and its chat list; rules, trigger, --data; nobody reads",
                  f"  load before the run: {self.load_before}",
                  "  messages        accepted/s  send->receiver p50/p99   unread id p50/p99/max"
@@ -236,6 +245,8 @@ class Run:
             f"{len(self.delivered)}, unread ids seen {len(self.id_seen)}",
             f"  last tenth's rate / first's: {rate9 / rate0:.0%} (target >= 90 %); "
             f"server CPU per message last / first: {cpu9 / cpu0:.0%} (target within 20 %)",
+            f"  whole run with the drain ({self.wall_total:.1f} s): server CPU per message "
+            f"{self.cpu_total / max(1, self.accepted) * 1e3:.2f} ms",
             f"  unread ids later than 1 s: {sum(1 for x in all_ids if x > 1.0)} "
             f"(max {all_ids[-1] * 1e3 if all_ids else float('nan'):.0f} ms); chat-list bytes "
             f"per message overall {sum(t.chat_bytes for t in self.tenths) / self.args.messages:.0f}"
@@ -250,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--messages", type=int, default=20_000)
     p.add_argument("--senders", type=int, default=4)
     p.add_argument("--window", type=int, default=4, help="messages in flight per sender")
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="total msg/s, open loop (default 0: closed loop, --window in flight)")
     p.add_argument("--drain", type=float, default=30.0)
     args = p.parse_args(argv)
     if args.messages < 10:
