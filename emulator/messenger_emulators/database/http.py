@@ -32,7 +32,7 @@ from .params import DEFAULT_OPTIONS, Options, namespace_of, parse_options
 from .paths import Path, parse_relative, parse_url_path
 from .query import Query, index_error, parse_query, required_index, run
 from .server import JSON, HttpServerState, Request, Response, StreamStart
-from .streaming import StreamHub, chunked
+from .streaming import StreamHub
 
 log = logging.getLogger("messenger_emulators.database.http")
 
@@ -247,9 +247,10 @@ class DatabaseApp:
     def stream(self, ns: Namespace, path: Path, query: Query | None,
                identity: Identity) -> StreamStart:
         """The server writes the headers and the initial `put`, then hands the socket to
-        the stream: later events are written to it by the hub, already chunk-framed."""
+        the stream: later events are written to it by the hub, already chunk-framed (by
+        server.chunk)."""
         stream = self.hub.open(ns, path, query, identity)
-        return StreamStart(_STREAM_HEADERS, chunked(stream.initial), stream.go_live,
+        return StreamStart(_STREAM_HEADERS, stream.initial, stream.go_live,
                            lambda: self.hub.close(stream))
 
     # --- writes ---

@@ -174,11 +174,11 @@ class Response:
 
 
 class StreamStart:
-    """An event stream: the server sends `head` (status and headers), the `initial` chunk,
-    then hands the transport to `go_live(transport, on_end, fd)` (`fd`: see `_direct_fd`);
-    the stream's owner calls
-    `on_end(clean)` when it is over (clean: end the chunked body; else the connection is
-    aborted). `on_close()` runs once when the stream is over for any reason."""
+    """An event stream: the server sends `head` (status and headers), the `initial` event
+    bytes (framed here), then hands the transport to `go_live(transport, on_end, fd)` (`fd`:
+    see `_direct_fd`); the stream's owner calls `on_end(clean)` when it is over (clean: end
+    the chunked body; else the connection is aborted). `on_close()` runs once when the
+    stream is over for any reason."""
 
     __slots__ = ("headers", "initial", "go_live", "on_close")
 
@@ -202,6 +202,13 @@ def _direct_fd(transport: Any) -> int | None:
     if sock is None or sock.type != socket.SOCK_STREAM:
         return None
     return sock.fileno()
+
+
+def chunk(data: bytes) -> bytes:
+    """One HTTP/1.1 chunk. The only framing of event-stream bytes (here, with _Unchunked,
+    which undoes it for HTTP/1.0): the hub frames each event once and shares the bytes
+    among every stream that gets it, rather than framing per connection."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
 
 
 class _Unchunked:
@@ -571,7 +578,7 @@ class HttpProtocol(asyncio.Protocol):
             transport = _Unchunked(self.transport)
             self.must_close = True
         self.transport.write(b"".join(parts))
-        transport.write(start.initial)
+        transport.write(chunk(start.initial))
         self.stream = _StreamEnd(self, start, chunked)
         # HTTP/1.0 streams are unframed on the way out: every write goes through _Unchunked.
         start.go_live(transport, self.stream.end, _direct_fd(self.transport) if chunked else None)

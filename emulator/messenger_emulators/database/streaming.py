@@ -26,15 +26,11 @@ from .identity import Identity
 from .listen_index import ListenIndex
 from .paths import Path, to_str
 from .query import Query
+from .server import chunk as chunked  # framed once per event, shared by its streams
 
 log = logging.getLogger("messenger_emulators.database.streaming")
 
 _ids = itertools.count(1)
-
-
-def chunked(frame_bytes: bytes) -> bytes:
-    """One HTTP/1.1 chunk; framed once per event and shared by every stream that gets it."""
-    return b"%x\r\n%s\r\n" % (len(frame_bytes), frame_bytes)
 
 
 KEEPALIVE_WIRE = chunked(frame("keep-alive", None))
