@@ -133,6 +133,8 @@ def commands(manifest: dict, args: argparse.Namespace) -> list[list[str]]:
             raise DeployError(f"{spec['name']}: unknown trigger {sorted(trigger)}.")
         if args.service_account:
             command.append(f"--service-account={args.service_account}")
+        if spec.get("timeoutSeconds"):  # the emulator enforces the same (functions.json)
+            command.append(f"--timeout={spec['timeoutSeconds']}s")
         result.append(command)
     if not result:
         raise DeployError("No function matched --only.")

@@ -71,13 +71,16 @@ class Host:
 @contextmanager
 def running_host(project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                  with_database: bool = True, with_auth: bool = False,
-                 **options: Any) -> Iterator[Host]:
-    """Database (optional: auth) and the functions host, all on the database's loop."""
+                 files: dict[str, str] | None = None, **options: Any) -> Iterator[Host]:
+    """Database (optional: auth) and the functions host, all on the database's loop.
+    `files`: more files for the project's copy (name -> text), e.g. its .env files."""
     from messenger_emulators.auth.component import AuthEmulator
     from messenger_emulators.database.testing import run_in_thread
 
     source = tmp_path / "source"
     shutil.copytree(PROJECTS / project, source)
+    for name, text in (files or {}).items():
+        (source / name).write_text(text)
     record_dir = tmp_path / "records"
     record_dir.mkdir()
     monkeypatch.setenv("RECORD_DIR", str(record_dir))

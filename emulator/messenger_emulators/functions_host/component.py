@@ -27,7 +27,9 @@ from ..suite.errors import ConfigError, PortInUseError
 from . import messages as msg
 from .channel import EventChannel
 from .delivery import DeliveryPolicy, TriggerDispatcher
-from .manifest import FunctionSpec, Manifest, ManifestError, load_manifest
+from .discovery import discover_async
+from .dotenv import DotenvError, load_user_envs
+from .manifest import FunctionSpec, Manifest, ManifestError
 from .process import WorkerProcess, changed_file, snapshot_mtimes
 from .proxy import build_app
 from .secret import SECRET_ENV, SECRET_HEADER, new_secret
@@ -76,11 +78,24 @@ class FunctionsEmulator:
         self._watcher: asyncio.Task | None = None
 
     # ---- what the worker sees -----------------------------------------------------------------
-    def worker_env(self) -> dict[str, str]:
+    def worker_env(self, announce: bool = True) -> dict[str, str]:
         project = self.options.project_id
         env = dict(os.environ)
+        # the functions' own variables first (.env files): what the suite sets below wins,
+        # as Firebase's reserved keys can never come from them (dotenv.py)
+        try:
+            user_envs, files = load_user_envs(self.source, project,
+                                              getattr(self.options, "project_alias", None))
+        except DotenvError as e:
+            if announce:
+                log.error(msg.LOG_DOTENV_FAILED.format(error=e))
+            user_envs, files = {}, []
+        if files and announce:
+            log.info(msg.LOG_DOTENV.format(files=", ".join(f.name for f in files)))
+        env.update(user_envs)
         env.update({"GCLOUD_PROJECT": project, "GOOGLE_CLOUD_PROJECT": project,
-                    "FUNCTIONS_EMULATOR": "true", "PYTHONUNBUFFERED": "1"})
+                    "FUNCTIONS_EMULATOR": "true", "PYTHONUNBUFFERED": "1",
+                    "TZ": "UTC"})  # as the official emulator and Cloud Functions
         config: dict[str, str] = {"projectId": project}
         database = self._database
         if database is not None:
@@ -102,14 +117,21 @@ class FunctionsEmulator:
         env[SECRET_ENV] = self.secret
         return env
 
+    def _discovery_env(self) -> dict[str, str]:
+        """The worker's environment without the host's secret: main.py runs at discovery."""
+        env = self.worker_env(announce=False)
+        env.pop(SECRET_ENV, None)
+        return env
+
     # ---- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         _ensure_log_output()
+        self._database = self.suite.get("database") if self.suite is not None else None
         try:
-            self.manifest = load_manifest(self.source)
+            # functions.json, functions.yaml, or the firebase_functions SDK (discovery.py)
+            self.manifest = await discover_async(self.source, self._discovery_env())
         except ManifestError as e:
             raise ConfigError(str(e)) from None
-        self._database = self.suite.get("database") if self.suite is not None else None
         self._session = aiohttp.ClientSession(auto_decompress=False,
                                               timeout=aiohttp.ClientTimeout(total=None))
         self.worker = WorkerProcess(self.manifest, self.worker_env())
@@ -155,8 +177,8 @@ class FunctionsEmulator:
         port = worker.events_port
         if port is None or not self.channel.connected_to(port):
             return False
-        self.channel.send(spec.name, event.headers, event.body, on_reply, self.policy.timeout,
-                          event.headers_json)
+        self.channel.send(spec.name, event.headers, event.body, on_reply,
+                          spec.timeout_s or self.policy.timeout, event.headers_json)
         return True
 
     async def _post_event(self, spec: FunctionSpec, event: CloudEvent) -> int:
@@ -188,7 +210,7 @@ class FunctionsEmulator:
         """Re-read the manifest and restart the worker (what --watch does on a change)."""
         assert self.worker is not None
         try:
-            self.manifest = load_manifest(self.source)
+            self.manifest = await discover_async(self.source, self._discovery_env())
         except ManifestError as e:
             log.error(str(e))  # keep serving the previous manifest; the next save retries
         await self.worker.restart(self.manifest)

@@ -15,6 +15,10 @@ MAIN_FILE = "main.py"
 DEFAULT_REGION = "us-central1"
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 _ENTRY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Cloud Functions (2nd gen) timeouts: 60 s by default, at most 3600 s (HTTP) / 540 s (events).
+DEFAULT_TIMEOUT_S = 60.0
+MAX_HTTP_TIMEOUT_S = 3600
+MAX_EVENT_TIMEOUT_S = 540
 _WILDCARD_RE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(=\*)?\}$")
 
 
@@ -56,6 +60,7 @@ class FunctionSpec:
     name: str
     entry_point: str
     database: DatabaseTrigger | None = None
+    timeout_s: float | None = None  # timeoutSeconds; None: the default (60 s)
 
     @property
     def is_http(self) -> bool:
@@ -115,8 +120,9 @@ def _spec(entry: Any, index: int) -> FunctionSpec:
     trigger = entry.get("trigger")
     if not isinstance(trigger, dict) or len(trigger) != 1:
         raise ValueError(f"{where}.trigger must be {{\"http\": {{}}}} or {{\"database\": ...}}")
+    timeout = check_timeout(entry.get("timeoutSeconds"), "http" in trigger, where)
     if "http" in trigger:
-        return FunctionSpec(name, entry_point)
+        return FunctionSpec(name, entry_point, timeout_s=timeout)
     db = trigger.get("database")
     if not isinstance(db, dict):
         raise ValueError(f"{where}.trigger has an unknown kind {next(iter(trigger))!r}")
@@ -134,7 +140,18 @@ def _spec(entry: Any, index: int) -> FunctionSpec:
         segments = parse_ref(ref)
     except ValueError as e:
         raise ValueError(f"{where}.trigger.database.{e}") from None
-    return FunctionSpec(name, entry_point, DatabaseTrigger(event_type, ref, instance, segments))
+    return FunctionSpec(name, entry_point, DatabaseTrigger(event_type, ref, instance, segments),
+                        timeout)
+
+
+def check_timeout(value: Any, http: bool, where: str) -> float | None:
+    """timeoutSeconds of a function: None (the default) or 1 to 3600 (HTTP) / 540 (events)."""
+    if value is None:
+        return None
+    limit = MAX_HTTP_TIMEOUT_S if http else MAX_EVENT_TIMEOUT_S
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= limit:
+        raise ValueError(f"{where}.timeoutSeconds must be a number of seconds from 1 to {limit}")
+    return float(value)
 
 
 def load_manifest(source: Path) -> Manifest:

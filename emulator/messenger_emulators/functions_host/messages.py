@@ -82,3 +82,14 @@ LOG_NO_DATABASE = (
     "Functions declare database triggers but the database emulator is not running: triggers "
     "are inactive."
 )
+# the official emulator's words (functionsRuntimeWorker.ts)
+LOG_TIMEOUT = ("Your function {name} timed out after ~{seconds}s. To configure this timeout, see "
+               "https://firebase.google.com/docs/functions/manage-functions"
+               "#set_timeout_and_memory_allocation.")
+LOG_DOTENV = "Loaded environment variables from {files}"
+LOG_DOTENV_FAILED = "The functions' dotenv files were not loaded: {error}"
+DISCOVERY_FAILED = ("Could not list the functions of {path} with the firebase_functions SDK "
+                    "(its admin server, /__/functions.yaml): {detail}")
+LOG_DISCOVERED = "Functions found: {names} (from {where})"
+LOG_TRIGGER_SKIPPED = ("Function {name} is not emulated: its trigger ({kind}) has no emulator "
+                       "in this suite.")

@@ -3,6 +3,9 @@
 Bodies stream through in both directions (no buffering, no decompression), the query string
 and headers pass intact, and the function sees the path ``/<suffix>`` as on Cloud Functions.
 Failures of the host itself (unknown function, worker down) are JSON ``{"error": "..."}``.
+A call that outlives the function's timeout (timeoutSeconds, 60 s by default) ends as on Cloud
+Functions (2nd gen, Cloud Run): 504 ``upstream request timeout``, or a cut connection if the
+answer had begun; the function itself runs on until it returns, its answer discarded.
 
 As Google's front end, the host says who the caller is: ``X-Forwarded-For`` is the socket peer,
 whatever the client sent (its own forwarding headers are dropped), so per-address limits in the
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +28,7 @@ from yarl import URL
 
 from ..suite.trust import is_browser_request
 from . import messages as msg
-from .manifest import Manifest
+from .manifest import DEFAULT_TIMEOUT_S, Manifest
 from .process import WorkerProcess, WorkerUnavailable
 from .secret import SECRET_HEADER
 
@@ -43,6 +47,8 @@ READY_TIMEOUT = 60.0
 CONNECT_ATTEMPTS = 5
 CONNECT_RETRY_DELAY = 0.1
 CHUNK = 1 << 16
+TIMEOUT_TEXT = "upstream request timeout"  # Cloud Run's answer to a request past its timeout
+log = logging.getLogger("messenger_emulators.functions")
 
 
 def _error(status: int, text: str) -> web.Response:
@@ -105,6 +111,20 @@ def build_app(project_id: str, get_manifest: Callable[[], Manifest], worker: Wor
         suffix = raw_path.split("/", 4)[4] if raw_path.count("/") >= 4 else ""
         target = f"/{name}/{suffix}" + (f"?{raw_query}" if raw_query else "")
         body = request.content.iter_chunked(CHUNK) if request.body_exists else None
+        timeout = manifest.http_functions[name].timeout_s or DEFAULT_TIMEOUT_S
+        deadline = asyncio.get_running_loop().time() + timeout
+        begun: list[web.StreamResponse] = []  # the answer, once its headers are sent
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await forward(request, target, headers, body, begun)
+        except TimeoutError:
+            log.error(msg.LOG_TIMEOUT.format(name=name, seconds=f"{timeout:g}"))
+            if begun:
+                return begun[0]  # its connection is closed: nothing more is sent
+            return web.Response(status=504, text=TIMEOUT_TEXT)
+
+    async def forward(request: web.Request, target: str, headers: dict[str, str],
+                      body: Any, begun: list[web.StreamResponse]) -> web.StreamResponse:
         for attempt in range(CONNECT_ATTEMPTS):
             try:
                 base = await worker.wait_ready(READY_TIMEOUT)
@@ -131,8 +151,15 @@ def build_app(project_id: str, get_manifest: Callable[[], Manifest], worker: Wor
             if upstream.content_length is not None:
                 response.content_length = upstream.content_length
             await response.prepare(request)
-            async for chunk in upstream.content.iter_chunked(CHUNK):
-                await response.write(chunk)
+            begun.append(response)
+            try:
+                async for chunk in upstream.content.iter_chunked(CHUNK):
+                    await response.write(chunk)
+            except asyncio.CancelledError:
+                # the timeout, with the answer begun: no status can follow, cut it short
+                if request.transport is not None:
+                    request.transport.close()
+                raise
             await response.write_eof()
             return response
 

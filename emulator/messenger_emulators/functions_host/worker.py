@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..suite.collector import CollectorPolicy
-from . import channel
+from . import channel, function_env
 from . import messages as msg
 from .secret import MAX_SECRET_BYTES, SECRET_ENV, SECRET_ENVIRON, matches
 
@@ -67,6 +67,16 @@ class PrefixingStream(io.TextIOBase):
 
     def writable(self) -> bool:
         return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._out, "encoding", "utf-8")
+
+    def reconfigure(self, **kwargs: Any) -> None:
+        """As sys.stdout's (the firebase_functions SDK sets utf-8 at import): the real one."""
+        reconfigure = getattr(self._out, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(**kwargs)
 
     def write(self, text: str) -> int:
         buffered = getattr(self._partial, "text", "") + text
@@ -128,7 +138,11 @@ def _forbidden(start_response: Callable) -> list[bytes]:
     return [body]
 
 
-def make_dispatcher(apps: dict[str, WSGIApp], secret: bytes) -> WSGIApp:
+def make_dispatcher(apps: dict[str, WSGIApp], secret: bytes,
+                    envs: dict[str, dict[str, str]] | None = None) -> WSGIApp:
+    """`envs`: each function's own environment values (function_env.py)."""
+    envs = envs or {}
+
     def dispatch(environ: dict, start_response: Callable) -> Iterable[bytes]:
         # Only the host, which holds the run's secret, may call (secret.py); the function
         # never sees the header.
@@ -139,8 +153,10 @@ def make_dispatcher(apps: dict[str, WSGIApp], secret: bytes) -> WSGIApp:
         if app is None:
             return _not_found(start_response, name)
         environ["PATH_INFO"] = "/" + rest
-        # werkzeug serves each request on its own thread: the name labels its output.
+        # werkzeug serves each request on its own thread: the name labels its output, and
+        # the function sees its own FUNCTION_TARGET, K_SERVICE... (function_env.py)
         _current.name = name
+        function_env.enter(envs.get(name))
         return app(environ, start_response)
     return dispatch
 
@@ -208,8 +224,10 @@ class EventServer:
     """The event channel's worker side: frames in, user function on a pool, statuses out."""
 
     def __init__(self, host: str, handlers: dict[str, Callable[[Any], Any]],
-                 threads: int, secret: bytes) -> None:
+                 threads: int, secret: bytes,
+                 envs: dict[str, dict[str, str]] | None = None) -> None:
         self.handlers = handlers
+        self.envs = envs or {}
         self.secret = secret
         self.listener = socket.create_server((host, 0))
         self.port = self.listener.getsockname()[1]
@@ -278,6 +296,7 @@ class EventServer:
             answer(call_id, 404, f"No CloudEvent function named {name!r} in this worker.")
             return
         _current.name = name
+        function_env.enter(self.envs.get(name))
         try:
             event = from_http(headers, body)
         except (cloud_exceptions.MissingRequiredFields,
@@ -343,9 +362,15 @@ def main(argv: list[str]) -> int:
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass  # the host logs what matters; a line per request would drown function logs
 
-    server = make_server(host, 0, make_dispatcher(apps, secret), threaded=True,
+    # Each function's own FUNCTION_TARGET, K_SERVICE, K_REVISION (function_env.py); PORT is
+    # where the worker serves them all.
+    envs = {f["name"]: function_env.function_values(f["name"], f["entryPoint"],
+                                                    f["signatureType"]) for f in functions}
+    function_env.install()
+    server = make_server(host, 0, make_dispatcher(apps, secret, envs), threaded=True,
                          request_handler=QuietHandler)
-    events = EventServer(host, handlers, EVENT_THREADS, secret)
+    os.environ["PORT"] = str(server.server_port)
+    events = EventServer(host, handlers, EVENT_THREADS, secret, envs)
     threading.Thread(target=events.serve_forever, daemon=True).start()
     # the user's code is loaded: no long collector pauses from here on (suite/collector.py)
     CollectorPolicy().install_threaded()

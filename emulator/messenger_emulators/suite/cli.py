@@ -19,6 +19,7 @@ from .config import (
     find_config,
     load_config,
     read_aliases,
+    resolve_alias,
     resolve_project,
 )
 from .errors import (
@@ -157,6 +158,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
     if import_dir is not None and not import_dir.is_dir():
         raise SuiteError(MSG_IMPORT_MISSING.format(path=import_dir))
     project = resolve_project(args.project, config.aliases) or SuiteOptions.project_id
+    alias = resolve_alias(args.project, config.aliases)
     if not PROJECT_ID.match(project):
         raise SuiteError(MSG_BAD_PROJECT_ID.format(project=project))
     options = SuiteOptions(
@@ -173,6 +175,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
         watch=args.watch,
         rules_trace=args.rules_trace,
         hub_port=config.hub_port,
+        project_alias=alias,
         secure=args.secure,
         compact_bytes=_compact_bytes(),
     )

@@ -146,6 +146,16 @@ def read_aliases(folder: Path) -> dict[str, str]:
     return {k: v for k, v in projects.items() if isinstance(v, str) and v}
 
 
+def resolve_alias(requested: str | None, aliases: dict[str, str]) -> str | None:
+    """The .firebaserc alias the project was chosen by (None: given as an id, or no alias);
+    the functions' `.env.<alias>` file is read by it."""
+    if requested:
+        return requested if requested in aliases else None
+    if len(aliases) == 1:
+        return next(iter(aliases))
+    return "default" if "default" in aliases else None
+
+
 def resolve_project(requested: str | None, aliases: dict[str, str]) -> str | None:
     """--project as an alias or an id; else the only alias; else the `default` alias."""
     if requested:

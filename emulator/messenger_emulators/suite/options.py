@@ -46,6 +46,7 @@ class SuiteOptions:
     rules_trace: bool = False  # log every rules decision with its trace
     hub_port: int | None = None  # firebase.json emulators.hub.port; None: 4400, else any free
     compact_bytes: int | None = None  # journal bytes before a compaction; None: the default
+    project_alias: str | None = None  # the .firebaserc alias --project named (.env.<alias>)
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host):
