@@ -27,6 +27,7 @@ from .firebase.session import AuthSession
 from .models.chat_list import Roles as ChatRoles
 from .models.presence import describe
 from .notifications import Notifier
+from .sound import Chime
 from .store.settings import Settings
 from .store.tokens import SavedSession, TokenStore
 from .views.main_window import MainWindow
@@ -88,6 +89,7 @@ class Application(QObject):
         self.theme = Theme(settings.theme)
         self.window = MainWindow()
         self.notifier = Notifier(self.window)
+        self.chime = Chime(data_dir)
         self.session = AuthSession(config, executor)
         self.client: MessengerClient | None = None
         self.email = ""
@@ -119,6 +121,8 @@ class Application(QObject):
         side.sign_out_requested.connect(lambda: self._spawn(self.sign_out()))
         side.project_requested.connect(self.choose_project)
         side.profile_requested.connect(self.open_profile)
+        side.sound_toggled.connect(self.set_sound)
+        side.mute_requested.connect(self.set_muted)
         side.builtin_requested.connect(self.use_builtin)
         self.notifier.chat_requested.connect(self.open_chat_id)
         self.notifier.show_window.connect(self._raise)
@@ -131,6 +135,7 @@ class Application(QObject):
         self.theme.apply()
         i18n.install(self.settings.language)
         self.window.messenger.sidebar.set_choices(self.settings.theme, self.settings.language)
+        self.window.messenger.sidebar.set_sound(self.settings.sound)
         self.window.login.set_email(self.settings.last_email)
         self.window.login.stay.setChecked(self.settings.stay_signed_in)
         geometry = self.settings.window_geometry
@@ -262,6 +267,7 @@ class Application(QObject):
         self.client = client
         page = self.window.messenger
         page.sidebar.set_model(client.chats)
+        client.chats.set_muted(self.settings.muted_chats)
         page.chat.drafts = client.drafts
         self._update_me()
         page.show_placeholder()
@@ -405,7 +411,29 @@ class Application(QObject):
     def _on_notification(self, chat_id: str, sender: str, preview: str) -> None:
         if self._chat_in_view(chat_id):
             return
+        if chat_id in self.settings.muted_chats:
+            return  # muted: the badge counts it, nothing pops up or sounds
         self.notifier.notify(chat_id, sender, preview)
+        if self.settings.sound:
+            self.chime.play()
+
+    def set_sound(self, on: bool) -> None:
+        self.settings.sound = on
+
+    def set_muted(self, uid: str, mute: bool) -> None:
+        client = self.client
+        if client is None:
+            return
+        row = client.chats.row_for_uid(uid)
+        if row is None:
+            return
+        muted = self.settings.muted_chats
+        if mute:
+            muted.add(row.chat_id)
+        else:
+            muted.discard(row.chat_id)
+        self.settings.muted_chats = muted
+        client.chats.set_muted(muted)
 
     # menu actions ---------------------------------------------------------------------------
     def set_theme(self, choice: str) -> None:

@@ -3,11 +3,12 @@ write so the user gets a sentence instead of a refusal."""
 
 from __future__ import annotations
 
+from messenger_model.limits import DISPLAY_NAME_MAX
 from PySide6.QtCore import QCoreApplication
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
-NAME_MAX = 50  # the rules' limit, in UTF-16 units (what JavaScript's length counts)
+NAME_MAX = DISPLAY_NAME_MAX  # the rules' limit, in UTF-16 units (JavaScript's length)
 
 
 def normalise_name(name: str) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 from messenger_desktop.chat_session import PAGE_SIZE
-from messenger_desktop.firebase.pushid import new_push_id
 from messenger_desktop.models.chat_list import direct_chat_id
+from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 

@@ -4,54 +4,54 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="147"/>
+        <location filename="../application.py" line="152"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="162"/>
+        <location filename="../application.py" line="167"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="168"/>
+        <location filename="../application.py" line="173"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="223"/>
+        <location filename="../application.py" line="228"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="290"/>
+        <location filename="../application.py" line="296"/>
         <source>built-in local servers</source>
         <translation>встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="427"/>
+        <location filename="../application.py" line="455"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="427"/>
+        <location filename="../application.py" line="455"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="435"/>
-        <location filename="../application.py" line="439"/>
-        <location filename="../application.py" line="449"/>
+        <location filename="../application.py" line="463"/>
+        <location filename="../application.py" line="467"/>
+        <location filename="../application.py" line="477"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="440"/>
+        <location filename="../application.py" line="468"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="450"/>
+        <location filename="../application.py" line="478"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -77,7 +77,7 @@
 <context>
     <name>ChatListDelegate</name>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="103"/>
+        <location filename="../views/chat_list_delegate.py" line="104"/>
         <source>You: </source>
         <translation>Вы: </translation>
     </message>
@@ -525,75 +525,90 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="125"/>
+        <location filename="../views/sidebar.py" line="133"/>
         <source>Search people</source>
         <translation>Поиск людей</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="126"/>
+        <location filename="../views/sidebar.py" line="134"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="127"/>
+        <location filename="../views/sidebar.py" line="135"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="128"/>
-        <location filename="../views/sidebar.py" line="132"/>
+        <location filename="../views/sidebar.py" line="136"/>
+        <location filename="../views/sidebar.py" line="140"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="129"/>
+        <location filename="../views/sidebar.py" line="137"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="130"/>
+        <location filename="../views/sidebar.py" line="138"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="131"/>
+        <location filename="../views/sidebar.py" line="139"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="135"/>
+        <location filename="../views/sidebar.py" line="143"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="136"/>
+        <location filename="../views/sidebar.py" line="144"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="137"/>
+        <location filename="../views/sidebar.py" line="145"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="138"/>
+        <location filename="../views/sidebar.py" line="146"/>
         <source>Profile…</source>
         <translation>Профиль…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="139"/>
+        <location filename="../views/sidebar.py" line="147"/>
+        <source>Notification sound</source>
+        <translation>Звук уведомлений</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="148"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="165"/>
+        <location filename="../views/sidebar.py" line="179"/>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="166"/>
+        <location filename="../views/sidebar.py" line="180"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="200"/>
+        <source>Unmute notifications</source>
+        <translation>Включить уведомления</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="201"/>
+        <source>Mute notifications</source>
+        <translation>Отключить уведомления</translation>
     </message>
 </context>
 </TS>

@@ -74,6 +74,7 @@ class Roles(IntEnum):
     UpdatedAt = Qt.ItemDataRole.UserRole + 9  # activity time: the list's order
     PreviewOwn = Qt.ItemDataRole.UserRole + 10
     LastTs = Qt.ItemDataRole.UserRole + 11  # the last message's time (0: none), shown in the row
+    Muted = Qt.ItemDataRole.UserRole + 12  # no sound or pop-up for this chat
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class ChatListModel(QAbstractListModel):
         self._rows: list[ChatRow] = []
         self._index: dict[str, int] = {}  # uid -> row
         self._status: dict[str, Status] = {}
+        self._muted: set[str] = set()  # chat ids
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -130,6 +132,8 @@ class ChatListModel(QAbstractListModel):
             return row.updated_at
         if role == Roles.LastTs:
             return row.last_ts
+        if role == Roles.Muted:
+            return row.chat_id in self._muted
         if role == Roles.Online:
             return is_online(self._status.get(row.uid), self.clock.now_ms())
         if role == Roles.PresenceText:
@@ -224,6 +228,14 @@ class ChatListModel(QAbstractListModel):
         if i is not None:
             idx = self.index(i)
             self.dataChanged.emit(idx, idx, [Roles.Online, Roles.PresenceText])
+
+    def set_muted(self, chat_ids: set[str]) -> None:
+        self._muted = set(chat_ids)
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Roles.Muted])
+
+    def is_muted(self, chat_id: str) -> bool:
+        return chat_id in self._muted
 
     def mark_loaded(self) -> None:
         if not self.is_loaded:

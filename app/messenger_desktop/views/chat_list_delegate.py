@@ -69,7 +69,7 @@ class ChatListDelegate(QStyledItemDelegate):
             badge_w = max(20, QFontMetrics(fb).horizontalAdvance(label) + 12)
             badge = QRect(right - badge_w, rect.top() + 34, badge_w, 20)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(c.badge))
+            painter.setBrush(QColor(c.muted if index.data(Roles.Muted) else c.badge))
             painter.drawRoundedRect(badge, 10, 10)
             painter.setFont(fb)
             painter.setPen(QColor(c.badge_text))

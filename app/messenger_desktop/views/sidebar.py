@@ -32,6 +32,8 @@ class Sidebar(QWidget):
     builtin_requested = Signal()
     sign_out_requested = Signal()
     profile_requested = Signal()
+    sound_toggled = Signal(bool)
+    mute_requested = Signal(str, bool)  # uid, mute
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -56,6 +58,8 @@ class Sidebar(QWidget):
         self.list.setMouseTracking(True)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._row_menu)
         self.list.clicked.connect(self._activated)
         self.list.activated.connect(self._activated)
         self.proxy = ChatListProxy(self)
@@ -113,6 +117,10 @@ class Sidebar(QWidget):
             self.lang_group.addAction(act)
             act.triggered.connect(lambda _c=False, k=key: self.language_chosen.emit(k))
             self.lang_actions[key] = act
+        self.sound_action = self.menu.addAction("")
+        self.sound_action.setCheckable(True)
+        self.sound_action.setChecked(True)
+        self.sound_action.toggled.connect(self.sound_toggled)
         self.project_action = self.menu.addAction("")
         self.project_action.triggered.connect(self.project_requested)
         self.builtin_action = self.menu.addAction("")
@@ -136,6 +144,7 @@ class Sidebar(QWidget):
         self.builtin_action.setText(self.tr("Use the built-in local servers"))
         self.sign_out_action.setText(self.tr("Sign out"))
         self.profile_action.setText(self.tr("Profile…"))
+        self.sound_action.setText(self.tr("Notification sound"))
         self.avatar.setToolTip(self.tr("Profile"))
         self._update_empty()
 
@@ -143,6 +152,11 @@ class Sidebar(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+    def set_sound(self, on: bool) -> None:
+        self.sound_action.blockSignals(True)
+        self.sound_action.setChecked(on)
+        self.sound_action.blockSignals(False)
 
     def set_choices(self, theme: str, language: str) -> None:
         self.theme_actions.get(theme, self.theme_actions["system"]).setChecked(True)
@@ -174,6 +188,29 @@ class Sidebar(QWidget):
         self.me.setToolTip(plain_tooltip(email) if email and email != title else "")
         self.me_sub.setText(subtitle)
         self.avatar.setIcon(QIcon(avatar_pixmap(uid or title, title, AVATAR, self.font())))
+
+    def row_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu of a chat row: mute or unmute its notifications."""
+        uid = index.data(Roles.Uid) if index.isValid() else None
+        if not uid:
+            return None
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        muted = bool(index.data(Roles.Muted))
+        act = menu.addAction(self.tr("Unmute notifications") if muted
+                             else self.tr("Mute notifications"))
+        act.triggered.connect(lambda: self.mute_requested.emit(str(uid), not muted))
+        return menu
+
+    def _row_menu(self, pos) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():  # from the keyboard: the current row
+            index = self.list.currentIndex()
+            if index.isValid():
+                pos = self.list.visualRect(index).center()
+        menu = self.row_menu(index)
+        if menu is not None:
+            menu.popup(self.list.viewport().mapToGlobal(pos))
 
     def _activated(self, index: QModelIndex) -> None:
         uid = index.data(Roles.Uid)
