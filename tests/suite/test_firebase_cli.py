@@ -146,3 +146,19 @@ def test_disable_triggers_from_the_cli_suppresses_the_function_trigger(firebase_
 def _write(path: Path, doc) -> Path:
     path.write_text(json.dumps(doc))
     return path
+
+
+def test_emulators_export_finds_the_suite_through_the_hub(firebase_cli, suite, tmp_path):
+    """`firebase emulators:export DIR` reads the hub's locator file ($TMPDIR/hub-PROJECT.json)
+    and asks the hub to export (POST /_admin/export)."""
+    requests.put(f"{suite.database_url}/exported.json", params={"ns": PROJECT}, json={"x": 1},
+                 timeout=10).raise_for_status()
+    target = tmp_path / "snapshot"
+    result = subprocess.run([str(firebase_cli), "emulators:export", str(target), "--project",
+                             PROJECT, "--force"], capture_output=True, text=True, timeout=180,
+                            env={**os.environ, "NO_COLOR": "1"}, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Found running emulator hub" in result.stdout
+    saved = json.loads((target / "database_export" / f"{PROJECT}.json").read_text())
+    assert saved["exported"] == {"x": 1}
+    assert json.loads((target / "firebase-export-metadata.json").read_text())["database"]
