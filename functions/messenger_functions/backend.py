@@ -44,5 +44,40 @@ def ref(path: str) -> Any:
     return root.child(path) if path else root
 
 
+# The identity the unread trigger writes with: firebase-admin's public
+# `databaseAuthVariableOverride` sets the rules' `auth` to exactly this object, which no ID
+# token can produce (their claims sit under auth.token), so database.rules.json can let the
+# trigger write userChats and still check each write: an unread id or a preview only for a
+# message that exists at that moment (docs/functions.md).
+TRIGGER_AUTH = {"uid": "messenger-unread-trigger", "messengerTrigger": True}
+TRIGGER_APP_NAME = "messenger-unread-trigger"
+_trigger_root: list[Any] = []  # [(default app, root Reference of the trigger's app)]
+
+
+def trigger_ref(path: str) -> Any:
+    """A reference for the trigger's writes (under the rules, as TRIGGER_AUTH)."""
+    import firebase_admin
+    from firebase_admin import db
+
+    default = app()
+    if not _trigger_root or _trigger_root[0][0] is not default:
+        with _lock:
+            try:
+                made = firebase_admin.get_app(TRIGGER_APP_NAME)
+            except ValueError:
+                options = {"databaseAuthVariableOverride": TRIGGER_AUTH}
+                url = default.options.get("databaseURL")
+                if url:
+                    options["databaseURL"] = url
+                if default.project_id:
+                    options["projectId"] = default.project_id
+                made = firebase_admin.initialize_app(default.credential, options,
+                                                     name=TRIGGER_APP_NAME)
+            _trigger_root[:] = [(default, db.reference("/", app=made))]
+    root = _trigger_root[0][1]
+    path = path.strip("/")
+    return root.child(path) if path else root
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)

@@ -17,7 +17,10 @@ newest UNREAD_IDS_CAP and the previews outside the newest PREVIEWS_KEPT (and a l
 set is outside the newest N of the whole set.
 
 Delivery order is not assumed: a creation handled after its message was deleted (a late
-redelivery) is treated as that deletion, found by reading the message first.
+redelivery) must not resurrect its id or preview. The trigger writes as its own identity
+(backend.TRIGGER_AUTH), and database.rules.json accepts an unread id or a preview only for a
+message that exists when the write commits: the late creation's update is refused, the
+trigger confirms the message is gone (a read, only then) and handles it as its deletion.
 docs/functions.md ("The trigger") argues each case.
 """
 
@@ -114,7 +117,7 @@ def _on_created(chat: str, members: tuple[str, str], message_id: str, message: d
     if prunes_on(message_id):
         for uid in members:
             _prune(uid, chat, changes)
-    backend.ref("/").update(changes)
+    backend.trigger_ref("/").update(changes)
 
 
 def _latest(chat: str, count: int) -> dict[str, dict[str, Any]]:
@@ -130,15 +133,15 @@ def _on_deleted(chat: str, members: tuple[str, str], message_id: str) -> None:
     for uid in members:
         changes[f"{paths.unread_ids(uid, chat)}/{message_id}"] = None
         changes[f"{paths.previews(uid, chat)}/{message_id}"] = None
-    backend.ref("/").update(changes)
+    backend.trigger_ref("/").update(changes)
     # The next newest preview shows by itself, unless the deleted one was the last kept:
     # then the newest remaining messages fill the set again (idempotent keys).
     empty = [uid for uid in members if not backend.ref(paths.previews(uid, chat)).get()]
     if empty:
         latest = _latest(chat, PREVIEWS_KEPT)
         if latest:
-            backend.ref("/").update({f"{paths.previews(uid, chat)}/{key}": value
-                                     for uid in empty for key, value in latest.items()})
+            backend.trigger_ref("/").update({f"{paths.previews(uid, chat)}/{key}": value
+                                             for uid in empty for key, value in latest.items()})
 
 
 def handle(subject: str, before: Any, delta: Any) -> str:
@@ -154,12 +157,18 @@ def handle(subject: str, before: Any, delta: Any) -> str:
         return "ignored: chat id"
     after = apply_delta(before, delta)
     if _is_message(after) and after["sender"] in members:
-        # Cloud Functions gives no order: a redelivered (or late) creation of a message
-        # deleted since must not resurrect its unread id or preview.
-        if backend.ref(paths.message(chat, message_id)).get() is None:
+        from firebase_admin import exceptions
+
+        try:
+            _on_created(chat, members, message_id, after)
+        except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
+            # The rules refuse ids and previews of messages that do not exist: a redelivered
+            # (or late) creation of a message deleted since. Anything else (rules not
+            # deployed, say) is an error, retried and logged, never a silent deletion.
+            if backend.ref(paths.message(chat, message_id)).get() is not None:
+                raise
             _on_deleted(chat, members, message_id)
             return "deleted (stale creation)"
-        _on_created(chat, members, message_id, after)
         return "created"
     if after is None and before is not None:
         _on_deleted(chat, members, message_id)

@@ -325,3 +325,35 @@ def test_an_entry_of_the_lastmessage_layout_keeps_working(stack, unread) -> None
     for uid in (a, b):
         entry = _entry(stack, uid, chat)
         assert latest_id(entry) == pruning and "lastMessage" not in entry
+
+
+def test_the_rules_take_the_triggers_ids_and_previews_only_for_existing_messages(stack) -> None:
+    """The trigger's identity (firebase-admin's databaseAuthVariableOverride) may write
+    userChats, but an id or a preview only for a message that exists when the write commits;
+    an ID token cannot claim that identity (custom claims sit under auth.token)."""
+    from firebase_admin import exceptions
+    from messenger_functions import backend
+
+    a, b, chat = _pair()
+    _exist(stack, chat, ["here"])
+    root = backend.trigger_ref("/")
+    preview = {"text": "t", "sender": a, "ts": 1}
+    root.update({f"userChats/{b}/{chat}/unreadIds/here": 1,
+                 f"userChats/{b}/{chat}/previews/here": preview})
+    for refused in ({f"userChats/{b}/{chat}/unreadIds/gone": 1},
+                    {f"userChats/{b}/{chat}/previews/gone": preview},
+                    {f"userChats/{b}/{chat}/unreadIds/here": 2,   # all or nothing
+                     f"userChats/{b}/{chat}/previews/gone": preview},
+                    {f"userChats/{b}/{chat}/previews/here": {"text": "no sender"}}):
+        with pytest.raises((exceptions.UnauthenticatedError, exceptions.PermissionDeniedError)):
+            root.update(refused)
+    # deletions need no message: prunes, and the deletion of a gone message's keys
+    root.update({f"userChats/{b}/{chat}/previews/gone": None})
+    assert _entry(stack, b, chat) == {"unreadIds": {"here": 1}, "previews": {"here": preview}}
+    # a user whose token claims the trigger's flag is still a user
+    reply = requests.patch(
+        f"{stack.database_url}/userChats/{b}/{chat}.json",
+        params={"ns": stack.ns, "auth_variable_override": '{"messengerTrigger": true}'},
+        json={"previews/here": None}, timeout=30)
+    assert reply.status_code in (401, 403), reply.text
+    assert _entry(stack, b, chat)["previews"] == {"here": preview}
