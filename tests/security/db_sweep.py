@@ -241,6 +241,11 @@ def callers(suite: InProcessSuite | NoTokens, secure: bool) -> list[Caller]:
         Caller("DNS rebinding page, owner", {"auth": "owner"},
                {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}),
         Caller("script tag (JSONP), owner", {"auth": "owner", "callback": "steal"}),
+        # an older browser (no Fetch Metadata) after DNS rebinding: only its Host tells
+        Caller("DNS rebinding, old browser, owner", {"auth": "owner"},
+               {"Host": "rebind.evil.example:9000"}),
+        Caller("DNS rebinding, old browser, unsigned token", {"auth": unsigned_token("alice")},
+               {"Host": "rebind.evil.example:9000"}),
         Caller("web page, alice's unsigned token", {"auth": unsigned_token("alice")}, ORIGIN),
     ]
     if secure:

@@ -48,6 +48,8 @@ def test_peer_host():
     ({"Sec-Fetch-Site": "same-origin"}, True),    # DNS rebinding: same-origin, no Origin
     ({"Sec-Fetch-Site": "none"}, False),          # the user's own navigation
     ({"Referer": "https://evil.example/"}, False),
+    ({"Host": "127.0.0.1:9000"}, False),
+    ({"Host": "rebind.evil.example:9000"}, True),  # DNS rebinding in an older browser
 ])
 def test_browser_requests(headers, expected):
     assert trust.is_browser_request(CIMultiDict(headers)) is expected
@@ -71,3 +73,18 @@ def test_admin_rule(secure, local_peer, browser, expected):
 ])
 def test_unsigned_rule(secure, browser, expected):
     assert trust.may_use_unsigned_tokens(secure=secure, browser=browser) is expected
+
+
+@pytest.mark.parametrize("host, own, expected", [
+    (None, None, False), ("", None, False),
+    ("127.0.0.1", None, False), ("127.0.0.1:9000", None, False), ("[::1]:9000", None, False),
+    ("::1", None, False), ("10.200.0.1:9000", None, False),
+    ("localhost:9000", None, False), ("LOCALHOST.", None, False),
+    ("demo-messenger.localhost:9000", None, False),
+    ("evil.example:9000", None, True), ("evil.example", None, True),
+    ("localhost.evil.example:9000", None, True),
+    ("mybox.lan:9000", "mybox.lan", False), ("mybox.lan:9000", None, True),
+    ("other.lan:9000", "mybox.lan", True),
+])
+def test_foreign_hosts(host, own, expected):
+    assert trust.is_foreign_host(host, own) is expected

@@ -74,7 +74,7 @@ class DatabaseEmulator:
         # secure: ID tokens only through an installed verifier, the admin only from this
         # machine. Forced on beyond loopback here too, not only by the suite's options: the
         # database alone (`python -m messenger_emulators.database --host ADDR`) has none.
-        self.tokens = TokenPolicy(secure=secure or not is_loopback(host))
+        self.tokens = TokenPolicy(secure=secure or not is_loopback(host), host=host)
         self._server: asyncio.base_events.Server | None = None
         self._http: HttpServerState | None = None
         # edits to the rules file apply while running (rules_watch.py)

@@ -6,7 +6,8 @@ checked. The Auth emulator installs a verifier that checks signatures in secure 
 
 Who may use the credentials that prove nothing (`owner`, `auth_variable_override`, unsigned
 tokens) is the suite's one rule, `messenger_emulators.suite.trust`: never a web page (an
-`Origin` or `Sec-Fetch-Site` header, or a JSONP `callback`); in secure mode the admin only
+`Origin` or `Sec-Fetch-Site` header, a foreign `Host`, or a JSONP `callback`); in secure
+mode the admin only
 from this machine (the socket's peer address) and unsigned tokens never. A refused use is
 answered as an invalid credential.
 """
@@ -40,6 +41,7 @@ class TokenPolicy:
     mode the admin credential is accepted only from this machine (suite.trust)."""
     verifier: TokenVerifier | None = None
     secure: bool = False
+    host: str | None = None     # the name the emulator listens on (a Host that is not foreign)
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,12 @@ def token_of(query: Mapping[str, str], headers: Mapping[str, str]) -> str | None
     return None
 
 
-def from_browser(query: Mapping[str, str], headers: Mapping[str, str]) -> bool:
-    """A web page's request: trust.is_browser_request, or JSONP (a `<script>` tag's GET,
-    which old browsers send without Origin or Sec-Fetch-* headers)."""
-    return trust.is_browser_request(headers) or "callback" in query
+def from_browser(query: Mapping[str, str], headers: Mapping[str, str],
+                 own_host: str | None = None) -> bool:
+    """A web page's request: trust.is_browser_request (Origin, Sec-Fetch-Site, a foreign
+    Host), or JSONP (a `<script>` tag's GET, which old browsers send without Origin or
+    Sec-Fetch-* headers)."""
+    return trust.is_browser_request(headers, own_host) or "callback" in query
 
 
 def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: str,
@@ -125,7 +129,7 @@ def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: st
         return ANONYMOUS
     if token == msg.ADMIN_TOKEN:
         if not trust.may_act_as_admin(secure=policy.secure, local_peer=local_peer,
-                                      browser=from_browser(query, headers)):
+                                      browser=from_browser(query, headers, policy.host)):
             # as an invalid token: nothing tells a stranger the admin exists elsewhere
             raise unauthorized(msg.COULD_NOT_PARSE_AUTH)
         if override is None:
@@ -141,7 +145,7 @@ def resolve(query: Mapping[str, str], headers: Mapping[str, str], project_id: st
         raise unauthorized(msg.OVERRIDE_NOT_ADMIN)
     verifier = policy.verifier
     if verifier is None and not trust.may_use_unsigned_tokens(
-            secure=policy.secure, browser=from_browser(query, headers)):
+            secure=policy.secure, browser=from_browser(query, headers, policy.host)):
         if policy.secure:
             raise unauthorized(msg.UNVERIFIED_REFUSED)
         raise unauthorized(msg.COULD_NOT_PARSE_AUTH)

@@ -18,7 +18,9 @@ facts of the connection and request that a remote caller cannot choose:
   (the socket's ``sockname``);
 - whether the request comes from a **web page** in a browser (an ``Origin`` header, or a
   ``Sec-Fetch-Site`` other than ``none``; browsers add these and a page's script cannot remove
-  them).
+  them), or names a foreign site in its ``Host`` header (DNS rebinding: a page on
+  ``evil.example`` whose name now resolves to 127.0.0.1 sends same-origin requests, which older
+  browsers send without ``Origin`` or ``Sec-Fetch-Site``; the ``Host`` is still its name).
 
 The rule:
 
@@ -45,6 +47,7 @@ from functools import lru_cache
 __all__ = [
     "is_browser",
     "is_browser_request",
+    "is_foreign_host",
     "is_local_peer",
     "is_loopback_address",
     "may_act_as_admin",
@@ -112,9 +115,40 @@ def is_browser(origin: str | None, sec_fetch_site: str | None = None) -> bool:
     return sec_fetch_site is not None and sec_fetch_site.strip().lower() != "none"
 
 
-def is_browser_request(headers: Mapping[str, str]) -> bool:
-    """`is_browser` of a case-insensitive header mapping (multidict, aiohttp, requests)."""
-    return is_browser(headers.get("Origin"), headers.get("Sec-Fetch-Site"))
+@lru_cache(maxsize=256)
+def is_foreign_host(host_header: str | None, own_host: str | None = None) -> bool:
+    """Does a `Host` header name some other site (a DNS-rebinding page)? This machine's names
+    are not foreign: IP literals, `localhost` and `*.localhost` (browsers resolve those to
+    loopback themselves), and `own_host`, the name the emulator was told to listen on. No
+    Host (HTTP/1.0 tools) is not foreign: browsers always send one."""
+    if not host_header:
+        return False
+    host = host_header.strip().lower()
+    if host.startswith("["):                     # [v6]:port
+        name = host[1:host.find("]")] if "]" in host else host[1:]
+    elif host.count(":") == 1:                   # name:port
+        name = host.rsplit(":", 1)[0]
+    else:                                        # name, or a bare v6 address
+        name = host
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return False
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+        return False
+    except ValueError:
+        pass
+    if own_host and name == own_host.strip("[]").lower().rstrip("."):
+        return False
+    return True
+
+
+def is_browser_request(headers: Mapping[str, str], own_host: str | None = None) -> bool:
+    """`is_browser` of a case-insensitive header mapping (multidict, aiohttp, requests), or
+    a request whose Host is foreign (`is_foreign_host`; `own_host`: the name the emulator
+    listens on, when that is a name rather than an address)."""
+    return is_browser(headers.get("Origin"), headers.get("Sec-Fetch-Site")) or \
+        is_foreign_host(headers.get("Host"), own_host)
 
 
 def may_act_as_admin(*, secure: bool, local_peer: bool, browser: bool) -> bool:
