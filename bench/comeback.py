@@ -6,7 +6,7 @@ The full stack (rules, the functions host with the real trigger, --data). 50 peo
 their share of 10,000 messages to one user who is away (admin POSTs, so the real trigger keeps
 the user's `userChats` as it would); once the trigger has caught up, the user comes back: the
 real desktop client signs in (custom token through the Auth emulator) and we time from signed
-in to a ready chat list (every chat's row with its unread badge and preview). Also printed:
+in to a ready chat list (every chat's row with its full unread badge and its preview). Also printed:
 the size of the chat list's first load (`userChats/{uid}`, what the stream's first `put`
 carries). Targets: ready <= 1 s after sign-in, first load <= 1 MB.
 """
@@ -49,6 +49,7 @@ async def pile_up(config, me: str, peers: list[str], total: int) -> tuple[float,
                                      "createdAt": SV})
             r.raise_for_status()
         limit = asyncio.Semaphore(16)
+        newest: dict[str, str] = {}  # peer -> the newest message id (push ids sort by time)
 
         async def send(i: int) -> None:
             peer = peers[i % len(peers)]
@@ -57,6 +58,8 @@ async def pile_up(config, me: str, peers: list[str], total: int) -> tuple[float,
                 r = await http.post(f"{base}/messages/{direct_chat_id(me, peer)}.json",
                                     params=params, json=body)
                 r.raise_for_status()
+            name = r.json()["name"]
+            newest[peer] = max(newest.get(peer, ""), name)
         await asyncio.gather(*(send(i) for i in range(total)))
         sent = time.monotonic() - began
         per_chat = {peer: 0 for peer in peers}
@@ -65,8 +68,9 @@ async def pile_up(config, me: str, peers: list[str], total: int) -> tuple[float,
         while True:
             r = await http.get(f"{base}/userChats/{me}.json", params=params)
             entries = r.json() or {}
-            if all(unread_count(entries.get(direct_chat_id(me, p))) >=
-                   min(n, UNREAD_IDS_CAP) for p, n in per_chat.items()):
+            if all(unread_count(entries.get(direct_chat_id(me, p))) >= min(n, UNREAD_IDS_CAP)
+                   and (latest_preview(entries.get(direct_chat_id(me, p))) or {}).get("id")
+                   == newest[p] for p, n in per_chat.items()):
                 return sent, time.monotonic() - began
             if time.monotonic() - began > 900:
                 raise SystemExit("the trigger did not catch up in 15 minutes")
@@ -82,7 +86,7 @@ async def first_load_bytes(config, me: str) -> tuple[int, int]:
         return len(r.content), ids
 
 
-async def come_back(config, me: str, peers: list[str]) -> tuple[float, float]:
+async def come_back(config, me: str, peers: list[str], total: int) -> tuple[float, float]:
     """(sign-in seconds, seconds from signed in to a ready chat list)."""
     t0 = time.perf_counter()
     session = AuthSession(config)
@@ -91,11 +95,12 @@ async def come_back(config, me: str, peers: list[str]) -> tuple[float, float]:
     client = MessengerClient(session)
     client.start()
     chats = client.chats
+    expected = total // len(peers)  # each chat's unread messages (at least)
 
     def ready() -> bool:
         for peer in peers:
             row = chats.row_for_uid(peer)
-            if row is None or row.unread < 1 or not row.preview:
+            if row is None or row.unread < min(expected, UNREAD_IDS_CAP) or not row.preview:
                 return False
         return True
     deadline = time.monotonic() + 60
@@ -120,7 +125,7 @@ async def scenario(config, args) -> None:
         entry = r.json()
     signin, ready = [], []
     for _ in range(args.runs):
-        s, r = await come_back(config, me, peers)
+        s, r = await come_back(config, me, peers, args.messages)
         signin.append(s * 1000)
         ready.append(r * 1000)
     print(f"comeback: {args.messages} unread messages in {args.chats} chats (rules, trigger, "
