@@ -114,6 +114,7 @@ class Application(QObject):
         w.closing.connect(self.save_window)
         w.closing.connect(self.closed.set)
         w.focus_changed.connect(self._on_focus)
+        w.escape_pressed.connect(self.on_escape)
         side = w.messenger.sidebar
         side.person_selected.connect(self.open_person)
         side.theme_chosen.connect(self.set_theme)
@@ -340,6 +341,24 @@ class Application(QObject):
         self.window.messenger.show_chat()
         self.window.messenger.sidebar.select_uid(uid)
         self._maybe_mark_read()
+
+    def on_escape(self) -> None:
+        """Esc: first the search, then the open chat."""
+        page = self.window.messenger
+        if self.window.pages.currentWidget() is not page or page.sidebar.clear_search():
+            return
+        self.close_chat()
+
+    def close_chat(self) -> None:
+        client = self.client
+        if client is None or client.current is None:
+            return
+        page = self.window.messenger
+        page.chat.close_session()
+        client.close_chat()
+        page.show_placeholder()
+        page.sidebar.list.clearSelection()
+        page.sidebar.list.setFocus()
 
     def open_chat_id(self, chat_id: str) -> None:
         if self.client is None:

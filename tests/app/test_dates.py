@@ -56,6 +56,8 @@ def test_separators_and_hover_in_a_real_chat(harness: Harness, suite) -> None:
         "-a1": last_year, "-a2": last_year + 60, "-b1": midnight - 12 * 3600,
         "-c1": midnight + 60, "-c2": now - 1,
     }
+    # Read up to now (all of these are older): no "Unread messages" divider in the way.
+    admin.put(f"userChats/{me}/{chat}", {"readAt": {".sv": "timestamp"}})
     admin.put(f"messages/{chat}", {k: {"sender": peer, "text": f"at {k}", "ts": int(t * 1000)}
                                    for k, t in stamps.items()})
     harness.until(lambda: app.client.chats.row_for_uid(peer) is not None, what="listed")

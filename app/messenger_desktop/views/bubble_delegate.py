@@ -16,9 +16,10 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QPainter,
+    QPen,
     QTextDocument,
 )
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QToolTip
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from ..models.messages import Message, Roles
 from .text import clock_time, day_label, full_time, same_day, to_html
@@ -160,6 +161,11 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen if own else QColor(c.border))
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), 12, 12)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # The keyboard's current message: an outline in the accent colour.
+            painter.setPen(QPen(QColor(c.accent), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(bubble).adjusted(-2, -2, 2, 2), 14, 14)
         doc = self._doc(msg, own, self._max_text_width(option.rect.width()), option.font)
         painter.translate(bubble.left() + PAD_X, bubble.top() + PAD_Y)
         ctx = QAbstractTextDocumentLayout.PaintContext()

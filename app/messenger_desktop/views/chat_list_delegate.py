@@ -34,6 +34,10 @@ class ChatListDelegate(QStyledItemDelegate):
             if not selected:
                 bg.setAlpha(120)
             painter.fillRect(rect, bg)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # Keyboard focus: an accent bar on the current row, visible on any background.
+            painter.fillRect(QRect(rect.left(), rect.top() + 4, 3, rect.height() - 8),
+                             QColor(c.accent))
 
         title = str(index.data(Roles.Name) or "")
         uid = str(index.data(Roles.Uid) or "")

@@ -77,6 +77,7 @@ class _SelectableBubble(BubbleDelegate):
 
 class MessageList(QListView):
     link_activated = Signal(str)
+    menu_requested = Signal(QModelIndex, QPoint)  # the message, where (global)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -90,7 +91,9 @@ class MessageList(QListView):
         self.setWordWrap(True)
         self.setMouseTracking(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        # Keyboard users move through messages with the arrows (the current one is outlined)
+        # and open its menu with the Menu key or Shift+F10.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.verticalScrollBar().setSingleStep(24)
         self.setViewportMargins(0, 8, 0, 8)  # breathing room above the first bubble
 
@@ -114,6 +117,44 @@ class MessageList(QListView):
                 self.link_activated.emit(anchor)
                 return
         super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        if event.reason() == event.Reason.Mouse:
+            index = self.indexAt(event.pos())
+            where = event.globalPos()
+        else:
+            index, where = self._current_for_menu()
+        if index.isValid():
+            self.menu_requested.emit(index, where)
+
+    def _current_for_menu(self) -> tuple[QModelIndex, QPoint]:
+        index = self.currentIndex()
+        if not index.isValid() and self.model() is not None and self.model().rowCount():
+            index = self.model().index(self.model().rowCount() - 1, 0)  # the newest
+            self.setCurrentIndex(index)
+        if not index.isValid():
+            return index, QPoint()
+        self.scrollTo(index)
+        bubble = self.bubbles.bubble_at(self.visualRect(index), index, self.font())
+        return index, self.viewport().mapToGlobal(bubble.center())
+
+    def keyPressEvent(self, event) -> None:
+        shift_f10 = (event.key() == Qt.Key.Key_F10
+                     and event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if event.key() == Qt.Key.Key_Menu or shift_f10:
+            index, where = self._current_for_menu()
+            if index.isValid():
+                self.menu_requested.emit(index, where)
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:
+        # Start at the newest message (Qt's default would be the oldest loaded one).
+        if not self.currentIndex().isValid() and self.model() is not None:
+            rows = self.model().rowCount()
+            if rows:
+                self.setCurrentIndex(self.model().index(rows - 1, 0))
+        super().focusInEvent(event)
 
     def resizeEvent(self, event) -> None:
         self.bubbles.clear_cache()  # widths changed: wrapped layouts must be redone
@@ -152,7 +193,9 @@ class ChatView(QWidget):
         hl.addWidget(self.subtitle)
 
         self.list = MessageList()
-        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.menu_requested.connect(self._context_menu)
+        self.menu: QMenu | None = None  # the open message menu (for tests and keyboard users)
+        self.confirm: QMessageBox | None = None
         self.list.link_activated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         self.list.verticalScrollBar().valueChanged.connect(self._on_scroll)
         self.list.verticalScrollBar().rangeChanged.connect(self._on_range)
@@ -207,13 +250,17 @@ class ChatView(QWidget):
         super().changeEvent(event)
 
     # session -----------------------------------------------------------------------------
-    def show_session(self, session: ChatSession, title: str) -> None:
+    def _detach(self) -> None:
         if self.session is not None:
             self.session.first_page_loaded.disconnect(self._on_first_page)
             self.session.model.rowsInserted.disconnect(self._on_rows_inserted)
             self.session.model.rowsRemoved.disconnect(self._update_empty)
             self.session.error.disconnect(self._show_notice)
             self.session.recovered.disconnect(self.notice.hide)
+        self.session = None
+
+    def show_session(self, session: ChatSession, title: str) -> None:
+        self._detach()
         self.session = session
         # Each chat keeps its own unsent text: nothing typed for one person follows you into
         # another chat (where Enter would send it to them).
@@ -241,11 +288,19 @@ class ChatView(QWidget):
 
     def clear_session(self) -> None:
         """Signed out: forget the chat and its input (the draft is already stored)."""
+        self.close_session()
+        self.drafts = None
+
+    def close_session(self) -> None:
+        """The chat was closed (Esc): its draft stays stored, the view shows nothing."""
         if self.drafts is not None:
             self.drafts.flush()
-        self.session = None
-        self.drafts = None
+        self._detach()
+        self.list.setModel(None)
+        self.input.blockSignals(True)  # clearing the box is not erasing the draft
         self.input.clear()
+        self.input.blockSignals(False)
+        self._update_send()
 
     def _keep_draft(self) -> None:
         if self.session is not None and self.drafts is not None:
@@ -411,36 +466,47 @@ class ChatView(QWidget):
         self._stick_to_bottom = True
 
     # context menu ------------------------------------------------------------------------
-    def _context_menu(self, pos) -> None:
-        index = self.list.indexAt(pos)
+    def _context_menu(self, index: QModelIndex, global_pos: QPoint) -> None:
+        menu = self.message_menu(index)
+        if menu is not None:
+            self.menu = menu
+            menu.popup(global_pos)
+
+    def message_menu(self, index: QModelIndex) -> QMenu | None:
+        """Copy, retry (a refused one), delete (my own): by mouse or keyboard alike."""
         if not index.isValid() or self.session is None:
-            return
+            return None
+        session = self.session
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))
         menu = QMenu(self)
-        copy = menu.addAction(self.tr("Copy text"))
-        retry = menu.addAction(self.tr("Try sending again")) if msg.failed else None
-        delete = menu.addAction(self.tr("Delete message")) if own else None
-        chosen = menu.exec(self.list.viewport().mapToGlobal(pos))
-        if chosen is None:
-            return
-        if chosen == copy:
-            QGuiApplication.clipboard().setText(msg.text)
-        elif retry is not None and chosen == retry:
-            self.session.retry(msg.id)
-        elif delete is not None and chosen == delete:
-            self.confirm_delete(msg)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction(self.tr("Copy text")).triggered.connect(
+            lambda: QGuiApplication.clipboard().setText(msg.text))
+        if msg.failed:
+            menu.addAction(self.tr("Try sending again")).triggered.connect(
+                lambda: session.retry(msg.id))
+        if own:
+            menu.addAction(self.tr("Delete message")).triggered.connect(
+                lambda: self.confirm_delete(msg))
+        return menu
 
-    def confirm_delete(self, msg: Message) -> None:
-        answer = QMessageBox.question(
-            self,
+    def confirm_delete(self, msg: Message) -> QMessageBox:
+        """Asks first (window-modal, without a nested event loop); Yes deletes."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             self.tr("Delete message"),
             self.tr("Delete this message for everyone in the chat?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
+            self,
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            asyncio.ensure_future(self._delete(msg.id))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda answer: answer == QMessageBox.StandardButton.Yes
+                             and asyncio.ensure_future(self._delete(msg.id)))
+        self.confirm = box
+        box.open()
+        return box
 
     async def _delete(self, message_id: str) -> None:
         if self.session is None:

@@ -81,6 +81,7 @@ class MessengerPage(QWidget):
 
 class MainWindow(QMainWindow):
     closing = Signal()
+    escape_pressed = Signal()
     focus_changed = Signal(bool)
 
     def __init__(self) -> None:
@@ -97,6 +98,12 @@ class MainWindow(QMainWindow):
         # Ctrl+F: straight to the people search.
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self._focus_search)
+        # Ctrl+K: jump to a chat (type a name, Enter opens the first match).
+        jump = QShortcut(QKeySequence("Ctrl+K"), self)
+        jump.activated.connect(self._focus_search)
+        # Esc: clear the search, else close the open chat (its draft stays).
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        back.activated.connect(self.escape_pressed)
         self._unread = 0
         self._account = ""
         self.update_title()

@@ -53,6 +53,8 @@ class Sidebar(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("Search")
         self.search.setClearButtonEnabled(True)
+        self.search.returnPressed.connect(self._open_first)
+        self.search.installEventFilter(self)
         self.list = QListView(objectName="ChatList")
         self.list.setItemDelegate(ChatListDelegate(self.list))
         self.list.setMouseTracking(True)
@@ -211,6 +213,28 @@ class Sidebar(QWidget):
         menu = self.row_menu(index)
         if menu is not None:
             menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def _open_first(self) -> None:
+        """Enter in the search opens the first person found."""
+        if self.proxy.rowCount() > 0:
+            self._activated(self.proxy.index(0, 0))
+
+    def eventFilter(self, watched, event) -> bool:
+        # Down from the search goes into the list, on the first person found.
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and self.proxy.rowCount() > 0):
+            self.list.setFocus()
+            self.list.setCurrentIndex(self.proxy.index(0, 0))
+            return True
+        return super().eventFilter(watched, event)
+
+    def clear_search(self) -> bool:
+        """Esc in the sidebar: empty the search (True if there was one to empty)."""
+        if not self.search.text() and not self.search.hasFocus():
+            return False
+        self.search.clear()
+        self.list.setFocus()
+        return True
 
     def _activated(self, index: QModelIndex) -> None:
         uid = index.data(Roles.Uid)
