@@ -115,3 +115,18 @@ def test_dotenv_parsing_follows_firebase():
     assert "reserved prefix" in key_problem("FIREBASE_X")
     assert key_problem("FIREBASE_SECRET_REF_X") is None
     assert "uppercase" in key_problem("lower")
+
+
+def test_dotenv_files_by_project_id_or_alias_and_their_order(tmp_path):
+    from messenger_emulators.functions_host.dotenv import DotenvError, load_user_envs
+
+    (tmp_path / ".env").write_text("A=base\nB=base\nC=base\n")
+    (tmp_path / ".env.staging").write_text("B=alias\n")
+    (tmp_path / ".env.local").write_text("C=local\n")
+    envs, files = load_user_envs(tmp_path, "demo-stage", "staging")
+    assert envs == {"A": "base", "B": "alias", "C": "local"}
+    assert [f.name for f in files] == [".env", ".env.staging", ".env.local"]
+    assert load_user_envs(tmp_path, "demo-other")[0]["B"] == "base"  # no alias: not read
+    (tmp_path / ".env.demo-stage").write_text("B=id\n")
+    with pytest.raises(DotenvError, match="Can't have both dotenv files"):
+        load_user_envs(tmp_path, "demo-stage", "staging")

@@ -18,7 +18,7 @@ from aiohttp import web
 from . import errors
 from .errors import AuthError
 from .keys import ServiceAccount, SigningKey
-from .passwords import identities, token_claims
+from .passwords import Passwords, identities, token_claims
 from .policy import Caller
 from .store import AccountStore
 from .tokens import IdTokens, InvalidIdToken, check_custom_token
@@ -37,6 +37,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class AuthService:
     """State and logic of the emulator; the routes below are thin adapters over it."""
+
+    # email/password, anonymous, oob codes and accounts:update (set by build_app)
+    passwords: Passwords
 
     def __init__(self, project_id: str, id_token_ttl: float, store: AccountStore,
                  signing_key: SigningKey | None = None,
@@ -121,14 +124,6 @@ class AuthService:
         if users:  # Google omits "users" when nothing matched a localId lookup
             result["users"] = users
         return result
-
-    def update(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        uid = self.target_uids(body, caller)[0]
-        if not caller.admin and {"validSince", "disableUser", "customAttributes"} & body.keys():
-            raise AuthError("PERMISSION_DENIED", "Only an admin may change these fields.", 403,
-                            "PERMISSION_DENIED")
-        self.store.update(uid, body)
-        return {"kind": "identitytoolkit#SetAccountInfoResponse", "localId": uid}
 
     def delete(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
         for uid in self.target_uids(body, caller):
