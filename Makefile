@@ -18,9 +18,11 @@ $(STAMP): pyproject.toml functions/requirements.txt
 run: install
 	$(BIN)/messenger
 
-# Only the emulator suite, as `firebase emulators:start` would.
+# Only the emulator suite, as `firebase emulators:start` would, on the same data folder the
+# app's own suite uses (one per OS user: app/messenger_desktop/store/paths.py).
 emulators: install
-	$(BIN)/messenger-emulators start
+	$(BIN)/messenger-emulators start --config firebase.json \
+	    --data "$$($(BIN)/python -m messenger_desktop.store.paths suite)"
 
 test: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not slow"

@@ -97,6 +97,7 @@ class Application(QObject):
         self._retry: Callable[[], Awaitable[None]] | None = None
         self._marking = False
         self._warm: asyncio.Future | None = None
+        self._watch: asyncio.Future | None = None  # _watch_suite while the server is gone
         self.profile_dialog: ProfileDialog | None = None
         self._wire_window()
 
@@ -273,6 +274,7 @@ class Application(QObject):
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
+        client.connection_changed.connect(self._on_connection)
         client.unread_changed.connect(self._on_unread)
         client.message_notification.connect(self._on_notification)
         client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
@@ -367,6 +369,42 @@ class Application(QObject):
         if others:
             self._raise()
             self.open_person(others[0])
+
+    def bring_to_front(self) -> None:
+        """Another start of this profile asked for the window (single_instance.py)."""
+        self._raise()
+
+    # the bundled suite ---------------------------------------------------------------------
+    def _on_connection(self, connected: bool) -> None:
+        if not connected and self.launcher is not None and self._watch is None:
+            self._watch = asyncio.ensure_future(self._watch_suite())
+
+    async def _watch_suite(self) -> None:
+        """The streams lost the server. If the bundled suite is gone: restart it when this
+        app started it (or the app that did has quit), else say that we wait for it."""
+        page = self.window.messenger
+        launcher = self.launcher
+        assert launcher is not None
+        try:
+            while (self.client is not None and not self.client.hub.connected
+                   and not self.closed.is_set()):
+                verdict = await launcher.check()
+                if verdict == "restart":
+                    page.show_status(self.tr("The local servers stopped. Restarting them…"))
+                    try:
+                        await launcher.ensure_running()
+                    except UserFacingError as exc:
+                        page.show_status(str(exc))
+                        await asyncio.sleep(5)
+                        continue
+                    if self.client is not None:
+                        self.client.hub.retry_now()  # now, not at the next backoff step
+                elif verdict == "wait":
+                    page.show_status(self.tr(
+                        "Waiting for the local servers, which another program started…"))
+                await asyncio.sleep(1.0)
+        finally:
+            self._watch = None
 
     def _raise(self) -> None:
         self.window.showNormal()
@@ -521,6 +559,8 @@ class Application(QObject):
         self.save_window()
         if self._warm is not None and not self._warm.done():
             self._warm.cancel()
+        if self._watch is not None:
+            self._watch.cancel()
         if self.client is not None:
             await self.client.stop()
             self.client = None

@@ -63,6 +63,7 @@ class MessengerClient(QObject):
         self.clock = ServerClock()
         self.chats = ChatListModel(self.uid, self.clock)
         self.db = Database(session, executor)
+        self.db.on_answer = self._on_answer
         self.hub = StreamHub(
             self.config.database_url, session.id_token, self.config.database_params,
             transport=stream_transport,
@@ -78,6 +79,7 @@ class MessengerClient(QObject):
         self._stopped = False
         self._chats_synced = False
         self._heartbeat: asyncio.Task | None = None
+        self._beat_now = asyncio.Event()  # set: heartbeat now (reconnected)
         self._unread = -1
         self.current: ChatSession | None = None
         self.my_name = ""  # my displayName ("" until known, or when none is set)
@@ -267,7 +269,15 @@ class MessengerClient(QObject):
     def _on_connection(self, connected: bool) -> None:
         if connected:
             self.outbox.wake()
+            # Back after an outage: tell the others at once that we are here (our last
+            # heartbeat may be a minute old, and theirs the same: they do this too).
+            self._beat_now.set()
         self.connection_changed.emit(connected)
+
+    def _on_answer(self) -> None:
+        """A request went through: streams still backing off after an outage retry now."""
+        if not self.hub.connected:
+            self.hub.retry_now()
 
     # presence ----------------------------------------------------------------------------
     async def _put_status(self, online: bool) -> None:
@@ -286,7 +296,11 @@ class MessengerClient(QObject):
                 log.debug("heartbeat failed: %s", exc)
             except Exception:
                 log.exception("heartbeat failed")
-            await asyncio.sleep(self.heartbeat_s)
+            self._beat_now.clear()
+            try:
+                await asyncio.wait_for(self._beat_now.wait(), self.heartbeat_s)
+            except TimeoutError:
+                pass
 
     # chats -------------------------------------------------------------------------------
     def open_chat(self, other_uid: str) -> ChatSession:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -34,6 +35,8 @@ class Database:
     def __init__(self, session: AuthSession, executor: Executor | None = None) -> None:
         self._session = session
         self._executor = executor
+        # Called after every request the server answered (the client wakes waiting streams).
+        self.on_answer: Callable[[], None] | None = None
 
     async def _call(self, op: str, path: str, value: Any = None, query: dict | None = None) -> Any:
         app = await self._session.app()
@@ -56,7 +59,10 @@ class Database:
 
             try:
                 loop = asyncio.get_running_loop()
-                return _plain(await loop.run_in_executor(self._executor, work))
+                result = _plain(await loop.run_in_executor(self._executor, work))
+                if self.on_answer is not None:
+                    self.on_answer()
+                return result
             except Exception as exc:
                 if is_network_error(exc):
                     raise Unreachable() from exc

@@ -76,6 +76,7 @@ class Listener:
         self._on_state = on_state
         self._task: asyncio.Task | None = None
         self._closed = False
+        self._wake = asyncio.Event()
         self.connected = False
         self.denied: str | None = None
 
@@ -112,6 +113,11 @@ class Listener:
             self._task.cancel()
         self._task = asyncio.ensure_future(self._run())
 
+    def wake(self) -> None:
+        """The server answered something else: retry now instead of at the next backoff step
+        (which may be seconds away after a long outage)."""
+        self._wake.set()
+
     def _set_connected(self, value: bool) -> None:
         if value != self.connected:
             self.connected = value
@@ -142,7 +148,11 @@ class Listener:
             if self.connected:
                 delay = BACKOFF_START_S  # it worked until now: retry quickly first
             self._set_connected(False)
-            await asyncio.sleep(delay * (0.5 + random.random()))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay * (0.5 + random.random()))
+            except TimeoutError:
+                pass
             delay = min(delay * 2, BACKOFF_MAX_S)
 
     async def _connect_once(self, token: str | None) -> str:

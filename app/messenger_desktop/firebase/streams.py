@@ -78,7 +78,16 @@ class StreamHub(QObject):
             await listener.aclose()
         await self._client.aclose()
 
-    def _on_state(self, _listener: Listener, _value: bool) -> None:
+    def retry_now(self) -> None:
+        """The server is reachable again (a request just succeeded): every listener still
+        waiting out its backoff reconnects now, so the banner goes within a second."""
+        for listener in self._listeners:
+            if not listener.connected:
+                listener.wake()
+
+    def _on_state(self, _listener: Listener, value: bool) -> None:
+        if value:
+            self.retry_now()  # one got through: the others need not wait for their turn
         self._update()
 
     def _update(self) -> None:

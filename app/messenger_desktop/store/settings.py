@@ -5,33 +5,28 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QSettings
+
+from .paths import profile_dir
 
 THEMES = ("system", "light", "dark")
 LANGUAGES = ("system", "en", "ru")
 
 
 def data_dir() -> Path:
-    """The user's data folder for this app (emulator data, the token file fallback).
-
-    MESSENGER_DATA_DIR overrides it, so tests and screenshots never touch the real one.
-    """
-    override = os.environ.get("MESSENGER_DATA_DIR")
-    if override:
-        path = Path(override)
-    else:
-        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-        path = Path(base or Path.home() / ".local" / "share") / "messenger"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The default profile's folder (see store/paths.py); MESSENGER_DATA_DIR overrides it, so
+    tests and screenshots never touch the real one."""
+    return profile_dir("")
 
 
 class Settings:
-    def __init__(self, qsettings: QSettings | None = None) -> None:
+    def __init__(self, qsettings: QSettings | None = None, profile: str = "") -> None:
+        """The default profile's settings live where the platform keeps them (QSettings); a
+        named profile's (and MESSENGER_DATA_DIR's) in settings.ini in its folder."""
         if qsettings is None:
-            override = os.environ.get("MESSENGER_DATA_DIR")
-            if override:
-                qsettings = QSettings(str(Path(override) / "settings.ini"), QSettings.IniFormat)
+            if profile or os.environ.get("MESSENGER_DATA_DIR"):
+                ini = profile_dir(profile) / "settings.ini"
+                qsettings = QSettings(str(ini), QSettings.Format.IniFormat)
             else:
                 qsettings = QSettings("Messenger", "messenger")
         self._q = qsettings

@@ -51,20 +51,23 @@ def _decode(text: str | None) -> SavedSession | None:
 class KeyringTokenStore:
     name = "system keychain"
 
-    def __init__(self) -> None:
+    def __init__(self, profile: str = "") -> None:
         import keyring
 
         self._keyring = keyring
+        # One keychain serves every profile of the OS user: a named profile's entries carry
+        # its name (the default profile's keep the plain account, as before profiles).
+        self._prefix = f"{profile}:" if profile else ""
 
     def load(self, account: str) -> SavedSession | None:
-        return _decode(self._keyring.get_password(SERVICE, account))
+        return _decode(self._keyring.get_password(SERVICE, self._prefix + account))
 
     def save(self, account: str, session: SavedSession) -> None:
-        self._keyring.set_password(SERVICE, account, _encode(session))
+        self._keyring.set_password(SERVICE, self._prefix + account, _encode(session))
 
     def clear(self, account: str) -> None:
         try:
-            self._keyring.delete_password(SERVICE, account)
+            self._keyring.delete_password(SERVICE, self._prefix + account)
         except self._keyring.errors.PasswordDeleteError:
             pass
 
@@ -124,5 +127,6 @@ def keyring_usable() -> bool:
         return False
 
 
-def default_token_store(folder: Path) -> TokenStore:
-    return KeyringTokenStore() if keyring_usable() else FileTokenStore(folder)
+def default_token_store(folder: Path, profile: str = "") -> TokenStore:
+    """The keychain if usable, else a 0600 file in the profile's folder."""
+    return KeyringTokenStore(profile) if keyring_usable() else FileTokenStore(folder)

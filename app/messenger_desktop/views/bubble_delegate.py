@@ -2,7 +2,10 @@
 a date separator above the first message of each day, and the "Unread messages" divider.
 
 Only visible rows are painted, and laid-out documents are cached per (message, width) in a
-small LRU, so paint time and memory do not grow with the chat's history.
+small LRU, so paint time and memory do not grow with the chat's history. Bubble sizes are
+cached apart from the documents (a few numbers each): QListView lays out every row again
+whenever one is added, and with a few thousand rows loaded a document per row for that made
+each new message cost seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ MARGIN_X, MARGIN_Y = 14, 3
 MAX_FRACTION = 0.72
 META_H = 16
 CACHE_SIZE = 400
+SIZE_CACHE_SIZE = 50_000  # bubble sizes: ~100 bytes each; emptied when full
 HEADER_H = 34  # a date separator or the unread divider above a row
 
 
@@ -37,6 +41,8 @@ class BubbleDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._docs: OrderedDict[tuple, QTextDocument] = OrderedDict()
+        self._sizes: dict[tuple, tuple[int, int]] = {}
+        self._heights: dict[tuple, int] = {}  # sizeHint's: see there
         # Set by the view on resize: asking the view for its viewport in every sizeHint()
         # call costs more than laying out the text.
         self.view_width = 600
@@ -45,6 +51,8 @@ class BubbleDelegate(QStyledItemDelegate):
 
     def clear_cache(self) -> None:
         self._docs.clear()
+        self._sizes.clear()
+        self._heights.clear()
 
     def _doc(self, msg: Message, own: bool, width: int, font: QFont) -> QTextDocument:
         c = Theme.current()
@@ -77,13 +85,24 @@ class BubbleDelegate(QStyledItemDelegate):
             return self.tr("sending…")
         return clock_time(msg.ts)
 
+    def _bubble_size(self, msg: Message, own: bool, width: int, font: QFont) -> tuple[int, int]:
+        meta = self._meta(msg)
+        key = (msg.id, msg.text, meta, own, width, font.toString())
+        size = self._sizes.get(key)
+        if size is None:
+            doc = self._doc(msg, own, self._max_text_width(width), font)
+            small = QFont(font)
+            small.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+            meta_w = QFontMetrics(small).horizontalAdvance(meta)
+            size = (int(max(doc.size().width(), meta_w)) + 2 * PAD_X,
+                    int(doc.size().height()) + META_H + 2 * PAD_Y)
+            if len(self._sizes) >= SIZE_CACHE_SIZE:
+                self._sizes.clear()
+            self._sizes[key] = size
+        return size
+
     def bubble_rect(self, option_rect: QRect, msg: Message, own: bool, font: QFont) -> QRect:
-        doc = self._doc(msg, own, self._max_text_width(option_rect.width()), font)
-        small = QFont(font)
-        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
-        meta_w = QFontMetrics(small).horizontalAdvance(self._meta(msg))
-        w = int(max(doc.size().width(), meta_w)) + 2 * PAD_X
-        h = int(doc.size().height()) + META_H + 2 * PAD_Y
+        w, h = self._bubble_size(msg, own, option_rect.width(), font)
         if own:
             x = option_rect.right() - MARGIN_X - w
         else:
@@ -114,11 +133,26 @@ class BubbleDelegate(QStyledItemDelegate):
         return self.bubble_rect(area, msg, bool(index.data(Roles.Own)), font)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        msg: Message = index.data(Roles.Message)
+        # Called for every loaded row whenever one is added, so the cached path reads the
+        # model's Message objects directly (each index.data() call through Qt costs more than
+        # the rest). A row's height depends on its message, whether the previous one is from
+        # the same day (date separator), the unread divider and the width; the font is the
+        # view's, and the view empties the caches when it changes.
         width = option.rect.width() or self.view_width
-        rect = QRect(0, 0, width, 0)
-        bubble = self.bubble_rect(rect, msg, bool(index.data(Roles.Own)), option.font)
-        return QSize(width, bubble.height() + 2 * MARGIN_Y + self.header_height(index))
+        model = index.model()
+        row = index.row()
+        msg: Message = model.message(row)
+        prev_ts = model.message(row - 1).ts if row > 0 else 0.0
+        key = (msg, prev_ts, width, msg.id == self.unread_from)
+        height = self._heights.get(key)
+        if height is None:
+            own = msg.sender == model.my_uid
+            bubble = self.bubble_rect(QRect(0, 0, width, 0), msg, own, option.font)
+            height = bubble.height() + 2 * MARGIN_Y + self.header_height(index)
+            if len(self._heights) >= SIZE_CACHE_SIZE:
+                self._heights.clear()
+            self._heights[key] = height
+        return QSize(width, height)
 
     def _paint_headers(self, painter: QPainter, option: QStyleOptionViewItem,
                        index: QModelIndex) -> None:

@@ -156,6 +156,11 @@ class MessageList(QListView):
                 self.setCurrentIndex(self.model().index(rows - 1, 0))
         super().focusInEvent(event)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.bubbles.clear_cache()  # cached sizes were measured with the old font
+        super().changeEvent(event)
+
     def resizeEvent(self, event) -> None:
         self.bubbles.clear_cache()  # widths changed: wrapped layouts must be redone
         self.bubbles.view_width = self.viewport().width()
@@ -174,6 +179,7 @@ class ChatView(QWidget):
         self.session: ChatSession | None = None
         self.drafts: Drafts | None = None  # set while signed in
         self._stick_to_bottom = True
+        self._scroll_pending = False
         self._anchor_from_bottom: int | None = None
         # Opening a chat with unread messages lands on the first one (under the divider)
         # until the user scrolls: the target row, or None.
@@ -365,6 +371,18 @@ class ChatView(QWidget):
         if own or self._stick_to_bottom:
             self._land_on = None
             self._stick_to_bottom = True
+            self._scroll_to_bottom_soon()
+
+    def _scroll_to_bottom_soon(self) -> None:
+        """Once per turn of the event loop: scrollToBottom() lays out every row at once, and
+        a burst adds many rows in one turn (Qt's own layout is deferred the same way)."""
+        if not self._scroll_pending:
+            self._scroll_pending = True
+            QTimer.singleShot(0, self._scroll_to_bottom_now)
+
+    def _scroll_to_bottom_now(self) -> None:
+        self._scroll_pending = False
+        if self._stick_to_bottom:
             self.list.scrollToBottom()
 
     def _on_first_page(self) -> None:

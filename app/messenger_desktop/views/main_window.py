@@ -69,8 +69,16 @@ class MessengerPage(QWidget):
         if connected:
             self._banner_timer.stop()
             self.banner.hide()
+            self.retranslate()  # a status set while down ("Restarting…") is over
         elif not self.banner.isVisible() and not self._banner_timer.isActive():
             self._banner_timer.start()
+
+    def show_status(self, text: str) -> None:
+        """Why the connection is down, when the app knows better than "Connecting…" (the
+        local servers are being restarted, or waited for): shown at once."""
+        self.banner.setText(text)
+        self._banner_timer.stop()
+        self.banner.show()
 
     def show_chat(self) -> None:
         self.right.setCurrentWidget(self.chat)
@@ -104,6 +112,15 @@ class MainWindow(QMainWindow):
         # Esc: clear the search, else close the open chat (its draft stays).
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         back.activated.connect(self.escape_pressed)
+        # Ctrl+Q quits like closing the window. StandardKey.Quit is Ctrl+Q on Linux, empty on
+        # Windows; one shortcut per distinct key (two on one key would both be ambiguous).
+        quit_keys = {QKeySequence("Ctrl+Q").toString()}
+        quit_keys.update(k.toString() for k in QKeySequence.keyBindings(
+            QKeySequence.StandardKey.Quit))
+        for keys in sorted(k for k in quit_keys if k):
+            quit_ = QShortcut(QKeySequence(keys), self)
+            quit_.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            quit_.activated.connect(self.close)
         self._unread = 0
         self._account = ""
         self.update_title()
