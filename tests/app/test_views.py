@@ -6,9 +6,10 @@ from messenger_desktop.models.messages import Message, MessageListModel
 from messenger_desktop.views.chat_view import MessageList
 from messenger_desktop.views.login import LoginPage
 from messenger_desktop.views.text import to_html
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QApplication, QTextBrowser
 
 
 def test_links_become_anchors_and_nothing_else_is_html() -> None:
@@ -52,19 +53,51 @@ def test_own_bubbles_right_others_left_and_link_hit(qtbot) -> None:
     assert "https://example.com/page" in hits and "" in hits
 
 
-def test_double_click_opens_selectable_text(qtbot) -> None:
-    view, model = _view(qtbot, [Message("a", "you", "copy part of this", 1000.0)])
-    center = view.visualRect(model.index(0)).topLeft() + QPoint(40, 15)
-    # A real double-click: press, release, then the double-click event.
-    QTest.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    editor = view.indexWidget(model.index(0))
-    qtbot.waitUntil(lambda: view.findChild(QTextBrowser) is not None, timeout=2000)
+def _drag(widget, button, start: QPoint, end: QPoint) -> None:
+    """A real press, moves with the button held, and a release."""
+    QTest.mousePress(widget, button, pos=start)
+    steps = 6
+    for i in range(1, steps + 1):
+        p = start + (end - start) * (i / steps)
+        QApplication.sendEvent(widget, QMouseEvent(
+            QEvent.Type.MouseMove, QPointF(p), QPointF(widget.mapToGlobal(p)),
+            Qt.MouseButton.NoButton, button, Qt.KeyboardModifier.NoModifier))
+    QTest.mouseRelease(widget, button, pos=end)
+
+
+def test_first_drag_selects_part_of_a_message(qtbot) -> None:
+    text = "select a part of this message"
+    view, model = _view(qtbot, [Message("a", "you", text, 1000.0)])
+    index = model.index(0)
+    bubble = view.bubbles.bubble_at(view.visualRect(index), index, view.font())
+    y = bubble.top() + 8 + 6  # on the first line of text
+    start, end = QPoint(bubble.left() + 12 + 2, y), QPoint(bubble.left() + 12 + 60, y)
+    _drag(view.viewport(), Qt.MouseButton.LeftButton, start, end)  # the very first drag
     browser = view.findChild(QTextBrowser)
-    assert browser.toPlainText() == "copy part of this"
-    assert browser.isReadOnly()
-    assert editor is None or editor is browser
+    assert browser is not None and browser.isReadOnly()
+    assert browser.toPlainText() == text
+    chosen = browser.textCursor().selectedText()
+    assert chosen and text.startswith(chosen) and chosen != text, chosen
+    # A second drag from elsewhere selects anew (it does not drag the selected text away).
+    _drag(browser.viewport(), Qt.MouseButton.LeftButton,
+          browser.viewport().mapFrom(view.viewport(), end + QPoint(10, 0)),
+          browser.viewport().mapFrom(view.viewport(), end + QPoint(60, 0)))
+    again = browser.textCursor().selectedText()
+    assert again and again != chosen and again in text
+    assert browser.toPlainText() == text  # nothing moved
+
+
+def test_a_press_on_a_link_opens_it_not_the_text(qtbot) -> None:
+    view, model = _view(qtbot, [Message("a", "you", "https://example.com/page", 1000.0)])
+    index = model.index(0)
+    bubble = view.bubbles.bubble_at(view.visualRect(index), index, view.font())
+    opened: list[str] = []
+    view.link_activated.connect(opened.append)
+    on_link = QPoint(bubble.left() + 12 + 10, bubble.top() + 8 + 6)
+    assert view.bubbles.anchor_at(view.visualRect(index), index, on_link, view.font())
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=on_link)
+    assert opened == ["https://example.com/page"]
+    assert view.findChild(QTextBrowser) is None
 
 
 def test_form_checks_before_calling_the_server(qtbot) -> None:

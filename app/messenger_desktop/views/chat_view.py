@@ -10,14 +10,16 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
+    QPointF,
     Qt,
     QTimer,
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextCursor
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -45,7 +47,8 @@ LOAD_OLDER_AT_PX = 120
 
 
 class _SelectableBubble(BubbleDelegate):
-    """Double-click a bubble to select part of its text: a read-only browser over it."""
+    """Press on a bubble's text to select part of it: a read-only browser opens over the
+    bubble at the press, and the same drag selects (the list hands it the mouse)."""
 
     def createEditor(self, parent, option, index):
         msg: Message = index.data(Roles.Message)
@@ -61,7 +64,11 @@ class _SelectableBubble(BubbleDelegate):
         editor.setStyleSheet(f"QTextBrowser {{ background: {bg}; color: {fg}; border: none; }}")
         editor.document().setDocumentMargin(0)
         editor.setHtml(to_html(msg.text, c.own_link if own else c.link))
-        editor.selectAll()
+        editor.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        editor.setCursor(Qt.CursorShape.IBeamCursor)
         return editor
 
     def updateEditorGeometry(self, editor, option, index) -> None:
@@ -86,7 +93,10 @@ class MessageList(QListView):
         self.setItemDelegate(self.bubbles)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
+        # Editors (the selectable text) open on a press in mousePressEvent, not by a trigger.
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._drag_into: QWidget | None = None  # the text the current drag selects in
+        self._forwarding = False
         self.setUniformItemSizes(False)
         self.setWordWrap(True)
         self.setMouseTracking(True)
@@ -103,7 +113,55 @@ class MessageList(QListView):
             return ""
         return self.bubbles.anchor_at(self.visualRect(index), index, pos, self.font())
 
+    def _text_under(self, pos: QPoint) -> QModelIndex:
+        """The message whose text (not a link, not the margin) is under `pos`."""
+        index = self.indexAt(pos)
+        if not index.isValid() or self._anchor(pos):
+            return QModelIndex()
+        bubble = self.bubbles.bubble_at(self.visualRect(index), index, self.font())
+        return index if bubble.contains(pos) else QModelIndex()
+
+    def _forward(self, event) -> None:
+        """Hand a mouse event of this drag to the text browser over the bubble."""
+        try:
+            target = self._drag_into.viewport()
+        except RuntimeError:  # the row went away mid-drag (deleted, a new page): drop it
+            self._drag_into = None
+            return
+        pos = QPointF(target.mapFrom(self.viewport(), event.position().toPoint()))
+        forwarded = QMouseEvent(event.type(), pos, event.globalPosition(), event.button(),
+                                event.buttons(), event.modifiers())
+        # What the browser leaves unhandled comes back up to this viewport: not again.
+        self._forwarding = True
+        try:
+            QApplication.sendEvent(target, forwarded)
+        finally:
+            self._forwarding = False
+
+    def mousePressEvent(self, event) -> None:
+        if self._forwarding:
+            return
+        pos = event.position().toPoint()
+        index = self._text_under(pos) if event.button() == Qt.MouseButton.LeftButton else None
+        if index is not None and index.isValid():
+            # Open the selectable text right here and give it this press: the drag that
+            # follows selects from where it started (no double-click first).
+            if self.indexWidget(index) is None:
+                self.edit(index)
+            editor = self.indexWidget(index)
+            if isinstance(editor, QTextBrowser):
+                self.setCurrentIndex(index)
+                self._drag_into = editor
+                self._forward(event)
+                return
+        super().mousePressEvent(event)
+
     def mouseMoveEvent(self, event) -> None:
+        if self._forwarding:
+            return
+        if self._drag_into is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._forward(event)
+            return
         anchor = self._anchor(event.position().toPoint())
         self.viewport().setCursor(
             Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.ArrowCursor
@@ -111,6 +169,12 @@ class MessageList(QListView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._forwarding:
+            return
+        if self._drag_into is not None:
+            self._forward(event)
+            self._drag_into = None
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             anchor = self._anchor(event.position().toPoint())
             if anchor:
