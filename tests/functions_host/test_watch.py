@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import requests
+from messenger_emulators.functions_host.process import changed_file, snapshot_mtimes
 
 from .conftest import running_host, wait_for
 
@@ -38,3 +41,16 @@ def test_broken_edit_then_fix(tmp_path, monkeypatch) -> None:
         main.write_text(good)
         wait_for(lambda: requests.get(f"{host.url}/api", timeout=30).status_code == 200, 30,
                  "the fixed code to serve")
+
+
+def test_a_rewrite_within_one_clock_tick_is_a_change(tmp_path) -> None:
+    """write_text truncates, then writes: a poll between the two, inside one tick of the file
+    system's clock, saw the empty file with the full file's mtime and never reloaded again
+    (the flake of test_editing_main_py_reloads on a busy machine)."""
+    main = tmp_path / "main.py"
+    main.write_text("")
+    caught_empty = snapshot_mtimes(tmp_path)
+    stamp = main.stat()
+    main.write_text("def api(request):\n    return 'edited'\n")
+    os.utime(main, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert changed_file(caught_empty, snapshot_mtimes(tmp_path)) == str(main)

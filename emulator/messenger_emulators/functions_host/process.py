@@ -172,20 +172,26 @@ class WorkerProcess:
             self.output(line)
 
 
-def snapshot_mtimes(source: Path) -> dict[str, float]:
-    """mtimes of the files whose change reloads the functions (.py and functions.json)."""
-    found: dict[str, float] = {}
+def snapshot_mtimes(source: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of the files whose change reloads the functions (.py and functions.json).
+
+    The size matters: an editor (or `Path.write_text`) truncates, then writes, often within
+    one tick of the file system's clock, so a poll that caught the empty file would see the
+    same mtime for the full one and never reload again."""
+    found: dict[str, tuple[int, int]] = {}
     for root, dirs, files in os.walk(source):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "venv")]
         for name in files:
             if name.endswith(".py") or name == "functions.json":
                 path = os.path.join(root, name)
                 with contextlib.suppress(OSError):
-                    found[path] = os.stat(path).st_mtime_ns
+                    stat = os.stat(path)
+                    found[path] = (stat.st_mtime_ns, stat.st_size)
     return found
 
 
-def changed_file(before: dict[str, float], after: dict[str, float]) -> str | None:
+def changed_file(before: dict[str, tuple[int, int]],
+                 after: dict[str, tuple[int, int]]) -> str | None:
     for path in after.keys() | before.keys():
         if before.get(path) != after.get(path):
             return path
