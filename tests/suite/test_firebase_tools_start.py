@@ -139,10 +139,12 @@ def test_first_run_with_import_and_export_on_exit_starts_empty_then_exports_ther
     (("--export-on-exit", ".."), "must not point to the current directory or parents"),
     (("--export-on-exit",), '"--export-on-exit" must be used with "--import [dir]" or provide a '
                             'dir directly to "--export-on-exit [dir]"'),
-    (("--import", "./missing"), "Could not import data"),
-    (("--import", "./missing", "--export-on-exit", "./elsewhere"), "Could not import data"),
+    (("--import", "./missing"), 'Directory "'),
+    (("--import", "./missing", "--export-on-exit", "./elsewhere"), '/missing" does not exist.'),
+    (("--import", "data.txt"), "is not a folder"),
 ])
 def test_what_the_cli_refuses_is_refused(tmp_path, args, message):
+    (tmp_path / "data.txt").write_text("not an export")
     result = cli("start", "--only", "database", *args, cwd=tmp_path)
     assert result.returncode == 1
     assert message in result.stderr, result.stderr

@@ -29,6 +29,7 @@ from .errors import (
     MSG_EXPORT_CWD_DANGER,
     MSG_EXPORT_NO_TARGET,
     MSG_FUNCTIONS_MISSING,
+    MSG_IMPORT_ABSENT,
     MSG_IMPORT_MISSING,
     MSG_INTERNAL,
     MSG_NO_CONFIG_DEFAULTS,
@@ -156,7 +157,8 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
     imported, exported = _export_target(args)
     import_dir = Path(imported).resolve() if imported else None
     if import_dir is not None and not import_dir.is_dir():
-        raise SuiteError(MSG_IMPORT_MISSING.format(path=import_dir))
+        raise SuiteError((MSG_IMPORT_MISSING if import_dir.exists() else MSG_IMPORT_ABSENT)
+                         .format(path=import_dir))
     project = resolve_project(args.project, config.aliases) or SuiteOptions.project_id
     alias = resolve_alias(args.project, config.aliases)
     if not PROJECT_ID.match(project):

@@ -51,6 +51,7 @@ MSG_NOT_BUILT = (
 )
 MSG_BAD_DURATION = "Invalid duration {text!r}: use a number of seconds, or e.g. 5s, 10m, 1h."
 MSG_IMPORT_MISSING = "Could not import data: {path} is not a folder."
+MSG_IMPORT_ABSENT = 'Directory "{path}" does not exist.'  # firebase-tools' (controller.ts)
 MSG_IMPORT_INVALID = "Could not import data from {path}: {detail}"
 MSG_EXPORT_FAILED = "Could not export data to {path}: {detail}"
 MSG_EXPORT_NO_TARGET = (  # firebase-tools' EXPORT_ON_EXIT_USAGE_ERROR
