@@ -125,3 +125,34 @@ def test_disable_triggers_suppresses_function_triggers_for_that_write(suite_with
     # streams still see every write
     assert sorted(requests.get(f"{base}.json", params={"ns": s.ns}, timeout=5).json()) == \
         ["loud", "quiet", "quiet2", "quiet3"]
+
+
+def test_the_hub_switches_the_functions_triggers_off_and_on(suite_with_triggers):
+    """What @firebase/rules-unit-testing's withFunctionTriggersDisabled sends to the hub."""
+    s = suite_with_triggers
+    hub = next(line.split()[2] for line in s.output.splitlines()
+               if line.startswith("Emulator hub"))
+    base = f"{s.database_url}/messages/c2"
+    record = Path(s.record_dir) / "written-messages.jsonl"
+
+    def subjects() -> list[str]:
+        lines = record.read_text().splitlines() if record.exists() else []
+        return [json.loads(x)["attributes"]["subject"] for x in lines
+                if "/c2/" in json.loads(x)["attributes"]["subject"]]
+
+    off = requests.put(f"{hub}/functions/disableBackgroundTriggers", timeout=10)
+    assert off.json() == {"enabled": False}
+    requests.put(f"{base}/while-off.json", params={"ns": s.ns}, json={"t": 1},
+                 timeout=10).raise_for_status()
+    on = requests.put(f"{hub}/functions/enableBackgroundTriggers", timeout=10)
+    assert on.json() == {"enabled": True}
+    requests.put(f"{base}/while-on.json", params={"ns": s.ns}, json={"t": 2},
+                 timeout=10).raise_for_status()
+    deadline = time.monotonic() + 30
+    while "refs/messages/c2/while-on" not in subjects() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert subjects() == ["refs/messages/c2/while-on"]
+    refused = requests.put(f"{hub}/functions/disableBackgroundTriggers", timeout=10,
+                           headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403

@@ -76,6 +76,7 @@ class FunctionsEmulator:
         self.secret = new_secret()
         self.channel = EventChannel(self.secret.encode())
         self._watcher: asyncio.Task | None = None
+        self.background_triggers = True  # the hub may switch them off (set_background_triggers)
 
     # ---- what the worker sees -----------------------------------------------------------------
     def worker_env(self, announce: bool = True) -> dict[str, str]:
@@ -166,6 +167,19 @@ class FunctionsEmulator:
                                             instance=self.options.namespace)
         self.dispatcher.start()
         self._database.engine.add_commit_listener(self.dispatcher.on_commit)
+
+    def set_background_triggers(self, enabled: bool) -> None:
+        """The hub's PUT /functions/{enable,disable}BackgroundTriggers: while off, commits
+        reach no trigger, and are not delivered later (as the official emulator)."""
+        if self.dispatcher is None or self._database is None or \
+                enabled == self.background_triggers:
+            return
+        engine = self._database.engine
+        if enabled:
+            engine.add_commit_listener(self.dispatcher.on_commit)
+        else:
+            engine.remove_commit_listener(self.dispatcher.on_commit)
+        self.background_triggers = enabled
 
     def _send_event(self, spec: FunctionSpec, event: CloudEvent,
                     on_reply: Callable[[int, BaseException | None], None]) -> bool:

@@ -3,6 +3,9 @@
     GET  /              the locator: {"version", "origins", "pid", "host", "port"}
     GET  /emulators     every running emulator: {"database": {"name", "host", "port",
                         "listen": [{"address", "family", "port"}]}, ..., "hub": {...}}
+    PUT  /functions/disableBackgroundTriggers, /functions/enableBackgroundTriggers
+                        database triggers off / on (what @firebase/rules-unit-testing's
+                        withFunctionTriggersDisabled and the Emulator UI send)
     POST /_admin/export {"path": DIR}: write an export now (what `firebase emulators:export`
                         asks the hub for)
 
@@ -47,7 +50,9 @@ def locator_path(project_id: str) -> Path:
 class EmulatorHub:
     def __init__(self, project_id: str, host: str, port: int | None,
                  running: Callable[[], dict[str, int]],
-                 export: Callable[[Path], Any], secure: bool = False) -> None:
+                 export: Callable[[Path], Any], secure: bool = False,
+                 emulator: Callable[[str], Any] | None = None) -> None:
+        self._emulator = emulator  # name -> running emulator (or None)
         self.project_id = project_id
         self.secure = secure
         self.host = host
@@ -82,15 +87,33 @@ class EmulatorHub:
     async def _get_emulators(self, _request: web.Request) -> web.Response:
         return web.json_response(self.emulators())
 
-    async def _post_export(self, request: web.Request) -> web.Response:
-        # An export writes files where the caller says: the admin's, by trust.py's rule (never
-        # a web page; in secure mode only from this machine).
+    def _admin_place(self, request: web.Request) -> bool:
+        """trust.py's rule for the admin: never a web page; in secure mode only this machine."""
         transport = request.transport
         peer = trust.peer_host(transport.get_extra_info("peername")) if transport else None
         local = trust.peer_host(transport.get_extra_info("sockname")) if transport else None
-        if not trust.may_act_as_admin(secure=self.secure,
+        return trust.may_act_as_admin(secure=self.secure,
                                       local_peer=trust.is_local_peer(peer, local),
-                                      browser=trust.is_browser_request(request.headers)):
+                                      browser=trust.is_browser_request(request.headers))
+
+    async def _put_triggers(self, request: web.Request, enabled: bool) -> web.Response:
+        if not self._admin_place(request):
+            return web.json_response({"error": "Only this machine's programs may switch the "
+                                      "functions' triggers."}, status=403)
+        functions = self._emulator("functions") if self._emulator is not None else None
+        switch = getattr(functions, "set_background_triggers", None)
+        if switch is None:
+            return web.json_response({"error": "The Cloud Functions emulator is not running."},
+                                     status=400)
+        log.info("%s Cloud Functions triggers, non-HTTP functions will %sexecute.",
+                 "Enabling" if enabled else "Disabling", "" if enabled else "not ")
+        switch(enabled)
+        return web.json_response({"enabled": enabled})
+
+    async def _post_export(self, request: web.Request) -> web.Response:
+        # An export writes files where the caller says: the admin's, by trust.py's rule (never
+        # a web page; in secure mode only from this machine).
+        if not self._admin_place(request):
             return web.json_response(
                 {"message": "Export cannot be triggered by external callers."}, status=403)
         try:
@@ -115,6 +138,10 @@ class EmulatorHub:
         app.router.add_get("/", self._get_root)
         app.router.add_get("/emulators", self._get_emulators)
         app.router.add_post("/_admin/export", self._post_export)
+        app.router.add_put("/functions/disableBackgroundTriggers",
+                           lambda request: self._put_triggers(request, False))
+        app.router.add_put("/functions/enableBackgroundTriggers",
+                           lambda request: self._put_triggers(request, True))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         ports = [self.requested_port] if self.requested_port is not None \

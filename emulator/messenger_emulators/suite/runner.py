@@ -107,7 +107,7 @@ class Suite:
 
             self.hub = EmulatorHub(self.options.project_id, self.options.host,
                                    self.options.hub_port, lambda: self.ports, self.export_now,
-                                   secure=self.options.secure)
+                                   secure=self.options.secure, emulator=self.get)
             await self.hub.start()
             # no long collector pauses under load (collector.py)
             self._collector = CollectorPolicy()
