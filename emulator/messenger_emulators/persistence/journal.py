@@ -105,7 +105,7 @@ class Journal:
         # Read the import first: a bad import fails before anything is touched.
         imported = read_export(self.import_dir) if self.import_dir is not None else {}
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._lock()
             with fold_lock(self.data_dir):
                 state = replay(self.data_dir)
@@ -142,7 +142,7 @@ class Journal:
 
     def _lock(self) -> None:
         path = self.data_dir / "LOCK"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -161,7 +161,7 @@ class Journal:
         every other process writing to the disk). The zeros after the last record read as the
         clean end of the log (records.py)."""
         path = self.data_dir / log_name(gen)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         _write_all(fd, records.MAGIC, 0)
         self._allocated = self._extend(fd, len(records.MAGIC), PREALLOCATE_BYTES)
         os.fsync(fd)

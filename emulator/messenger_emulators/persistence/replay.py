@@ -33,7 +33,7 @@ def fold_lock(data_dir: Path) -> Iterator[None]:
     """Held while logs are folded into the snapshot and while a journal replays. A compaction
     child orphaned by a kill -9 of the suite may still be deleting logs when the suite is
     restarted: the new suite waits for it instead of reading half of its work."""
-    fd = os.open(Path(data_dir) / FOLD_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(Path(data_dir) / FOLD_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
