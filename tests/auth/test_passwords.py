@@ -73,6 +73,7 @@ def test_pyrebase_sign_up_then_sign_in_with_email_and_password(auth):
     assert again["email"] == "ann@example.com"
     info = auth.get_account_info(user["idToken"])["users"][0]
     assert info["email"] == "ann@example.com"
+    assert info["passwordHash"] == "UkVEQUNURUQ=" and "salt" not in info  # as Google redacts
     assert info["providerUserInfo"][0]["providerId"] == "password"
 
 

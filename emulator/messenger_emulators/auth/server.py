@@ -117,7 +117,9 @@ class AuthService:
 
     def lookup(self, body: dict[str, Any], caller: Caller) -> dict[str, Any]:
         uids = self.target_uids(body, caller)
-        users = [self.store.users[u].to_google() for u in uids if u in self.store.users]
+        # the user's own lookup gets no password hash (Google's); the admin's does
+        users = [self.store.users[u].to_google(redact="idToken" in body) for u in uids
+                 if u in self.store.users]
         if "idToken" in body and not users:
             raise AuthError(errors.USER_NOT_FOUND)
         result: dict[str, Any] = {"kind": "identitytoolkit#GetAccountInfoResponse"}

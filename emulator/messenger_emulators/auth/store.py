@@ -45,8 +45,9 @@ class User:
     # right after it (same second) stay valid while every earlier one is revoked
     tokens_valid_after: float = 0.0
 
-    def to_google(self) -> dict[str, Any]:
-        """The account as accounts:lookup and accounts:batchGet return it."""
+    def to_google(self, redact: bool = False) -> dict[str, Any]:
+        """The account as accounts:lookup and accounts:batchGet return it. `redact`: as
+        Google answers the account's own user (not the admin): no salt, the hash "REDACTED"."""
         info: dict[str, Any] = {
             "localId": self.uid,
             "createdAt": str(self.created_at_ms),
@@ -62,6 +63,9 @@ class User:
                            ("passwordUpdatedAt", self.password_updated_at_ms)):
             if value is not None:
                 info[key] = value
+        if redact and self.password_hash is not None:
+            info["passwordHash"] = "UkVEQUNURUQ="  # base64 of REDACTED, Google's
+            info.pop("salt", None)
         if self.password_hash is not None and self.email is not None:
             provider = {"providerId": "password", "email": self.email,
                         "federatedId": self.email, "rawId": self.email}
