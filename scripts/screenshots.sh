@@ -45,7 +45,10 @@ import time
 sys.path.insert(0, os.getcwd())
 from pathlib import Path
 
+import httpx
 import qasync
+from messenger_model.chats import direct_chat_id
+from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -78,23 +81,50 @@ def client(config, name):
     return Application(config, settings, FileTokenStore(folder), folder)
 
 
-async def sign_up(c, email, password="correct horse battery"):
+async def sign_up(c, email, name="", password="correct horse battery"):
     await c.start()
     c.window.login.set_mode("register")
+    c.window.login.name.setText(name)
     c.window.login.email.setText(email)
     c.window.login.password.setText(password)
     c.window.login.submit.click()
     await until(lambda: c.client is not None)
 
 
-async def grab(c, name):
+async def grab(c, name, widget=None):
     await asyncio.sleep(0.4)
     app.processEvents()
-    c.window.grab().save(str(OUT / f"{name}.png"))
+    (widget or c.window).grab().save(str(OUT / f"{name}.png"))
     print("wrote", OUT / f"{name}.png")
 
 
+class Admin:
+    """Writes history the way an import would (the suite's admin, over REST)."""
+
+    def __init__(self, suite):
+        self.base, self.ns = suite.database_url, suite.ns
+
+    def call(self, method, path, value):
+        r = httpx.request(method, f"{self.base}/{path}.json", params={"ns": self.ns},
+                          headers={"Authorization": "Bearer owner"}, json=value, timeout=10)
+        r.raise_for_status()
+
+
+def days_ago(days, hour, minute=0):
+    t = time.localtime(time.time() - days * 86400)
+    return int(time.mktime((t.tm_year, t.tm_mon, t.tm_mday, hour, minute, 0, 0, 0, -1)) * 1000)
+
+
+def history(me, other, lines):
+    """{push id: message} for (sender is me?, text, ts) lines."""
+    out = {}
+    for mine, text, ts in lines:
+        out[new_push_id(ts)] = {"sender": me if mine else other, "text": text, "ts": ts}
+    return out
+
+
 async def scene(config, suite):
+    admin = Admin(suite)
     me = client(config, "me")
     for theme in ("light", "dark"):
         me.set_theme(theme)
@@ -106,16 +136,20 @@ async def scene(config, suite):
     await grab(me, "login-light")
     me.set_theme("dark")
     me.window.login.set_mode("register")
+    me.window.login.name.setText("Maria Santos")
     me.window.login.show_error("An account with this email already exists.")
     await grab(me, "register-error-dark")
     me.set_theme("light")
 
     people = {}
-    for name in ("ivan.petrov", "sofia.lind", "tom.baker", "anna.k"):
-        other = client(config, name)
-        await sign_up(other, f"{name}@example.com")
-        people[name] = other
+    names = {"ivan.petrov": "Иван Петров", "sofia.lind": "Sofia Lind", "tom.baker": "Tom Baker",
+             "anna.k": "Anna K."}
+    for login, name in names.items():
+        other = client(config, login)
+        await sign_up(other, f"{login}@example.com", name)
+        people[login] = other
     me.window.login.set_mode("register")
+    me.window.login.name.setText("Maria Santos")
     me.window.login.email.setText("maria@example.com")
     me.window.login.password.setText("correct horse battery")
     me.window.login.submit.click()
@@ -123,16 +157,26 @@ async def scene(config, suite):
     uid = me.client.uid
     for other in people.values():
         await until(lambda o=other: o.client.chats.row_for_uid(uid) is not None)
+    ivan = people["ivan.petrov"]
+    ivan_chat = direct_chat_id(uid, ivan.client.uid)
+    # Earlier days of the conversation: date separators above each day's first message.
+    admin.call("PATCH", f"messages/{ivan_chat}", history(uid, ivan.client.uid, [
+        (False, "Can you send me the draft of the design notes?", days_ago(6, 10, 12)),
+        (True, "Sure, tomorrow morning.", days_ago(6, 10, 20)),
+        (True, "Here they are: https://example.com/notes/v1", days_ago(1, 9, 5)),
+        (False, "Thanks! I will read them tonight.", days_ago(1, 18, 40)),
+    ]))
+    admin.call("PATCH", f"userChats/{uid}/{ivan_chat}", {"readAt": days_ago(0, 0, 1)})
     script = [
         ("sofia.lind", "Are we still on for Friday?"),
         ("tom.baker", "The build is green again, details: https://example.com/ci/1234"),
         ("ivan.petrov", "Привет! Как дела?"),
         ("ivan.petrov", "I pushed the design notes, have a look when you can.\nNo rush."),
     ]
-    for name, text in script:
-        o = people[name]
+    for login, text in script:
+        o = people[login]
         o.open_person(uid)
-        o.client.send(text)
+        o.client.current.send(text)
         await until(lambda o=o: o.client.current.model.rowCount() and
                     not o.client.current.model.message(o.client.current.model.rowCount() - 1).pending)
         await asyncio.sleep(0.15)
@@ -141,13 +185,13 @@ async def scene(config, suite):
     me.window.raise_()
     me.window.activateWindow()
     await until(lambda: me.window.isActiveWindow(), 5)
-    me.open_person(people["ivan.petrov"].client.uid)
-    await until(lambda: me.client.current.model.rowCount() == 2)
-    me.client.send("Doing well, thanks! Reading them now.")
-    ivan = people["ivan.petrov"]
-    await until(lambda: ivan.client.current.model.rowCount() == 3)
-    ivan.client.send("Great. Tell me what you think!")
-    await until(lambda: me.client.current.model.rowCount() == 4)
+    me.open_person(ivan.client.uid)
+    await until(lambda: me.client.current.model.rowCount() == 6)
+    me.window.messenger.chat.scroll_to_newest()
+    me.client.current.send("Doing well, thanks! Reading them now.")
+    await until(lambda: ivan.client.current.model.rowCount() == 7)
+    ivan.client.current.send("Great. Tell me what you think!")
+    await until(lambda: me.client.current.model.rowCount() == 7)
     me.window.messenger.chat.input.setPlainText("Looks good so far")
     await until(lambda: me.client.chats.row_for_uid(ivan.client.uid).unread == 0)
     await grab(me, "chat-light")
@@ -158,11 +202,53 @@ async def scene(config, suite):
     await asyncio.sleep(0.2)
     await grab(me, "chat-light-ru")
     me.set_language("en")
+
+    # A long chat with unread messages: it opens at the first one, under the divider.
+    sofia = people["sofia.lind"]
+    sofia_chat = direct_chat_id(uid, sofia.client.uid)
+    topics = ["the venue", "the guest list", "the music", "the cake", "the photos",
+              "the invitations", "the budget", "the timing"]
+    lines = []
+    for i, topic in enumerate(topics * 2):
+        lines.append((i % 2 == 1, f"What do we do about {topic}?" if i % 2 == 0
+                      else f"I'll take care of {topic}.", days_ago(1, 17, i)))
+    unread_lines = [(False, text, days_ago(0, 0, 0) + 3600_000 * 9 + i * 60_000) for i, text in
+                    enumerate(["Good morning!", "I found a place for Friday.",
+                               "It has a garden and a small stage.",
+                               "They can do dinner for twenty.", "Shall I book it?",
+                               "They need an answer by noon.", "Here is the menu: "
+                               "https://example.com/menu", "The soup looks great.",
+                               "And there is parking for everyone.", "Tom says yes.",
+                               "Anna too, if we start after six.", "Six it is?",
+                               "I can pick up the cake on the way.",
+                               "Call me when you are up."])]
+    admin.call("PATCH", f"userChats/{uid}/{sofia_chat}", {"readAt": days_ago(1, 23)})
+    admin.call("PATCH", f"messages/{sofia_chat}", history(uid, sofia.client.uid, lines))
+    admin.call("PATCH", f"messages/{sofia_chat}",
+               history(uid, sofia.client.uid, unread_lines))
+    await until(lambda: me.client.chats.row_for_uid(sofia.client.uid).unread >= 15)
+    me.open_person(sofia.client.uid)
+    chat = me.window.messenger.chat
+    await until(lambda: chat.to_bottom.isVisible())
+    await grab(me, "unread-light")
+    me.set_theme("dark")
+    await grab(me, "unread-dark")
+
+    # The profile dialog: the name others see, and the avatar it gives.
+    for theme in ("light", "dark"):
+        me.set_theme(theme)
+        me.open_profile()
+        await until(lambda: me.profile_dialog is not None and me.profile_dialog.isVisible())
+        await grab(me, f"profile-{theme}", me.profile_dialog)
+        me.profile_dialog.reject()
+        await asyncio.sleep(0.1)
+
+    me.open_person(ivan.client.uid)
     me.set_theme("dark")
     # A real outage: the servers go away; a message waits, visibly, with the banner up.
     suite.kill()
     me.window.messenger.chat.input.clear()
-    me.client.send("This one waits until the connection is back")
+    me.client.current.send("This one waits until the connection is back")
     banner = me.window.messenger.banner
     await until(lambda: banner.isVisibleTo(me.window), 20)
     await grab(me, "offline-pending-dark")

@@ -62,10 +62,9 @@ class LoginPage(QWidget):
         self.retry = QPushButton()
         self.retry.hide()
         # The error's room is kept while it is hidden: the form does not jump when one shows.
-        for w in (self.error, self.retry):
-            policy = w.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            w.setSizePolicy(policy)
+        policy = self.error.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.error.setSizePolicy(policy)
         self.retry.clicked.connect(self._on_retry)
         self.submit = QPushButton(objectName="Primary")
         self.submit.setDefault(True)
