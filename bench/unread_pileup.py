@@ -201,8 +201,8 @@ class Run:
         last = self.tenths[9]
         last.ended, last.cpu1 = time.monotonic(), _cpu(self.suite.pid)
         deadline = time.monotonic() + self.args.drain
-        while time.monotonic() < deadline and (len(self.delivered) < self.accepted or
-                                               len(self.id_seen) < self.accepted):
+        while time.monotonic() < deadline and (len(self.delivered) < self.accepted or (
+                not self.args.no_triggers and len(self.id_seen) < self.accepted)):
             await asyncio.sleep(0.1)
         self.done_sending = True
         self.cpu_total = _cpu(self.suite.pid) - self.tenths[0].cpu0
@@ -264,14 +264,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=0.0,
                    help="total msg/s, open loop (default 0: closed loop, --window in flight)")
     p.add_argument("--drain", type=float, default=30.0)
+    p.add_argument("--no-triggers", action="store_true",
+                   help="the database alone (no functions host): what the trigger adds")
     args = p.parse_args(argv)
     if args.messages < 10:
         p.error("--messages must be >= 10")
     from tests.support.suite import running_suite
 
     rules = (REPO / "database.rules.json").read_text(encoding="utf-8")
+    only = ("auth", "database") if args.no_triggers else ("auth", "database", "functions")
     with tempfile.TemporaryDirectory(prefix="bench-pileup-") as tmp, running_suite(
-            rules=rules, data_dir=Path(tmp) / "data",
+            only=only, rules=rules, data_dir=Path(tmp) / "data",
             functions_source=REPO / "functions") as suite:
         users = asyncio.run(sign_in(args.senders + 1, suite.auth_url, suite.auth_host,
                                     suite.project_id, prefix="pile"))
