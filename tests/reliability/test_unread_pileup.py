@@ -1,0 +1,70 @@
+"""Unread messages pile up (issue 19): through the real trigger, the receiver's chat-list
+stream gets events proportional to each message, however many are unread, and the entry stays
+bounded. Before: every trigger PATCH that touched two chats streamed both whole entries, all
+unread ids included, and `unreadIds` grew without bound."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import requests
+from messenger_model.limits import PREVIEWS_KEPT, PRUNE_EVERY, UNREAD_IDS_CAP
+from messenger_model.previews import latest_preview
+from messenger_model.unread import unread_count
+
+from tests.support.suite import running_suite
+
+from .conftest import (
+    REPO,
+    REPO_RULES,
+    TimedStream,
+    admin_get,
+    chat_of,
+    post_message,
+    users,
+    wait_for,
+)
+
+PER_SENDER = 70  # two chats x 70 messages: past the cap of 100 ids in neither, 140 in total
+
+
+def test_events_and_entries_stay_small_as_unread_messages_pile_up() -> None:
+    with running_suite(rules=REPO_RULES, functions_source=REPO / "functions") as suite:
+        receiver, *senders = users(suite, 3, prefix="pile")
+        chats = [chat_of(s, receiver) for s in senders]
+        stream = TimedStream(f"{suite.database_url}/userChats/{receiver.uid}.json",
+                             {"ns": suite.ns, "auth": receiver.id_token})
+        try:
+            wait_for(lambda: stream.events, 10, "the chat list's first put")
+
+            def send(index: int) -> None:
+                session = requests.Session()
+                for n in range(PER_SENDER):
+                    r = post_message(suite, session, senders[index], chats[index], f"m{n}")
+                    assert r.status_code == 200, r.text
+            threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+
+            def settled() -> bool:
+                entries = admin_get(suite, f"userChats/{receiver.uid}") or {}
+                return all(len((entries.get(c) or {}).get("unreadIds") or {}) >= PER_SENDER
+                           for c in chats)
+            wait_for(settled, 60, "every unread id")
+            sizes = [len(json.dumps(data)) for _, kind, data in stream.events[1:]]
+            # one message: its id and its preview, ~300 bytes; a prune adds the nulls of the
+            # keys it deletes (~70 bytes each: a few, more after a long run without a prune)
+            assert sizes and sum(sizes) / (2 * PER_SENDER) < 500, sizes
+            assert max(sizes) < 4096, max(sizes)
+        finally:
+            stream.close()
+        entries = admin_get(suite, f"userChats/{receiver.uid}")
+        for chat in chats:
+            entry = entries[chat]
+            assert unread_count(entry) == PER_SENDER
+            assert len(entry["previews"]) <= PREVIEWS_KEPT + 3 * PRUNE_EVERY
+            assert latest_preview(entry)["text"] == f"m{PER_SENDER - 1}"
+        assert UNREAD_IDS_CAP > PER_SENDER  # exact counts here; the cap has its own tests
