@@ -105,6 +105,11 @@ def test_no_placeholder_is_cut_off_in_russian(harness: Harness, suite) -> None:
         harness.until(lambda: window.messenger.chat.input.placeholderText().startswith(
             "Напишите"), what="Russian texts")
         assert _cut_placeholders(window) == []
+        side = window.messenger.sidebar  # one-line labels fit, or end in "…" (never cut)
+        assert side.me_sub.shown_text() == side.me_sub.text() == "встроенные серверы"
+        side.me.setText("Очень длинное имя, которое никак не поместится целиком")
+        assert side.me.shown_text().endswith("…")
+        assert "целиком" in side.me.toolTip()
         app.open_profile()
         dialog = app.profile_dialog
         harness.until(lambda: dialog.isVisible(), what="profile")

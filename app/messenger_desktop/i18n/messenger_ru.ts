@@ -26,7 +26,7 @@
     <message>
         <location filename="../application.py" line="296"/>
         <source>built-in local servers</source>
-        <translation>встроенные локальные серверы</translation>
+        <translation>встроенные серверы</translation>
     </message>
     <message>
         <location filename="../application.py" line="455"/>

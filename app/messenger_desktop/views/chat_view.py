@@ -36,7 +36,7 @@ from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
 from .composer import MAX_LENGTH, Composer
 from .scroll_button import ScrollDownButton
-from .text import plain_label, to_html
+from .text import ElidedLabel, plain_label, to_html
 from .theme import Theme
 
 if TYPE_CHECKING:  # the chat layer pulls in httpx: not needed to draw the first window
@@ -254,8 +254,8 @@ class ChatView(QWidget):
         header = QWidget(objectName="ChatHeader")
         # Names and everything else from other people are plain text (a QLabel's default
         # format would render their markup: headings, colours, local images).
-        self.title = plain_label("ChatTitle")
-        self.subtitle = plain_label("ChatSubtitle")
+        self.title = ElidedLabel("ChatTitle")
+        self.subtitle = ElidedLabel("ChatSubtitle")
         hl = QVBoxLayout(header)
         hl.setContentsMargins(16, 10, 16, 10)
         hl.setSpacing(0)

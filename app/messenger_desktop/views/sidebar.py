@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from ..models.chat_list import ChatListProxy, Roles
 from .avatar import avatar_pixmap
 from .chat_list_delegate import ChatListDelegate
-from .text import plain_label, plain_tooltip
+from .text import ElidedLabel
 
 AVATAR = 36
 
@@ -39,8 +39,8 @@ class Sidebar(QWidget):
         super().__init__(parent)
         self.setObjectName("Sidebar")
         self.setMinimumWidth(260)
-        self.me = plain_label("ChatTitle")
-        self.me_sub = plain_label("Muted")
+        self.me = ElidedLabel("ChatTitle")
+        self.me_sub = ElidedLabel("Muted")
         self.avatar = QToolButton(objectName="Avatar")
         self.avatar.setIconSize(QSize(AVATAR, AVATAR))
         self.avatar.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -187,7 +187,7 @@ class Sidebar(QWidget):
 
     def set_me(self, title: str, subtitle: str, uid: str = "", email: str = "") -> None:
         self.me.setText(title)
-        self.me.setToolTip(plain_tooltip(email) if email and email != title else "")
+        self.me.set_tooltip(email if email and email != title else "")
         self.me_sub.setText(subtitle)
         self.avatar.setIcon(QIcon(avatar_pixmap(uid or title, title, AVATAR, self.font())))
 

@@ -7,8 +7,9 @@ import html
 import re
 import time
 
-from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy
 
 from ..i18n import current_locale, local_date
 
@@ -40,6 +41,51 @@ def plain_label(object_name: str = "", text: str = "") -> QLabel:
     label = QLabel(text, objectName=object_name)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A one-line plain-text label that ends in "…" when it does not fit (a long name, a long
+    translation), instead of being cut off; the whole text is in its tooltip then."""
+
+    def __init__(self, object_name: str = "") -> None:
+        super().__init__(objectName=object_name)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._tip = ""
+
+    def shown_text(self) -> str:
+        """What is drawn: the text, elided to the label's width."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def set_tooltip(self, tip: str) -> None:
+        """A tooltip besides the full text (which is added when the text is elided)."""
+        self._tip = tip
+        self._update_tip()
+
+    def _update_tip(self) -> None:
+        parts = [self.text()] if self.shown_text() != self.text() else []
+        parts += [self._tip] if self._tip else []
+        self.setToolTip(plain_tooltip("\n".join(parts)) if parts else "")
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._update_tip()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(),
+                                  int(self.alignment()) | Qt.AlignmentFlag.AlignVCenter,
+                                  self.palette(), self.isEnabled(), self.shown_text(),
+                                  self.foregroundRole())
+        painter.end()
 
 
 def plain_message_box(parent, icon, title: str, text: str) -> QMessageBox:
