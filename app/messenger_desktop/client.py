@@ -21,7 +21,8 @@ from .errors import UserFacingError
 from .firebase.db import SERVER_TIMESTAMP, Database
 from .firebase.session import AuthSession
 from .firebase.streams import StreamHub
-from .firebase.tree import ALL, apply_event
+from .firebase.tree import ALL, apply_event, apply_event_paths
+from .models.chat_entry import WHOLE, EntryIndex
 from .models.chat_list import ChatListModel, counted_unread, direct_chat_id, last_message
 from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
@@ -73,6 +74,7 @@ class MessengerClient(QObject):
         self.drafts = Drafts(data_dir / f"drafts-{self.uid}.json" if data_dir else None, self)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
+        self._entries: dict[str, EntryIndex] = {}  # chat_id -> derived state of its entry
         # chat_id -> the counted unread ids already notified (or already unread at sign-in)
         self._handled: dict[str, set[str]] = {}
         self._waiting: dict[str, asyncio.TimerHandle] = {}  # chat_id -> PREVIEW_WAIT_S timer
@@ -124,7 +126,12 @@ class MessengerClient(QObject):
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:
-        root, changed = apply_event(self._trees.get(name), kind, path, data)
+        below: dict[str, list[list[str]] | None] | None = None
+        if name == "chats":  # what changed below each chat too: work in proportion to it
+            root, below = apply_event_paths(self._trees.get(name), kind, path, data)
+            changed: set[str] | None = ALL if below is ALL else set(below)
+        else:
+            root, changed = apply_event(self._trees.get(name), kind, path, data)
         self._trees[name] = root
         tree = root if isinstance(root, dict) else {}
         if changed is ALL:
@@ -142,7 +149,8 @@ class MessengerClient(QObject):
             elif name == "status":
                 self.chats.set_status(key, status_from(value))
             else:
-                self._on_chat_entry(key, value, initial=changed is ALL and not self._chats_synced,
+                self._on_chat_entry(key, value, WHOLE if below is None else below.get(key),
+                                    initial=changed is ALL and not self._chats_synced,
                                     resync=changed is ALL)
         if name == "users":
             self.chats.mark_loaded()
@@ -176,12 +184,24 @@ class MessengerClient(QObject):
             await self.db.delete(path)
         self._set_me({"displayName": name, "email": self.my_email})
 
-    def _on_chat_entry(self, chat_id: str, value: Any, initial: bool, resync: bool) -> None:
-        self.chats.set_chat(chat_id, value)
-        self._notify_new(chat_id, value, initial, resync)
+    def _on_chat_entry(self, chat_id: str, value: Any, paths: list[list[str]] | None,
+                       initial: bool, resync: bool) -> None:
+        """`paths`: what the event wrote below the entry (WHOLE: unknown, or all of it)."""
+        index = self._entries.get(chat_id)
+        if index is None:
+            index = self._entries[chat_id] = EntryIndex()
+            paths = WHOLE
+        index.apply(value, paths)
+        self.chats.set_chat(chat_id, value, index)
+        touched = None
+        if paths is not WHOLE and all(len(p) == 2 and p[0] in ("unreadIds", "previews")
+                                      for p in paths):
+            touched = {p[1] for p in paths}
+        self._notify_new(chat_id, value, initial, resync, index=index, touched=touched)
 
     def _notify_new(self, chat_id: str, value: Any, initial: bool, resync: bool = False,
-                    waited: bool = False) -> None:
+                    waited: bool = False, index: EntryIndex | None = None,
+                    touched: set[str] | None = None) -> None:
         """One notification per new incoming message.
 
         A message is new when its id starts counting as unread (so never my own, and never one
@@ -192,16 +212,21 @@ class MessengerClient(QObject):
         Ids that stop counting before that (read, deleted) are not notified. A resync after a
         reconnection notifies only the newest MAX_NOTIFY_ON_RESYNC of a chat's new messages.
         """
-        counted = counted_unread(value)
+        counted = index.counted if index is not None else counted_unread(value)
         if initial:
             self._handled[chat_id] = set(counted)  # unread before sign-in: no notification
             return
         handled = self._handled.setdefault(chat_id, set())
-        handled.intersection_update(counted)  # read or deleted ones are forgotten
-        pending = sorted((ts, mid) for mid, ts in counted.items() if mid not in handled)
+        if touched is None:  # look at every id
+            handled.intersection_update(counted)  # read or deleted ones are forgotten
+            pending = sorted((ts, mid) for mid, ts in counted.items() if mid not in handled)
+        else:  # only the ids this event wrote (a message, a prune): proportional to it
+            handled.difference_update(mid for mid in touched if mid not in counted)
+            pending = sorted((counted[mid], mid) for mid in touched
+                             if mid in counted and mid not in handled)
         if not pending:
             return
-        last = last_message(value)
+        last = index.latest if index is not None else last_message(value)
         last_id = str(last.get("id", "")) if last is not None else ""
         last_ts = last.get("ts") if last is not None else None
         last_key = (float(last_ts), last_id) if isinstance(last_ts, int | float) else None

@@ -68,3 +68,31 @@ def apply_event(root: Any, event: str, path: str, data: Any) -> tuple[Any, set[s
                 whole = True
         return root, (ALL if whole else changed)
     return root, set()
+
+
+def apply_event_paths(root: Any, event: str, path: str, data: Any
+                      ) -> tuple[Any, dict[str, list[list[str]] | None] | None]:
+    """`apply_event`, saying also what changed below each top-level child: `{child: [the
+    written paths below it, as parts]}`, None for a child written whole, ALL (None) for the
+    whole tree. A model can then update in proportion to the change (models/chat_entry.py)."""
+    parts = split_path(path)
+    if event == "put":
+        root = _set(root, parts, data)
+        if not parts:
+            return root, ALL
+        return root, {parts[0]: [parts[1:]] if len(parts) > 1 else None}
+    if event != "patch" or not isinstance(data, dict):
+        return root, {}
+    changed: dict[str, list[list[str]] | None] = {}
+    for rel, value in data.items():
+        sub = parts + split_path(str(rel))
+        root = _set(root, sub, value)
+        if not sub:
+            return root, ALL
+        below = changed.get(sub[0], [])
+        if len(sub) == 1 or below is None:
+            changed[sub[0]] = None
+        else:
+            below.append(sub[1:])
+            changed[sub[0]] = below
+    return root, changed

@@ -30,6 +30,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from .chat_entry import EntryIndex
 from .presence import ServerClock, Status, describe, is_online
 
 __all__ = ["ChatListModel", "ChatListProxy", "ChatRow", "Roles", "activity_time",
@@ -194,13 +195,15 @@ class ChatListModel(QAbstractListModel):
             ),
         )
 
-    def set_chat(self, chat_id: str, value: Any) -> None:
+    def set_chat(self, chat_id: str, value: Any, index: EntryIndex | None = None) -> None:
+        """The row of a chat from its entry; with `index` (kept current from the events), its
+        derived state is taken from there instead of recomputed from the whole entry."""
         uid = self._other(chat_id)
         if uid == self.my_uid:
             return
         i = self._ensure(uid)
         entry = value if isinstance(value, dict) else {}
-        last = last_message(entry)
+        last = index.latest if index is not None else last_message(entry)
         if last is not None:
             preview, own = str(last.get("text") or ""), last.get("sender") == self.my_uid
             last_ts = _number(last.get("ts")) or 0.0
@@ -211,10 +214,10 @@ class ChatListModel(QAbstractListModel):
             replace(
                 self._rows[i],
                 chat_id=chat_id,
-                unread=unread_count(entry),
+                unread=index.unread if index is not None else unread_count(entry),
                 preview=" ".join(preview.split())[:200],
                 preview_own=own,
-                updated_at=activity_time(entry),
+                updated_at=last_ts or _number(entry.get("readAt")) or 0.0,
                 last_ts=last_ts,
             ),
         )
