@@ -45,10 +45,14 @@ class ChatSession(QObject):
     incoming = Signal(object)  # a confirmed Message from the other person
 
     def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
-                 outbox: Outbox, unread_from: str = "") -> None:
+                 outbox: Outbox, unread_from: str = "", read_at: float | None = None) -> None:
         super().__init__()
         self.chat_id = chat_id
-        self.unread_from = unread_from  # the first unread message when the chat was opened
+        # The first unread message when the chat was opened: at first the oldest of the unread
+        # ids (the trigger keeps the newest 100); with a read position, found after opening
+        # as the first message from the other person after it.
+        self.unread_from = unread_from
+        self.read_at = read_at
         self.other_uid = other_uid
         self.uid = uid  # mine
         self._db = db
@@ -118,15 +122,31 @@ class ChatSession(QObject):
         self._start_id = min((m.id for m in messages), default=None)
         pages = 0
         while (self.unread_from and self.has_more and pages < MAX_UNREAD_PAGES
-               and self.model.get(self.unread_from) is None and not self._closed
-               and (self._start_id or "") > self.unread_from):
+               and not self._closed and self._before_first_unread()):
             pages += 1  # the first unread one is older than this page: read back to it
             if not await self._read_older():
                 break
         if self._closed:
             return
+        if self.unread_from and self.read_at is not None:
+            first = next((m for m in self._confirmed() if m.ts > self.read_at
+                          and m.sender != self.uid), None)
+            if first is not None:
+                self.unread_from = first.id
         self.first_page_loaded.emit()
         self._listen()
+
+    def _confirmed(self):
+        return (m for m in (self.model.message(r) for r in range(self.model.rowCount()))
+                if not m.pending)
+
+    def _before_first_unread(self) -> bool:
+        """The first unread message is older than what is loaded."""
+        if self.read_at is not None:  # loaded back to the read position?
+            oldest = next(self._confirmed(), None)
+            return oldest is not None and oldest.ts > self.read_at
+        return (self.model.get(self.unread_from) is None
+                and (self._start_id or "") > self.unread_from)
 
     def _listen(self) -> None:
         if self._listener is not None:

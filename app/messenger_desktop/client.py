@@ -335,7 +335,8 @@ class MessengerClient(QObject):
             self.current.close()
         chat_id = direct_chat_id(self.uid, other_uid)
         session = ChatSession(chat_id, other_uid, self.uid, self.db, self.hub, self.outbox,
-                              unread_from=self.first_unread(chat_id))
+                              unread_from=self.first_unread(chat_id),
+                              read_at=self.read_at(chat_id))
         self.current = session
         asyncio.ensure_future(session.open())
         return session
@@ -345,6 +346,14 @@ class MessengerClient(QObject):
         tree = self._trees.get("chats")
         counted = counted_unread(tree.get(chat_id) if isinstance(tree, dict) else None)
         return min(counted.items(), key=lambda kv: (kv[1], kv[0]))[0] if counted else ""
+
+    def read_at(self, chat_id: str) -> float | None:
+        """When I last marked this chat read (server ms), or None."""
+        tree = self._trees.get("chats")
+        entry = tree.get(chat_id) if isinstance(tree, dict) else None
+        value = entry.get("readAt") if isinstance(entry, dict) else None
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return float(value) if ok else None
 
     def close_chat(self) -> None:
         if self.current is not None:

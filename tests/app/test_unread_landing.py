@@ -8,6 +8,7 @@ import time
 
 from messenger_desktop.chat_session import PAGE_SIZE
 from messenger_desktop.models.chat_list import direct_chat_id
+from messenger_model.limits import UNREAD_IDS_CAP
 from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -88,3 +89,40 @@ def test_opening_lands_on_the_first_unread_message(harness: Harness, suite) -> N
     harness.until(lambda: app.client.current.model.rowCount() == 30, what="opened")
     harness.until(lambda: view.list.is_at_bottom(), what="at the bottom")
     assert view.list.bubbles.unread_from == "" and not view.to_bottom.isVisible()
+
+
+def test_more_unread_than_the_kept_ids_lands_on_the_true_first(harness: Harness,
+                                                               suite) -> None:
+    """The trigger keeps only the newest UNREAD_IDS_CAP unread ids; the read position still
+    finds the first unread message, pages back."""
+    admin = Admin(suite)
+    app = harness.signed_in(config_for(suite), unique_email("behind"), name="behind")
+    app.window.resize(1000, 700)
+    me = app.client.uid
+    peer = _peer(admin, "Flood")
+    chat = direct_chat_id(me, peer)
+    read, unread = 10, UNREAD_IDS_CAP + 30
+    base = int(time.time() * 1000) - (read + unread) * 1000
+    ids = [new_push_id(base + i * 1000) for i in range(read + unread)]
+    admin.put(f"userChats/{me}/{chat}", {
+        "readAt": base + (read - 1) * 1000,
+        "unreadIds": {ids[i]: base + i * 1000 for i in range(len(ids) - UNREAD_IDS_CAP,
+                                                             len(ids))},
+    })
+    admin.put(f"messages/{chat}", {
+        mid: {"sender": peer, "text": f"flood {i}", "ts": base + i * 1000}
+        for i, mid in enumerate(ids)
+    })
+    chats = app.client.chats
+    harness.until(lambda: (chats.row_for_uid(peer) or None)
+                  and chats.row_for_uid(peer).unread >= UNREAD_IDS_CAP - 1, 20, what="99+")
+    guess = app.client.first_unread(chat)
+    assert guess != ids[read]  # the ids alone no longer reach back to it
+    app.open_person(peer)
+    session = app.client.current
+    view = app.window.messenger.chat
+    harness.until(lambda: session.unread_from == ids[read] and not session.loading
+                  and view.list.bubbles.unread_from == ids[read], 20, what="found it")
+    index = session.model.index(session.model.row_of(ids[read]))
+    assert view.list.bubbles.headers(index)[1] == "Unread messages"
+    harness.until(lambda: abs(view.list.visualRect(index).top()) <= 2, what="landed")

@@ -339,7 +339,7 @@ class ChatView(QWidget):
         self.title.setText(title)
         self.notice.hide()
         self.list.bubbles.clear_cache()
-        self.list.bubbles.unread_from = session.unread_from
+        self.list.bubbles.unread_from = ""  # placed once the chat has opened (_on_first_page)
         self._land_on = None
         self._landing_pending = bool(session.unread_from)
         self.list.setModel(session.model)
@@ -424,8 +424,6 @@ class ChatView(QWidget):
             return
         # Later: finding the rows below lays the list out now, before the anchoring below.
         self._button_timer.start()
-        if self._landing_pending and self._try_landing():
-            return
         if first == 0 and last < model.rowCount() - 1:
             # Older page on top: keep what the user looks at where it is.
             bar = self.list.verticalScrollBar()
@@ -453,6 +451,9 @@ class ChatView(QWidget):
         """Opened (and read back to the first unread message, if it could be found)."""
         if not self._landing_pending or self.session is None:
             return
+        # The divider goes above the first unread message, now that it is known for sure.
+        self.list.bubbles.unread_from = self.session.unread_from
+        self.list.doItemsLayout()  # that row is taller now
         if self._try_landing():
             return
         # Not loaded: older than what was read (land on the oldest loaded), or deleted.
