@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from messenger_emulators.persistence import Journal, records
@@ -141,7 +142,7 @@ def test_the_sync_helper_goes_when_the_suite_dies(tmp_path):
     pid = int(out.split()[-1])
     for _ in range(200):
         if not os.path.exists(f"/proc/{pid}") or \
-                open(f"/proc/{pid}/stat").read().split(") ")[1].startswith("Z"):
+                Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
             break
         time.sleep(0.01)
     else:
@@ -228,8 +229,10 @@ def test_a_second_user_of_the_folder_is_refused(tmp_path):
     first.load()
     with pytest.raises(DataDirLocked, match=f"process {os.getpid()}"):
         Journal(tmp_path).load()
-    first._release()
-    Journal(tmp_path).load()
+    asyncio.run(first.close())
+    again = Journal(tmp_path)
+    again.load()
+    asyncio.run(again.close())
 
 
 def test_a_failed_write_fails_that_append_and_every_later_one(tmp_path):

@@ -83,6 +83,7 @@ def lan(tmp_path_factory) -> Iterator[Lan]:
             # seeded as the admin from this machine: through the LAN address itself
             target = on_server.submit(Target, suite, True, pair.server_ip).result(60)
             yield Lan(target, on_server, on_lan, pair.server_ip, suite.db_port)
+            on_server.submit(target.client.close).result(10)
         finally:
             on_server.shutdown()
             on_lan.shutdown()
@@ -109,9 +110,13 @@ def test_the_peer_really_is_on_the_lan(lan):
 
 
 def test_admin_works_from_this_machine_through_the_lan_address(lan):
-    def read(client: Client):
-        return as_admin(client, "GET", "/credentials/alice.json", params={"ns": PROJECT})
-    answer = lan.on_server.submit(lambda: read(Client(lan.server_ip, lan.port))).result(30)
+    def read():
+        client = Client(lan.server_ip, lan.port)
+        try:
+            return as_admin(client, "GET", "/credentials/alice.json", params={"ns": PROJECT})
+        finally:
+            client.close()
+    answer = lan.on_server.submit(read).result(30)
     assert answer.status == 200 and json.loads(answer.body)["hash"].endswith("alicehash")
 
 

@@ -97,6 +97,8 @@ class Relay:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+            if self.process.stdout is not None:
+                self.process.stdout.close()
             self.process = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
