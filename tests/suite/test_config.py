@@ -103,8 +103,9 @@ def test_the_repository_firebase_json_is_valid_and_complete():
 
     repo = Path(__file__).resolve().parents[2]
     config = load_config(repo / "firebase.json")
-    assert config.ports == {"database": 9000, "auth": 9099, "functions": 5001}
+    assert config.ports == {"database": 9000, "auth": 9099, "storage": 9199, "functions": 5001}
     assert config.rules_path is not None and config.rules_path.is_file()
+    assert config.storage_rules_path is not None and config.storage_rules_path.is_file()
     assert config.functions_source is not None and config.functions_source.is_dir()
 
 

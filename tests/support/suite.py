@@ -89,6 +89,10 @@ class RunningSuite:
         return f"http://{self.auth_host}"
 
     @property
+    def storage_url(self) -> str:
+        return f"http://{HOST}:{self.ports['storage']}"
+
+    @property
     def functions_url(self) -> str:
         """Base of HTTP functions: append "/NAME/..."."""
         return f"http://{HOST}:{self.ports['functions']}/{self.project_id}/{DEFAULT_REGION}"
@@ -217,6 +221,7 @@ def _write_config(
     ports: Mapping[str, int],
     rules: dict | str | None,
     functions_source: Path,
+    storage_rules: str | Path | None = None,
 ) -> Path:
     config: dict = {
         # the hub on any free port: 4400 stays for a developer's own suite
@@ -228,6 +233,11 @@ def _write_config(
         text = rules if isinstance(rules, str) else json.dumps(rules, indent=2)
         (workdir / "database.rules.json").write_text(text, encoding="utf-8")
         config["database"] = {"rules": "database.rules.json"}
+    if storage_rules is not None:
+        text = Path(storage_rules).read_text(encoding="utf-8") if isinstance(storage_rules, Path) \
+            else storage_rules
+        (workdir / "storage.rules").write_text(text, encoding="utf-8")
+        config["storage"] = {"rules": "storage.rules"}
     path = workdir / "firebase.json"
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return path
@@ -244,6 +254,7 @@ def running_suite(
     env: Mapping[str, str] | None = None,
     timeout: float = START_TIMEOUT,
     prefix: Iterable[str] = (),
+    storage_rules: str | Path | None = None,
 ) -> Iterator[RunningSuite]:
     """Start the suite; yield a RunningSuite; always stop it (printing its output on error)."""
     only = tuple(name for name in EMULATOR_ORDER if name in set(only))
@@ -253,7 +264,8 @@ def running_suite(
         for attempt in range(PORT_RETRIES):
             ports = dict(zip(only, free_ports(len(only)), strict=True))
             config = _write_config(
-                workdir, ports, rules, Path(functions_source or FUNCTIONS_SOURCE).resolve()
+                workdir, ports, rules, Path(functions_source or FUNCTIONS_SOURCE).resolve(),
+                storage_rules,
             )
             args = ["start", "--config", str(config), "--project", project_id,
                     "--only", ",".join(only)]

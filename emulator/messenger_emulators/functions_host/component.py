@@ -114,6 +114,15 @@ class FunctionsEmulator:
             env["ID_TOKEN_JWKS_URL"] = f"http://{client_host(self.host)}:{auth.port}{JWK_PATH}"
         elif auth is not None:
             env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{client_host(self.host)}:{auth.port}"
+        storage = self.suite.get("storage") if self.suite is not None else None
+        env.pop("STORAGE_EMULATOR_HOST", None)
+        env.pop("FIREBASE_STORAGE_EMULATOR_HOST", None)
+        if storage is not None:
+            # firebase-admin's storage.bucket() (google-cloud-storage) reaches the emulator
+            storage_host = f"{client_host(self.host)}:{storage.port}"
+            env["FIREBASE_STORAGE_EMULATOR_HOST"] = storage_host
+            env["STORAGE_EMULATOR_HOST"] = f"http://{storage_host}"
+            config["storageBucket"] = f"{project}.appspot.com"
         env["FIREBASE_CONFIG"] = json.dumps(config)
         env[SECRET_ENV] = self.secret
         return env

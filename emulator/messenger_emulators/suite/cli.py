@@ -35,6 +35,7 @@ from .errors import (
     MSG_NO_CONFIG_DEFAULTS,
     MSG_NOT_IN_PROJECT,
     MSG_RULES_MISSING,
+    MSG_STORAGE_RULES_MISSING,
     ConfigError,
     SuiteError,
 )
@@ -145,12 +146,17 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
     only = resolve(args.only.split(",")) if args.only else list(EMULATOR_ORDER)
     config = _config(args, only)
     host = args.host or next(
-        (config.hosts[n] for n in ("database", "auth", "functions") if n in config.hosts),
+        (config.hosts[n] for n in ("database", "auth", "storage", "functions")
+         if n in config.hosts),
         "127.0.0.1",
     )
     ports = {name: config.ports.get(name, DEFAULT_PORTS[name]) for name in DEFAULT_PORTS}
     if "database" in only and config.rules_path is not None and not config.rules_path.is_file():
         raise ConfigError(MSG_RULES_MISSING.format(path=config.rules_path, config=config.path))
+    if "storage" in only and config.storage_rules_path is not None and \
+            not config.storage_rules_path.is_file():
+        raise ConfigError(MSG_STORAGE_RULES_MISSING.format(path=config.storage_rules_path,
+                                                          config=config.path))
     functions_source = config.functions_source or (config.config_dir / "functions")
     if "functions" in only and not functions_source.is_dir():
         raise ConfigError(MSG_FUNCTIONS_MISSING.format(path=functions_source, config=config.path))
@@ -169,6 +175,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
         ports=ports,
         config_dir=config.config_dir,
         rules_path=config.rules_path,
+        storage_rules_path=config.storage_rules_path,
         functions_source=functions_source,
         data_dir=Path(args.data).resolve() if args.data else None,
         import_dir=import_dir,

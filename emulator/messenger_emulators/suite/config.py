@@ -1,9 +1,11 @@
 """firebase.json (and .firebaserc) -> the parts of SuiteOptions they decide.
 
 Keys honoured, as the Firebase CLI reads them:
-    emulators.<database|auth|functions>.port   int (or a numeric string); 0 = any free port
+    emulators.<database|auth|storage|functions>.port   int (or a numeric string); 0 = any free port
     emulators.<name>.host                      the listening host (one host for the suite)
     database.rules                             rules file, relative to firebase.json
+    storage.rules                              storage.rules file (also the list form:
+                                               [{"bucket", "rules"}], first entry)
                                                (also the list form: [{"instance", "rules"}])
     functions.source                           functions folder (also the list form: codebases)
     emulators.hub.port / emulators.hub.host    the hub (GET /emulators), default 4400
@@ -32,6 +34,7 @@ class FirebaseConfig:
     ports: dict[str, int] = field(default_factory=dict)
     hosts: dict[str, str] = field(default_factory=dict)
     rules_path: Path | None = None
+    storage_rules_path: Path | None = None
     functions_source: Path | None = None
     aliases: dict[str, str] = field(default_factory=dict)  # .firebaserc projects
     hub_port: int | None = None
@@ -111,6 +114,12 @@ def load_config(path: Path | str) -> FirebaseConfig:
         if not isinstance(database["rules"], str):
             raise _shape(path, "database.rules must be a file name")
         config.rules_path = (config.config_dir / database["rules"]).resolve()
+
+    storage = _section(path, doc, "storage")
+    if storage and storage.get("rules") is not None:
+        if not isinstance(storage["rules"], str):
+            raise _shape(path, "storage.rules must be a file name")
+        config.storage_rules_path = (config.config_dir / storage["rules"]).resolve()
 
     functions = _section(path, doc, "functions")
     if functions and functions.get("source") is not None:

@@ -27,6 +27,11 @@ def emulator_env(project_id: str, host: str, ports: dict[str, int]) -> dict[str,
         config["databaseURL"] = f"https://{project_id}.firebaseio.com"
     if "auth" in ports:
         env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{reach}:{ports['auth']}"
+    if "storage" in ports:
+        # the Firebase SDKs' variable (host:port), and google-cloud-storage's (with a scheme)
+        env["FIREBASE_STORAGE_EMULATOR_HOST"] = f"{reach}:{ports['storage']}"
+        env["STORAGE_EMULATOR_HOST"] = f"http://{reach}:{ports['storage']}"
+        config["storageBucket"] = f"{project_id}.appspot.com"
     if "functions" in ports:
         env["FUNCTIONS_EMULATOR_HOST"] = f"{reach}:{ports['functions']}"
     if "hub" in ports:

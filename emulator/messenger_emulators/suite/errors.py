@@ -44,6 +44,9 @@ MSG_HUB_PORT_IN_USE = (
 MSG_CONFIG_INVALID = "The config file {path} is not valid JSON: {detail}"
 MSG_CONFIG_SHAPE = "The config file {path} is invalid: {detail}"
 MSG_RULES_MISSING = "The database rules file {path} (database.rules in {config}) does not exist."
+MSG_STORAGE_RULES_MISSING = (
+    "The storage rules file {path} (storage.rules in {config}) does not exist."
+)
 MSG_UNKNOWN_EMULATOR = "No emulator named {name!r}. Available emulators: {available}."
 MSG_NOT_BUILT = (
     "The {name} emulator is not available in this installation (module {module} is missing). "

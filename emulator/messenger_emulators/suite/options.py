@@ -13,9 +13,11 @@ DEFAULT_PROJECT_ID = "demo-messenger"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = "us-central1"
 # The official Firebase Emulator Suite's default ports.
-DEFAULT_PORTS: dict[str, int] = {"database": 9000, "auth": 9099, "functions": 5001}
+DEFAULT_PORTS: dict[str, int] = {"database": 9000, "auth": 9099, "storage": 9199,
+                                  "functions": 5001}
 # Start order; the suite stops them in reverse.
-EMULATOR_ORDER: tuple[str, ...] = ("auth", "database", "functions")
+# Storage before functions: the functions worker is told where storage listens.
+EMULATOR_ORDER: tuple[str, ...] = ("auth", "database", "storage", "functions")
 
 
 def is_loopback(host: str) -> bool:
@@ -32,10 +34,11 @@ def is_loopback(host: str) -> bool:
 class SuiteOptions:
     project_id: str = DEFAULT_PROJECT_ID
     host: str = DEFAULT_HOST
-    # "database"/"auth"/"functions" -> port (firebase.json, defaults above; 0 = any free port)
+    # emulator name -> port (firebase.json, defaults above; 0 = any free port)
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     config_dir: Path = field(default_factory=Path.cwd)  # relative paths resolve against it
     rules_path: Path | None = None  # firebase.json database.rules
+    storage_rules_path: Path | None = None  # firebase.json storage.rules
     functions_source: Path = field(default_factory=lambda: Path("functions"))
     data_dir: Path | None = None  # durable journal folder (--data)
     import_dir: Path | None = None  # firebase emulators:export layout (--import)

@@ -13,6 +13,7 @@ REGISTRY: dict[str, str] = {
     "auth": "messenger_emulators.auth.component:create",
     "database": "messenger_emulators.database.component:create",
     "functions": "messenger_emulators.functions_host.component:create",
+    "storage": "messenger_emulators.storage.component:create",
 }
 
 

@@ -1,0 +1,158 @@
+"""Objects by bucket and name, in memory, and on disk under --data.
+
+On disk (`DATA/storage/`), each object is two files named by the SHA-256 of bucket and name:
+`blobs/HASH.GENERATION` (the bytes) and `meta/HASH.json` (its metadata, which holds the name
+and generation). A write puts the bytes, then the metadata, each through a temporary file,
+fsync and rename, before it is acknowledged; the metadata file is what makes an object (and a
+generation of it) exist. So an acknowledged upload survives kill -9, and an upload cut off
+midway leaves at most a blob no metadata names, which the next start removes: it never shows
+as an object, and an overwrite cut off leaves the previous generation whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .metadata import ObjectMetadata
+
+log = logging.getLogger("messenger_emulators.storage")
+
+
+@dataclass
+class StoredObject:
+    meta: ObjectMetadata
+    data: bytes
+
+
+def _key(bucket: str, name: str) -> str:
+    return hashlib.sha256(f"{bucket}\0{name}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ObjectStore:
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._objects: dict[str, dict[str, StoredObject]] = {}
+        self._lock = threading.Lock()   # writes run in worker threads
+        if folder is not None:
+            (folder / "blobs").mkdir(parents=True, exist_ok=True)
+            (folder / "meta").mkdir(parents=True, exist_ok=True)
+            self._load()
+
+    # ---- reading ---------------------------------------------------------------------------
+    def get(self, bucket: str, name: str) -> StoredObject | None:
+        return self._objects.get(bucket, {}).get(name)
+
+    def buckets(self) -> list[str]:
+        return sorted(self._objects)
+
+    def names(self, bucket: str) -> list[str]:
+        return sorted(self._objects.get(bucket, {}))
+
+    def list(self, bucket: str, prefix: str, delimiter: str) -> tuple[list[StoredObject],
+                                                                      list[str]]:
+        """(objects, prefixes) under `prefix`, as Cloud Storage lists: with a delimiter, names
+        that have it after the prefix are folded into one prefix each."""
+        items: list[StoredObject] = []
+        prefixes: set[str] = set()
+        objects = self._objects.get(bucket, {})
+        for name in sorted(objects):
+            if not name.startswith(prefix):
+                continue
+            if delimiter:
+                cut = name.find(delimiter, len(prefix))
+                if cut >= 0:
+                    prefixes.add(name[:cut + len(delimiter)])
+                    continue
+            items.append(objects[name])
+        return items, sorted(prefixes)
+
+    # ---- writing (blocking: call from a worker thread) -------------------------------------------
+    def put(self, meta: ObjectMetadata, data: bytes) -> StoredObject:
+        stored = StoredObject(meta, data)
+        with self._lock:
+            if self.folder is not None:
+                key = _key(meta.bucket, meta.name)
+                _write_atomic(self.folder / "blobs" / f"{key}.{meta.generation}", data)
+                self._write_meta(key, meta)
+                previous = self.get(meta.bucket, meta.name)
+                if previous is not None and previous.meta.generation != meta.generation:
+                    (self.folder / "blobs" / f"{key}.{previous.meta.generation}").unlink(
+                        missing_ok=True)
+            self._objects.setdefault(meta.bucket, {})[meta.name] = stored
+        return stored
+
+    def update_meta(self, meta: ObjectMetadata) -> None:
+        with self._lock:
+            current = self.get(meta.bucket, meta.name)
+            if current is None:
+                return
+            if self.folder is not None:
+                self._write_meta(_key(meta.bucket, meta.name), meta)
+            current.meta = meta
+
+    def delete(self, bucket: str, name: str) -> bool:
+        with self._lock:
+            found = self._objects.get(bucket, {}).pop(name, None)
+            if found is None:
+                return False
+            if self.folder is not None:
+                key = _key(bucket, name)
+                # the metadata first: once it is gone the object is gone, even if the
+                # blob's removal is cut off
+                (self.folder / "meta" / f"{key}.json").unlink(missing_ok=True)
+                _fsync_dir(self.folder / "meta")
+                (self.folder / "blobs" / f"{key}.{found.meta.generation}").unlink(
+                    missing_ok=True)
+            return True
+
+    def _write_meta(self, key: str, meta: ObjectMetadata) -> None:
+        assert self.folder is not None
+        _write_atomic(self.folder / "meta" / f"{key}.json",
+                      json.dumps(meta.to_json()).encode("utf-8"))
+        _fsync_dir(self.folder / "meta")
+
+    def _load(self) -> None:
+        assert self.folder is not None
+        wanted: set[str] = set()
+        for path in (self.folder / "meta").glob("*.json"):
+            try:
+                meta = ObjectMetadata.from_json(json.loads(path.read_text(encoding="utf-8")))
+                blob = f"{path.stem}.{meta.generation}"
+                data = (self.folder / "blobs" / blob).read_bytes()
+            except (OSError, ValueError, TypeError) as exc:
+                log.warning("storage: skipping unreadable object %s: %s", path.name, exc)
+                continue
+            if len(data) != meta.size:   # damaged outside the emulator: do not serve it
+                log.warning("storage: object %r has %d bytes, not %d; skipped", meta.name,
+                            len(data), meta.size)
+                continue
+            wanted.add(blob)
+            self._objects.setdefault(meta.bucket, {})[meta.name] = StoredObject(meta, data)
+        for leftover in (self.folder / "blobs").iterdir():
+            if leftover.name not in wanted:
+                leftover.unlink(missing_ok=True)   # an upload cut off before its metadata
+        for leftover in (self.folder / "meta").glob("*.tmp"):
+            leftover.unlink(missing_ok=True)
