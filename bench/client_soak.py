@@ -38,8 +38,8 @@ from pathlib import Path
 import httpx
 import psutil
 from messenger_desktop.config import emulator_config
-from messenger_desktop.firebase.pushid import new_push_id
 from messenger_desktop.models.chat_list import direct_chat_id
+from messenger_model.push_ids import new_push_id
 
 from bench.client_support import RULES, finish
 from tests.support.suite import running_suite
@@ -72,6 +72,7 @@ class AppProcess:
         self.ps = psutil.Process(self.proc.pid)
         self.uid = ""
         self.quitting = False
+        self._ended = False
         self._ids = iter(range(1, 10**9))
         self._lock = threading.Lock()
         self._waiting: dict[int, tuple[threading.Event, dict]] = {}
@@ -97,6 +98,7 @@ class AppProcess:
                     box.update(doc)
                     event.set()
         # The pipe closed: the process ended; wake everyone waiting.
+        self._ended = True
         with self._lock:
             for event, box in self._waiting.values():
                 box.setdefault("error", "the app process ended")
@@ -106,9 +108,16 @@ class AppProcess:
     def crashed(self) -> str:
         """Why the process ended unexpectedly, or ""."""
         code = self.proc.poll()
+        if code is None and self._ended:  # its output closed: it is exiting, let it finish
+            try:
+                code = self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                code = None
         if code is None or (self.quitting and code == 0):
             return ""
-        tail = self.stderr_path.read_text(errors="replace").strip().splitlines()[-15:]
+        lines = self.stderr_path.read_text(errors="replace").strip().splitlines()
+        fatal = [ln for ln in lines if ln.startswith("Fatal Python error")][:1]
+        tail = fatal + ["..."] + lines[-12:] if fatal else lines[-15:]
         return f"{self.name} exited with {code}:\n    " + "\n    ".join(tail)
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -142,6 +151,12 @@ class AppProcess:
 
     def sample(self) -> dict:
         """RSS (MB), CPU since the last sample (% of one core), None's refcount."""
+        try:
+            return self._sample()
+        except psutil.Error as exc:
+            raise AppFailed(self.crashed() or f"{self.name}: {exc}") from None
+
+    def _sample(self) -> dict:
         now, cpu = time.monotonic(), self._cpu_s()
         last_t, last_cpu = self._cpu_last
         self._cpu_last = (now, cpu)
@@ -342,7 +357,10 @@ def soak(args, config, workdir: Path) -> int:
         both([(alice, "cycle", {"peers": peers_a}), (bob, "cycle", {"peers": peers_b})])
         # Reopened, the chat shows its newest page; scrolling to the top reads every page.
         alice.call("open", peer=bob.uid)
-        alice.call("scroll", seconds=900, pages=10**6, passes=1)
+        t = time.monotonic()
+        top = alice.call("scroll", seconds=900, pages=10**6, passes=1)
+        print(f"  scrolled the long chat to the top ({top['rows']} rows, every page read) and "
+              f"back in {time.monotonic() - t:.1f} s", flush=True)
         check(apps, recorder)
         base = recorder.take()
 

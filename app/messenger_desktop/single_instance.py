@@ -65,13 +65,13 @@ class SingleInstance(QObject):
         assert self._server is not None
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
-            sock.readyRead.connect(lambda s=sock: self._on_data(s))
-            sock.disconnected.connect(sock.deleteLater)
-
-    def _on_data(self, sock: QLocalSocket) -> None:
-        if bytes(sock.readAll().data()).startswith(RAISE.strip()):
-            self.activated.emit()
-        sock.disconnectFromServer()
+            # The other side writes its one line right after connecting: read it here
+            # (briefly blocking) rather than keep per-socket slots alive.
+            if sock.bytesAvailable() or sock.waitForReadyRead(500):
+                if bytes(sock.readAll().data()).startswith(RAISE.strip()):
+                    self.activated.emit()
+            sock.disconnectFromServer()
+            sock.deleteLater()
 
     def _ask_to_raise(self) -> None:
         sock = QLocalSocket()
@@ -93,5 +93,6 @@ class SingleInstance(QObject):
     def release(self) -> None:
         if self._server is not None:
             self._server.close()
+            self._server.deleteLater()
             self._server = None
         self._lock.unlock()

@@ -119,7 +119,6 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.Quit))
         for keys in sorted(k for k in quit_keys if k):
             quit_ = QShortcut(QKeySequence(keys), self)
-            quit_.setContext(Qt.ShortcutContext.ApplicationShortcut)
             quit_.activated.connect(self.close)
         self._unread = 0
         self._account = ""
