@@ -72,6 +72,9 @@ class MessengerClient(QObject):
         outbox_file = data_dir / f"outbox-{self.uid}.json" if data_dir else None
         self.outbox = Outbox(self.db, self.uid, outbox_file, self.clock.now_ms)
         self.drafts = Drafts(data_dir / f"drafts-{self.uid}.json" if data_dir else None, self)
+        for chat_id in self.drafts.chats():  # the chat list says where text is waiting
+            self.chats.set_draft(chat_id, self.drafts.get(chat_id))
+        self.drafts.changed.connect(self.chats.set_draft)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
         self._entries: dict[str, EntryIndex] = {}  # chat_id -> derived state of its entry

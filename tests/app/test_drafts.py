@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import stat
 
-from messenger_desktop.models.chat_list import direct_chat_id
+from messenger_desktop.models.chat_list import Roles, direct_chat_id
 from messenger_desktop.store.drafts import Drafts
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -42,6 +42,8 @@ def test_drafts_stay_in_their_chat_and_survive_a_restart(harness: Harness, suite
     QTest.keyClicks(view.input, "half a thought for Bob")
     app.open_person(carol)
     assert view.input.toPlainText() == ""  # Bob's text did not follow
+    # The list says where text is waiting.
+    assert app.client.chats.index_for_uid(bob).data(Roles.Draft) == "half a thought for Bob"
     QTest.keyClicks(view.input, "for Carol")
     QTest.keyClick(view.input, Qt.Key.Key_Return)  # sends Carol's, and only hers
     harness.until(lambda: admin.get(f"messages/{direct_chat_id(me, carol)}"), what="sent")
@@ -49,6 +51,7 @@ def test_drafts_stay_in_their_chat_and_survive_a_restart(harness: Harness, suite
     assert [m["text"] for m in sent.values()] == ["for Carol"]
     assert admin.get(f"messages/{direct_chat_id(me, bob)}") is None
     assert view.input.toPlainText() == ""
+    assert app.client.chats.index_for_uid(carol).data(Roles.Draft) == ""  # sent: no draft
     app.open_person(bob)
     assert view.input.toPlainText() == "half a thought for Bob"
     assert view.input.textCursor().position() == len("half a thought for Bob")
@@ -65,6 +68,8 @@ def test_drafts_stay_in_their_chat_and_survive_a_restart(harness: Harness, suite
     harness.run(again.start())  # stayed signed in: resumes without the form
     harness.until(lambda: again.client is not None, 20, "resumed")
     harness.until(lambda: again.client.chats.row_for_uid(bob) is not None, what="listed")
+    assert again.client.chats.index_for_uid(bob).data(Roles.Draft) == (
+        "half a thought for Bob (more)")
     again.open_person(bob)
     assert again.window.messenger.chat.input.toPlainText() == "half a thought for Bob (more)"
     again.open_person(carol)

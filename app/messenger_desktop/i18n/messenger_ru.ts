@@ -4,54 +4,64 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="152"/>
+        <location filename="../application.py" line="154"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="167"/>
+        <location filename="../application.py" line="169"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="173"/>
+        <location filename="../application.py" line="175"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="228"/>
+        <location filename="../application.py" line="230"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="296"/>
+        <location filename="../application.py" line="299"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="455"/>
+        <location filename="../application.py" line="393"/>
+        <source>The local servers stopped. Restarting them…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="404"/>
+        <source>Waiting for the local servers, which another program started…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="512"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="455"/>
+        <location filename="../application.py" line="512"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="463"/>
-        <location filename="../application.py" line="467"/>
-        <location filename="../application.py" line="477"/>
+        <location filename="../application.py" line="520"/>
+        <location filename="../application.py" line="524"/>
+        <location filename="../application.py" line="534"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="468"/>
+        <location filename="../application.py" line="525"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="478"/>
+        <location filename="../application.py" line="535"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -59,17 +69,17 @@
 <context>
     <name>BubbleDelegate</name>
     <message>
-        <location filename="../views/bubble_delegate.py" line="74"/>
+        <location filename="../views/bubble_delegate.py" line="83"/>
         <source>Not sent · right-click to retry</source>
         <translation>Не отправлено · правый клик, чтобы повторить</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="76"/>
+        <location filename="../views/bubble_delegate.py" line="85"/>
         <source>sending…</source>
         <translation>отправка…</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="103"/>
+        <location filename="../views/bubble_delegate.py" line="123"/>
         <source>Unread messages</source>
         <translation>Непрочитанные сообщения</translation>
     </message>
@@ -77,61 +87,66 @@
 <context>
     <name>ChatListDelegate</name>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="104"/>
+        <location filename="../views/chat_list_delegate.py" line="108"/>
         <source>You: </source>
         <translation>Вы: </translation>
+    </message>
+    <message>
+        <location filename="../views/chat_list_delegate.py" line="117"/>
+        <source>Draft: </source>
+        <translation>Черновик: </translation>
     </message>
 </context>
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="198"/>
+        <location filename="../views/chat_view.py" line="311"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="200"/>
+        <location filename="../views/chat_view.py" line="313"/>
         <source>Write a message…</source>
         <translation>Напишите сообщение…</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="201"/>
+        <location filename="../views/chat_view.py" line="314"/>
         <source>Enter sends, Shift+Enter adds a line</source>
         <translation>Enter — отправить, Shift+Enter — новая строка</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="202"/>
+        <location filename="../views/chat_view.py" line="315"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="396"/>
+        <location filename="../views/chat_view.py" line="534"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="421"/>
+        <location filename="../views/chat_view.py" line="567"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="422"/>
+        <location filename="../views/chat_view.py" line="570"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="423"/>
-        <location filename="../views/chat_view.py" line="437"/>
+        <location filename="../views/chat_view.py" line="573"/>
+        <location filename="../views/chat_view.py" line="581"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="438"/>
+        <location filename="../views/chat_view.py" line="582"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="451"/>
+        <location filename="../views/chat_view.py" line="600"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -139,12 +154,12 @@
 <context>
     <name>Dates</name>
     <message>
-        <location filename="../views/text.py" line="100"/>
+        <location filename="../views/text.py" line="146"/>
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../views/text.py" line="102"/>
+        <location filename="../views/text.py" line="148"/>
         <source>Yesterday</source>
         <translation>Вчера</translation>
     </message>
@@ -152,28 +167,28 @@
 <context>
     <name>Emulator</name>
     <message>
-        <location filename="../firebase/emulator.py" line="92"/>
+        <location filename="../firebase/emulator.py" line="119"/>
         <source>Some of the local server ports ({0}) are taken by another program, so the built-in servers cannot start. Close that program, or point Messenger at a Firebase project in the settings.</source>
         <translation>Некоторые порты локального сервера ({0}) заняты другой программой, поэтому встроенные серверы не могут запуститься. Закройте эту программу или подключите Messenger к проекту Firebase в настройках.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="100"/>
+        <location filename="../firebase/emulator.py" line="127"/>
         <source>The built-in servers&apos; firebase.json was not found. Start Messenger from its folder, or point it at a Firebase project with --config.</source>
         <translation>Не найден firebase.json встроенных серверов. Запустите Messenger из его папки или укажите проект Firebase через --config.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="137"/>
+        <location filename="../firebase/emulator.py" line="204"/>
         <source>The built-in servers stopped while starting: {0}</source>
         <translation>Встроенные серверы остановились при запуске: {0}</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="142"/>
+        <location filename="../firebase/emulator.py" line="209"/>
         <source>The built-in servers did not start within {0} seconds.</source>
         <translation>Встроенные серверы не запустились за {0} с.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="148"/>
-        <location filename="../firebase/emulator.py" line="150"/>
+        <location filename="../firebase/emulator.py" line="215"/>
+        <location filename="../firebase/emulator.py" line="217"/>
         <source>no output</source>
         <translation>нет вывода</translation>
     </message>
@@ -214,128 +229,128 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../views/login.py" line="143"/>
+        <location filename="../views/login.py" line="142"/>
         <source>Welcome back</source>
         <translation>С возвращением</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="143"/>
+        <location filename="../views/login.py" line="142"/>
         <source>Create your account</source>
         <translation>Создайте аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="145"/>
+        <location filename="../views/login.py" line="144"/>
         <source>Sign in with your email and password.</source>
         <translation>Войдите с помощью адреса почты и пароля.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="147"/>
+        <location filename="../views/login.py" line="146"/>
         <source>Choose an email and a password to start chatting.</source>
         <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="149"/>
+        <location filename="../views/login.py" line="148"/>
         <source>Email</source>
         <translation>Электронная почта</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="150"/>
+        <location filename="../views/login.py" line="149"/>
         <source>Your name (optional)</source>
         <translation>Ваше имя (необязательно)</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="151"/>
+        <location filename="../views/login.py" line="150"/>
         <source>How others see you</source>
         <translation>Как вас увидят другие</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="154"/>
+        <location filename="../views/login.py" line="153"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="155"/>
+        <location filename="../views/login.py" line="154"/>
         <source>you@example.com</source>
         <translation>you@example.com</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="157"/>
+        <location filename="../views/login.py" line="156"/>
         <source>Your password</source>
         <translation>Ваш пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="157"/>
+        <location filename="../views/login.py" line="156"/>
         <source>At least 8 characters</source>
         <translation>Не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="159"/>
+        <location filename="../views/login.py" line="158"/>
         <source>Hide</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="159"/>
+        <location filename="../views/login.py" line="158"/>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="160"/>
+        <location filename="../views/login.py" line="159"/>
         <source>Show or hide the password</source>
         <translation>Показать или скрыть пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="161"/>
+        <location filename="../views/login.py" line="160"/>
         <source>Stay signed in</source>
         <translation>Оставаться в системе</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="162"/>
+        <location filename="../views/login.py" line="161"/>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="164"/>
+        <location filename="../views/login.py" line="163"/>
         <source>Signing in…</source>
         <translation>Вход…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="164"/>
+        <location filename="../views/login.py" line="163"/>
         <source>Creating account…</source>
         <translation>Создание аккаунта…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="166"/>
-        <location filename="../views/login.py" line="170"/>
+        <location filename="../views/login.py" line="165"/>
+        <location filename="../views/login.py" line="169"/>
         <source>Sign in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="166"/>
+        <location filename="../views/login.py" line="165"/>
         <source>Create account</source>
         <translation>Создать аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="168"/>
+        <location filename="../views/login.py" line="167"/>
         <source>No account yet?</source>
         <translation>Ещё нет аккаунта?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="168"/>
+        <location filename="../views/login.py" line="167"/>
         <source>Already have an account?</source>
         <translation>Уже есть аккаунт?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="170"/>
+        <location filename="../views/login.py" line="169"/>
         <source>Create one</source>
         <translation>Создать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="221"/>
+        <location filename="../views/login.py" line="220"/>
         <source>Enter your email address, like name@example.com.</source>
         <translation>Введите адрес почты, например name@example.com.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="225"/>
+        <location filename="../views/login.py" line="224"/>
         <source>Enter your password.</source>
         <translation>Введите пароль.</translation>
     </message>
@@ -343,7 +358,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../views/main_window.py" line="126"/>
+        <location filename="../views/main_window.py" line="150"/>
         <source>Messenger</source>
         <translation>Messenger</translation>
     </message>
@@ -439,7 +454,7 @@
 <context>
     <name>Profile</name>
     <message>
-        <location filename="../profile.py" line="22"/>
+        <location filename="../profile.py" line="23"/>
         <source>A name can have at most {0} characters.</source>
         <translation>Имя может содержать не больше {0} символов.</translation>
     </message>
@@ -525,88 +540,88 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="133"/>
+        <location filename="../views/sidebar.py" line="135"/>
         <source>Search people</source>
         <translation>Поиск людей</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="134"/>
+        <location filename="../views/sidebar.py" line="136"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="135"/>
+        <location filename="../views/sidebar.py" line="137"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="136"/>
-        <location filename="../views/sidebar.py" line="140"/>
+        <location filename="../views/sidebar.py" line="138"/>
+        <location filename="../views/sidebar.py" line="142"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="137"/>
+        <location filename="../views/sidebar.py" line="139"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="138"/>
+        <location filename="../views/sidebar.py" line="140"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="139"/>
+        <location filename="../views/sidebar.py" line="141"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="143"/>
+        <location filename="../views/sidebar.py" line="145"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="144"/>
+        <location filename="../views/sidebar.py" line="146"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="145"/>
+        <location filename="../views/sidebar.py" line="147"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="146"/>
+        <location filename="../views/sidebar.py" line="148"/>
         <source>Profile…</source>
         <translation>Профиль…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="147"/>
+        <location filename="../views/sidebar.py" line="149"/>
         <source>Notification sound</source>
         <translation>Звук уведомлений</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="148"/>
+        <location filename="../views/sidebar.py" line="150"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="179"/>
+        <location filename="../views/sidebar.py" line="181"/>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="180"/>
+        <location filename="../views/sidebar.py" line="182"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="200"/>
+        <location filename="../views/sidebar.py" line="202"/>
         <source>Unmute notifications</source>
         <translation>Включить уведомления</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="201"/>
+        <location filename="../views/sidebar.py" line="203"/>
         <source>Mute notifications</source>
         <translation>Отключить уведомления</translation>
     </message>

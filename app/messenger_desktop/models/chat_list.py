@@ -76,6 +76,7 @@ class Roles(IntEnum):
     PreviewOwn = Qt.ItemDataRole.UserRole + 10
     LastTs = Qt.ItemDataRole.UserRole + 11  # the last message's time (0: none), shown in the row
     Muted = Qt.ItemDataRole.UserRole + 12  # no sound or pop-up for this chat
+    Draft = Qt.ItemDataRole.UserRole + 13  # unsent text typed in this chat
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class ChatListModel(QAbstractListModel):
         self._index: dict[str, int] = {}  # uid -> row
         self._status: dict[str, Status] = {}
         self._muted: set[str] = set()  # chat ids
+        self._drafts: dict[str, str] = {}  # chat id -> unsent text
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -133,6 +135,8 @@ class ChatListModel(QAbstractListModel):
             return row.updated_at
         if role == Roles.LastTs:
             return row.last_ts
+        if role == Roles.Draft:
+            return self._drafts.get(row.chat_id, "")
         if role == Roles.Muted:
             return row.chat_id in self._muted
         if role == Roles.Online:
@@ -236,6 +240,18 @@ class ChatListModel(QAbstractListModel):
         self._muted = set(chat_ids)
         if self._rows:
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Roles.Muted])
+
+    def set_draft(self, chat_id: str, text: str) -> None:
+        if self._drafts.get(chat_id, "") == text:
+            return
+        if text:
+            self._drafts[chat_id] = text
+        else:
+            self._drafts.pop(chat_id, None)
+        i = self._index.get(self._other(chat_id))
+        if i is not None:
+            idx = self.index(i)
+            self.dataChanged.emit(idx, idx, [Roles.Draft])
 
     def is_muted(self, chat_id: str) -> bool:
         return chat_id in self._muted

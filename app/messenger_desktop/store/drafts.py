@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ SAVE_DELAY_MS = 500
 
 
 class Drafts(QObject):
+    changed = Signal(str, str)  # chat id, its draft ("" when gone)
+
     def __init__(self, file: Path | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._file = file
@@ -60,6 +62,7 @@ class Drafts(QObject):
         else:
             self._texts.pop(chat_id, None)
         self._timer.start()
+        self.changed.emit(chat_id, text)
 
     def flush(self) -> None:
         self._timer.stop()

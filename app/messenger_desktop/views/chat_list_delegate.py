@@ -109,9 +109,19 @@ class ChatListDelegate(QStyledItemDelegate):
             line = preview
         else:
             line = presence
+        draft = " ".join(str(index.data(Roles.Draft) or "").split())
         painter.setFont(option.font)
         painter.setPen(QColor(c.online if (not preview and index.data(Roles.Online)) else c.muted))
         sub = QRect(left, rect.top() + 34, right - left - badge_w - (8 if badge_w else 0), 20)
+        if draft:  # unsent text waits in this chat: say so instead of the last message
+            label = self.tr("Draft: ")
+            painter.setPen(QColor(c.error))
+            painter.drawText(sub, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             label)
+            used = QFontMetrics(option.font).horizontalAdvance(label)
+            sub = sub.adjusted(used, 0, 0, 0)
+            painter.setPen(QColor(c.muted))
+            line = draft
         painter.drawText(
             sub, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             QFontMetrics(option.font).elidedText(line, Qt.TextElideMode.ElideRight, sub.width()),
