@@ -130,3 +130,12 @@ def test_dotenv_files_by_project_id_or_alias_and_their_order(tmp_path):
     (tmp_path / ".env.demo-stage").write_text("B=id\n")
     with pytest.raises(DotenvError, match="Can't have both dotenv files"):
         load_user_envs(tmp_path, "demo-stage", "staging")
+
+
+@pytest.mark.slow  # it waits out the 60 s default
+def test_the_default_timeout_is_60_seconds(envs):
+    started = time.monotonic()
+    r = requests.get(f"{envs.url}/sleepydefault?s=65", timeout=120)
+    took = time.monotonic() - started
+    assert r.status_code == 504 and r.text == "upstream request timeout"
+    assert 59.5 < took < 64, took
