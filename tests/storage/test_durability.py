@@ -3,9 +3,12 @@ write cut off before its metadata, never shows as an object."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 import requests
 
-from tests.support.suite import running_suite
+from tests.support.suite import SuiteFailed, running_suite
 
 from .support import BUCKET, REPO_RULES
 
@@ -58,3 +61,47 @@ def test_acknowledged_uploads_survive_kill_9_and_cut_off_ones_never_show(tmp_pat
         assert not stray.exists()
         # one blob per object: replaced generations were removed
         assert len(list((data / "storage" / "blobs").iterdir())) == 2
+
+
+def test_export_on_exit_and_import_in_firebase_tools_layout(tmp_path) -> None:
+    folder = tmp_path / "seed"
+    with running_suite(only=("storage",), storage_rules=REPO_RULES,
+                       extra_args=["--export-on-exit", str(folder)]) as suite:
+        r = requests.post(url(suite), params={"name": "chats/alice_bob/alice/p.png"},
+                          data=b"png!", headers={**ADMIN, "Content-Type": "image/png"},
+                          timeout=10)
+        token = r.json()["downloadTokens"]
+        requests.post(url(suite), params={"name": "avatars/alice/me.png"}, data=b"me",
+                      headers=ADMIN, timeout=10)
+    top = json.loads((folder / "firebase-export-metadata.json").read_text())
+    assert top["storage"]["path"] == "storage_export"
+    export = folder / "storage_export"
+    assert json.loads((export / "buckets.json").read_text()) == {"buckets": [{"id": BUCKET}]}
+    metas = [json.loads(p.read_text()) for p in (export / "metadata").glob("*.json")]
+    assert sorted(m["name"] for m in metas) == ["avatars/alice/me.png",
+                                                "chats/alice_bob/alice/p.png"]
+    for meta in metas:    # each metadata file names its blob: its own name minus .json
+        assert (export / "blobs" / next(
+            p.stem for p in (export / "metadata").glob("*.json")
+            if json.loads(p.read_text())["name"] == meta["name"])).is_file()
+    with running_suite(only=("storage",), storage_rules=REPO_RULES,
+                       extra_args=["--import", str(folder)]) as suite:
+        got = requests.get(url(suite, "chats/alice_bob/alice/p.png"),
+                           params={"alt": "media", "token": token}, timeout=10)
+        assert got.status_code == 200 and got.content == b"png!"
+        assert got.headers["Content-Type"] == "image/png"
+        listing = requests.get(url(suite), headers=ADMIN, timeout=10).json()
+        assert len(listing["items"]) == 2
+
+
+def test_an_import_whose_storage_path_leaves_the_folder_is_refused(tmp_path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "firebase-export-metadata.json").write_text(json.dumps(
+        {"version": "13.0.0", "storage": {"version": "13.0.0", "path": "../elsewhere"}}))
+    with pytest.raises(SuiteFailed) as info:
+        with running_suite(only=("storage",), storage_rules=REPO_RULES,
+                           extra_args=["--import", str(folder)]):
+            pass
+    assert "outside the export folder" in str(info.value)
+    assert "Traceback" not in str(info.value)

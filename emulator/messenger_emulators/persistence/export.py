@@ -7,7 +7,10 @@
                                         returns them ({"kind", "users": [...]})
     DIR/auth_export/config.json         its /emulator/v1/projects/P/config
 
-(Shape from firebase-tools src/emulator/hubExport.ts; metadata "auth": {"version", "path"}.)
+    DIR/storage_export/...              the Storage emulator's objects (storage/export.py)
+
+(Shape from firebase-tools src/emulator/hubExport.ts; metadata "auth": {"version", "path"},
+"storage": {"version", "path"}.)
 
 An import reads only inside the folder it is given: the metadata's `path`, the metadata file
 and every namespace file must resolve (symlinks followed) to a place inside it; anything
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import (
@@ -36,6 +40,7 @@ from .tree import from_json
 METADATA_FILE = "firebase-export-metadata.json"
 DATABASE_FOLDER = "database_export"
 AUTH_FOLDER = "auth_export"
+STORAGE_FOLDER = "storage_export"
 EXPORT_VERSION = "13.0.0"  # the firebase-tools version whose layout we write
 DATABASE_VERSION = "4.11.2"  # the official database emulator's version of that release
 BAD_KEY = re.compile(r"[.#$\[\]/\x00-\x1f\x7f]")
@@ -131,9 +136,11 @@ def read_auth_export(folder: Path | str) -> tuple[dict | None, dict | None]:
 
 
 def write_export(folder: Path | str, roots: dict[str, object],
-                 auth: tuple[dict, dict] | None = None) -> None:
+                 auth: tuple[dict, dict] | None = None,
+                 storage: Callable[[Path], None] | None = None) -> None:
     """Write an export folder, replacing what was there only once the new one is complete.
-    `auth`: (accounts, config) of the Auth emulator, when it runs."""
+    `auth`: (accounts, config) of the Auth emulator, when it runs; `storage`: writes the
+    Storage emulator's storage_export/ folder (the path it is given), when it runs."""
     import shutil
     import tempfile
 
@@ -160,6 +167,9 @@ def write_export(folder: Path | str, roots: dict[str, object],
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     json.dump(doc, f, indent=2)
             metadata["auth"] = {"version": EXPORT_VERSION, "path": AUTH_FOLDER}
+        if storage is not None:
+            storage(tmp / STORAGE_FOLDER)
+            metadata["storage"] = {"version": EXPORT_VERSION, "path": STORAGE_FOLDER}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
         os.sync()
         old = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 from pathlib import Path
@@ -71,6 +72,8 @@ class StorageEmulator:
 
     async def start(self) -> None:
         self._adopt_auth_verifier()
+        if getattr(self.options, "import_dir", None) is not None:
+            await asyncio.to_thread(self.import_state, self.options.import_dir)
         state = StorageState(self.options.project_id, self.service, self.sessions, self.tokens)
         self._runner = web.AppRunner(build_app(state), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -92,6 +95,20 @@ class StorageEmulator:
         verifier = getattr(auth, "id_token_verifier", None)
         if self.tokens.secure and callable(verifier):
             self.tokens.verifier = verifier
+
+    def import_state(self, folder: Path) -> None:
+        """An export's storage_export/ (firebase-tools' layout): objects added or replaced."""
+        from .export import read_storage_export
+
+        # StorageImportError is a ValueError: the command line prints it in one line
+        for meta, data in read_storage_export(folder):
+            self.store.put(meta, data)
+
+    def export_state(self, folder: Path) -> None:
+        """Write the objects as an export's storage_export/ (`folder`, not existing yet)."""
+        from .export import write_storage_export
+
+        write_storage_export(self.store, folder)
 
     async def stop(self) -> None:
         if self._runner is not None:

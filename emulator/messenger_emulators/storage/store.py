@@ -65,6 +65,11 @@ class ObjectStore:
     def get(self, bucket: str, name: str) -> StoredObject | None:
         return self._objects.get(bucket, {}).get(name)
 
+    def snapshot(self) -> list[StoredObject]:
+        """Every object, consistent at one moment (an export reads it from another thread)."""
+        with self._lock:
+            return [o for objects in self._objects.values() for o in objects.values()]
+
     def buckets(self) -> list[str]:
         return sorted(self._objects)
 

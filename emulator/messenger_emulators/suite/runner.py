@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .hub import EmulatorHub
 
 log = logging.getLogger(__name__)
+EXPORTED = ("database", "auth", "storage")   # the emulators whose data an export holds
 STOP_TIMEOUT = 15.0  # seconds per emulator; a stuck one must not keep the others running
 
 
@@ -133,7 +134,7 @@ class Suite:
             await self.hub.stop()
             self.hub = None
         target = self.options.export_on_exit if export else None
-        if target is not None and ("database" in self._running or "auth" in self._running):
+        if target is not None and any(n in self._running for n in EXPORTED):
             try:
                 await asyncio.to_thread(self._export, target)
             except (OSError, ValueError) as exc:
@@ -163,8 +164,9 @@ class Suite:
 
     def export_now(self, target) -> None:
         """An export on request (the hub's POST /_admin/export); blocking."""
-        if "database" not in self._running and "auth" not in self._running:
-            raise ValueError("neither the database nor the auth emulator runs: nothing to export")
+        if not any(name in self._running for name in EXPORTED):
+            raise ValueError("none of the database, auth and storage emulators runs: "
+                             "nothing to export")
         self._export(target)
 
     def _export(self, target) -> None:
@@ -180,7 +182,10 @@ class Suite:
                     roots[namespace] = root
         # the Auth emulator's accounts and config (auth_export/), when it runs
         export_auth = getattr(self._running.get("auth"), "export_state", None)
-        write_export(target, roots, export_auth() if export_auth is not None else None)
+        # the Storage emulator's objects (storage_export/), when it runs
+        export_storage = getattr(self._running.get("storage"), "export_state", None)
+        write_export(target, roots, export_auth() if export_auth is not None else None,
+                     export_storage)
 
     def _read_namespace(self, namespace: str) -> object:
         import json
