@@ -156,6 +156,8 @@ def _claim_canonical_key(key: str, uid: str) -> None:
 def _repair_profile(uid: str, record: dict[str, Any]) -> None:
     profile = backend.ref(f"{settings.USERS}/{uid}")
     if profile.child("email").get() is None:
-        email = record.get("email") if isinstance(record.get("email"), str) else ""
+        email = record.get("email")
+        if not isinstance(email, str):
+            email = ""
         log.warning("user %s had no public profile; recreating it", uid)
         profile.set(_profile(email, record.get("createdAt") or settings.SERVER_TIMESTAMP))

@@ -24,7 +24,9 @@ def list_users() -> list[dict[str, Any]]:
     for uid, profile in users.items():
         if not isinstance(profile, dict) or not isinstance(profile.get("email"), str):
             continue
-        status = statuses.get(uid) if isinstance(statuses.get(uid), dict) else {}
+        status = statuses.get(uid)
+        if not isinstance(status, dict):
+            status = {}
         last_seen = _number(status.get("lastSeen"))
         online = (
             status.get("online") is True

@@ -77,9 +77,12 @@ class AuthEmulator:
     def install_verifier(self) -> bool:
         """In secure mode, make the database accept only ID tokens this emulator signed."""
         database = self.suite.get("database") if self.suite is not None else None
-        if not self.secure or database is None:
+        # Duck-typed like the database's own _adopt_auth_verifier: the suite types its
+        # components only as Emulator.
+        install = getattr(database, "set_id_token_verifier", None)
+        if not self.secure or install is None:
             return False
-        database.set_id_token_verifier(self.id_token_verifier)
+        install(self.id_token_verifier)
         return True
 
     async def _install_later(self) -> None:
@@ -142,7 +145,7 @@ class AuthEmulator:
 def _database_invalid_token() -> type[Exception]:
     """The database's InvalidToken (its seam), or ours while the database is not installed."""
     try:
-        from ..database import InvalidToken  # type: ignore[attr-defined]
+        from ..database import InvalidToken
     except ImportError:
         return InvalidIdToken
     return InvalidToken

@@ -323,7 +323,9 @@ class Passwords:
 
     def apply_oob_code(self, code: object) -> User:
         """accounts:update with an oobCode: a VERIFY_EMAIL code verifies its address."""
-        record = self.oobs.get(code) if isinstance(code, str) else None
+        if not isinstance(code, str):
+            raise AuthError(errors.INVALID_OOB_CODE)
+        record = self.oobs.get(code)
         if record is None or record.request_type != "VERIFY_EMAIL":
             raise AuthError(errors.INVALID_OOB_CODE)
         del self.oobs[code]

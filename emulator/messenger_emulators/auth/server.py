@@ -227,11 +227,13 @@ def build_app(service: AuthService) -> web.Application:
         return _json({})
 
     async def x509(request: web.Request) -> web.Response:
-        keys = {service.signing_key.kid: service.signing_key.cert_pem} if service.secure else {}
+        key = service.signing_key  # None unless secure
+        keys = {key.kid: key.cert_pem} if key is not None else {}
         return _json(keys)
 
     async def jwks(request: web.Request) -> web.Response:
-        return _json({"keys": [service.signing_key.jwk()] if service.secure else []})
+        key = service.signing_key  # None unless secure
+        return _json({"keys": [key.jwk()] if key is not None else []})
 
     async def info(request: web.Request) -> web.Response:
         return _json({"authEmulator": {"ready": True, "projectId": service.project_id,

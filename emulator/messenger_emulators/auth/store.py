@@ -120,12 +120,14 @@ class AccountStore:
         """The user and grant behind a live refresh token, or AuthError(INVALID_REFRESH_TOKEN)."""
         grant = self.refresh_tokens.get(token)
         user = self.users.get(grant.uid) if grant else None
+        if grant is None or user is None:
+            raise errors.AuthError(errors.INVALID_REFRESH_TOKEN)
         # validSince has one-second resolution: a token issued in that very second is revoked
         # too, so a revocation can never miss a token issued just before it.
-        revoked = user is not None and user.valid_since and int(grant.issued_at) <= user.valid_since
+        revoked = user.valid_since and int(grant.issued_at) <= user.valid_since
         if revoked and int(user.tokens_valid_after) == user.valid_since:
             revoked = grant.issued_at < user.tokens_valid_after  # a password change: exact
-        if grant is None or user is None or revoked:
+        if revoked:
             raise errors.AuthError(errors.INVALID_REFRESH_TOKEN)
         if user.disabled:
             raise errors.AuthError(errors.USER_DISABLED)

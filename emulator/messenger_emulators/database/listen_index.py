@@ -50,21 +50,21 @@ class ListenIndex:
         """Locations at, above or below any written path: each once, in a stable order."""
         found: dict[int, Any] = {}
         for path in written:
-            node: ListenIndex | None = self
+            node = self
             for location in self.locations:          # listeners of the root see everything
                 found[id(location)] = location
             for key in path:
-                node = node.children.get(key)
-                if node is None:
-                    break
+                child = node.children.get(key)
+                if child is None:
+                    break                            # nothing listens below this key
+                node = child
                 for location in node.locations:      # at or above the written path
                     found[id(location)] = location
-            if node is None:
-                continue
-            stack = list(node.children.values())     # below the written path
-            while stack:
-                below = stack.pop()
-                for location in below.locations:
-                    found[id(location)] = location
-                stack.extend(below.children.values())
+            else:
+                stack = list(node.children.values())  # below the written path
+                while stack:
+                    below = stack.pop()
+                    for location in below.locations:
+                        found[id(location)] = location
+                    stack.extend(below.children.values())
         return list(found.values())

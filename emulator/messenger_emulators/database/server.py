@@ -396,6 +396,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         message = self.message
+        assert message is not None  # httptools calls on_message_begin first
         message.url += url
         message.size += len(url)
         if message.size > MAX_HEAD:
@@ -403,6 +404,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         message = self.message
+        assert message is not None  # httptools calls on_message_begin first
         message.size += len(name) + len(value) + 4
         if message.size > MAX_HEAD:
             raise httptools.HttpParserError("request headers too large")
@@ -411,6 +413,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         message = self.message
+        assert message is not None  # httptools calls on_message_begin first
         parser = self.parser
         version = parser.get_http_version()
         headers = CIMultiDictProxy(CIMultiDict(message.headers))
@@ -433,6 +436,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         message = self.message
+        assert message is not None  # httptools calls on_message_begin first
         message.size += len(body)
         if message.size > self.state.max_body:
             self._refuse()
@@ -440,7 +444,9 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         message, self.message = self.message, None
+        assert message is not None
         request = message.request
+        assert request is not None  # on_headers_complete came before
         body = message.body
         request.body = body[0] if len(body) == 1 else b"".join(body)
         self.expect_pending = False

@@ -105,10 +105,11 @@ class FunctionsEmulator:
             config["databaseURL"] = f"http://{db_host}?ns={self.options.namespace}"
         auth = self.suite.get("auth") if self.suite is not None else None
         env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
-        if auth is not None and getattr(auth, "service_account", None) is not None:
+        service_account = getattr(auth, "service_account", None)
+        if auth is not None and service_account is not None:
             # Secure mode: firebase-admin signs custom tokens with the suite's service account
             # (it would make unsigned ones, which the Auth emulator refuses, with the variable).
-            env["GOOGLE_APPLICATION_CREDENTIALS"] = str(auth.service_account.path)
+            env["GOOGLE_APPLICATION_CREDENTIALS"] = str(service_account.path)
             # ... and ID tokens are verified against the Auth emulator's keys, published in
             # Google's JWK format, instead of Google's certificates (which need the internet).
             env["ID_TOKEN_JWKS_URL"] = f"http://{client_host(self.host)}:{auth.port}{JWK_PATH}"
@@ -145,8 +146,8 @@ class FunctionsEmulator:
         self._session = aiohttp.ClientSession(auto_decompress=False,
                                               timeout=aiohttp.ClientTimeout(total=None))
         self.worker = WorkerProcess(self.manifest, self.worker_env())
-        app = build_app(self.options.project_id, lambda: self.manifest, self.worker,
-                        lambda: self._session, self.secret, bool(self.options.secure))
+        app = build_app(self.options.project_id, self._live_manifest, self.worker,
+                        self._live_session, self.secret, bool(self.options.secure))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
@@ -163,6 +164,16 @@ class FunctionsEmulator:
         self._start_triggers()
         if self.options.watch:
             self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    # The proxy reads these per request (a reload replaces the manifest); start() sets both
+    # before the proxy listens, stop() closes the proxy before the session.
+    def _live_manifest(self) -> Manifest:
+        assert self.manifest is not None
+        return self.manifest
+
+    def _live_session(self) -> aiohttp.ClientSession:
+        assert self._session is not None
+        return self._session
 
     def _start_triggers(self) -> None:
         assert self.manifest is not None

@@ -95,7 +95,9 @@ def _endpoint(name: str, endpoint: Any) -> FunctionSpec | None:
     if http:
         return FunctionSpec(name, entry_point, timeout_s=timeout)
     trigger = endpoint.get("eventTrigger")
-    event_type = trigger.get("eventType") if isinstance(trigger, dict) else None
+    if not isinstance(trigger, dict):
+        trigger = {}  # none (or not a mapping): skipped below as an unknown kind
+    event_type = trigger.get("eventType")
     if event_type not in msg.EVENT_TYPES:
         kind = event_type or next((k for k in endpoint if k.endswith("Trigger")), "unknown")
         log.warning(msg.LOG_TRIGGER_SKIPPED.format(name=name, kind=kind))

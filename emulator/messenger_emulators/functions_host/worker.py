@@ -339,8 +339,8 @@ def main(argv: list[str]) -> int:
     host = os.environ.get("MESSENGER_WORKER_HOST", "127.0.0.1")
     protocol = sys.stdout
     lock = threading.Lock()
-    sys.stdout = PrefixingStream(protocol, lock)  # type: ignore[assignment]
-    sys.stderr = PrefixingStream(protocol, lock)  # type: ignore[assignment]
+    sys.stdout = PrefixingStream(protocol, lock)
+    sys.stderr = PrefixingStream(protocol, lock)
     threading.Thread(target=_exit_when_parent_goes, args=(sys.stdin.buffer,),
                      daemon=True).start()
 

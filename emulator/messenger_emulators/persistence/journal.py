@@ -290,7 +290,7 @@ class Journal:
                                data: bytes, written: bool = False) -> None:
         """A batch the I/O thread writes (growing the file) or only syncs (`written`)."""
         assert self._fd is not None
-        work = (lambda: os.fdatasync(self._fd)) if written else (lambda: self._write(data))
+        work = self._sync if written else (lambda: self._write(data))
         try:
             await asyncio.get_running_loop().run_in_executor(self._io, work)
         except OSError as exc:
@@ -354,6 +354,9 @@ class Journal:
 
     def _write(self, data: bytes) -> None:
         self._put(data)
+        self._sync()
+
+    def _sync(self) -> None:
         assert self._fd is not None
         os.fdatasync(self._fd)
 

@@ -55,7 +55,8 @@ def scan(data: bytes) -> ScanResult:
     if not data.startswith(MAGIC):
         # A file created but never written (crash right after creation) is a torn empty log.
         return ScanResult([], 0, bool(data.strip(b"\0")))
-    pos, records, size = len(MAGIC), [], len(data)
+    records: list[tuple[str, Writes]] = []
+    pos, size = len(MAGIC), len(data)
     while pos < size:
         if _only_zeros(data, pos):
             return ScanResult(records, pos, False)  # the preallocated, unused rest

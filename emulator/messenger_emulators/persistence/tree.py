@@ -8,6 +8,7 @@ copy every dict along the path (a chat with 10,000 messages costs 10,000 entries
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeGuard
 
 Path = tuple[str, ...]
 PRIORITY = ".priority"
@@ -18,7 +19,7 @@ def _is_empty(node: object) -> bool:
     return isinstance(node, dict) and all(key == PRIORITY for key in node)
 
 
-def _is_parent(node: object) -> bool:
+def _is_parent(node: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(node, dict) and ".value" not in node
 
 

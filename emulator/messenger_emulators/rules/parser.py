@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from . import errors
 from . import nodes as n
 from .lexer import SyntaxProblem, Token, tokenize
 
 # Binary operators by binding power; higher binds tighter. `?:` and unary are handled apart.
-_BINARY = {
+_BINARY: dict[object, int] = {  # keyed by Token.value (an object)
     "||": 1, "&&": 2,
     "==": 3, "!=": 3, "===": 3, "!==": 3,
     "<": 4, ">": 4, "<=": 4, ">=": 4,
@@ -95,7 +97,7 @@ class _Parser:
         left = self.unary()
         while True:
             tok = self.peek()
-            power = _BINARY.get(tok.value) if tok.kind == "op" else None  # type: ignore[arg-type]
+            power = _BINARY.get(tok.value) if tok.kind == "op" else None
             if power is None or power < min_power:
                 return left
             self.advance()
@@ -151,7 +153,7 @@ class _Parser:
         if tok.kind in ("num", "str"):
             return n.Literal(tok.start, tok.end, tok.value)
         if tok.kind == "regex":
-            pattern, flags = tok.value  # type: ignore[misc]
+            pattern, flags = cast("tuple[str, str]", tok.value)  # the lexer's (pattern, flags)
             return n.Regex(tok.start, tok.end, pattern, flags)
         if tok.kind == "name":
             word = str(tok.value)

@@ -35,7 +35,7 @@ def _operands(op: str, allowed: str, a: Any, b: Any) -> EvalError:
 
 def js_number(v: int | float) -> str:
     """A number as JavaScript prints it (string concatenation)."""
-    if type(v) is int:
+    if isinstance(v, int):
         return str(v)
     if math.isnan(v):
         return "NaN"

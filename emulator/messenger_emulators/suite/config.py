@@ -61,7 +61,7 @@ def _port(path: Path, name: str, value: object) -> int:
     return value
 
 
-def _section(path: Path, doc: dict, key: str) -> object:
+def _section(path: Path, doc: dict, key: str) -> dict | None:
     value = doc.get(key)
     if isinstance(value, list):
         # The multi-target forms ("database": [{"instance", "rules"}], "functions": [codebases]):

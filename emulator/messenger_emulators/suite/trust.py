@@ -94,7 +94,9 @@ def is_local_peer(peer: str | None, local: str | None = None) -> bool:
     machine connecting to its own non-loopback address). Unknown addresses are not."""
     if is_loopback_address(peer):
         return True
-    return bool(peer) and bool(local) and _same_address(peer, local)
+    if not peer or not local:
+        return False
+    return _same_address(peer, local)
 
 
 def peer_host(address: object) -> str | None:
