@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -80,8 +80,12 @@ class Application(QObject):
         self.settings = settings
         # A factory is called on a worker thread once the window is up: finding a keyring
         # backend can take half a second.
-        self._tokens_factory = tokens if callable(tokens) and not hasattr(tokens, "load") else None
-        self.tokens: TokenStore = tokens if self._tokens_factory is None else _NoTokens()
+        self._tokens_factory: Callable[[], TokenStore] | None = None
+        self.tokens: TokenStore = _NoTokens()
+        if hasattr(tokens, "load") or not callable(tokens):
+            self.tokens = cast(TokenStore, tokens)  # mypy narrows neither test to the Protocol
+        else:
+            self._tokens_factory = tokens
         self.data_dir = data_dir
         self.executor = executor
         self.launcher = launcher
@@ -109,7 +113,8 @@ class Application(QObject):
     def _wire_window(self) -> None:
         w = self.window
         w.login.submitted.connect(
-            lambda *a: self._spawn(self.submit(*a, name=w.login.display_name()))
+            lambda mode, email, password, stay: self._spawn(
+                self.submit(mode, email, password, stay, name=w.login.display_name()))
         )
         w.login.retry_requested.connect(self._on_retry)
         w.closing.connect(self.save_window)
@@ -263,9 +268,10 @@ class Application(QObject):
     # the messenger -------------------------------------------------------------------------
     def _enter_messenger(self, new_name: str = "") -> None:
         from .client import MessengerClient
+        from .models.presence import HEARTBEAT_S
 
-        kwargs = {} if self.heartbeat_s is None else {"heartbeat_s": self.heartbeat_s}
-        client = MessengerClient(self.session, self.data_dir, self.executor, **kwargs)
+        heartbeat_s = HEARTBEAT_S if self.heartbeat_s is None else self.heartbeat_s
+        client = MessengerClient(self.session, self.data_dir, self.executor, heartbeat_s)
         self.client = client
         page = self.window.messenger
         page.sidebar.set_model(client.chats)

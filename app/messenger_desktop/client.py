@@ -355,8 +355,9 @@ class MessengerClient(QObject):
         tree = self._trees.get("chats")
         entry = tree.get(chat_id) if isinstance(tree, dict) else None
         value = entry.get("readAt") if isinstance(entry, dict) else None
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return float(value) if ok else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return None
 
     def close_chat(self) -> None:
         if self.current is not None:

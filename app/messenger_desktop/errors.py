@@ -82,5 +82,6 @@ def server_text(detail: str) -> str:
     for pattern, template in _SERVER_PATTERNS:
         m = pattern.fullmatch(detail)
         if m:
-            return translate("Server", template).format(*m.groups())
+            # str(): PySide6's stubs type QT_TRANSLATE_NOOP's result as object (it is the str)
+            return translate("Server", str(template)).format(*m.groups())
     return translate("Server", detail)

@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"messenger: {exc}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)  # a GUI application (the tests' qapp, or ours)
     app.setApplicationName("Messenger")
     app.setOrganizationName("Messenger")
     app.setDesktopFileName("messenger")

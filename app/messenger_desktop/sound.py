@@ -94,10 +94,11 @@ class Chime:
             if route == "beep":
                 QApplication.beep()
             elif route == "winsound":
-                import winsound
+                if sys.platform == "win32":  # always, for this route (and mypy's check)
+                    import winsound
 
-                winsound.PlaySound(str(self.sound_file()),
-                                   winsound.SND_FILENAME | winsound.SND_ASYNC)
+                    winsound.PlaySound(str(self.sound_file()),
+                                       winsound.SND_FILENAME | winsound.SND_ASYNC)
             else:
                 ok, _pid = QProcess.startDetached(route, [str(self.sound_file())])
                 if not ok:

@@ -130,7 +130,7 @@ class EmulatorLauncher:
                     "its folder, or point it at a Firebase project with --config.",
                 )
             )
-        self._start_process()
+        self._start_process(self.config_path)
         started = await self._wait_ready()
         if started:
             self._write_owner(True)
@@ -168,12 +168,12 @@ class EmulatorLauncher:
         except OSError as exc:
             log.warning("could not write %s: %s", self._owner_path, exc)
 
-    def _start_process(self) -> None:
+    def _start_process(self, config_path: Path) -> None:
         emulator_data = self.suite_dir
         emulator_data.mkdir(parents=True, exist_ok=True)
         args = [
             sys.executable, "-m", "messenger_emulators.suite.cli", "start",
-            "--config", str(self.config_path), "--project", self.project_id,
+            "--config", str(config_path), "--project", self.project_id,
             "--data", str(emulator_data),
             "--secure",
         ]
@@ -181,7 +181,7 @@ class EmulatorLauncher:
         log_file = open(self._log_path, "w", encoding="utf-8")  # noqa: SIM115 - child keeps it
         self.process = subprocess.Popen(
             args,
-            cwd=str(self.config_path.parent),
+            cwd=str(config_path.parent),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

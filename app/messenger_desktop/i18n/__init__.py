@@ -45,6 +45,8 @@ def install(choice: str) -> str:
     """
     global _locale
     app = QCoreApplication.instance()
+    if app is None:  # translators live on the application object
+        raise RuntimeError("i18n.install() needs the QApplication; create it first")
     lang = resolve(choice)
     _locale = (QLocale(QLocale.Language.English, QLocale.Country.UnitedStates) if lang == "en"
                else QLocale(lang))

@@ -11,8 +11,18 @@ each new message cost seconds.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import cast
 
-from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -24,7 +34,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from ..models.messages import Message, Roles
+from ..models.messages import Message, MessageListModel, Roles
 from .text import clock_time, day_label, full_time, same_day, to_html
 from .theme import Theme
 
@@ -35,6 +45,9 @@ META_H = 16
 CACHE_SIZE = 400
 SIZE_CACHE_SIZE = 50_000  # bubble sizes: ~100 bytes each; emptied when full
 HEADER_H = 34  # a date separator or the unread divider above a row
+
+# What Qt passes to a delegate (PySide6's signatures say either).
+Index = QModelIndex | QPersistentModelIndex
 
 
 class BubbleDelegate(QStyledItemDelegate):
@@ -110,36 +123,38 @@ class BubbleDelegate(QStyledItemDelegate):
         return QRect(x, option_rect.top() + MARGIN_Y, w, h)
 
     # headers ------------------------------------------------------------------------------
-    def headers(self, index: QModelIndex) -> tuple[str, str]:
+    def headers(self, index: Index) -> tuple[str, str]:
         """(date separator, unread divider) above this row; "" where there is none. The date
         shows above the first message of each day; the divider above the first unread one."""
         msg: Message = index.data(Roles.Message)
         date = ""
         if msg.ts > 0:
-            prev = index.siblingAtRow(index.row() - 1) if index.row() > 0 else QModelIndex()
+            row = index.row()
+            prev = index.sibling(row - 1, index.column()) if row > 0 else QModelIndex()
             prev_ts = float(prev.data(Roles.Timestamp) or 0) if prev.isValid() else 0.0
             if prev_ts <= 0 or not same_day(prev_ts, msg.ts):
                 date = day_label(msg.ts)
         unread = self.tr("Unread messages") if msg.id == self.unread_from else ""
         return date, unread
 
-    def header_height(self, index: QModelIndex) -> int:
+    def header_height(self, index: Index) -> int:
         return sum(HEADER_H for h in self.headers(index) if h)
 
-    def bubble_at(self, option_rect: QRect, index: QModelIndex, font: QFont) -> QRect:
+    def bubble_at(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
         """The bubble of this row, below its headers."""
         msg: Message = index.data(Roles.Message)
         area = option_rect.adjusted(0, self.header_height(index), 0, 0)
         return self.bubble_rect(area, msg, bool(index.data(Roles.Own)), font)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         # Called for every loaded row whenever one is added, so the cached path reads the
         # model's Message objects directly (each index.data() call through Qt costs more than
         # the rest). A row's height depends on its message, whether the previous one is from
         # the same day (date separator), the unread divider and the width; the font is the
         # view's, and the view empties the caches when it changes.
         width = option.rect.width() or self.view_width
-        model = index.model()
+        # The view's model (ChatView sets it); cast, not isinstance: this runs for every row.
+        model = cast(MessageListModel, index.model())
         row = index.row()
         msg: Message = model.message(row)
         prev_ts = model.message(row - 1).ts if row > 0 else 0.0
@@ -155,7 +170,7 @@ class BubbleDelegate(QStyledItemDelegate):
         return QSize(width, height)
 
     def _paint_headers(self, painter: QPainter, option: QStyleOptionViewItem,
-                       index: QModelIndex) -> None:
+                       index: Index) -> None:
         c = Theme.current()
         top = option.rect.top()
         date, unread = self.headers(index)
@@ -181,7 +196,7 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.setFont(bold)
             painter.drawText(band, Qt.AlignmentFlag.AlignCenter, unread)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))
         c = Theme.current()
@@ -218,7 +233,7 @@ class BubbleDelegate(QStyledItemDelegate):
                          self._meta(msg))
         painter.restore()
 
-    def anchor_at(self, option_rect: QRect, index: QModelIndex, pos, font: QFont) -> str:
+    def anchor_at(self, option_rect: QRect, index: Index, pos, font: QFont) -> str:
         """The link under `pos` (view coordinates), or ""."""
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))

@@ -95,7 +95,7 @@ class MessageList(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         # Editors (the selectable text) open on a press in mousePressEvent, not by a trigger.
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._drag_into: QWidget | None = None  # the text the current drag selects in
+        self._drag_into: QTextBrowser | None = None  # the text the current drag selects in
         self._forwarding = False
         self.setUniformItemSizes(False)
         self.setWordWrap(True)
@@ -123,8 +123,11 @@ class MessageList(QListView):
 
     def _forward(self, event) -> None:
         """Hand a mouse event of this drag to the text browser over the bubble."""
+        editor = self._drag_into
+        if editor is None:  # callers check; a drag always has its browser
+            return
         try:
-            target = self._drag_into.viewport()
+            target = editor.viewport()
         except RuntimeError:  # the row went away mid-drag (deleted, a new page): drop it
             self._drag_into = None
             return
@@ -251,7 +254,8 @@ class ChatView(QWidget):
         self._landing_pending = False
         self._programmatic = False
 
-        header = QWidget(objectName="ChatHeader")
+        header = QWidget()
+        header.setObjectName("ChatHeader")
         # Names and everything else from other people are plain text (a QLabel's default
         # format would render their markup: headings, colours, local images).
         self.title = ElidedLabel("ChatTitle")
@@ -276,19 +280,22 @@ class ChatView(QWidget):
         self._button_timer.setSingleShot(True)
         self._button_timer.setInterval(0)
         self._button_timer.timeout.connect(self._update_to_bottom)
-        self.empty = QLabel(objectName="Empty")
+        self.empty = QLabel()
+        self.empty.setObjectName("Empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.notice = plain_label("FormError")
         self.notice.setWordWrap(True)
         self.notice.hide()
 
-        composer = QWidget(objectName="Composer")
+        composer = QWidget()
+        composer.setObjectName("Composer")
         self.input = Composer()
         self.input.send_requested.connect(self._send)
         self.input.textChanged.connect(self._update_send)
         self.input.textChanged.connect(self._keep_draft)
-        self.send_button = QPushButton(objectName="Primary")
+        self.send_button = QPushButton()
+        self.send_button.setObjectName("Primary")
         self.send_button.setMinimumHeight(36)
         self.send_button.clicked.connect(self._send)
         cl = QHBoxLayout(composer)
@@ -393,9 +400,9 @@ class ChatView(QWidget):
     def _try_landing(self) -> bool:
         """Scroll the first unread message (and its divider) to the top, once it is here."""
         session = self.session
-        target = session.unread_from if session is not None else ""
-        if not self._landing_pending or not target:
+        if session is None or not self._landing_pending or not session.unread_from:
             return False
+        target = session.unread_from
         row = session.model.row_of(target)
         if row < 0:
             return False
@@ -411,7 +418,7 @@ class ChatView(QWidget):
             return
         self._programmatic = True
         try:
-            self.list.scrollTo(QModelIndex(self._land_on),
+            self.list.scrollTo(self._land_on,
                                QAbstractItemView.ScrollHint.PositionAtTop)
         finally:
             self._programmatic = False

@@ -24,12 +24,14 @@ BANNER_DELAY_MS = 1200  # a reconnect that quick (token refresh) is not worth a 
 class MessengerPage(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.banner = QLabel(objectName="Banner")
+        self.banner = QLabel()
+        self.banner.setObjectName("Banner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.hide()
         self.sidebar = Sidebar()
         self.chat = ChatView()
-        self.placeholder = QLabel(objectName="Empty")
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("Empty")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.right = QStackedWidget()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..models.chat_list import ChatListProxy, Roles
+from ..models.chat_list import ChatListModel, ChatListProxy, Roles
 from .avatar import avatar_pixmap
 from .chat_list_delegate import ChatListDelegate
 from .text import ElidedLabel
@@ -41,7 +41,8 @@ class Sidebar(QWidget):
         self.setMinimumWidth(260)
         self.me = ElidedLabel("ChatTitle")
         self.me_sub = ElidedLabel("Muted")
-        self.avatar = QToolButton(objectName="Avatar")
+        self.avatar = QToolButton()
+        self.avatar.setObjectName("Avatar")
         self.avatar.setIconSize(QSize(AVATAR, AVATAR))
         self.avatar.setCursor(Qt.CursorShape.PointingHandCursor)
         self.avatar.clicked.connect(self.profile_requested)
@@ -55,7 +56,8 @@ class Sidebar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self._open_first)
         self.search.installEventFilter(self)
-        self.list = QListView(objectName="ChatList")
+        self.list = QListView()
+        self.list.setObjectName("ChatList")
         self.list.setItemDelegate(ChatListDelegate(self.list))
         self.list.setMouseTracking(True)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -70,7 +72,8 @@ class Sidebar(QWidget):
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
                        self.proxy.layoutChanged):
             signal.connect(self._update_empty)
-        self.no_people = QLabel(objectName="Empty")
+        self.no_people = QLabel()
+        self.no_people.setObjectName("Empty")
         self.no_people.setWordWrap(True)
         self.no_people.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_people.hide()
@@ -243,7 +246,7 @@ class Sidebar(QWidget):
 
     def select_uid(self, uid: str) -> None:
         src = self.proxy.sourceModel()
-        if src is None:
+        if not isinstance(src, ChatListModel):  # none yet
             return
         idx = self.proxy.mapFromSource(src.index_for_uid(uid))
         if idx.isValid():

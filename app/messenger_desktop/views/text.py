@@ -38,7 +38,8 @@ def to_html(text: str, link_color: str) -> str:
 def plain_label(object_name: str = "", text: str = "") -> QLabel:
     """A label that shows its text as typed (QLabel's default AutoText renders anything that
     looks like HTML): for every label that can carry user or server data."""
-    label = QLabel(text, objectName=object_name)
+    label = QLabel(text)
+    label.setObjectName(object_name)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
 
@@ -48,7 +49,8 @@ class ElidedLabel(QLabel):
     translation), instead of being cut off; the whole text is in its tooltip then."""
 
     def __init__(self, object_name: str = "") -> None:
-        super().__init__(objectName=object_name)
+        super().__init__()
+        self.setObjectName(object_name)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._tip = ""

@@ -107,9 +107,9 @@ async def _post(request: web.Request, state: StorageState, bucket: str,
     else:
         data = await request.read()
         metadata = {}
-        content_type = request.headers.get("Content-Type")
-        if content_type:
-            metadata["contentType"] = content_type
+        header = request.headers.get("Content-Type")
+        if header:
+            metadata["contentType"] = header
     meta = await state.service.upload(identity, bucket, name, data, metadata)
     return web.json_response(meta.firebase())
 

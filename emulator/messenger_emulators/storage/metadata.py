@@ -9,11 +9,13 @@ import hashlib
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 from .rules.values import Timestamp
 
+google_crc32c: ModuleType | None
 try:
     import google_crc32c
 except ImportError:  # an optional speed-up of google-cloud-storage; checksums then omit it
