@@ -72,8 +72,9 @@ class StorageEmulator:
 
     async def start(self) -> None:
         self._adopt_auth_verifier()
-        if getattr(self.options, "import_dir", None) is not None:
-            await asyncio.to_thread(self.import_state, self.options.import_dir)
+        import_dir = getattr(self.options, "import_dir", None)
+        if import_dir is not None:
+            await asyncio.to_thread(self.import_state, import_dir)
         state = StorageState(self.options.project_id, self.service, self.sessions, self.tokens)
         self._runner = web.AppRunner(build_app(state), access_log=None, handle_signals=False)
         await self._runner.setup()
