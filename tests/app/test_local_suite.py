@@ -105,8 +105,13 @@ def test_restarts_the_suite_it_started_and_says_so(harness: Harness, tmp_path) -
 
 
 def test_waits_for_a_suite_someone_else_started(harness: Harness, tmp_path) -> None:
-    with running_suite(rules=RULES, data_dir=tmp_path / "data") as suite:
-        root = tmp_path / "home"
+    """`make emulators` on the shared folder, after an earlier app run left its (stopped)
+    owner record there: the suite is not the app's to restart."""
+    root = tmp_path / "home"
+    (root / "emulator-data").mkdir(parents=True)
+    (root / "emulators-owner.json").write_text(
+        '{"pid": 999999999, "running": false, "suite_pid": 999999998}')
+    with running_suite(rules=RULES, data_dir=root / "emulator-data") as suite:
         launcher = EmulatorLauncher(root, suite.config_path, ports=suite.ports)
         app = _app_with_launcher(harness, root, launcher, "alice")
         _sign_in(harness, app, unique_email("alice"))

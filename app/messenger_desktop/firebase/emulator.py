@@ -148,9 +148,23 @@ class EmulatorLauncher:
         if self.process is not None:
             return "busy" if self.process.poll() is None else "restart"
         owner = self._read_owner()
-        if owner is not None and (not owner.get("running") or not _pid_alive(owner.get("pid"))):
+        if owner is None:
+            return "wait"
+        # The suite that last held the folder wrote its pid into LOCK: if that is not the one
+        # the record names, someone else (`make emulators`) ran it since: theirs to restart.
+        last = self._last_suite_pid()
+        if last is not None and owner.get("suite_pid") not in (None, last):
+            return "wait"
+        if not owner.get("running") or not _pid_alive(owner.get("pid")):
             return "restart"  # the Messenger instance that started it quit or died
         return "wait"
+
+    def _last_suite_pid(self) -> int | None:
+        try:
+            text = (self.suite_dir / "LOCK").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
 
     def _read_owner(self) -> dict | None:
         try:

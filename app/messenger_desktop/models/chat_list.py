@@ -107,6 +107,7 @@ class ChatListModel(QAbstractListModel):
         self._rows: list[ChatRow] = []
         self._index: dict[str, int] = {}  # uid -> row
         self._status: dict[str, Status] = {}
+        self._shown: dict[str, tuple[bool, str]] = {}  # uid -> (online, text) last announced
         self._muted: set[str] = set()  # chat ids
         self._drafts: dict[str, str] = {}  # chat id -> unsent text
 
@@ -231,10 +232,24 @@ class ChatListModel(QAbstractListModel):
             self._status.pop(uid, None)
         else:
             self._status[uid] = status
+        self._presence_changed(uid)
+
+    def _presence_changed(self, uid: str) -> bool:
+        """Tell the views when what they show of `uid`'s presence (the dot, the text) changes.
+        Every online person's heartbeat rewrites their status every 20 s without changing
+        either: repainting (and re-sorting) the list for each of those was most of what the
+        app did while nothing happened."""
         i = self._index.get(uid)
-        if i is not None:
-            idx = self.index(i)
-            self.dataChanged.emit(idx, idx, [Roles.Online, Roles.PresenceText])
+        if i is None:
+            return False
+        status, now = self._status.get(uid), self.clock.now_ms()
+        shown = (is_online(status, now), describe(status, now))
+        if self._shown.get(uid) == shown:
+            return False
+        self._shown[uid] = shown
+        idx = self.index(i)
+        self.dataChanged.emit(idx, idx, [Roles.Online, Roles.PresenceText])
+        return True
 
     def set_muted(self, chat_ids: set[str]) -> None:
         self._muted = set(chat_ids)
@@ -262,11 +277,10 @@ class ChatListModel(QAbstractListModel):
             self.loaded.emit()
 
     def refresh_presence(self) -> None:
-        """Time passed: "last seen 4 min ago" becomes "5 min ago"; online may expire."""
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0), self.index(len(self._rows) - 1), [Roles.Online, Roles.PresenceText]
-            )
+        """Time passed (or the language changed): "last seen 4 min ago" becomes "5 min ago",
+        online may expire; only the rows whose text or dot changed are repainted."""
+        for row in self._rows:
+            self._presence_changed(row.uid)
 
 
 class ChatListProxy(QSortFilterProxyModel):
