@@ -33,6 +33,7 @@ from .manifest import FunctionSpec, Manifest, ManifestError
 from .process import WorkerProcess, changed_file, snapshot_mtimes
 from .proxy import build_app
 from .secret import SECRET_ENV, SECRET_HEADER, new_secret
+from .storage_events import StorageDispatcher
 from .triggers import CloudEvent
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class FunctionsEmulator:
         self.manifest: Manifest | None = None
         self.worker: WorkerProcess | None = None
         self.dispatcher: TriggerDispatcher | None = None
+        self.storage_dispatcher: StorageDispatcher | None = None
+        self._storage: Any = None
         self._database: Any = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -177,6 +180,7 @@ class FunctionsEmulator:
 
     def _start_triggers(self) -> None:
         assert self.manifest is not None
+        self._start_storage_triggers()
         if self._database is None:
             if self.manifest.triggers:
                 log.warning(msg.LOG_NO_DATABASE)
@@ -188,9 +192,29 @@ class FunctionsEmulator:
         self.dispatcher.start()
         self._database.engine.add_commit_listener(self.dispatcher.on_commit)
 
+    def _start_storage_triggers(self) -> None:
+        """Storage object events, from the Storage emulator's service (storage_events.py)."""
+        assert self.manifest is not None
+        self._storage = self.suite.get("storage") if self.suite is not None else None
+        service = getattr(self._storage, "service", None)
+        if service is None:
+            if self.manifest.storage_triggers:
+                log.warning(msg.LOG_NO_STORAGE)
+            return
+        self.storage_dispatcher = StorageDispatcher(
+            self.manifest.storage_triggers, self._post_event,
+            f"{self.options.project_id}.appspot.com",
+            f"http://{client_host(self.host)}:{self._storage.port}", self.policy,
+            self._send_event)
+        self.storage_dispatcher.enabled = self.background_triggers
+        self.storage_dispatcher.start()
+        service.listeners.append(self.storage_dispatcher.on_object)
+
     def set_background_triggers(self, enabled: bool) -> None:
         """The hub's PUT /functions/{enable,disable}BackgroundTriggers: while off, commits
         reach no trigger, and are not delivered later (as the official emulator)."""
+        if self.storage_dispatcher is not None:
+            self.storage_dispatcher.enabled = enabled
         if self.dispatcher is None or self._database is None or \
                 enabled == self.background_triggers:
             return
@@ -250,6 +274,8 @@ class FunctionsEmulator:
         await self.worker.restart(self.manifest)
         if self.dispatcher is not None and self.manifest is not None:
             self.dispatcher.set_triggers(self.manifest.triggers)
+        if self.storage_dispatcher is not None and self.manifest is not None:
+            self.storage_dispatcher.set_triggers(self.manifest.storage_triggers)
 
     async def stop(self) -> None:
         if self._watcher is not None:
@@ -262,6 +288,11 @@ class FunctionsEmulator:
                 if remove is not None:
                     remove(self.dispatcher.on_commit)
             await self.dispatcher.stop()
+        if self.storage_dispatcher is not None:
+            listeners = getattr(getattr(self._storage, "service", None), "listeners", [])
+            if self.storage_dispatcher.on_object in listeners:
+                listeners.remove(self.storage_dispatcher.on_object)
+            await self.storage_dispatcher.stop()
         if self.worker is not None:
             await self.worker.stop()
         await self.channel.close()
@@ -290,7 +321,11 @@ class FunctionsEmulator:
         if self.manifest is None:
             return lines
         for spec in self.manifest.functions:
-            if spec.database is None:
+            if spec.storage is not None:
+                lines.append(f"  storage trigger {spec.name}: "
+                             f"{spec.storage.event_type.rsplit('.', 1)[1]} "
+                             f"(bucket {spec.storage.bucket})")
+            elif spec.database is None:
                 lines.append(f"  http function {spec.name}: {self.function_url(spec.name)}")
             else:
                 t = spec.database

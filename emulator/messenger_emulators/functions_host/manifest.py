@@ -56,15 +56,27 @@ class DatabaseTrigger:
 
 
 @dataclass(frozen=True)
+class StorageTrigger:
+    """A Cloud Storage object event (google.cloud.storage.object.v1.finalized / deleted) of
+    one bucket, or of the project's default bucket ("*")."""
+    event_type: str
+    bucket: str
+
+    def matches_bucket(self, bucket: str, default_bucket: str) -> bool:
+        return bucket == (default_bucket if self.bucket == "*" else self.bucket)
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     name: str
     entry_point: str
     database: DatabaseTrigger | None = None
     timeout_s: float | None = None  # timeoutSeconds; None: the default (60 s)
+    storage: StorageTrigger | None = None
 
     @property
     def is_http(self) -> bool:
-        return self.database is None
+        return self.database is None and self.storage is None
 
     @property
     def signature_type(self) -> str:
@@ -88,6 +100,10 @@ class Manifest:
     @property
     def triggers(self) -> list[FunctionSpec]:
         return [f for f in self.functions if f.database is not None]
+
+    @property
+    def storage_triggers(self) -> list[FunctionSpec]:
+        return [f for f in self.functions if f.storage is not None]
 
 
 def parse_ref(ref: str) -> tuple[Segment, ...]:
@@ -119,10 +135,14 @@ def _spec(entry: Any, index: int) -> FunctionSpec:
         raise ValueError(f"{where}.entryPoint must be a Python function name")
     trigger = entry.get("trigger")
     if not isinstance(trigger, dict) or len(trigger) != 1:
-        raise ValueError(f"{where}.trigger must be {{\"http\": {{}}}} or {{\"database\": ...}}")
+        raise ValueError(f"{where}.trigger must be {{\"http\": {{}}}}, {{\"database\": ...}} "
+                         f"or {{\"storage\": ...}}")
     timeout = check_timeout(entry.get("timeoutSeconds"), "http" in trigger, where)
     if "http" in trigger:
         return FunctionSpec(name, entry_point, timeout_s=timeout)
+    if "storage" in trigger:
+        return FunctionSpec(name, entry_point, timeout_s=timeout,
+                            storage=_storage_trigger(trigger["storage"], where))
     db = trigger.get("database")
     if not isinstance(db, dict):
         raise ValueError(f"{where}.trigger has an unknown kind {next(iter(trigger))!r}")
@@ -142,6 +162,20 @@ def _spec(entry: Any, index: int) -> FunctionSpec:
         raise ValueError(f"{where}.trigger.database.{e}") from None
     return FunctionSpec(name, entry_point, DatabaseTrigger(event_type, ref, instance, segments),
                         timeout)
+
+
+def _storage_trigger(entry: Any, where: str) -> StorageTrigger:
+    """{"eventType": "google.cloud.storage.object.v1.finalized", "bucket": "*"}."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}.trigger.storage must be an object")
+    event_type = entry.get("eventType", msg.STORAGE_FINALIZED)
+    if event_type not in msg.STORAGE_EVENT_TYPES:
+        raise ValueError(f"{where}.trigger.storage.eventType must be one of "
+                         f"{', '.join(msg.STORAGE_EVENT_TYPES)}")
+    bucket = entry.get("bucket", "*")
+    if not isinstance(bucket, str) or not bucket:
+        raise ValueError(f"{where}.trigger.storage.bucket must be \"*\" or a bucket name")
+    return StorageTrigger(event_type, bucket)
 
 
 def check_timeout(value: Any, http: bool, where: str) -> float | None:

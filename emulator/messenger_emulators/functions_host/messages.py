@@ -13,6 +13,13 @@ EVENT_DATA_TYPE = "type.googleapis.com/google.events.firebase.database.v1.Refere
 EVENT_SOURCE = "//firebasedatabase.googleapis.com/projects/_/locations/{location}/instances/{ns}"
 DATABASE_LOCATION = "us-central1"
 SPEC_VERSION = "1.0"
+# Cloud Storage object events (Eventarc's types; the data is the JSON API's storage#object)
+STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
+STORAGE_DELETED = "google.cloud.storage.object.v1.deleted"
+STORAGE_EVENT_TYPES = (STORAGE_FINALIZED, STORAGE_DELETED)
+STORAGE_SOURCE = "//storage.googleapis.com/projects/_/buckets/{bucket}"
+LOG_NO_STORAGE = ("Storage triggers are declared but the storage emulator is not running: "
+                  "they will not fire.")
 
 # ---- worker protocol (lines on the worker's stdout) -------------------------------------------
 WORKER_READY = "@@messenger-functions-worker ready "  # + JSON {"port": N, "functions": [...]}
