@@ -123,3 +123,24 @@ def test_the_compaction_threshold_is_read_by_the_entry_point(monkeypatch, value,
             cli._compact_bytes()
     else:
         assert cli._compact_bytes() == expected
+
+
+def test_storage_starts_by_default_only_when_firebase_json_configures_it(tmp_path):
+    import argparse
+
+    from messenger_emulators.suite.cli import options_from_args
+
+    def only_for(doc: dict) -> list[str]:
+        path = tmp_path / "firebase.json"
+        path.write_text(json.dumps(doc))
+        args = argparse.Namespace(
+            only=None, config=str(path), host=None, import_dir=None, export_on_exit=None,
+            project="demo-x", data=None, id_token_ttl=3600.0, watch=False, rules_trace=False,
+            secure=False)
+        (tmp_path / "functions").mkdir(exist_ok=True)
+        return options_from_args(args)[1]
+
+    assert "storage" not in only_for({"emulators": {"database": {"port": 9000}}})
+    assert "storage" in only_for({"emulators": {"storage": {"port": 9199}}})
+    (tmp_path / "storage.rules").write_text("service firebase.storage { }")
+    assert "storage" in only_for({"storage": {"rules": "storage.rules"}})

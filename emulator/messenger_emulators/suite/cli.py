@@ -145,6 +145,11 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
 
     only = resolve(args.only.split(",")) if args.only else list(EMULATOR_ORDER)
     config = _config(args, only)
+    if not args.only and "storage" not in config.configured:
+        # Storage starts by default only when firebase.json configures it (a "storage"
+        # section or emulators.storage), as firebase-tools starts only configured emulators:
+        # a project without it does not get a listener on 9199 it never asked for.
+        only = [name for name in only if name != "storage"]
     host = args.host or next(
         (config.hosts[n] for n in ("database", "auth", "storage", "functions")
          if n in config.hosts),

@@ -39,6 +39,8 @@ class FirebaseConfig:
     aliases: dict[str, str] = field(default_factory=dict)  # .firebaserc projects
     hub_port: int | None = None
     hub_host: str | None = None
+    # emulators firebase.json mentions (an `emulators.<name>` entry or a product section)
+    configured: set[str] = field(default_factory=set)
 
     @property
     def default_project(self) -> str | None:
@@ -108,6 +110,9 @@ def load_config(path: Path | str) -> FirebaseConfig:
             config.ports[name] = port
         if host is not None:
             config.hosts[name] = host
+
+    config.configured = {name for name in DEFAULT_PORTS
+                         if name in emulators or doc.get(name) is not None}
 
     database = _section(path, doc, "database")
     if database and database.get("rules") is not None:
