@@ -305,3 +305,33 @@ def test_the_admin_bypasses_the_rules(suite) -> None:
     r = requests.post(base(suite), params={"name": name}, data=b"x", timeout=10,
                       headers={"Authorization": "Bearer owner", "Origin": "https://evil.example"})
     assert r.status_code == 401
+
+
+def test_oversized_custom_metadata_is_400(suite) -> None:
+    name = chat_name()
+    boundary = "zz"
+    body = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n"
+            + json.dumps({"metadata": {"k": "v" * 9000}})
+            + f"\r\n--{boundary}\r\nContent-Type: image/png\r\n\r\nx\r\n--{boundary}--").encode()
+    r = requests.post(base(suite), params={"name": name}, data=body, timeout=10,
+                      headers={**as_user("alice"), "X-Goog-Upload-Protocol": "multipart",
+                               "Content-Type": f"multipart/related; boundary={boundary}"})
+    assert r.status_code == 400 and "8192 bytes" in r.json()["error"]["message"]
+    r = requests.post(base(suite), params={"name": name}, data=b"{", timeout=10,
+                      headers={**as_user("alice"), "X-Goog-Upload-Command": "start"})
+    assert r.status_code == 400
+
+
+def test_a_resumable_upload_whose_token_expired_is_not_finalized(suite) -> None:
+    import time
+
+    name = chat_name()
+    start = requests.post(base(suite), params={"name": name}, json={}, timeout=10,
+                          headers={**as_user("alice", ttl=1), "X-Goog-Upload-Command": "start"})
+    assert start.status_code == 200
+    time.sleep(1.2)
+    done = requests.post(start.headers["X-Goog-Upload-URL"], data=b"x", timeout=10,
+                         headers={"X-Goog-Upload-Command": "upload, finalize"})
+    assert done.status_code == 401
+    assert requests.get(f"{base(suite)}/{enc(name)}", headers=as_user("alice"),
+                        timeout=10).status_code == 404

@@ -102,3 +102,33 @@ def test_concurrent_uploads_of_one_name_leave_one_whole_object(suite) -> None:
     meta = requests.get(f"{url}/race%2Fsame.bin", headers={"Authorization": "Bearer owner"},
                         timeout=10).json()
     assert int(meta["generation"]) == generations[-1]
+
+
+def test_edits_to_storage_rules_apply_while_running() -> None:
+    import time
+
+    closed = "rules_version = '2';\nservice firebase.storage {\n match /b/{bucket}/o {\n }\n}\n"
+    opened = closed.replace(" }\n}", "  match /{all=**} { allow read; }\n }\n}")
+    with running_suite(only=("storage",), storage_rules=closed) as suite:
+        url = f"{suite.storage_url}/v0/b/{BUCKET}/o/public%2Fx"
+        requests.post(f"{suite.storage_url}/v0/b/{BUCKET}/o", params={"name": "public/x"},
+                      data=b"x", headers={"Authorization": "Bearer owner"}, timeout=10)
+        assert requests.get(url, timeout=10).status_code == 403
+        rules_file = suite.workdir / "storage.rules"
+
+        def status_soon(want: int) -> int:
+            deadline = time.monotonic() + 10
+            while True:
+                got = requests.get(url, timeout=10).status_code
+                if got == want or time.monotonic() > deadline:
+                    return got
+                time.sleep(0.05)
+
+        rules_file.write_text(opened)
+        assert status_soon(200) == 200
+        rules_file.write_text(opened.replace("allow read;", "allow read: if ;"))
+        time.sleep(1.0)
+        assert requests.get(url, timeout=10).status_code == 200   # the old rules stay
+        assert "Failed to update storage rules" in suite.output
+        rules_file.write_text(closed)
+        assert status_soon(403) == 403

@@ -16,6 +16,7 @@ from ..suite.options import is_loopback
 from . import errors as msg
 from .access import TokenPolicy
 from .rules import RulesLoadError, StorageRules
+from .rules_watch import StorageRulesWatcher
 from .server import StorageState, build_app
 from .service import StorageService
 from .store import ObjectStore
@@ -63,8 +64,12 @@ class StorageEmulator:
         self.service = StorageService(options.project_id, self.store, self.rules, max_upload)
         self.tokens = TokenPolicy(secure=bool(options.secure) or not is_loopback(self.host),
                                   host=self.host)
+        self.service.trace = bool(getattr(options, "rules_trace", False))
         self.sessions = UploadSessions(max_upload)
         self._runner: web.AppRunner | None = None
+        # edits to storage.rules apply while running (rules_watch.py)
+        self._watcher = StorageRulesWatcher(self.service, self.rules_path) \
+            if self.rules_path is not None else None
 
     @property
     def default_bucket(self) -> str:
@@ -88,6 +93,8 @@ class StorageEmulator:
                 raise PortInUseError(self.name, self.host, self.port) from None
             raise
         self.port = self._runner.addresses[0][1]
+        if self._watcher is not None:
+            self._watcher.start()
 
     def _adopt_auth_verifier(self) -> None:
         """In secure mode, ID tokens are checked by the Auth emulator's keys (it starts first);
@@ -112,6 +119,8 @@ class StorageEmulator:
         write_storage_export(self.store, folder)
 
     async def stop(self) -> None:
+        if self._watcher is not None:
+            await self._watcher.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

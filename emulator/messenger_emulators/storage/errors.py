@@ -50,6 +50,13 @@ RULES_INVALID = "Invalid storage rules in {path}: {detail}"
 LOG_NO_RULES = ("Permission denied because no Storage ruleset is currently loaded, check your "
                 "rules for syntax errors.")
 LOG_DENIED = "storage rules denied {method} on {path} for {who}"
+LOG_ALLOWED = "storage rules allowed {method} on {path} for {who} (line {line})"
+LOG_RULES_CHANGED = "Change detected, updating storage rules from {path}..."
+LOG_RULES_UPDATED = "Storage rules updated."
+LOG_RULES_FAILED = "Failed to update storage rules"
+METADATA_TOO_LARGE = ("Custom metadata is larger than {limit} bytes (the keys and values of "
+                      "`metadata` together).")
+UPLOAD_TOKEN_EXPIRED = "Auth token is expired."
 DESCRIBE = ("Storage emulator: {url} (FIREBASE_STORAGE_EMULATOR_HOST={host}:{port}, "
             "STORAGE_EMULATOR_HOST=http://{host}:{port}; {rules})")
 DESCRIBE_RULES = "rules from {path}"

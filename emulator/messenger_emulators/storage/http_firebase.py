@@ -13,6 +13,7 @@ request and answer shapes as firebase-tools' emulator (src/emulator/storage/apis
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -157,6 +158,10 @@ async def _resumable(request: web.Request, state: StorageState, bucket: str,
         return web.Response(headers={"X-Goog-Upload-Status": "active"})
     if upload.status != "active":
         raise bad_request(msg.UPLOAD_NOT_ACTIVE.format(upload_id=upload_id))
+    expires = getattr(upload.identity, "expires_at", None)
+    if expires is not None and expires <= time.time():
+        # the token that started it has expired: as a fresh request with it would be
+        raise StorageError(401, msg.UPLOAD_TOKEN_EXPIRED)
     upload.status = "final"
     try:
         meta = await state.service.upload(upload.identity, upload.bucket, upload.name,

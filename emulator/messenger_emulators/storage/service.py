@@ -13,7 +13,7 @@ from typing import Any
 
 from . import errors as msg
 from .access import Identity
-from .errors import StorageError, forbidden, not_found
+from .errors import StorageError, bad_request, forbidden, not_found
 from .metadata import ObjectMetadata
 from .rules import StorageRules
 from .rules.values import Timestamp
@@ -31,6 +31,7 @@ class StorageService:
         self.rules = rules
         self.max_upload = max_upload
         self.listeners: list[Listener] = []
+        self.trace = False   # --rules-trace: log every decision, not only denials
         self._write_lock = asyncio.Lock()   # one write at a time: generations stay ordered
 
     # ---- rules --------------------------------------------------------------------------------
@@ -51,8 +52,11 @@ class StorageService:
         variables = {"request": request,
                      "resource": resource.rules_resource() if resource is not None else None}
         decision = self.rules.allows(method, path, variables)
+        who = (identity.auth or {}).get("uid") if identity.auth else "no user"
+        if decision.allowed and self.trace:
+            log.info(msg.LOG_ALLOWED.format(method=method, path=path, who=who,
+                                            line=decision.line))
         if not decision.allowed:
-            who = (identity.auth or {}).get("uid") if identity.auth else "no user"
             log.info(msg.LOG_DENIED.format(method=method, path=path, who=who) +
                      ("; " + "; ".join(decision.errors) if decision.errors else ""))
             raise forbidden(denied)
@@ -74,6 +78,7 @@ class StorageService:
                      incoming: dict[str, Any]) -> ObjectMetadata:
         if len(data) > self.max_upload:
             raise StorageError(413, msg.TOO_LARGE.format(limit=self.max_upload))
+        check_custom_metadata(incoming)
         meta = ObjectMetadata.new(bucket, name, data, incoming)
         async with self._write_lock:
             existing = self.store.get(bucket, name)
@@ -88,6 +93,7 @@ class StorageService:
 
     async def update_metadata(self, identity: Identity, bucket: str, name: str,
                               incoming: dict[str, Any]) -> ObjectMetadata:
+        check_custom_metadata(incoming)
         async with self._write_lock:
             stored = self.store.get(bucket, name)
             proposed = copy.deepcopy(stored.meta) if stored is not None else None
@@ -160,6 +166,22 @@ class StorageService:
                 listener(kind, meta)
             except Exception:   # a listener's bug must not fail the upload
                 log.exception("storage: %s listener failed", kind)
+
+
+MAX_CUSTOM_METADATA = 8 * 1024   # Cloud Storage's limit on custom metadata, keys + values
+
+
+def check_custom_metadata(incoming: dict[str, Any]) -> None:
+    """400 for custom metadata that is not a map or exceeds Cloud Storage's 8 KiB."""
+    custom = incoming.get("metadata")
+    if custom is None:
+        return
+    if not isinstance(custom, dict):
+        raise bad_request(msg.BAD_METADATA.format(detail="`metadata` must be an object"))
+    size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in custom.items()
+               if v is not None)
+    if size > MAX_CUSTOM_METADATA:
+        raise bad_request(msg.METADATA_TOO_LARGE.format(limit=MAX_CUSTOM_METADATA))
 
 
 def _rules_auth(identity: Identity) -> dict[str, Any] | None:
