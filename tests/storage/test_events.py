@@ -87,3 +87,29 @@ def test_storage_triggers_in_the_manifest(tmp_path) -> None:
     with pytest.raises(ManifestError) as info:
         _manifest(tmp_path, {"storage": {"bucket": 5}})
     assert "trigger.storage.bucket" in str(info.value)
+
+
+def test_a_firebase_functions_projects_storage_triggers_are_discovered_and_fire() -> None:
+    project = Path(__file__).parent / "projects" / "sdk"
+    with running_suite(only=("database", "storage", "functions"),
+                       rules={"rules": {".read": True, ".write": True}},
+                       storage_rules=REPO_RULES, functions_source=project) as suite:
+        base = f"{suite.storage_url}/v0/b/{BUCKET}/o"
+        admin = {"Authorization": "Bearer owner"}
+        r = requests.post(base, params={"name": "up/one.txt"}, data=b"hello", timeout=10,
+                          headers={**admin, "Content-Type": "text/plain"})
+        assert r.status_code == 200
+        assert requests.delete(f"{base}/up%2Fone.txt", headers=admin, timeout=10).status_code \
+            == 204
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            got = requests.get(f"{suite.database_url}/sdkEvents.json?ns={suite.ns}",
+                               timeout=10).json() or {}
+            if len(got) == 2:
+                break
+            time.sleep(0.1)
+        kinds = sorted(got.values(), key=lambda e: e["kind"])
+        assert kinds == [{"kind": "deleted", "name": "up/one.txt"},
+                         # int64 as a string, as Eventarc's StorageObjectData (JSON API) has it
+                         {"kind": "finalized", "name": "up/one.txt", "size": "5",
+                          "bucket": BUCKET, "contentType": "text/plain"}]

@@ -11,9 +11,11 @@
 The YAML's endpoints become FunctionSpecs: `httpsTrigger` and `callableTrigger` are HTTP
 functions, `eventTrigger`s of the Realtime Database (google.firebase.database.ref.v1.*) are
 database triggers (ref from eventFilterPathPatterns or eventFilters, instance likewise, "*" by
-default); other triggers (Firestore, schedules, Pub/Sub...) are skipped with a warning, as the
-suite does not emulate their sources. The discovery runs the suite's Python, the same the
-worker runs (firebase-tools would use the folder's `venv`).
+default), Cloud Storage object events (google.cloud.storage.object.v1.finalized / .deleted) are
+storage triggers (bucket from eventFilters); other triggers (Firestore, schedules,
+Pub/Sub...) are skipped with a warning, as the suite does not emulate their sources. The
+discovery runs the suite's Python, the same the worker runs (firebase-tools would use the
+folder's `venv`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from .manifest import (
     FunctionSpec,
     Manifest,
     ManifestError,
+    StorageTrigger,
     check_timeout,
     load_manifest,
     parse_ref,
@@ -98,6 +101,12 @@ def _endpoint(name: str, endpoint: Any) -> FunctionSpec | None:
     if not isinstance(trigger, dict):
         trigger = {}  # none (or not a mapping): skipped below as an unknown kind
     event_type = trigger.get("eventType")
+    if event_type in msg.STORAGE_EVENT_TYPES:
+        # storage_fn.on_object_finalized / _deleted: the SDK names the bucket (its option, or
+        # FIREBASE_CONFIG's storageBucket, which the host sets when storage runs)
+        bucket = (trigger.get("eventFilters") or {}).get("bucket") or "*"
+        return FunctionSpec(name, entry_point, timeout_s=timeout,
+                            storage=StorageTrigger(event_type, str(bucket)))
     if event_type not in msg.EVENT_TYPES:
         kind = event_type or next((k for k in endpoint if k.endswith("Trigger")), "unknown")
         log.warning(msg.LOG_TRIGGER_SKIPPED.format(name=name, kind=kind))
