@@ -150,3 +150,22 @@ def test_admin_large_upload_goes_resumable(bucket) -> None:
     blob.upload_from_string(data)
     assert bucket.blob(name).download_as_bytes() == data
     assert bucket.blob(name).download_as_bytes(start=10, end=19) == data[10:20]
+
+
+def test_pyrebase_put_of_a_file_and_download_to_a_file(firebase, tmp_path) -> None:
+    token = unsigned_token("bob")
+    name = f"chats/alice_bob/bob/{uuid.uuid4().hex}.jpg"
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 100)
+    # an open file (given a path, pyrebase4 opens the file and never closes it)
+    with open(source, "rb") as handle:
+        meta = firebase.storage().child(name).put(handle, token)
+    assert meta["size"] == str(source.stat().st_size)
+    url = firebase.storage().child(name).get_url(meta["downloadTokens"])
+    target = tmp_path / "copy.jpg"
+    with firebase.requests.get(url, stream=True) as answer:
+        assert answer.status_code == 200
+        with open(target, "wb") as out:
+            for chunk in answer.iter_content(65536):
+                out.write(chunk)
+    assert target.read_bytes() == source.read_bytes()
