@@ -214,6 +214,17 @@ class Application(QObject):
         login.set_busy(True)
         from .firebase.api import AccountsApi
 
+        if self.launcher is not None and await self.launcher.check() == "restart":
+            # The suite this app started died while nobody was signed in: start it again
+            # rather than answer "can't reach the server".
+            login.set_busy(True, self.tr("Starting the local servers…"))
+            try:
+                await self.launcher.ensure_running()
+            except UserFacingError as exc:
+                login.set_busy(False)
+                self._fail(str(exc), lambda: self.submit(mode, email, password, stay, name))
+                return
+            login.set_busy(True)
         api = AccountsApi(self.config.functions_url)
         try:
             if mode == "register":

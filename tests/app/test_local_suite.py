@@ -104,6 +104,28 @@ def test_restarts_the_suite_it_started_and_says_so(harness: Harness, tmp_path) -
     assert not harness.run(port_open("127.0.0.1", ports["database"]))  # stopped on quit
 
 
+def test_signing_in_restarts_the_suite_it_started(harness: Harness, tmp_path) -> None:
+    """Not signed in yet, and the suite the app started has died: signing in starts it
+    again instead of answering "can't reach the server"."""
+    ports = _ports()
+    root = tmp_path / "home"
+    launcher = EmulatorLauncher(root, _firebase_json(tmp_path, ports), ports=ports)
+    app = _app_with_launcher(harness, root, launcher, "alice")
+    try:
+        harness.run(app.start(), 90)
+        harness.until(app.window.login.submit.isEnabled, 60, what="form ready")
+        launcher.process.kill()
+        launcher.process.wait()
+        login = app.window.login
+        login.set_mode("register")
+        login.email.setText(unique_email("alice"))
+        login.password.setText("correct horse battery")
+        login.submit.click()
+        harness.until(lambda: app.client is not None, 90, what="signed in on a new suite")
+    finally:
+        harness.run(app.shutdown(), 30)
+
+
 def test_waits_for_a_suite_someone_else_started(harness: Harness, tmp_path) -> None:
     """`make emulators` on the shared folder, after an earlier app run left its (stopped)
     owner record there: the suite is not the app's to restart."""
