@@ -96,6 +96,14 @@ class EmulatorHub:
                                       local_peer=trust.is_local_peer(peer, local),
                                       browser=trust.is_browser_request(request.headers))
 
+    # aiohttp wants coroutine functions as handlers (a lambda returning a coroutine is a
+    # deprecated "bare function", an error under the tests' filterwarnings)
+    async def _put_triggers_off(self, request: web.Request) -> web.Response:
+        return await self._put_triggers(request, False)
+
+    async def _put_triggers_on(self, request: web.Request) -> web.Response:
+        return await self._put_triggers(request, True)
+
     async def _put_triggers(self, request: web.Request, enabled: bool) -> web.Response:
         if not self._admin_place(request):
             return web.json_response({"error": "Only this machine's programs may switch the "
@@ -138,10 +146,8 @@ class EmulatorHub:
         app.router.add_get("/", self._get_root)
         app.router.add_get("/emulators", self._get_emulators)
         app.router.add_post("/_admin/export", self._post_export)
-        app.router.add_put("/functions/disableBackgroundTriggers",
-                           lambda request: self._put_triggers(request, False))
-        app.router.add_put("/functions/enableBackgroundTriggers",
-                           lambda request: self._put_triggers(request, True))
+        app.router.add_put("/functions/disableBackgroundTriggers", self._put_triggers_off)
+        app.router.add_put("/functions/enableBackgroundTriggers", self._put_triggers_on)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         ports = [self.requested_port] if self.requested_port is not None \
