@@ -19,9 +19,11 @@ run: install
 	$(BIN)/messenger
 
 # Only the emulator suite, as `firebase emulators:start` would, on the same data folder the
-# app's own suite uses (one per OS user: app/messenger_desktop/store/paths.py).
+# app's own suite uses (one per OS user: app/messenger_desktop/store/paths.py), and so in
+# secure mode as the app starts it: that folder holds real people's chats and password hashes,
+# so no unsigned tokens, and the admin only from this machine (README, Security).
 emulators: install
-	$(BIN)/messenger-emulators start --config firebase.json \
+	$(BIN)/messenger-emulators start --config firebase.json --secure \
 	    --data "$$($(BIN)/python -m messenger_desktop.store.paths suite)"
 
 test: install
