@@ -105,3 +105,20 @@ def test_an_import_whose_storage_path_leaves_the_folder_is_refused(tmp_path) -> 
             pass
     assert "outside the export folder" in str(info.value)
     assert "Traceback" not in str(info.value)
+
+
+def test_the_data_folder_is_owner_only_and_taken_by_one_suite(tmp_path) -> None:
+    data = tmp_path / "data"
+    with running_suite(only=("storage",), data_dir=data, storage_rules=REPO_RULES) as first:
+        requests.post(url(first), params={"name": "x/y.bin"}, data=b"secret", headers=ADMIN,
+                      timeout=10).raise_for_status()
+        folder = data / "storage"
+        for path in (data, folder, folder / "blobs", folder / "meta",
+                     *(folder / "blobs").iterdir(), *(folder / "meta").iterdir()):
+            assert path.stat().st_mode & 0o077 == 0, path
+        with pytest.raises(SuiteFailed) as info:
+            with running_suite(only=("storage",), data_dir=data, storage_rules=REPO_RULES):
+                pass
+        assert "is in use by another emulator suite" in str(info.value)
+        assert f"process {first.pid}" in str(info.value)
+        assert "Traceback" not in str(info.value)

@@ -124,6 +124,7 @@ class StorageEmulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.store.close()
 
     @property
     def url(self) -> str:

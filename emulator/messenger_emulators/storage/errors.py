@@ -43,6 +43,9 @@ MISSING_TOKEN_PARAM = "Give create_token=true or delete_token=TOKEN."
 BAD_RANGE = "Requested range not satisfiable."
 METHOD_NOT_ALLOWED = "Method {method} is not allowed on {path}."
 
+FOLDER_LOCKED = ("The data folder {path} is in use by another emulator suite (process {pid}). "
+                 "Stop it, or use another --data folder.")
+
 # rules loading (the component's start) and logging
 RULES_MISSING = "The storage rules file {path} (storage.rules in {config}) does not exist."
 RULES_UNREADABLE = "Could not read the storage rules {path}: {detail}"

@@ -11,6 +11,7 @@ as an object, and an overwrite cut off leaves the previous generation whole.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -19,9 +20,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import errors as msg
 from .metadata import ObjectMetadata
 
 log = logging.getLogger("messenger_emulators.storage")
+
+
+class StorageFolderLocked(ValueError):
+    """Another suite uses the data folder (the command line prints it in one line)."""
 
 
 @dataclass
@@ -36,7 +42,9 @@ def _key(bucket: str, name: str) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
+    # owner-only, as the rest of the data folder: objects are the users' files
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -56,10 +64,33 @@ class ObjectStore:
         self.folder = folder
         self._objects: dict[str, dict[str, StoredObject]] = {}
         self._lock = threading.Lock()   # writes run in worker threads
+        self._lock_fd: int | None = None
         if folder is not None:
-            (folder / "blobs").mkdir(parents=True, exist_ok=True)
-            (folder / "meta").mkdir(parents=True, exist_ok=True)
+            folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for part in (folder, folder / "blobs", folder / "meta"):
+                part.mkdir(mode=0o700, exist_ok=True)
+            self._take_folder()
             self._load()
+
+    def _take_folder(self) -> None:
+        """One suite per folder: flock'ed LOCK holding our pid, as the database's journal."""
+        assert self.folder is not None
+        fd = os.open(self.folder / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise StorageFolderLocked(msg.FOLDER_LOCKED.format(path=self.folder, pid=pid)) \
+                from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)   # closing drops the flock
+            self._lock_fd = None
 
     # ---- reading ---------------------------------------------------------------------------
     def get(self, bucket: str, name: str) -> StoredObject | None:
