@@ -169,3 +169,26 @@ def test_pyrebase_put_of_a_file_and_download_to_a_file(firebase, tmp_path) -> No
             for chunk in answer.iter_content(65536):
                 out.write(chunk)
     assert target.read_bytes() == source.read_bytes()
+
+
+def test_admin_preconditions_make_create_only_uploads(bucket) -> None:
+    from google.api_core.exceptions import PreconditionFailed
+
+    name = f"once/{uuid.uuid4().hex}"
+    bucket.blob(name).upload_from_string(b"first", if_generation_match=0)
+    with pytest.raises(PreconditionFailed):
+        bucket.blob(name).upload_from_string(b"second", if_generation_match=0)
+    blob = bucket.get_blob(name)
+    assert blob.download_as_bytes() == b"first"
+    with pytest.raises(PreconditionFailed):
+        blob.delete(if_generation_match=blob.generation + 1)
+    with pytest.raises(PreconditionFailed):
+        bucket.blob(name).download_as_bytes(if_generation_match=blob.generation + 1)
+    bucket.blob(name).upload_from_string(b"third", if_generation_match=blob.generation)
+    assert bucket.blob(name).download_as_bytes() == b"third"
+    big = f"once/{uuid.uuid4().hex}"
+    bucket.blob(big).upload_from_string(b"x", if_generation_match=0)
+    with pytest.raises(PreconditionFailed):   # resumable (over 8 MB): checked at the end
+        bucket.blob(big, chunk_size=4 * 1024 * 1024).upload_from_string(
+            b"y" * (9 * 1024 * 1024), if_generation_match=0)
+    assert bucket.blob(big).download_as_bytes() == b"x"

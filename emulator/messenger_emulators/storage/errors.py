@@ -41,6 +41,7 @@ BAD_AUTH_HEADER = "The Authorization header must be 'Firebase ID_TOKEN' or 'Bear
 BAD_TOKEN_PARAM = "create_token must be 'true'."
 MISSING_TOKEN_PARAM = "Give create_token=true or delete_token=TOKEN."
 BAD_RANGE = "Requested range not satisfiable."
+PRECONDITION_FAILED = "At least one of the pre-conditions you specified did not hold."  # GCS
 METHOD_NOT_ALLOWED = "Method {method} is not allowed on {path}."
 
 FOLDER_LOCKED = ("The data folder {path} is in use by another emulator suite (process {pid}). "

@@ -32,6 +32,36 @@ if TYPE_CHECKING:
 _CONTENT_RANGE = re.compile(r"bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)")
 
 
+def preconditions(request: web.Request):
+    """ifGenerationMatch / ifGenerationNotMatch / ifMetagenerationMatch / NotMatch, as Cloud
+    Storage checks them (generation 0: the object must not exist); a failure is 412."""
+    wanted = {}
+    for key in ("ifGenerationMatch", "ifGenerationNotMatch", "ifMetagenerationMatch",
+                "ifMetagenerationNotMatch"):
+        value = request.query.get(key)
+        if value is not None:
+            if not value.isdigit():
+                raise bad_request(f"Invalid value for {key}: {value!r}.")
+            wanted[key] = int(value)
+    if not wanted:
+        return None
+
+    def check(current) -> None:
+        generation = current.generation if current is not None else 0
+        ok = True
+        if "ifGenerationMatch" in wanted:
+            ok &= generation == wanted["ifGenerationMatch"]
+        if "ifGenerationNotMatch" in wanted:
+            ok &= generation != wanted["ifGenerationNotMatch"]
+        for key, equal in (("ifMetagenerationMatch", True), ("ifMetagenerationNotMatch", False)):
+            if key in wanted:
+                ok &= current is not None and \
+                    (current.metageneration == wanted[key]) == equal
+        if not ok:
+            raise StorageError(412, msg.PRECONDITION_FAILED)
+    return check
+
+
 def _base(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
@@ -59,21 +89,25 @@ async def handle(request: web.Request, state: StorageState, api: str) -> web.Str
         raise StorageError(405, msg.METHOD_NOT_ALLOWED.format(method=method, path=request.path))
     name = object_name(encoded)
     stored_or_404 = state.service.store.get(bucket, name)
+    condition = preconditions(request)
     if method == "GET":
         if stored_or_404 is None:
             raise not_found(msg.GCS_NO_SUCH_OBJECT.format(bucket=bucket, name=name))
+        if condition is not None:
+            condition(stored_or_404.meta)
         if api == "download" or request.query.get("alt") == "media":
             return media_response(request, stored_or_404)
         return web.json_response(stored_or_404.meta.gcs(_base(request)))
     if method in ("PATCH", "PUT"):
         if stored_or_404 is None:
             raise not_found(msg.GCS_NO_SUCH_OBJECT.format(bucket=bucket, name=name))
-        meta = await state.service.update_metadata(ADMIN, bucket, name, await json_body(request))
+        meta = await state.service.update_metadata(ADMIN, bucket, name,
+                                                   await json_body(request), condition)
         return web.json_response(meta.gcs(_base(request)))
     if method == "DELETE":
         if stored_or_404 is None:
             raise not_found(msg.GCS_NO_SUCH_OBJECT.format(bucket=bucket, name=name))
-        await state.service.delete(ADMIN, bucket, name)
+        await state.service.delete(ADMIN, bucket, name, condition)
         return web.Response(status=204)
     raise StorageError(405, msg.METHOD_NOT_ALLOWED.format(method=method, path=request.path))
 
@@ -119,6 +153,7 @@ async def _upload(request: web.Request, state: StorageState, bucket: str) -> web
         if "contentType" not in metadata and request.headers.get("X-Upload-Content-Type"):
             metadata["contentType"] = request.headers["X-Upload-Content-Type"]
         upload = state.sessions.start(bucket, name, metadata, ADMIN)
+        upload.precondition = preconditions(request)
         location = request.url.with_query({"uploadType": "resumable", "name": name,
                                            "upload_id": upload.id})
         return web.Response(headers={"Location": str(location),
@@ -131,7 +166,8 @@ async def _upload(request: web.Request, state: StorageState, bucket: str) -> web
     else:
         raise bad_request(f"Unsupported uploadType {kind!r}.")
     name = check_name(request.query.get("name") or metadata.get("name"))
-    meta = await state.service.upload(ADMIN, bucket, name, data, metadata)
+    meta = await state.service.upload(ADMIN, bucket, name, data, metadata,
+                                      preconditions(request))
     return web.json_response(meta.gcs(_base(request)))
 
 
@@ -161,7 +197,11 @@ async def _resumable_chunk(request: web.Request, state: StorageState) -> web.Res
     upload.status = "final"
     try:
         meta = await state.service.upload(ADMIN, upload.bucket, upload.name,
-                                          bytes(upload.data), upload.metadata)
+                                          bytes(upload.data), upload.metadata,
+                                          upload.precondition)
+    except StorageError as exc:
+        upload.response = (exc.status, exc.gcs_body())
+        raise
     finally:
         upload.data = bytearray()
     body_json = meta.gcs(_base(request))

@@ -21,6 +21,7 @@ from .store import ObjectStore, StoredObject
 
 log = logging.getLogger("messenger_emulators.storage")
 Listener = Callable[[str, ObjectMetadata], Any]   # ("finalized" | "deleted", metadata)
+Precondition = Callable[[ObjectMetadata | None], None]   # raises StorageError(412)
 
 
 class StorageService:
@@ -75,7 +76,8 @@ class StorageService:
         return stored
 
     async def upload(self, identity: Identity, bucket: str, name: str, data: bytes,
-                     incoming: dict[str, Any]) -> ObjectMetadata:
+                     incoming: dict[str, Any],
+                     precondition: Precondition | None = None) -> ObjectMetadata:
         if len(data) > self.max_upload:
             raise StorageError(413, msg.TOO_LARGE.format(limit=self.max_upload))
         check_custom_metadata(incoming)
@@ -85,6 +87,8 @@ class StorageService:
             method = "update" if existing is not None else "create"
             self.authorize(identity, method, bucket, name,
                            existing.meta if existing else None, meta, msg.NO_WRITE)
+            if precondition is not None:   # checked under the write lock: no race
+                precondition(existing.meta if existing else None)
             if existing is not None and meta.generation <= existing.meta.generation:
                 meta.generation = existing.meta.generation + 1
             await self._blocking(self.store.put, meta, data)
@@ -92,10 +96,13 @@ class StorageService:
         return meta
 
     async def update_metadata(self, identity: Identity, bucket: str, name: str,
-                              incoming: dict[str, Any]) -> ObjectMetadata:
+                              incoming: dict[str, Any],
+                              precondition: Precondition | None = None) -> ObjectMetadata:
         check_custom_metadata(incoming)
         async with self._write_lock:
             stored = self.store.get(bucket, name)
+            if precondition is not None and stored is not None:
+                precondition(stored.meta)
             proposed = copy.deepcopy(stored.meta) if stored is not None else None
             if proposed is not None:
                 proposed.apply(incoming)
@@ -106,9 +113,12 @@ class StorageService:
             await self._blocking(self.store.update_meta, proposed)
         return proposed
 
-    async def delete(self, identity: Identity, bucket: str, name: str) -> None:
+    async def delete(self, identity: Identity, bucket: str, name: str,
+                     precondition: Precondition | None = None) -> None:
         async with self._write_lock:
             stored = self.store.get(bucket, name)
+            if precondition is not None and stored is not None:
+                precondition(stored.meta)
             self.authorize(identity, "delete", bucket, name,
                            stored.meta if stored else None, None, msg.NO_WRITE)
             if stored is None:

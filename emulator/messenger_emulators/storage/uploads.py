@@ -70,6 +70,7 @@ class Upload:
     data: bytearray = field(default_factory=bytearray)
     status: str = "active"             # active, cancelled, final
     response: tuple[int, Any] | None = None   # the finalize answer, repeated to a retry
+    precondition: Any = None           # the JSON API's ifGenerationMatch... of the start
     started: float = field(default_factory=time.monotonic)
 
 
