@@ -48,6 +48,12 @@ def test_finalize_and_delete_events_reach_functions() -> None:
             "source": f"//storage.googleapis.com/projects/_/buckets/{BUCKET}",
             "subject": f"objects/{name}", "name": name, "bucket": BUCKET, "size": "1234",
             "contentType": "image/png", "bytesRead": 1234}
+        # a metadata update (by the admin: the repo's rules allow none on chat files)
+        patched = requests.patch(f"{base}/{requests.utils.quote(name, safe='')}", timeout=10,
+                                 json={"metadata": {"w": "1"}},
+                                 headers={"Authorization": "Bearer owner"})
+        assert patched.status_code == 200, patched.text
+        _wait(suite, lambda es: any(e["type"].endswith("metadataUpdated") for e in es))
         # a refused upload finalizes nothing
         denied = requests.post(base, params={"name": "chats/bob_carol/alice/x.png"},
                                data=b"x", headers=auth, timeout=10)
@@ -55,7 +61,8 @@ def test_finalize_and_delete_events_reach_functions() -> None:
         assert requests.delete(f"{base}/{requests.utils.quote(name, safe='')}", headers=auth,
                                timeout=10).status_code == 204
         events = _wait(suite, lambda es: any(e["type"].endswith("deleted") for e in es))
-        assert sorted(e["type"].rsplit(".", 1)[1] for e in events) == ["deleted", "finalized"]
+        assert sorted(e["type"].rsplit(".", 1)[1] for e in events) == \
+            ["deleted", "finalized", "metadataUpdated"]
         deleted = next(e for e in events if e["type"].endswith("deleted"))
         assert deleted["name"] == name and deleted["size"] == "1234"
         assert "storage trigger onobjectfinalized: finalized (bucket *)" in suite.output
@@ -83,6 +90,8 @@ def test_storage_triggers_in_the_manifest(tmp_path) -> None:
     assert not spec.storage.matches_bucket("other", "p.appspot.com")
     with pytest.raises(ManifestError) as info:
         _manifest(tmp_path, {"storage": {"eventType": "google.cloud.storage.object.v1.archived"}})
+    assert _manifest(tmp_path, {"storage": {
+        "eventType": "google.cloud.storage.object.v1.metadataUpdated"}}).functions[0].storage
     assert "trigger.storage.eventType must be one of" in str(info.value)
     with pytest.raises(ManifestError) as info:
         _manifest(tmp_path, {"storage": {"bucket": 5}})

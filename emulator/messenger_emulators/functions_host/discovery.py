@@ -11,11 +11,11 @@
 The YAML's endpoints become FunctionSpecs: `httpsTrigger` and `callableTrigger` are HTTP
 functions, `eventTrigger`s of the Realtime Database (google.firebase.database.ref.v1.*) are
 database triggers (ref from eventFilterPathPatterns or eventFilters, instance likewise, "*" by
-default), Cloud Storage object events (google.cloud.storage.object.v1.finalized / .deleted) are
-storage triggers (bucket from eventFilters); other triggers (Firestore, schedules,
-Pub/Sub...) are skipped with a warning, as the suite does not emulate their sources. The
-discovery runs the suite's Python, the same the worker runs (firebase-tools would use the
-folder's `venv`).
+default), Cloud Storage object events (google.cloud.storage.object.v1.finalized, .deleted,
+.metadataUpdated) are storage triggers (bucket from eventFilters); other triggers (Firestore,
+schedules, Pub/Sub...) are skipped with a warning, as the suite does not emulate their
+sources. The discovery runs the suite's Python, the same the worker runs (firebase-tools would
+use the folder's `venv`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ SPEC_VERSION = "1.0"
 # Cloud Storage object events (Eventarc's types; the data is the JSON API's storage#object)
 STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
 STORAGE_DELETED = "google.cloud.storage.object.v1.deleted"
-STORAGE_EVENT_TYPES = (STORAGE_FINALIZED, STORAGE_DELETED)
+STORAGE_METADATA_UPDATED = "google.cloud.storage.object.v1.metadataUpdated"
+STORAGE_EVENT_TYPES = (STORAGE_FINALIZED, STORAGE_DELETED, STORAGE_METADATA_UPDATED)
 STORAGE_SOURCE = "//storage.googleapis.com/projects/_/buckets/{bucket}"
 LOG_NO_STORAGE = ("Storage triggers are declared but the storage emulator is not running: "
                   "they will not fire.")

@@ -1,7 +1,8 @@
 """From the Storage emulator's object changes to CloudEvents for storage-triggered functions:
-`google.cloud.storage.object.v1.finalized` (an upload completed, new or replacing) and
-`.deleted`, in binary content mode with the Cloud Storage JSON API's object as data, as Eventarc
-delivers them. Delivery (queues per function, retries, the worker channel) is delivery.py's."""
+`google.cloud.storage.object.v1.finalized` (an upload completed, new or replacing), `.deleted`
+and `.metadataUpdated` (a PATCH of an existing object's metadata), in binary content mode with
+the Cloud Storage JSON API's object as data, as Eventarc delivers them. Delivery (queues per
+function, retries, the worker channel) is delivery.py's."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from .delivery import DeliveryPolicy, FunctionQueue, Post, Send, Stats
 from .manifest import FunctionSpec
 from .triggers import CloudEvent
 
-_KIND = {"finalized": msg.STORAGE_FINALIZED, "deleted": msg.STORAGE_DELETED}
+_KIND = {"finalized": msg.STORAGE_FINALIZED, "deleted": msg.STORAGE_DELETED,
+         "metadataUpdated": msg.STORAGE_METADATA_UPDATED}
 _ids = itertools.count(1)
 _ID_PREFIX = uuid.uuid4().hex[:8]
 
@@ -83,8 +85,8 @@ class StorageDispatcher:
             await queue.join()
 
     def on_object(self, kind: str, meta: Any) -> None:
-        """StorageService's listener: ("finalized" | "deleted", ObjectMetadata); never raises
-        into an upload."""
+        """StorageService's listener: ("finalized" | "deleted" | "metadataUpdated",
+        ObjectMetadata); never raises into an upload."""
         event_type = _KIND.get(kind)
         if event_type is None or not self.enabled:
             return

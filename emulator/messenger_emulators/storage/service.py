@@ -20,7 +20,8 @@ from .rules.values import Timestamp
 from .store import ObjectStore, StoredObject
 
 log = logging.getLogger("messenger_emulators.storage")
-Listener = Callable[[str, ObjectMetadata], Any]   # ("finalized" | "deleted", metadata)
+# ("finalized" | "deleted" | "metadataUpdated", metadata)
+Listener = Callable[[str, ObjectMetadata], Any]
 Precondition = Callable[[ObjectMetadata | None], None]   # raises StorageError(412)
 
 
@@ -111,6 +112,7 @@ class StorageService:
             if stored is None or proposed is None:
                 raise not_found(msg.OBJECT_NOT_FOUND.format(name=name))
             await self._blocking(self.store.update_meta, proposed)
+        self._emit("metadataUpdated", proposed)
         return proposed
 
     async def delete(self, identity: Identity, bucket: str, name: str,
