@@ -183,3 +183,17 @@ def test_very_long_conditions_load_or_fail_cleanly() -> None:
         assert "nested too deeply" in str(exc)
     else:   # loaded: deciding must still answer, not raise
         assert decide(huge, "get", "x", None).allowed in (True, False)
+
+
+@pytest.mark.parametrize("expr", [
+    "math.floor(1.0 / 0.0) == 1",
+    "int(1.0 / 0.0) == 1",
+    "math.round(0.0 / 0.0) == 1",
+    "timestamp.date(2024, 13, 1) == request.time",
+    "'x'.matches('(') ",
+    "duration.value(1, 'fortnight') > duration.value(1, 's')",
+])
+def test_odd_values_deny_instead_of_crashing(expr: str) -> None:
+    r = rules(f"match /{{n}} {{ allow get: if {expr}; }}")
+    decision = decide(r, "get", "x", None)
+    assert not decision.allowed and decision.errors

@@ -68,6 +68,9 @@ class StorageRules:
                     failures.append(f"line {allow.line}: {exc}")
                 except RecursionError:
                     failures.append(f"line {allow.line}: {e.TOO_DEEP}")
+                except (ArithmeticError, ValueError, TypeError) as exc:
+                    # e.g. math.floor(1.0 / 0.0): Python's own error, still just "no value"
+                    failures.append(f"line {allow.line}: {type(exc).__name__}: {exc}")
         return Decision(False, None, tuple(failures))
 
 
