@@ -335,3 +335,20 @@ def test_a_resumable_upload_whose_token_expired_is_not_finalized(suite) -> None:
     assert done.status_code == 401
     assert requests.get(f"{base(suite)}/{enc(name)}", headers=as_user("alice"),
                         timeout=10).status_code == 404
+
+
+def test_a_client_gone_mid_upload_leaves_no_object(suite) -> None:
+    import socket
+
+    name = chat_name()
+    host, port = suite.storage_url.removeprefix("http://").split(":")
+    head = (f"POST /v0/b/{BUCKET}/o?name={requests.utils.quote(name, safe='/')} HTTP/1.1\r\n"
+            f"Host: {host}:{port}\r\nAuthorization: Firebase {unsigned_token('alice')}\r\n"
+            "Content-Type: image/png\r\nContent-Length: 1000000\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head + b"x" * 1000)      # then the app is killed: the body never ends
+    # the emulator still serves, and the name is free
+    assert requests.get(f"{base(suite)}/{enc(name)}", headers=as_user("alice"),
+                        timeout=10).status_code == 404
+    assert upload(suite, name, b"whole").status_code == 200
+    assert "Traceback" not in suite.output and "internal error" not in suite.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import web
 
 from . import errors as msg
@@ -50,6 +51,11 @@ def build_app(state: StorageState) -> web.Application:
                 413, msg.TOO_LARGE.format(limit=state.service.max_upload)))
         except web.HTTPException:
             raise
+        except (ConnectionError, aiohttp.ClientError) as exc:
+            # the client went away mid-request (an app killed during an upload): nothing is
+            # stored, and there is no one to answer
+            log.debug("storage: %s %s: client gone: %s", request.method, request.path, exc)
+            return web.Response(status=400)   # written to no one; not logged as a crash
         except Exception:
             log.exception("storage: internal error on %s %s", request.method, request.path)
             return _error_response(request, StorageError(500, "Internal error."))
