@@ -122,3 +122,29 @@ def test_the_data_folder_is_owner_only_and_taken_by_one_suite(tmp_path) -> None:
         assert "is in use by another emulator suite" in str(info.value)
         assert f"process {first.pid}" in str(info.value)
         assert "Traceback" not in str(info.value)
+
+
+def test_with_data_objects_are_read_from_disk_not_held_in_memory(tmp_path) -> None:
+    from messenger_emulators.storage.metadata import ObjectMetadata
+    from messenger_emulators.storage.store import ObjectStore
+
+    store = ObjectStore(tmp_path / "storage")
+    try:
+        first = store.put(ObjectMetadata.new(BUCKET, "a/b", b"one", {}), b"one")
+        assert first.memory is None and first.data == b"one"
+        newer = ObjectMetadata.new(BUCKET, "a/b", b"two!", {})
+        newer.generation = first.meta.generation + 1
+        store.put(newer, b"two!")
+        # a reader holding the replaced generation: its blob is gone, read() finds the new one
+        try:
+            first.data
+            raise AssertionError("the replaced generation's blob should be removed")
+        except FileNotFoundError:
+            pass
+        found = store.read(BUCKET, "a/b")
+        assert found is not None and found[1] == b"two!"
+    finally:
+        store.close()
+    memory_only = ObjectStore(None)
+    kept = memory_only.put(ObjectMetadata.new(BUCKET, "a/b", b"m", {}), b"m")
+    assert kept.memory == b"m"

@@ -42,7 +42,14 @@ def write_storage_export(store: ObjectStore, folder: Path) -> None:
     (folder / "buckets.json").write_text(json.dumps(buckets, indent=2), encoding="utf-8")
     for stored in objects:
         file = _key(stored.meta.bucket, stored.meta.name)
-        (folder / "blobs" / file).write_bytes(stored.data)
+        try:
+            data = stored.data
+        except FileNotFoundError:   # replaced or deleted during the export: its newer state
+            found = store.read(stored.meta.bucket, stored.meta.name)
+            if found is None:
+                continue
+            stored, data = found
+        (folder / "blobs" / file).write_bytes(data)
         (folder / "metadata" / f"{file}.json").write_text(
             json.dumps(_serialised(stored.meta), indent=2), encoding="utf-8")
 

@@ -5,13 +5,14 @@ downloads with Range, and JSON bodies."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from . import errors as msg
-from .errors import StorageError, bad_request
+from .errors import StorageError, bad_request, not_found
 from .metadata import ObjectMetadata
 from .names import check_name
 from .store import StoredObject
@@ -69,9 +70,24 @@ def object_headers(meta: ObjectMetadata) -> dict[str, str]:
     return headers
 
 
-def media_response(request: web.Request, stored: StoredObject) -> web.Response:
-    """The object's bytes; `Range: bytes=a-b` answers 206 with that slice."""
-    data = stored.data
+def read_media(lookup: Callable[[], StoredObject]) -> tuple[StoredObject, bytes]:
+    """`lookup()` (which decides access and raises 403/404) and the bytes it found. With
+    --data the bytes are read from the blob file; one replaced by a newer generation between
+    the lookup and the read is looked up (and decided) again."""
+    for _ in range(5):
+        stored = lookup()
+        try:
+            return stored, stored.data
+        except FileNotFoundError:
+            continue
+    raise not_found()
+
+
+def media_response(request: web.Request, stored: StoredObject,
+                   data: bytes | None = None) -> web.Response:
+    """The object's bytes (`data`, when already read); `Range: bytes=a-b` answers 206 with
+    that slice."""
+    data = stored.data if data is None else data
     headers = object_headers(stored.meta)
     wanted = request.headers.get("Range")
     if wanted and wanted.startswith("bytes=") and "," not in wanted:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from . import errors as msg
 from .errors import StorageError, bad_request, not_found
-from .http_common import decode, json_body, media_response, object_name, raw_segments
+from .http_common import decode, json_body, media_response, object_name, raw_segments, read_media
 from .names import check_name
 
 if TYPE_CHECKING:
@@ -65,9 +65,11 @@ async def handle(request: web.Request, state: StorageState) -> web.StreamRespons
 async def _get(request: web.Request, state: StorageState, bucket: str,
                name: str) -> web.StreamResponse:
     identity = state.identify(request)
-    stored = state.service.read(identity, bucket, name, request.query.get("token"))
+    token = request.query.get("token")
     if request.query.get("alt") == "media":
-        return media_response(request, stored)
+        stored, data = read_media(lambda: state.service.read(identity, bucket, name, token))
+        return media_response(request, stored, data)
+    stored = state.service.read(identity, bucket, name, token)
     return web.json_response(stored.meta.firebase())
 
 

@@ -21,9 +21,10 @@ from aiohttp import web
 from . import errors as msg
 from .access import ADMIN
 from .errors import StorageError, bad_request, not_found
-from .http_common import decode, json_body, media_response, object_name, raw_segments
+from .http_common import decode, json_body, media_response, object_name, raw_segments, read_media
 from .metadata import rfc3339
 from .names import check_name
+from .store import StoredObject
 from .uploads import parse_multipart
 
 if TYPE_CHECKING:
@@ -96,7 +97,13 @@ async def handle(request: web.Request, state: StorageState, api: str) -> web.Str
         if condition is not None:
             condition(stored_or_404.meta)
         if api == "download" or request.query.get("alt") == "media":
-            return media_response(request, stored_or_404)
+            def lookup() -> StoredObject:
+                current = state.service.store.get(bucket, name)
+                if current is None:
+                    raise not_found(msg.GCS_NO_SUCH_OBJECT.format(bucket=bucket, name=name))
+                return current
+            stored, data = read_media(lookup)
+            return media_response(request, stored, data)
         return web.json_response(stored_or_404.meta.gcs(_base(request)))
     if method in ("PATCH", "PUT"):
         if stored_or_404 is None:

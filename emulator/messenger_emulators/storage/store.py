@@ -32,8 +32,18 @@ class StorageFolderLocked(ValueError):
 
 @dataclass
 class StoredObject:
+    """An object: its bytes in memory (no --data), or in its blob file (--data: objects are
+    read from disk when asked for, so a suite with many files does not hold them all)."""
     meta: ObjectMetadata
-    data: bytes
+    memory: bytes | None = None
+    blob: Path | None = None
+
+    @property
+    def data(self) -> bytes:
+        if self.memory is not None:
+            return self.memory
+        assert self.blob is not None
+        return self.blob.read_bytes()
 
 
 def _key(bucket: str, name: str) -> str:
@@ -126,13 +136,28 @@ class ObjectStore:
         return items, sorted(prefixes)
 
     # ---- writing (blocking: call from a worker thread) -------------------------------------------
+    def read(self, bucket: str, name: str) -> tuple[StoredObject, bytes] | None:
+        """The object and its bytes, consistent: a blob replaced by a newer generation between
+        the lookup and the read is read again as the newer one."""
+        for _ in range(5):
+            stored = self.get(bucket, name)
+            if stored is None:
+                return None
+            try:
+                return stored, stored.data
+            except FileNotFoundError:
+                continue   # overwritten (or deleted) meanwhile: look again
+        return None
+
     def put(self, meta: ObjectMetadata, data: bytes) -> StoredObject:
-        stored = StoredObject(meta, data)
+        stored = StoredObject(meta, memory=data)
         with self._lock:
             if self.folder is not None:
                 key = _key(meta.bucket, meta.name)
-                _write_atomic(self.folder / "blobs" / f"{key}.{meta.generation}", data)
+                blob = self.folder / "blobs" / f"{key}.{meta.generation}"
+                _write_atomic(blob, data)
                 self._write_meta(key, meta)
+                stored = StoredObject(meta, blob=blob)
                 previous = self.get(meta.bucket, meta.name)
                 if previous is not None and previous.meta.generation != meta.generation:
                     (self.folder / "blobs" / f"{key}.{previous.meta.generation}").unlink(
@@ -177,16 +202,17 @@ class ObjectStore:
             try:
                 meta = ObjectMetadata.from_json(json.loads(path.read_text(encoding="utf-8")))
                 blob = f"{path.stem}.{meta.generation}"
-                data = (self.folder / "blobs" / blob).read_bytes()
+                size = (self.folder / "blobs" / blob).stat().st_size
             except (OSError, ValueError, TypeError) as exc:
                 log.warning("storage: skipping unreadable object %s: %s", path.name, exc)
                 continue
-            if len(data) != meta.size:   # damaged outside the emulator: do not serve it
+            if size != meta.size:   # damaged outside the emulator: do not serve it
                 log.warning("storage: object %r has %d bytes, not %d; skipped", meta.name,
-                            len(data), meta.size)
+                            size, meta.size)
                 continue
             wanted.add(blob)
-            self._objects.setdefault(meta.bucket, {})[meta.name] = StoredObject(meta, data)
+            self._objects.setdefault(meta.bucket, {})[meta.name] = StoredObject(
+                meta, blob=self.folder / "blobs" / blob)
         for leftover in (self.folder / "blobs").iterdir():
             if leftover.name not in wanted:
                 leftover.unlink(missing_ok=True)   # an upload cut off before its metadata
