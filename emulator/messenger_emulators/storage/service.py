@@ -5,10 +5,11 @@ ruleset is refused, as firebase-tools' emulator refuses."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from . import errors as msg
@@ -34,7 +35,9 @@ class StorageService:
         self.max_upload = max_upload
         self.listeners: list[Listener] = []
         self.trace = False   # --rules-trace: log every decision, not only denials
-        self._write_lock = asyncio.Lock()   # one write at a time: generations stay ordered
+        # one write at a time per object (generations stay ordered, preconditions hold);
+        # writes of different objects run side by side (each fsync in its own thread)
+        self._locks: dict[tuple[str, str], list] = {}   # key -> [lock, users]
 
     # ---- rules --------------------------------------------------------------------------------
     def authorize(self, identity: Identity, method: str, bucket: str, name: str,
@@ -83,7 +86,7 @@ class StorageService:
             raise StorageError(413, msg.TOO_LARGE.format(limit=self.max_upload))
         check_custom_metadata(incoming)
         meta = ObjectMetadata.new(bucket, name, data, incoming)
-        async with self._write_lock:
+        async with self._object_lock(bucket, name):
             existing = self.store.get(bucket, name)
             method = "update" if existing is not None else "create"
             self.authorize(identity, method, bucket, name,
@@ -100,7 +103,7 @@ class StorageService:
                               incoming: dict[str, Any],
                               precondition: Precondition | None = None) -> ObjectMetadata:
         check_custom_metadata(incoming)
-        async with self._write_lock:
+        async with self._object_lock(bucket, name):
             stored = self.store.get(bucket, name)
             if precondition is not None and stored is not None:
                 precondition(stored.meta)
@@ -117,7 +120,7 @@ class StorageService:
 
     async def delete(self, identity: Identity, bucket: str, name: str,
                      precondition: Precondition | None = None) -> None:
-        async with self._write_lock:
+        async with self._object_lock(bucket, name):
             stored = self.store.get(bucket, name)
             if precondition is not None and stored is not None:
                 precondition(stored.meta)
@@ -153,7 +156,7 @@ class StorageService:
         'Missing admin credentials.')."""
         if not identity.admin:
             raise forbidden(msg.MISSING_ADMIN)
-        async with self._write_lock:
+        async with self._object_lock(bucket, name):
             stored = self.store.get(bucket, name)
             if stored is None:
                 raise not_found(msg.OBJECT_NOT_FOUND.format(name=name))
@@ -166,6 +169,21 @@ class StorageService:
             meta.apply({})
             await self._blocking(self.store.update_meta, meta)
         return meta
+
+    @contextlib.asynccontextmanager
+    async def _object_lock(self, bucket: str, name: str) -> AsyncIterator[None]:
+        key = (bucket, name)
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = [asyncio.Lock(), 0]
+        entry[1] += 1          # holders and waiters: the lock goes only when none is left
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[key]
 
     async def _blocking(self, fn: Callable, *args: Any) -> Any:
         if self.store.folder is None:
