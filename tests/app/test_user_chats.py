@@ -35,14 +35,17 @@ class Admin:
         self.base = suite.database_url
         self.params = {"ns": suite.ns}
 
-    def _call(self, method: str, path: str, value=None):
-        r = requests.request(method, f"{self.base}/{path}.json", params=self.params,
+    def _call(self, method: str, path: str, value=None, triggers: bool = True):
+        params = self.params if triggers else {**self.params, "disableTriggers": "true"}
+        r = requests.request(method, f"{self.base}/{path}.json", params=params,
                              headers=ADMIN, json=value, timeout=10)
         r.raise_for_status()
         return r.json()
 
-    def put(self, path: str, value) -> None:
-        self._call("PUT" if value is not None else "DELETE", path, value)
+    def put(self, path: str, value, triggers: bool = True) -> None:
+        """`triggers=False`: seed data the trigger must not rewrite afterwards
+        (`disableTriggers`, as `firebase database:set --disable-triggers`)."""
+        self._call("PUT" if value is not None else "DELETE", path, value, triggers)
 
     def patch(self, path: str, value: dict) -> None:
         self._call("PATCH", path, value)
