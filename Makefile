@@ -32,12 +32,14 @@ test: install
 test-all: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
-# Style, the package boundaries (import-linter) and no private names of dependencies in
-# product code (scripts/check_private_use.py).
+# Style, the package boundaries (import-linter), no private names of dependencies in
+# product code (scripts/check_private_use.py) and the types of app/, functions/, emulator/
+# and model/ (mypy; what and how in pyproject.toml's [tool.mypy]).
 lint: install
 	$(BIN)/ruff check app emulator functions model tests bench scripts
 	PYTHONPATH=functions $(BIN)/lint-imports
 	$(BIN)/python scripts/check_private_use.py app functions model
+	$(BIN)/mypy
 
 # Lists the benchmarks; `make bench-all` runs them all (each prints its figures).
 bench: install
