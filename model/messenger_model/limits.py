@@ -22,3 +22,14 @@ PREVIEWS_KEPT = 4
 # message in PRUNE_EVERY, chosen by a hash of the message id (a redelivery decides the same):
 # the other messages cost one write and no read. Between prunes a set holds a few more.
 PRUNE_EVERY = 8
+
+# Groups (docs/data-model.md, "the agreed layout"): at most this many members, the creator
+# included; a name of 1..GROUP_NAME_MAX characters.
+GROUP_MAX_MEMBERS = 200
+GROUP_NAME_MAX = 100
+
+# Typing indicators: a typer writes typing/{chatId}/{uid} at most once per TYPING_WRITE_EVERY_S
+# while typing; readers ignore an entry older than TYPING_FRESH_MS (so a crashed client's
+# indicator dies by itself).
+TYPING_WRITE_EVERY_S = 3.0
+TYPING_FRESH_MS = 6_000

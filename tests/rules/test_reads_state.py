@@ -41,3 +41,29 @@ def test_the_repository_rules_stream_paths_are_static():
     rs = RuleSet.from_text(REPO_RULES.read_text())
     for path in (("userChats", "alice"), ("messages", "alice_bob"), ("status",), ("users",)):
         assert not rs.read_reads_state(path), path
+
+
+def test_a_wildcard_pattern_folds_away_branches_that_read_state():
+    # the messenger's chat read: a direct id decides on auth alone, a group id reads the
+    # group's record; folding `$c.matches(...)` for the stream's own path tells them apart
+    rs = rules({"m": {"$c": {".read": "auth != null && (($c.matches(/^[a-z]+_[a-z]+$/) && "
+                                      "$c.beginsWith(auth.uid + '_')) || ($c.matches(/^g-/) && "
+                                      "root.child('chats/' + $c + '/members/' + auth.uid)"
+                                      ".exists()))"}},
+                "t": {"$c": {".read": "!$c.matches(/^x/) ? auth != null : now > 0"}},
+                "u": {"$c": {".read": "$c.matches(/^x/) || data.exists()"}}})
+    assert not rs.read_reads_state(("m", "alice_bob"))
+    assert rs.read_reads_state(("m", "g-123"))
+    assert not rs.read_reads_state(("t", "abc"))
+    assert rs.read_reads_state(("t", "xyz"))
+    assert not rs.read_reads_state(("u", "xyz"))  # || short-circuits on a true pattern
+    assert rs.read_reads_state(("u", "abc"))
+
+
+def test_the_repository_rules_group_streams_read_state():
+    rs = RuleSet.from_text(REPO_RULES.read_text())
+    for path in (("messages", "g-AAAAAAAAAAAAAAAAAAAA"), ("chats", "g-AAAAAAAAAAAAAAAAAAAA"),
+                 ("receipts", "g-AAAAAAAAAAAAAAAAAAAA"), ("typing", "g-AAAAAAAAAAAAAAAAAAAA")):
+        assert rs.read_reads_state(path), path
+    for path in (("receipts", "alice_bob"), ("typing", "alice_bob"), ("chats", "alice_bob")):
+        assert not rs.read_reads_state(path), path

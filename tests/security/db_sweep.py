@@ -17,6 +17,9 @@ EMPTY_NS = "secdbempty"      # a namespace with the same rules and no data
 BIG = "x" * 300              # makes several nodes larger than writeSizeLimit=tiny (10 KB)
 
 
+GROUP, NO_GROUP = "g-AAAAAAAAAAAAAAAAAAAA", "g-ZZZZZZZZZZZZZZZZZZZZ"
+
+
 def seed_data() -> dict:
     credentials = {f"user{i:03d}": {"hash": f"pbkdf2_sha256$600000${i}${BIG}"}
                    for i in range(40)}
@@ -24,7 +27,7 @@ def seed_data() -> dict:
     credentials["bob"] = {"hash": "pbkdf2_sha256$600000$salt$bobhash"}
     messages = {f"m{i:03d}": {"sender": "alice", "text": f"secret {i} {BIG}", "ts": i}
                 for i in range(40)}
-    return {
+    seeded = {
         "credentials": credentials,
         "emails": {"alice@example,com": "alice", "bob@example,com": "bob"},
         "users": {"alice": {"email": "alice@example.com", "displayName": "Alice"},
@@ -36,6 +39,13 @@ def seed_data() -> dict:
         "userChats": {"alice": {"alice_bob": {"readAt": 1, "unreadIds": {"m001": True}}},
                       "bob": {"alice_bob": {"readAt": 1}}},
     }
+    # a group neither alice nor mallory is in (a member's web page is not a refused caller)
+    seeded["chats"][GROUP] = {"type": "group", "name": "g", "createdAt": 1, "createdBy": "bob",
+                              "members": {"bob": "owner", "carol": "member"},
+                              "joinedAt": {"bob": 1, "carol": 1}}
+    seeded["messages"][GROUP] = messages
+    seeded["receipts"] = {GROUP: {"bob": 5, "carol": 7}}
+    return seeded
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,9 @@ PAIRS: list[tuple[Location, Location]] = [
     (Location("chats/alice_bob"), Location("chats/alice_carol")),
     (Location("messages/alice_bob"), Location("messages/alice_carol")),
     (Location("messages/alice_bob/m001"), Location("messages/alice_bob/m999")),
+    (Location(f"chats/{GROUP}"), Location(f"chats/{NO_GROUP}")),
+    (Location(f"messages/{GROUP}"), Location(f"messages/{NO_GROUP}")),
+    (Location(f"receipts/{GROUP}"), Location(f"typing/{GROUP}")),
 ]
 # readable by any signed-in user, refused to nobody
 ANONYMOUS_PAIRS = [

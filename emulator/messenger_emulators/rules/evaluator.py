@@ -20,6 +20,7 @@ from .explain import explain
 from .model import NO_QUERY, Decision, Path, QueryView
 from .runtime import UNEXPECTED
 from .snapshot import RuleSnapshot, type_name
+from .state_reads import may_read_state
 from .trace import at, rule_line
 from .tree import RuleNode
 
@@ -85,8 +86,10 @@ class Evaluator:
         on the way reads root, data or now). When not, the decision is a function of auth,
         path and query alone, and an open stream's access needs no re-check until the rules
         themselves change."""
-        nodes, _ = self.walk(path)
-        return any(node.read is not None and node.read.reads_state for node in nodes)
+        nodes, caps = self.walk(path)
+        return any(node.read is not None and node.read.reads_state
+                   and (node.read.tree is None or may_read_state(node.read.tree, caps))
+                   for node in nodes)
 
     def can_read(self, path: Path, auth: Any, root: Any, now: int,
                  query: QueryView) -> Decision:
