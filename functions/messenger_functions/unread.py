@@ -21,7 +21,8 @@ redelivery) must not resurrect its id or preview. The trigger writes as its own 
 (backend.TRIGGER_AUTH), and database.rules.json accepts an unread id or a preview only for a
 message that exists when the write commits: the late creation's update is refused, the
 trigger confirms the message is gone (a read, only then) and handles it as its deletion.
-docs/functions.md ("The trigger") argues each case.
+docs/functions.md ("The trigger") argues each case. Group chats (`g-...` ids) go to
+group_unread.py: the same entry for every member, one update a message.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import logging
 from typing import Any
 
 from messenger_model import paths
-from messenger_model.chats import chat_members
+from messenger_model.chats import chat_members, is_group_id
 from messenger_model.limits import PREVIEWS_KEPT, UNREAD_IDS_CAP
 from messenger_model.previews import preview_of, previews_to_prune, prunes_on
 from messenger_model.unread import ids_to_prune
@@ -151,6 +152,8 @@ def handle(subject: str, before: Any, delta: Any) -> str:
         log.warning("ignoring event for unexpected subject %r", subject)
         return "ignored: subject"
     chat, message_id = location
+    if is_group_id(chat):
+        return _group_event(chat, message_id, before, delta)
     members = chat_members(chat)
     if members is None:
         log.warning("ignoring message in a chat id that is not a direct chat: %r", chat)
@@ -173,4 +176,16 @@ def handle(subject: str, before: Any, delta: Any) -> str:
     if after is None and before is not None:
         _on_deleted(chat, members, message_id)
         return "deleted"
+    return "ignored: not a message"
+
+
+def _group_event(chat: str, message_id: str, before: Any, delta: Any) -> str:
+    """Group chats (group_unread.py): every member's entry, in one update a message."""
+    from . import group_unread
+
+    after = apply_delta(before, delta)
+    if _is_message(after):
+        return group_unread.on_created(chat, message_id, after)
+    if after is None and before is not None:
+        return group_unread.on_deleted(chat, message_id, before)
     return "ignored: not a message"
