@@ -101,9 +101,13 @@ def on_created(chat_id: str, message_id: str, message: dict) -> str:
             backend.trigger_ref("/").update(_changes(chat_id, message_id, message, members))
             return "created"
         except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
-            if backend.ref(paths.message(chat_id, message_id)).get() is None:
+            current = backend.ref(paths.message(chat_id, message_id)).get()
+            if current is None:
                 on_deleted(chat_id, message_id, message)
                 return "deleted (stale creation)"
+            if isinstance(current, dict) and current.get("editedAt") != message.get("editedAt"):
+                message = current  # edited since: a preview must carry its current text
+                continue
             fresh = _group(chat_id)
             if members_of(fresh) == members_of(group):
                 raise  # not a membership race: an error to retry and log, never to drop
