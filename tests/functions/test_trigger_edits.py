@@ -157,6 +157,8 @@ def test_group_edits_and_reactions(stack, new_user, deliver) -> None:
     assert bob.db("PUT", f"messages/{chat}/{message_id}/reactions/{bob.uid}",
                   json="👍").status_code == 200
     deliver(chat, message_id, after, {"reactions": {bob.uid: "👍"}})
+    assert "unreadIds" not in _entry(stack, bob.uid, chat)  # neither was a new message
+    assert "unreadIds" not in _entry(stack, dave.uid, chat)
     deliver(chat, message_id, None, original)  # the creation, late
     for uid in (alice.uid, bob.uid):
         assert _preview(stack, uid, chat, message_id)["text"] == "standup at 11"
