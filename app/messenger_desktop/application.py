@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
+from messenger_model.chats import is_group_id
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -37,6 +38,7 @@ from .views.theme import Theme
 
 if TYPE_CHECKING:
     from .client import MessengerClient
+    from .live_binder import LiveBinder
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ class Application(QObject):
         self._warm: asyncio.Future | None = None
         self._watch: asyncio.Future | None = None  # _watch_suite while the server is gone
         self.profile_dialog: ProfileDialog | None = None
+        self.binder: LiveBinder | None = None  # the open chat's receipts/typing <-> its view
         self._wire_window()
 
     @property
@@ -279,6 +282,7 @@ class Application(QObject):
     # the messenger -------------------------------------------------------------------------
     def _enter_messenger(self, new_name: str = "") -> None:
         from .client import MessengerClient
+        from .live_binder import LiveBinder
         from .models.presence import HEARTBEAT_S
 
         heartbeat_s = HEARTBEAT_S if self.heartbeat_s is None else self.heartbeat_s
@@ -288,6 +292,7 @@ class Application(QObject):
         page.sidebar.set_model(client.chats)
         client.chats.set_muted(self.settings.muted_chats)
         page.chat.drafts = client.drafts
+        self.binder = LiveBinder(client, page.chat)
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
@@ -296,6 +301,7 @@ class Application(QObject):
         client.message_notification.connect(self._on_notification)
         client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
         client.chats.dataChanged.connect(self._on_chats_changed)
+        client.chats.rowsRemoved.connect(self._on_chat_gone)
         client.profile_changed.connect(self._update_me)
         self.session.refreshed.connect(self._on_token_refreshed)
         client.start()
@@ -328,7 +334,7 @@ class Application(QObject):
         if client is None:
             return
         dialog = ProfileDialog(client.uid, client.my_email or self.email, client.my_name,
-                               self.window)
+                               self.window, read_receipts=client.read_receipts)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.save_requested.connect(
             lambda name: self._spawn(self._save_profile(client, dialog, name))
@@ -340,18 +346,22 @@ class Application(QObject):
     async def _save_profile(self, client: MessengerClient, dialog, name: str) -> None:
         try:
             await client.set_display_name(name)
+            receipts = dialog.read_receipts.isChecked()
+            if receipts != client.read_receipts:
+                await client.set_read_receipts(receipts)
         except UserFacingError as exc:
             dialog.show_error(str(exc))
             return
         dialog.accept()
 
     def open_person(self, uid: str) -> None:
+        """Open the chat of a row of the list: a person's uid, or a group's chat id."""
         client = self.client
         if client is None:
             return
         row = client.chats.row_for_uid(uid)
         title = row.title if row else uid
-        session = client.open_chat(uid)
+        session = client.open_chat_id(uid) if is_group_id(uid) else client.open_chat(uid)
         chat = self.window.messenger.chat
         if chat.session is not session:
             chat.show_session(session, title)
@@ -381,6 +391,10 @@ class Application(QObject):
 
     def open_chat_id(self, chat_id: str) -> None:
         if self.client is None:
+            return
+        if is_group_id(chat_id):
+            self._raise()
+            self.open_person(chat_id)
             return
         others = [p for p in chat_id.split("_") if p != self.client.uid]
         if others:
@@ -436,9 +450,22 @@ class Application(QObject):
         self._update_chat_subtitle()
         self._maybe_mark_read()
 
+    def _on_chat_gone(self, *_args) -> None:
+        """A group's entry went (I was removed, or left): close it if it is open."""
+        client = self.client
+        if client is None or client.current is None:
+            return
+        chat_id = client.current.chat_id
+        if is_group_id(chat_id) and client.chats.row_for_chat(chat_id) is None:
+            self.close_chat()
+
     def _update_chat_subtitle(self) -> None:
         client = self.client
         if client is None or client.current is None:
+            return
+        if is_group_id(client.current.chat_id):
+            if self.binder is not None:
+                self.binder.update_header()
             return
         idx = client.chats.index_for_uid(client.current.other_uid)
         chat = self.window.messenger.chat
@@ -555,6 +582,9 @@ class Application(QObject):
     async def sign_out(self, message: str = "") -> None:
         client, self.client = self.client, None
         await self._in_pool(self.tokens.clear, self.account)
+        if self.binder is not None:
+            self.binder.detach()
+            self.binder = None
         if client is not None:
             self.window.messenger.chat.clear_session()
             await client.stop(mark_offline=not message)

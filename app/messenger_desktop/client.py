@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from messenger_model.receipts import receipts_enabled
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .chat_live import ChatLive
 from .chat_session import ChatSession
 from .errors import UserFacingError
 from .firebase.db import SERVER_TIMESTAMP, Database
@@ -28,7 +30,6 @@ from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
 from .profile import display_name_problem, normalise_name
 from .store.drafts import Drafts
-from .store.message_cache import MessageCache
 
 log = logging.getLogger(__name__)
 PRESENCE_REFRESH_MS = 15_000
@@ -47,6 +48,8 @@ class MessengerClient(QObject):
     message_notification = Signal(str, str, str)
     session_ended = Signal(str)
     profile_changed = Signal()  # my own users/{uid} entry (display name, email) changed
+    privacy_changed = Signal(bool)  # my "Send read receipts" (privacy/{uid}/readReceipts)
+    live_changed = Signal()  # a chat was opened or closed: `live` is another object
 
     def __init__(
         self,
@@ -76,8 +79,6 @@ class MessengerClient(QObject):
         for chat_id in self.drafts.chats():  # the chat list says where text is waiting
             self.chats.set_draft(chat_id, self.drafts.get(chat_id))
         self.drafts.changed.connect(self.chats.set_draft)
-        # What this device has received, for painting chats at once and for search.
-        self.cache = MessageCache(data_dir / f"cache-{self.uid}.sqlite3" if data_dir else None)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
         self._entries: dict[str, EntryIndex] = {}  # chat_id -> derived state of its entry
@@ -90,6 +91,8 @@ class MessengerClient(QObject):
         self._beat_now = asyncio.Event()  # set: heartbeat now (reconnected)
         self._unread = -1
         self.current: ChatSession | None = None
+        self.live: ChatLive | None = None  # the open chat's receipts, typing, group record
+        self.read_receipts = True  # privacy/{me}/readReceipts (absent: on)
         self.my_name = ""  # my displayName ("" until known, or when none is set)
         self.my_email = ""
         self._presence_timer = QTimer(self)
@@ -104,6 +107,7 @@ class MessengerClient(QObject):
         self.hub.listen("users", lambda k, p, d: self._on_tree("users", k, p, d))
         self.hub.listen("status", lambda k, p, d: self._on_tree("status", k, p, d))
         self.hub.listen(f"userChats/{self.uid}", lambda k, p, d: self._on_tree("chats", k, p, d))
+        self.hub.listen(f"privacy/{self.uid}", self._on_privacy)
         self._heartbeat = asyncio.ensure_future(self._heartbeat_loop())
         self.outbox.start()
         self._presence_timer.start()
@@ -120,16 +124,13 @@ class MessengerClient(QObject):
             self._heartbeat = None
         self.outbox.stop()
         self.drafts.flush()
-        if self.current is not None:
-            self.current.close()
-            self.current = None
+        self.close_chat()
         if mark_offline:
             try:
                 await asyncio.wait_for(self._put_status(False), 3.0)
             except (UserFacingError, TimeoutError):
                 pass  # offline anyway; others see us go stale after 60 s
         await self.hub.aclose()
-        await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:
@@ -336,17 +337,32 @@ class MessengerClient(QObject):
 
     # chats -------------------------------------------------------------------------------
     def open_chat(self, other_uid: str) -> ChatSession:
+        return self.open_chat_id(direct_chat_id(self.uid, other_uid), other_uid)
+
+    def open_chat_id(self, chat_id: str, other_uid: str = "") -> ChatSession:
+        """Open a chat by id: a direct one (`other_uid` the other member) or a group ("")."""
         if self.current is not None:
-            if self.current.other_uid == other_uid:
+            if self.current.chat_id == chat_id:
                 return self.current
-            self.current.close()
-        chat_id = direct_chat_id(self.uid, other_uid)
+        self.close_chat()
         session = ChatSession(chat_id, other_uid, self.uid, self.db, self.hub, self.outbox,
                               unread_from=self.first_unread(chat_id),
-                              read_at=self.read_at(chat_id), cache=self.cache)
+                              read_at=self.read_at(chat_id))
         self.current = session
+        live = ChatLive(chat_id, self.uid, self.db, self.hub, self.clock, self.name_of,
+                        lambda: self.read_receipts)
+        session.incoming.connect(live.message_arrived)
+        self.live = live
+        self.live_changed.emit()
         asyncio.ensure_future(session.open())
         return session
+
+    def name_of(self, uid: str) -> str:
+        """A person's display name, else email (their uid when not in the people list)."""
+        if uid == self.uid:
+            return self.my_name or self.my_email or uid
+        row = self.chats.row_for_uid(uid)
+        return row.title if row is not None else uid
 
     def first_unread(self, chat_id: str) -> str:
         """The id of the oldest message of this chat that counts as unread, or ""."""
@@ -367,15 +383,48 @@ class MessengerClient(QObject):
         if self.current is not None:
             self.current.close()
             self.current = None
+        if self.live is not None:
+            self.live.close()
+            self.live.deleteLater()
+            self.live = None
+            self.live_changed.emit()
 
     async def mark_read(self, chat_id: str) -> None:
         row = self.chats.row_for_chat(chat_id)
         if row is None or row.unread <= 0:
             return
+        # One multi-path update: the unread ids go, the read position moves, and (while my
+        # read receipts are on) the receipt the others' ticks follow moves with it.
+        update: dict[str, Any] = {
+            f"userChats/{self.uid}/{chat_id}/unreadIds": None,
+            f"userChats/{self.uid}/{chat_id}/readAt": SERVER_TIMESTAMP,
+        }
+        if self.read_receipts:
+            update[f"receipts/{chat_id}/{self.uid}"] = SERVER_TIMESTAMP
         try:
-            await self.db.patch(
-                f"userChats/{self.uid}/{chat_id}",
-                {"unreadIds": None, "readAt": SERVER_TIMESTAMP},
-            )
+            await self.db.patch("", update)
         except UserFacingError as exc:
             log.info("mark read failed: %s", exc)
+
+    # privacy -----------------------------------------------------------------------------
+    def _on_privacy(self, kind: str, path: str, data: Any) -> None:
+        root, _changed = apply_event(self._trees.get("privacy"), kind, path, data)
+        self._trees["privacy"] = root
+        on = receipts_enabled(root)
+        if on != self.read_receipts:
+            self.read_receipts = on
+            if self.live is not None:
+                self.live.set_receipts_shown(on)
+            self.privacy_changed.emit(on)
+
+    async def set_read_receipts(self, on: bool) -> None:
+        """Switch "Send read receipts". Off: my receipts are deleted from every chat I am in
+        (others see no read state from me) and I am shown none; on: the next mark-read of a
+        chat writes its receipt again. Raises UserFacingError."""
+        await self.db.put(f"privacy/{self.uid}", {"readReceipts": on})
+        self._on_privacy("put", "/", {"readReceipts": on})
+        if not on:
+            tree = self._trees.get("chats")
+            chats = sorted(tree) if isinstance(tree, dict) else []
+            if chats:
+                await self.db.patch("", {f"receipts/{c}/{self.uid}": None for c in chats})

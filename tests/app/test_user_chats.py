@@ -228,10 +228,15 @@ def test_mark_read_sends_exactly_the_new_patch(harness: Harness, suite) -> None:
 
     client.db.patch = recording_patch
     harness.run(client.mark_read(chat))
-    assert sent == [(f"userChats/{me}/{chat}", {"unreadIds": None, "readAt": SERVER_TIMESTAMP})]
+    # One root multi-path PATCH (docs/data-model.md, "Marking read (extended)"): the unread
+    # ids, the read position and my read receipt, together.
+    assert sent == [("", {f"userChats/{me}/{chat}/unreadIds": None,
+                          f"userChats/{me}/{chat}/readAt": SERVER_TIMESTAMP,
+                          f"receipts/{chat}/{me}": SERVER_TIMESTAMP})]
     harness.until(lambda: client.chats.row_for_uid(peer).unread == 0, what="read")
     entry = admin.get(f"userChats/{me}/{chat}")
     assert "unreadIds" not in entry and isinstance(entry["readAt"], int)
+    assert admin.get(f"receipts/{chat}/{me}") == entry["readAt"]  # the same server time
     assert entry["readAt"] > 200 and entry["lastMessage"]["id"] == "m2"
 
     # A trigger that ran just after: an id with ts <= readAt lingers, is not counted, and

@@ -28,7 +28,8 @@ async def signed_in_client(firebase) -> tuple[MessengerClient, list]:
     shown: list = []
     client.message_notification.connect(lambda *args: shown.append(args))
     client.start()
-    await until(lambda: len(firebase.database.open_streams) == 3, what="three streams")
+    # users, status, my chats, my privacy
+    await until(lambda: len(firebase.database.open_streams) == 4, what="four streams")
     await until(lambda: client.chats.row_for_chat(CHAT) is not None, what="the chat row")
     return client, shown
 

@@ -10,6 +10,10 @@ the unread count is the number of `unreadIds` newer than `readAt`, up to the cap
 (`messenger_model.previews`), the activity time (list order) its ts, else `readAt`, else 0.
 Other fields (the `unread` and
 `updatedAt` of the earlier layout) are ignored.
+
+A group is a row of its own, keyed by its chat id (where a direct chat's row is keyed by the
+other person's uid): it appears with its `userChats` entry (`group: {name}`), shows the
+sender's name before its preview, and goes when the entry goes (removed, or left).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
-from messenger_model.chats import direct_chat_id
+from messenger_model.chats import direct_chat_id, is_group_id
 from messenger_model.previews import latest_preview
 from messenger_model.unread import counted_unread, unread_count
 from PySide6.QtCore import (
@@ -60,6 +64,12 @@ def activity_time(entry: Any) -> float:
     return ts if ts is not None else 0.0
 
 
+def _group_name(entry: dict[str, Any]) -> str:
+    group = entry.get("group")
+    name = group.get("name") if isinstance(group, dict) else None
+    return name if isinstance(name, str) else ""
+
+
 _ROOT = QModelIndex()
 
 
@@ -77,6 +87,7 @@ class Roles(IntEnum):
     LastTs = Qt.ItemDataRole.UserRole + 11  # the last message's time (0: none), shown in the row
     Muted = Qt.ItemDataRole.UserRole + 12  # no sound or pop-up for this chat
     Draft = Qt.ItemDataRole.UserRole + 13  # unsent text typed in this chat
+    IsGroup = Qt.ItemDataRole.UserRole + 14
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,8 @@ class ChatRow:
     preview_own: bool = False
     updated_at: float = 0.0  # activity_time()
     last_ts: float = 0.0
+    is_group: bool = False  # then `uid` is the chat id, `name` the group's name
+    preview_sender: str = ""  # uid of the previewed message's sender
 
     @property
     def title(self) -> str:
@@ -129,6 +142,8 @@ class ChatListModel(QAbstractListModel):
         if role == Roles.Unread:
             return row.unread
         if role == Roles.Preview:
+            if row.is_group and row.preview and not row.preview_own and row.preview_sender:
+                return f"{self.name_of(row.preview_sender)}: {row.preview}"
             return row.preview
         if role == Roles.PreviewOwn:
             return row.preview_own
@@ -140,6 +155,10 @@ class ChatListModel(QAbstractListModel):
             return self._drafts.get(row.chat_id, "")
         if role == Roles.Muted:
             return row.chat_id in self._muted
+        if role == Roles.IsGroup:
+            return row.is_group
+        if row.is_group and role in (Roles.Online, Roles.PresenceText):
+            return False if role == Roles.Online else ""
         if role == Roles.Online:
             return is_online(self._status.get(row.uid), self.clock.now_ms())
         if role == Roles.PresenceText:
@@ -164,7 +183,14 @@ class ChatListModel(QAbstractListModel):
     def status(self, uid: str) -> Status | None:
         return self._status.get(uid)
 
+    def name_of(self, uid: str) -> str:
+        row = self.row_for_uid(uid)
+        return row.title if row is not None else uid
+
     def _other(self, chat_id: str) -> str:
+        """The key of a chat's row: the other person's uid, or a group's own id."""
+        if is_group_id(chat_id):
+            return chat_id
         parts = chat_id.split("_")
         others = [p for p in parts if p != self.my_uid]
         return others[0] if others else self.my_uid
@@ -175,10 +201,22 @@ class ChatListModel(QAbstractListModel):
         if i is None:
             i = len(self._rows)
             self.beginInsertRows(QModelIndex(), i, i)
-            self._rows.append(ChatRow(uid, direct_chat_id(self.my_uid, uid)))
+            if is_group_id(uid):
+                self._rows.append(ChatRow(uid, uid, is_group=True))
+            else:
+                self._rows.append(ChatRow(uid, direct_chat_id(self.my_uid, uid)))
             self._index[uid] = i
             self.endInsertRows()
         return i
+
+    def _remove(self, key: str) -> None:
+        i = self._index.get(key)
+        if i is None:
+            return
+        self.beginRemoveRows(QModelIndex(), i, i)
+        self._rows.pop(i)
+        self._index = {row.uid: n for n, row in enumerate(self._rows)}
+        self.endRemoveRows()
 
     def _set(self, i: int, row: ChatRow) -> None:
         if self._rows[i] != row:
@@ -191,6 +229,7 @@ class ChatListModel(QAbstractListModel):
             return
         i = self._ensure(uid)
         name = value.get("displayName")
+        before = self._rows[i].title
         self._set(
             i,
             replace(
@@ -199,12 +238,20 @@ class ChatListModel(QAbstractListModel):
                 email=str(value.get("email") or ""),
             ),
         )
+        if self._rows[i].title != before:  # groups' previews name their senders
+            for n, row in enumerate(self._rows):
+                if row.is_group and row.preview_sender == uid:
+                    self.dataChanged.emit(self.index(n), self.index(n), [Roles.Preview])
 
     def set_chat(self, chat_id: str, value: Any, index: EntryIndex | None = None) -> None:
         """The row of a chat from its entry; with `index` (kept current from the events), its
         derived state is taken from there instead of recomputed from the whole entry."""
         uid = self._other(chat_id)
         if uid == self.my_uid:
+            return
+        group = is_group_id(chat_id)
+        if group and not isinstance(value, dict):
+            self._remove(uid)  # left, or removed: the entry went
             return
         i = self._ensure(uid)
         entry = value if isinstance(value, dict) else {}
@@ -222,6 +269,8 @@ class ChatListModel(QAbstractListModel):
                 unread=index.unread if index is not None else unread_count(entry),
                 preview=" ".join(preview.split())[:200],
                 preview_own=own,
+                preview_sender=str(last.get("sender") or "") if last is not None else "",
+                name=_group_name(entry) if group else self._rows[i].name,
                 updated_at=last_ts or _number(entry.get("readAt")) or 0.0,
                 last_ts=last_ts,
             ),

@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from .group import SystemEvent, system_from
+
 _ROOT = QModelIndex()
 
 
@@ -35,6 +37,7 @@ class Message:
     ts: float  # server milliseconds (estimated from the local clock while pending)
     pending: bool = False
     failed: str = ""  # why it could not be sent; empty when fine
+    system: SystemEvent | None = None  # a group event ("анна added борис"), not a bubble
 
     @property
     def sort_key(self) -> tuple[float, float, str]:
@@ -49,7 +52,8 @@ def message_from(key: str, value: Any) -> Message | None:
     ts = value.get("ts")
     if not isinstance(ts, int | float):
         ts = 0
-    return Message(key, str(value.get("sender", "")), str(value.get("text", "")), float(ts))
+    return Message(key, str(value.get("sender", "")), str(value.get("text", "")), float(ts),
+                   system=system_from(value.get("system")))
 
 
 class MessageListModel(QAbstractListModel):

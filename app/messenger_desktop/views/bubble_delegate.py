@@ -35,7 +35,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from ..models.messages import Message, MessageListModel, Roles
-from .text import clock_time, day_label, full_time, same_day, to_html
+from . import bubble_marks as marks
+from .text import clock_time, day_label, full_time, plain_tooltip, same_day, to_html
 from .theme import Theme
 
 PAD_X, PAD_Y = 12, 8
@@ -61,6 +62,8 @@ class BubbleDelegate(QStyledItemDelegate):
         self.view_width = 600
         # The id of the first unread message when the chat was opened: the divider goes above.
         self.unread_from = ""
+        # The open chat's receipts, names and group-ness (its ChatLive); None: a plain chat.
+        self.context: marks.BubbleContext | None = None
 
     def clear_cache(self) -> None:
         self._docs.clear()
@@ -91,35 +94,55 @@ class BubbleDelegate(QStyledItemDelegate):
     def _max_text_width(self, view_width: int) -> int:
         return max(80, int(view_width * MAX_FRACTION) - 2 * PAD_X)
 
+    def _mark(self, msg: Message) -> marks.Mark | None:
+        return self.context.mark(msg) if self.context is not None else None
+
     def _meta(self, msg: Message) -> str:
         if msg.failed:
             return self.tr("Not sent · right-click to retry")
         if msg.pending:
             return self.tr("sending…")
-        return clock_time(msg.ts)
+        ctx = self.context
+        read = marks.mark_text(self._mark(msg), ctx.is_group) if ctx is not None else ""
+        return f"{read} · {clock_time(msg.ts)}" if read else clock_time(msg.ts)
 
-    def _bubble_size(self, msg: Message, own: bool, width: int, font: QFont) -> tuple[int, int]:
+    def _named(self, model: MessageListModel, row: int, msg: Message, own: bool) -> bool:
+        """A group bubble that starts with its sender's name."""
+        return (self.context is not None and self.context.is_group and not own
+                and marks.starts_run(model, row))
+
+    def _bubble_size(self, msg: Message, own: bool, width: int, font: QFont,
+                     named: bool = False) -> tuple[int, int]:
         meta = self._meta(msg)
-        key = (msg.id, msg.text, meta, own, width, font.toString())
+        mark = self._mark(msg)
+        key = (msg.id, msg.text, meta, own, width, font.toString(), mark, named)
         size = self._sizes.get(key)
         if size is None:
             doc = self._doc(msg, own, self._max_text_width(width), font)
             small = QFont(font)
             small.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
             meta_w = QFontMetrics(small).horizontalAdvance(meta)
+            if mark is not None:
+                meta_w += marks.MARK_W + 4
             size = (int(max(doc.size().width(), meta_w)) + 2 * PAD_X,
-                    int(doc.size().height()) + META_H + 2 * PAD_Y)
+                    int(doc.size().height()) + META_H + 2 * PAD_Y
+                    + (marks.NAME_H if named else 0))
             if len(self._sizes) >= SIZE_CACHE_SIZE:
                 self._sizes.clear()
             self._sizes[key] = size
         return size
 
-    def bubble_rect(self, option_rect: QRect, msg: Message, own: bool, font: QFont) -> QRect:
-        w, h = self._bubble_size(msg, own, option_rect.width(), font)
+    def bubble_rect(self, option_rect: QRect, msg: Message, own: bool, font: QFont,
+                    named: bool = False) -> QRect:
+        if msg.system is not None:
+            return QRect()  # a centred line, not a bubble: nothing to select or hover
+        w, h = self._bubble_size(msg, own, option_rect.width(), font, named)
         if own:
             x = option_rect.right() - MARGIN_X - w
         else:
             x = option_rect.left() + MARGIN_X
+            if self.context is not None and self.context.is_group:
+                x += marks.GUTTER  # room for the sender's avatar
         return QRect(x, option_rect.top() + MARGIN_Y, w, h)
 
     # headers ------------------------------------------------------------------------------
@@ -143,8 +166,19 @@ class BubbleDelegate(QStyledItemDelegate):
     def bubble_at(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
         """The bubble of this row, below its headers."""
         msg: Message = index.data(Roles.Message)
+        own = bool(index.data(Roles.Own))
         area = option_rect.adjusted(0, self.header_height(index), 0, 0)
-        return self.bubble_rect(area, msg, bool(index.data(Roles.Own)), font)
+        model = cast(MessageListModel, index.model())
+        return self.bubble_rect(area, msg, own, font, self._named(model, index.row(), msg, own))
+
+    def text_rect(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
+        """Where the message's text is drawn (below a group sender's name)."""
+        bubble = self.bubble_at(option_rect, index, font)
+        model = cast(MessageListModel, index.model())
+        msg: Message = index.data(Roles.Message)
+        top = marks.NAME_H if self._named(model, index.row(), msg,
+                                          bool(index.data(Roles.Own))) else 0
+        return bubble.adjusted(PAD_X, PAD_Y + top, -PAD_X, -(PAD_Y + META_H))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         # Called for every loaded row whenever one is added, so the cached path reads the
@@ -157,13 +191,18 @@ class BubbleDelegate(QStyledItemDelegate):
         model = cast(MessageListModel, index.model())
         row = index.row()
         msg: Message = model.message(row)
-        prev_ts = model.message(row - 1).ts if row > 0 else 0.0
-        key = (msg, prev_ts, width, msg.id == self.unread_from)
+        prev = model.message(row - 1) if row > 0 else None
+        prev_ts = prev.ts if prev is not None else 0.0
+        own = msg.sender == model.my_uid
+        named = self._named(model, row, msg, own)
+        key = (msg, prev_ts, width, msg.id == self.unread_from, named)
         height = self._heights.get(key)
         if height is None:
-            own = msg.sender == model.my_uid
-            bubble = self.bubble_rect(QRect(0, 0, width, 0), msg, own, option.font)
-            height = bubble.height() + 2 * MARGIN_Y + self.header_height(index)
+            if msg.system is not None:
+                height = marks.SYSTEM_H + self.header_height(index)
+            else:
+                bubble = self.bubble_rect(QRect(0, 0, width, 0), msg, own, option.font, named)
+                height = bubble.height() + 2 * MARGIN_Y + self.header_height(index)
             if len(self._heights) >= SIZE_CACHE_SIZE:
                 self._heights.clear()
             self._heights[key] = height
@@ -204,6 +243,15 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._paint_headers(painter, option, index)
+        ctx = self.context
+        if msg.system is not None:
+            line = option.rect.adjusted(0, self.header_height(index), 0, 0)
+            text = ctx.system_text(msg) if ctx is not None else msg.text
+            marks.paint_system(painter, line, text, option.font, c.sidebar, c.border, c.muted)
+            painter.restore()
+            return
+        named = bubble.height() > 0 and self._named(
+            cast(MessageListModel, index.model()), index.row(), msg, own)
         fill = QColor(c.own_bubble if own else c.other_bubble)
         if msg.pending:
             fill.setAlpha(170)
@@ -215,11 +263,14 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.setPen(QPen(QColor(c.accent), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(bubble).adjusted(-2, -2, 2, 2), 14, 14)
+        if named and ctx is not None:
+            marks.paint_sender(painter, bubble, msg.sender, ctx.name_of(msg.sender),
+                               option.font, PAD_X, PAD_Y)
+        top = bubble.top() + PAD_Y + (marks.NAME_H if named else 0)
         doc = self._doc(msg, own, self._max_text_width(option.rect.width()), option.font)
-        painter.translate(bubble.left() + PAD_X, bubble.top() + PAD_Y)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        doc.documentLayout().draw(painter, ctx)
-        painter.translate(-(bubble.left() + PAD_X), -(bubble.top() + PAD_Y))
+        painter.translate(bubble.left() + PAD_X, top)
+        doc.documentLayout().draw(painter, QAbstractTextDocumentLayout.PaintContext())
+        painter.translate(-(bubble.left() + PAD_X), -top)
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.8))
         painter.setFont(small)
@@ -229,6 +280,12 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.setPen(meta_color)
         meta_rect = QRect(bubble.left() + PAD_X, bubble.bottom() - PAD_Y - META_H + 2,
                           bubble.width() - 2 * PAD_X, META_H)
+        mark = self._mark(msg)
+        if mark is not None:
+            tick = QRect(meta_rect.right() - marks.MARK_W + 1, meta_rect.top(),
+                         marks.MARK_W, META_H)
+            marks.paint_mark(painter, tick, mark, meta_color)
+            meta_rect.setRight(tick.left() - 4)
         painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          self._meta(msg))
         painter.restore()
@@ -237,9 +294,11 @@ class BubbleDelegate(QStyledItemDelegate):
         """The link under `pos` (view coordinates), or ""."""
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))
-        bubble = self.bubble_at(option_rect, index, font)
+        if msg.system is not None:
+            return ""
+        text = self.text_rect(option_rect, index, font)
         doc = self._doc(msg, own, self._max_text_width(option_rect.width()), font)
-        local = QPointF(pos.x() - bubble.left() - PAD_X, pos.y() - bubble.top() - PAD_Y)
+        local = QPointF(pos.x() - text.left(), pos.y() - text.top())
         return doc.documentLayout().anchorAt(local)
 
     def helpEvent(self, event, view, option, index) -> bool:
@@ -247,7 +306,12 @@ class BubbleDelegate(QStyledItemDelegate):
         if event.type() == QEvent.Type.ToolTip and index.isValid():
             msg: Message = index.data(Roles.Message)
             if self.bubble_at(option.rect, index, option.font).contains(event.pos()):
-                QToolTip.showText(event.globalPos(), full_time(msg.ts), view)
+                tip = full_time(msg.ts)
+                readers = (marks.readers_tooltip(self._mark(msg), self.context)
+                           if self.context is not None and self.context.is_group else "")
+                # Names are other people's text: shown as typed, never as markup.
+                QToolTip.showText(event.globalPos(),
+                                  plain_tooltip(f"{tip}\n{readers}") if readers else tip, view)
                 return True
             QToolTip.hideText()
             return True

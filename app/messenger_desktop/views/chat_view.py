@@ -72,8 +72,7 @@ class _SelectableBubble(BubbleDelegate):
         return editor
 
     def updateEditorGeometry(self, editor, option, index) -> None:
-        bubble = self.bubble_at(option.rect, index, option.font)
-        editor.setGeometry(bubble.adjusted(12, 8, -12, -24))
+        editor.setGeometry(self.text_rect(option.rect, index, option.font))
 
     def setEditorData(self, editor, index) -> None:
         pass
@@ -241,9 +240,15 @@ class MessageList(QListView):
 class ChatView(QWidget):
     """Shows one ChatSession; the main window swaps sessions in and out."""
 
+    typed = Signal()  # the user changed the message text (not a draft being loaded)
+    sent = Signal()
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.session: ChatSession | None = None
+        self._loading_text = False
+        self._subtitle = ""
+        self.typing_text = ""  # "анна is typing…" shown instead of the subtitle while set
         self.drafts: Drafts | None = None  # set while signed in
         self._stick_to_bottom = True
         self._scroll_pending = False
@@ -294,6 +299,7 @@ class ChatView(QWidget):
         self.input.send_requested.connect(self._send)
         self.input.textChanged.connect(self._update_send)
         self.input.textChanged.connect(self._keep_draft)
+        self.input.textChanged.connect(self._on_typed)
         self.send_button = QPushButton()
         self.send_button.setObjectName("Primary")
         self.send_button.setMinimumHeight(36)
@@ -341,7 +347,10 @@ class ChatView(QWidget):
         self.session = session
         # Each chat keeps its own unsent text: nothing typed for one person follows you into
         # another chat (where Enter would send it to them).
+        self._loading_text = True
         self.input.setPlainText(self.drafts.get(session.chat_id) if self.drafts else "")
+        self._loading_text = False
+        self.set_typing("")
         self.input.moveCursor(QTextCursor.MoveOperation.End)
         self.title.setText(title)
         self.notice.hide()
@@ -383,8 +392,24 @@ class ChatView(QWidget):
         if self.session is not None and self.drafts is not None:
             self.drafts.set(self.session.chat_id, self.input.text())
 
+    def _on_typed(self) -> None:
+        if not self._loading_text and self.session is not None and self.input.text():
+            self.typed.emit()
+
     def set_subtitle(self, text: str) -> None:
-        self.subtitle.setText(text)
+        self._subtitle = text
+        if not self.typing_text:
+            self.subtitle.setText(text)
+
+    def set_typing(self, text: str) -> None:
+        """Who is typing, in the header in place of the subtitle ("" gives it back)."""
+        if text == self.typing_text:
+            return
+        self.typing_text = text
+        self.subtitle.setProperty("typing", bool(text))
+        self.subtitle.style().unpolish(self.subtitle)
+        self.subtitle.style().polish(self.subtitle)
+        self.subtitle.setText(text or self._subtitle)
 
     def _update_empty(self, *_args) -> None:
         empty = self.session is None or self.session.model.rowCount() == 0
@@ -553,6 +578,7 @@ class ChatView(QWidget):
         text = self.input.text()
         self.session.send(text)
         self.input.clear()
+        self.sent.emit()
         self._stick_to_bottom = True
 
     # context menu ------------------------------------------------------------------------
@@ -569,6 +595,8 @@ class ChatView(QWidget):
         session = self.session
         msg: Message = index.data(Roles.Message)
         own = bool(index.data(Roles.Own))
+        if msg.system is not None:
+            return None  # "анна added борис": nothing to copy, retry or delete
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.addAction(self.tr("Copy text")).triggered.connect(

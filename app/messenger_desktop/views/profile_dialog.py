@@ -1,11 +1,13 @@
 """The profile dialog: my display name (optional, shown to everyone instead of my email),
-with the avatar it gives me. Saving is asynchronous: the dialog asks, the application writes
-`users/{uid}/displayName` and closes it or shows why not."""
+with the avatar it gives me, and the "Send read receipts" switch (privacy/{uid}). Saving is
+asynchronous: the dialog asks, the application writes `users/{uid}/displayName` (and the
+switch) and closes it or shows why not."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -24,7 +26,8 @@ AVATAR_SIZE = 64
 class ProfileDialog(QDialog):
     save_requested = Signal(str)  # the name as typed ("" removes it)
 
-    def __init__(self, uid: str, email: str, name: str, parent=None) -> None:
+    def __init__(self, uid: str, email: str, name: str, parent=None,
+                 read_receipts: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("ProfileDialog")
         self.uid = uid
@@ -39,6 +42,11 @@ class ProfileDialog(QDialog):
         self.name.setClearButtonEnabled(True)
         self.hint = plain_label("Muted")
         self.hint.setWordWrap(True)
+        self.read_receipts = QCheckBox()
+        self.read_receipts.setObjectName("ReadReceipts")
+        self.read_receipts.setChecked(read_receipts)
+        self.receipts_hint = plain_label("Muted")
+        self.receipts_hint.setWordWrap(True)
         self.error = plain_label("FormError")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -61,6 +69,9 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.name_label)
         layout.addWidget(self.name)
         layout.addWidget(self.hint)
+        layout.addSpacing(6)
+        layout.addWidget(self.read_receipts)
+        layout.addWidget(self.receipts_hint)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(380)
@@ -73,6 +84,10 @@ class ProfileDialog(QDialog):
         self.name.setPlaceholderText(self.email_text.split("@")[0])
         self.hint.setText(self.tr("Others see this name instead of your email. "
                                   "Leave it empty to show your email."))
+        self.read_receipts.setText(self.tr("Send read receipts"))
+        self.receipts_hint.setText(self.tr("When this is off, others do not see when you have "
+                                           "read their messages, and you do not see when they "
+                                           "have read yours."))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -91,6 +106,7 @@ class ProfileDialog(QDialog):
 
     def set_busy(self, busy: bool) -> None:
         self.name.setEnabled(not busy)
+        self.read_receipts.setEnabled(not busy)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
 
     def show_error(self, text: str) -> None:

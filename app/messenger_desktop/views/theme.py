@@ -81,6 +81,7 @@ def _style_sheet(c: Colors) -> str:
     #Composer {{ background: {c.sidebar}; border-top: 1px solid {c.border}; }}
     #ChatTitle {{ font-size: 12pt; font-weight: 600; color: {c.text}; }}
     #ChatSubtitle, #Muted {{ color: {c.muted}; }}
+    #ChatSubtitle[typing="true"] {{ color: {c.accent}; }}
     #Empty {{ color: {c.muted}; font-size: 11pt; }}
     #LoginCard {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 14px; }}
     #LoginTitle {{ font-size: 18pt; font-weight: 700; color: {c.text}; }}
