@@ -33,3 +33,12 @@ def on_message_written(cloud_event: Any) -> None:
     subject = cloud_event.get("subject") or ""
     outcome = unread.handle(subject, data.get("data"), data.get("delta"))
     log.info("on_message_written %s: %s", subject, outcome)
+
+
+@functions_framework.cloud_event
+def on_object_finalized(cloud_event: Any) -> None:
+    """google.cloud.storage.object.v1.finalized: a thumbnail of a chat picture."""
+    from messenger_functions import thumbnails
+
+    outcome = thumbnails.handle(cloud_event.data)
+    log.info("on_object_finalized %s: %s", cloud_event.get("subject") or "", outcome)

@@ -24,6 +24,7 @@ SOURCE = REPO / "functions"
 MODEL = REPO / "model" / "messenger_model"  # the data model shared with the app
 BUNDLE = REPO / "build" / "functions"  # what gets uploaded: functions/ plus messenger_model/
 MANIFEST = SOURCE / "functions.json"
+STORAGE_MEMORY = "1Gi"  # Pillow decodes up to 60 MP pictures
 HTTP_MEMORY = "512Mi"  # gen2 ties CPU to memory; bcrypt wants a whole vCPU (see docs)
 DB_EVENT = "google.firebase.database.ref.v1.written"
 
@@ -129,6 +130,22 @@ def commands(manifest: dict, args: argparse.Namespace) -> list[list[str]]:
                 f"--trigger-location={args.database_region}",
                 "--retry",  # the handler is idempotent (see docs/functions.md)
             ]
+        elif "storage" in trigger:
+            storage = trigger["storage"]
+            event = storage.get("eventType", "")
+            if not event.startswith("google.cloud.storage.object.v1."):
+                raise DeployError(f"{spec['name']}: unknown storage event {event!r}.")
+            bucket = storage.get("bucket", "*")
+            if bucket == "*":  # the default bucket, as the emulator reads "*"
+                bucket = args.storage_bucket or f"{args.project}.appspot.com"
+            command += [
+                f"--trigger-event-filters=type={event}",
+                f"--trigger-event-filters=bucket={bucket}",
+                # Eventarc delivers from the bucket's own region.
+                f"--trigger-location={args.storage_region}",
+                f"--memory={STORAGE_MEMORY}",
+                "--retry",  # the thumbnail function is idempotent and skips what it cannot use
+            ]
         else:
             raise DeployError(f"{spec['name']}: unknown trigger {sorted(trigger)}.")
         if args.service_account:
@@ -149,6 +166,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--database-region", default="us-central1",
                         help="region of the Realtime Database instance (default us-central1)")
     parser.add_argument("--database-url", help="override the databaseURL given to the functions")
+    parser.add_argument("--storage-bucket",
+                        help="the default bucket (default: PROJECT.appspot.com)")
+    parser.add_argument("--storage-region", default="us-central1",
+                        help="the bucket's region (Eventarc triggers run there)")
     parser.add_argument("--service-account", help="runtime service account (optional)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment variable (e.g. BCRYPT_ROUNDS=12); repeatable")

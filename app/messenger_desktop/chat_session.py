@@ -7,8 +7,12 @@ but never the whole history. Scrolling up reads the page before the oldest one (
 moves the stream's start back, so a 10,000-message chat costs what its visible part costs.
 
 The session owns what the user does in the chat: send, retry and delete. It gets its
-collaborators (the database, the stream hub, the outbox) through its constructor, and the
-views talk only to it.
+collaborators (the database, the stream hub, the outbox, the message cache) through its
+constructor, and the views talk only to it.
+
+With the local message cache (store/message_cache.py) the chat paints from it at once (also
+offline); every server answer then settles the key range it covers: rows shown from the
+cache that the answer lacks were deleted meanwhile and go (store/cache_sync.py).
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from .errors import Unreachable, UserFacingError
 from .firebase.sse import Listener
 from .firebase.tree import split_path
 from .models.messages import Message, MessageListModel, message_from
+from .store.cache_sync import apply_stream_event
 
 if TYPE_CHECKING:
     from .firebase.db import Database
     from .firebase.streams import StreamHub
     from .outbox import Outbox
+    from .store.message_cache import MessageCache
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +51,8 @@ class ChatSession(QObject):
     incoming = Signal(object)  # a confirmed Message from the other person
 
     def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
-                 outbox: Outbox, unread_from: str = "", read_at: float | None = None) -> None:
+                 outbox: Outbox, unread_from: str = "", read_at: float | None = None,
+                 cache: MessageCache | None = None) -> None:
         super().__init__()
         self.chat_id = chat_id
         # The first unread message when the chat was opened: at first the oldest of the unread
@@ -66,6 +73,14 @@ class ChatSession(QObject):
         self._closed = False
         self._synced = False
         self._opening = False
+        self._cache = cache
+        self._listen_start = ""  # the stream's startAt ("": the whole chat)
+        # Rows shown from the cache that no server answer has confirmed yet.
+        self._unverified: set[str] = set()
+        if cache is not None:
+            seeded = _messages(cache.newest(chat_id, PAGE_SIZE))
+            self.model.prepend_page(seeded)
+            self._unverified.update(m.id for m in seeded)
         for msg in outbox.pending(chat_id):
             self.model.upsert(msg)
         for signal in (outbox.added, outbox.delivered, outbox.failed):
@@ -117,9 +132,14 @@ class ChatSession(QObject):
         if reported:
             self.recovered.emit()
         messages = _messages(page)
-        self.model.prepend_page(messages)
         self.has_more = len(messages) >= PAGE_SIZE
         self._start_id = min((m.id for m in messages), default=None)
+        lo = (self._start_id or "") if self.has_more else ""
+        # The cache's rows reach the newest page (they overlap it): what is below is contiguous.
+        reaches = max(self._unverified, default="") >= lo
+        self._apply_range(lo, None, page)
+        if self._unverified and self._start_id is not None:
+            await self._settle_cached_below(reaches)
         pages = 0
         while (self.unread_from and self.has_more and pages < MAX_UNREAD_PAGES
                and not self._closed and self._before_first_unread()):
@@ -152,9 +172,53 @@ class ChatSession(QObject):
         if self._listener is not None:
             self._hub.unlisten(self._listener)
         query: dict[str, Any] = {}
+        self._listen_start = ""
         if self._start_id is not None and self.has_more:
             query = {"orderBy": "$key", "startAt": self._start_id}
+            self._listen_start = self._start_id
         self._listener = self._hub.listen(self.path, self._on_event, query)
+
+    # the cache ---------------------------------------------------------------------------
+    def _apply_range(self, lo: str, hi: str | None, page: Any) -> int:
+        """The server's whole answer for ids in [lo, hi] (None: up to the newest): rows
+        shown from the cache in that range that it lacks were deleted meanwhile; the cache
+        stores it. Returns how many rows were added."""
+        values = page if isinstance(page, dict) else {}
+        messages = _messages(values)
+        present = {m.id for m in messages}
+        for mid in [i for i in self._unverified if i >= lo and (hi is None or i <= hi)]:
+            self._unverified.discard(mid)
+            if mid not in present:
+                self.model.remove(mid)
+        changed = [m for m in messages
+                   if (old := self.model.get(m.id)) is not None and old != m]
+        for m in changed:  # edited (or reacted to) while this device was not looking
+            self.model.upsert(m)
+        added = self.model.prepend_page(messages)
+        if self._cache is not None:
+            self._cache.replace_range(self.chat_id, lo, hi, values)
+        return added
+
+    async def _settle_cached_below(self, reaches: bool) -> None:
+        """Rows from the cache older than the newest page: confirm them with one range read
+        when they reach up to it, else drop them from view (messages came in between that
+        this device never saw; the cache keeps them for search)."""
+        start = self._start_id
+        below = sorted(i for i in self._unverified if start is not None and i < start)
+        if not below or start is None:
+            return
+        if not reaches:
+            for mid in below:
+                self._unverified.discard(mid)
+                self.model.remove(mid)
+            return
+        try:
+            page = await self._db.get(self.path, order_by_child="$key", start_at=below[0],
+                                      end_at=start)
+        except UserFacingError:
+            return  # offline again: they stay, unconfirmed, and the next read settles them
+        self._apply_range(below[0], start, page)
+        self._start_id = below[0]
 
     async def load_older(self) -> int:
         """The page before the oldest loaded message; returns how many rows were added."""
@@ -166,31 +230,52 @@ class ChatSession(QObject):
         return added
 
     async def _read_older(self) -> int:
-        oldest = self.model.oldest_confirmed_id()
+        oldest = self._start_id or self.model.oldest_confirmed_id()
         if oldest is None:
             return 0
+        added = 0
+        shown = self.model.oldest_confirmed_id() or oldest
+        if self._cache is not None:  # the cache's page before: shown at once
+            cached = _messages(self._cache.older(self.chat_id, min(shown, oldest), PAGE_SIZE))
+            added = self.model.prepend_page(cached)
+            self._unverified.update(m.id for m in cached)
+            shown = self.model.oldest_confirmed_id() or oldest
         self._set_loading(True)
         try:
-            page = await self._db.get(
-                self.path, order_by_child="$key", end_at=oldest, limit_to_last=PAGE_SIZE + 1
-            )
+            if shown < oldest:  # confirm what the cache showed: exactly that range
+                page = await self._db.get(self.path, order_by_child="$key", start_at=shown,
+                                          end_at=oldest)
+            else:
+                page = await self._db.get(
+                    self.path, order_by_child="$key", end_at=oldest,
+                    limit_to_last=PAGE_SIZE + 1
+                )
         except UserFacingError as exc:
             self.error.emit(str(exc))
-            return 0
+            return added
         finally:
             self._set_loading(False)
+        if self._closed:
+            return added
         messages = [m for m in _messages(page) if m.id != oldest]
-        self.has_more = len(messages) >= PAGE_SIZE
-        added = self.model.prepend_page(messages)
-        if messages:
-            self._start_id = min(m.id for m in messages)
+        if shown < oldest:
+            lo = shown
+        else:
+            self.has_more = len(messages) >= PAGE_SIZE
+            lo = min((m.id for m in messages), default=oldest) if self.has_more else ""
+        added += self._apply_range(lo, oldest, page)
+        if messages or shown < oldest:
+            self._start_id = min([m.id for m in messages] + [shown])
         return added
 
     def _on_event(self, kind: str, path: str, data: Any) -> None:
+        if self._cache is not None:
+            apply_stream_event(self._cache, self.chat_id, self._listen_start, kind, path, data)
         parts = split_path(path)
         if kind == "put" and not parts:
             start = self._start_id if (self._start_id and self.has_more) else None
             self.model.reconcile(data if isinstance(data, dict) else {}, start)
+            self._unverified = {i for i in self._unverified if start is not None and i < start}
             self._synced = True
             return
         changes: dict[str, Any]
@@ -239,6 +324,8 @@ class ChatSession(QObject):
             return
         await self._db.delete(f"{self.path}/{message_id}")
         self.model.remove(message_id)  # the stream says the same a moment later
+        if self._cache is not None:
+            self._cache.put(self.chat_id, message_id, None)
 
     def close(self) -> None:
         if not self._closed:

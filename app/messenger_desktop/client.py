@@ -30,6 +30,7 @@ from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
 from .profile import display_name_problem, normalise_name
 from .store.drafts import Drafts
+from .store.message_cache import MessageCache
 
 log = logging.getLogger(__name__)
 PRESENCE_REFRESH_MS = 15_000
@@ -79,6 +80,8 @@ class MessengerClient(QObject):
         for chat_id in self.drafts.chats():  # the chat list says where text is waiting
             self.chats.set_draft(chat_id, self.drafts.get(chat_id))
         self.drafts.changed.connect(self.chats.set_draft)
+        # What this device has received, for painting chats at once and for search.
+        self.cache = MessageCache(data_dir / f"cache-{self.uid}.sqlite3" if data_dir else None)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
         self._entries: dict[str, EntryIndex] = {}  # chat_id -> derived state of its entry
@@ -131,6 +134,7 @@ class MessengerClient(QObject):
             except (UserFacingError, TimeoutError):
                 pass  # offline anyway; others see us go stale after 60 s
         await self.hub.aclose()
+        await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:
@@ -347,7 +351,7 @@ class MessengerClient(QObject):
         self.close_chat()
         session = ChatSession(chat_id, other_uid, self.uid, self.db, self.hub, self.outbox,
                               unread_from=self.first_unread(chat_id),
-                              read_at=self.read_at(chat_id))
+                              read_at=self.read_at(chat_id), cache=self.cache)
         self.current = session
         live = ChatLive(chat_id, self.uid, self.db, self.hub, self.clock, self.name_of,
                         lambda: self.read_receipts)

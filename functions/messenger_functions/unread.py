@@ -21,7 +21,9 @@ redelivery) must not resurrect its id or preview. The trigger writes as its own 
 (backend.TRIGGER_AUTH), and database.rules.json accepts an unread id or a preview only for a
 message that exists when the write commits: the late creation's update is refused, the
 trigger confirms the message is gone (a read, only then) and handles it as its deletion.
-docs/functions.md ("The trigger") argues each case.
+docs/functions.md ("The trigger") argues each case. Group chats (`g-...` ids) go to
+group_unread.py: the same entry for every member, one update a message. A message changed in
+place (an edit, a reaction) is not a new message: edits.py.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ import logging
 from typing import Any
 
 from messenger_model import paths
-from messenger_model.chats import chat_members
+from messenger_model.chats import chat_members, is_group_id
+from messenger_model.groups import members_of
 from messenger_model.limits import PREVIEWS_KEPT, UNREAD_IDS_CAP
 from messenger_model.previews import preview_of, previews_to_prune, prunes_on
 from messenger_model.unread import ids_to_prune
 
-from . import backend
+from . import backend, edits
 
 log = logging.getLogger(__name__)
 
@@ -151,26 +154,54 @@ def handle(subject: str, before: Any, delta: Any) -> str:
         log.warning("ignoring event for unexpected subject %r", subject)
         return "ignored: subject"
     chat, message_id = location
+    if is_group_id(chat):
+        return _group_event(chat, message_id, before, delta)
     members = chat_members(chat)
     if members is None:
         log.warning("ignoring message in a chat id that is not a direct chat: %r", chat)
         return "ignored: chat id"
     after = apply_delta(before, delta)
+    if _is_message(before) and _is_message(after):
+        # An edit or a reaction (issue 16): not a new message, no unread id.
+        if not edits.changes_preview(before, after):
+            return "ignored: not new"
+        return edits.on_edited(chat, members, message_id)
     if _is_message(after) and after["sender"] in members:
-        from firebase_admin import exceptions
-
         try:
             _on_created(chat, members, message_id, after)
-        except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
-            # The rules refuse ids and previews of messages that do not exist: a redelivered
-            # (or late) creation of a message deleted since. Anything else (rules not
-            # deployed, say) is an error, retried and logged, never a silent deletion.
-            if backend.ref(paths.message(chat, message_id)).get() is not None:
+        except edits.refused_errors():
+            # The rules refuse ids and previews of messages that do not exist (a redelivered
+            # or late creation of a message deleted since), and previews of an older text
+            # than the message's (one edited since). Anything else (rules not deployed, say)
+            # is an error, retried and logged, never a silent deletion.
+            current = backend.ref(paths.message(chat, message_id)).get()
+            if current is None:
+                _on_deleted(chat, members, message_id)
+                return "deleted (stale creation)"
+            if not _is_message(current) or current.get("editedAt") == after.get("editedAt"):
                 raise
-            _on_deleted(chat, members, message_id)
-            return "deleted (stale creation)"
+            _on_created(chat, members, message_id, current)
+            return "created (edited since)"
         return "created"
     if after is None and before is not None:
         _on_deleted(chat, members, message_id)
         return "deleted"
+    return "ignored: not a message"
+
+
+def _group_event(chat: str, message_id: str, before: Any, delta: Any) -> str:
+    """Group chats (group_unread.py): every member's entry, in one update a message."""
+    from . import group_unread
+
+    after = apply_delta(before, delta)
+    if _is_message(before) and _is_message(after):
+        # An edit or a reaction (issue 16): not a new message, no unread id.
+        if not edits.changes_preview(before, after):
+            return "ignored: not new"
+        return edits.on_edited(chat, sorted(members_of(backend.ref(paths.chat(chat)).get())),
+                               message_id)
+    if _is_message(after):
+        return group_unread.on_created(chat, message_id, after)
+    if after is None and before is not None:
+        return group_unread.on_deleted(chat, message_id, before)
     return "ignored: not a message"

@@ -27,6 +27,9 @@ PRUNE_EVERY = 8
 # included; a name of 1..GROUP_NAME_MAX characters.
 GROUP_MAX_MEMBERS = 200
 GROUP_NAME_MAX = 100
+# The trigger prunes a group member's entry when a hash of (member, message id) falls in one of
+# this many buckets: a message reads ~members/16 entries (12 of 200) instead of all of them.
+GROUP_PRUNE_EVERY = 16
 
 # Typing indicators: a typer writes typing/{chatId}/{uid} at most once per TYPING_WRITE_EVERY_S
 # while typing; readers ignore an entry older than TYPING_FRESH_MS (so a crashed client's

@@ -16,10 +16,16 @@ from .unread import order
 
 
 def preview_of(message: dict[str, Any]) -> dict[str, Any]:
-    """What the trigger stores for a message (text cut to PREVIEW_CHARS)."""
+    """What the trigger stores for a message (text cut to PREVIEW_CHARS, and `editedAt`
+    once edited)."""
     text = message.get("text")
-    return {"text": text[:PREVIEW_CHARS] if isinstance(text, str) else "",
-            "sender": message.get("sender"), "ts": message.get("ts")}
+    preview = {"text": text[:PREVIEW_CHARS] if isinstance(text, str) else "",
+               "sender": message.get("sender"), "ts": message.get("ts")}
+    if message.get("editedAt") is not None:
+        # the rules accept a preview only with its message's current editedAt: a late
+        # creation or edit cannot put back an older text (functions/.../edits.py)
+        preview["editedAt"] = message["editedAt"]
+    return preview
 
 
 def latest_preview(entry: Any) -> dict[str, Any] | None:

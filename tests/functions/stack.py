@@ -230,6 +230,13 @@ class Triggers:
             value = admin_get(self.stack, f"messages/{chat}/{message_id}")
             unread.handle(f"refs/messages/{chat}/{message_id}", None, value)
 
+    def changed(self, chat: str, message_id: str, before: dict, delta: dict) -> None:
+        """An edit or a reaction (a PATCH of the message's children)."""
+        if self.stack.in_process:
+            from messenger_functions import unread
+
+            unread.handle(f"refs/messages/{chat}/{message_id}", before, delta)
+
     def deleted(self, chat: str, message_id: str, before: dict) -> None:
         if self.stack.in_process:
             from messenger_functions import unread

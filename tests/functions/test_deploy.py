@@ -41,6 +41,9 @@ def test_prints_one_gen2_command_per_declared_function():
     assert "--trigger-event-filters=database=my-proj-default-rtdb" in trigger
     assert "--trigger-event-filters-path-pattern=ref=/messages/{chatId}/{messageId}" in trigger
     assert "--trigger-location=us-central1" in trigger
+    thumbs = by_name["onobjectfinalized"]
+    assert "--trigger-event-filters=type=google.cloud.storage.object.v1.finalized" in thumbs
+    assert "--trigger-event-filters=bucket=my-proj.appspot.com" in thumbs
 
 
 def test_the_bundle_carries_the_shared_model():

@@ -101,3 +101,26 @@ def test_an_avatar_is_the_owner_s_own_object() -> None:
     for bad in ("avatars/bob/-Nabc.jpg", "avatars/alice/../bob/x.jpg", "avatars/alice/",
                 "avatars/alice", f"chats/{CHAT}/alice/x.jpg", "https://x/y.jpg", 5):
         assert not set_avatar("alice", "alice", bad), bad
+
+
+GROUP = "g-" + "Q" * 20
+GROUP_DATA = {"chats": {GROUP: {"type": "group", "members": {"alice": "owner", "bob": "member"}}}}
+
+
+def test_a_group_attachment_is_a_member_s_capability_path() -> None:
+    cap = attachments.new_capability()
+    good = attachments.object_path(GROUP, "alice", "-Nabc123", "x.png", cap)
+    value = {"sender": "alice", "text": "", "ts": NOW,
+             "attachment": {**GOOD, "path": good, "thumb": "thumbs/" + good}}
+    assert send(value, chat=GROUP, old=GROUP_DATA)
+    for bad in (attachments.object_path(GROUP, "bob", "-Nabc123", "x.png", cap),  # bob's
+                f"groups/{'g-' + 'R' * 20}/{cap}/alice/x.png",                   # other group
+                f"groups/{GROUP}/short/alice/x.png",                              # weak cap
+                f"groups/{GROUP}/{cap}/alice/../x.png",
+                f"chats/{CHAT}/alice/x.png"):
+        bad_value = {**value, "attachment": {**GOOD, "path": bad, "thumb": "thumbs/" + bad}}
+        assert not send(bad_value, chat=GROUP, old=GROUP_DATA), bad
+    # a non-member cannot attach (nor write) at all
+    eve = {**value, "sender": "eve", "attachment": {
+        **GOOD, "path": attachments.object_path(GROUP, "eve", "-Nabc123", "x.png", cap)}}
+    assert not send(eve, uid="eve", chat=GROUP, old=GROUP_DATA)
