@@ -54,6 +54,15 @@ NO_SUCH_MESSAGE = "No such message."
 CONTENT_BLANK = "The message must not be empty."
 CONTENT_TOO_LONG = "The message must be at most {max} characters long."
 
+# --- message actions and search (issue 16) ---
+NO_SUCH_CHAT = "No such chat."
+NOT_THE_EDITOR = "Only the sender may edit a message."
+REPLY_NOT_IN_CHAT = "reply_to must be the id of a message of the same chat."
+CANNOT_FORWARD_SYSTEM = "Group events cannot be forwarded."
+EMOJI_TOO_LONG = "A reaction must be at most {max} characters long (UTF-16 units)."
+EMOJI_INVALID = "A reaction must be an emoji or a short text, not spaces or control characters."
+QUERY_BLANK = "Search for something: q must not be empty."
+
 # --- server side ---
 INTERNAL = "Internal error"
 UNAVAILABLE = "The database is unavailable right now; try again shortly."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import accounts, messaging, openapi, people
+from . import accounts, action_routes, messaging, openapi, people
 from .errors import NOT_YOURSELF, ApiError
 from .http import Api, Call, Route
 from .models import (
@@ -171,6 +171,7 @@ ROUTES: list[Route] = [
     ),
 ]
 
+ROUTES += action_routes.ROUTES  # edit, forward, react, search (issue 16)
 
 _document: dict[str, Any] = {}
 

@@ -36,3 +36,7 @@ GROUP_PRUNE_EVERY = 16
 # indicator dies by itself).
 TYPING_WRITE_EVERY_S = 3.0
 TYPING_FRESH_MS = 6_000
+
+# A reaction (messages/{chatId}/{messageId}/reactions/{uid}): one emoji, or a short text, of at
+# most this many UTF-16 code units (the rules' `length`: "👍" is 2, "❤️" 2, a flag 4).
+REACTION_MAX_UNITS = 16
