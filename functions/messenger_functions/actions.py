@@ -152,3 +152,33 @@ def forward(uid: str, from_chat: str, message_id: str, to_chat: str) -> str:
     if isinstance(original.get("attachment"), dict):
         message["attachment"] = original["attachment"]
     return str(backend.ref(f"{settings.MESSAGES}/{to_chat}").push(message).key)
+
+
+def _stamp(value: Any) -> int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    return None
+
+
+def extras(message: dict[str, Any]) -> dict[str, Any]:
+    """get_messages' fields for a message's actions: edited_at(_ms), reply_to,
+    forwarded_from, reactions {emoji: [uid, ...]} (uids sorted)."""
+    found: dict[str, Any] = {}
+    edited = _stamp(message.get("editedAt"))
+    if edited is not None:
+        found["edited_at"], found["edited_at_ms"] = edited // 1000, edited
+    if isinstance(message.get("replyTo"), str):
+        found["reply_to"] = message["replyTo"]
+    origin = message.get("forwardedFrom")
+    if isinstance(origin, dict) and all(
+            isinstance(origin.get(key), str) for key in ("sender", "chatId", "messageId")):
+        found["forwarded_from"] = {"sender": origin["sender"], "chat_id": origin["chatId"],
+                                   "message_id": origin["messageId"]}
+    reactions = message.get("reactions")
+    by_emoji: dict[str, list[str]] = {}
+    for uid, emoji in reactions.items() if isinstance(reactions, dict) else ():
+        if isinstance(emoji, str) and emoji:
+            by_emoji.setdefault(emoji, []).append(str(uid))
+    found["reactions"] = {emoji: sorted(uids) for emoji, uids in sorted(by_emoji.items())}
+    return found
+

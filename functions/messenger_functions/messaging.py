@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import backend, keys, settings
+from . import actions, backend, keys, settings
 from .errors import NO_SUCH_MESSAGE, NO_SUCH_USER, NOT_THE_SENDER, SAME_USER, ApiError
 
 
@@ -40,13 +40,16 @@ def _ensure_chat(chat: str, uid_a: str, uid_b: str) -> None:
         )  # losing a race here means the chat now exists: nothing to do
 
 
-def send(sender: str, receiver: str, text: str) -> tuple[str, str]:
+def send(sender: str, receiver: str, text: str, reply_to: str | None = None) -> tuple[str, str]:
     """(chat id, message id)."""
     chat = _direct_chat(sender, receiver)
     if backend.ref(f"{settings.USERS}/{receiver}/email").get() is None:
         raise ApiError(404, NO_SUCH_USER.format(uid=receiver))
-    _ensure_chat(chat, sender, receiver)
     message = {"sender": sender, "text": text, "ts": settings.SERVER_TIMESTAMP}
+    if reply_to is not None:
+        actions.check_reply(chat, reply_to)
+        message["replyTo"] = reply_to
+    _ensure_chat(chat, sender, receiver)
     return chat, str(backend.ref(f"{settings.MESSAGES}/{chat}").push(message).key)
 
 
@@ -72,6 +75,7 @@ def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[st
                 "content": str(value.get("text", "")),
                 "timestamp": int(ts) // 1000,  # the original API's seconds
                 "timestamp_ms": int(ts),
+                **actions.extras(value),
             }
         )
     messages.sort(key=lambda item: (item["timestamp_ms"], item["id"]))

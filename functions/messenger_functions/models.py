@@ -116,6 +116,9 @@ class SendMessageRequest(_Model):
     timestamp: int | float | str | None = Field(
         default=None, description="Accepted for compatibility and ignored: the server's clock wins."
     )
+    reply_to: str | None = Field(
+        default=None, min_length=1, max_length=128,
+        description="The id of a message of the same chat this one replies to.")
 
     @field_validator("content")
     @classmethod
@@ -189,6 +192,12 @@ class SentMessage(_Model):
     chat_id: str = Field(description="For DELETE /delete_message/{chat_id}/{message_id}.")
 
 
+class ForwardedFrom(_Model):
+    sender: str
+    chat_id: str
+    message_id: str
+
+
 class MessageOut(_Model):
     id: str
     sender: str
@@ -199,6 +208,13 @@ class MessageOut(_Model):
         "API's unit)."
     )
     timestamp_ms: int = Field(description="The same, in milliseconds (for `before`).")
+    # message actions (issue 16): null / empty when not set
+    edited_at: int | None = Field(default=None, description="Last edit, whole seconds.")
+    edited_at_ms: int | None = Field(default=None, description="The same, in milliseconds.")
+    reply_to: str | None = Field(default=None, description="The id of the message it quotes.")
+    forwarded_from: ForwardedFrom | None = Field(default=None, description="The original.")
+    reactions: dict[str, list[str]] = Field(
+        default_factory=dict, description="{emoji: [uid, ...]}: who reacted how.")
 
 
 class Deleted(_Model):

@@ -52,7 +52,7 @@ def users(call: Call) -> list[UserOut]:
 def send_message(call: Call) -> SentMessage:
     body: SendMessageRequest = call.body
     _must_be_caller(call, "sender", body.sender)
-    chat, message_id = messaging.send(body.sender, body.receiver, body.content)
+    chat, message_id = messaging.send(body.sender, body.receiver, body.content, body.reply_to)
     return SentMessage(status="ok", message_id=message_id, chat_id=chat)
 
 

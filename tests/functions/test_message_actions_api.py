@@ -290,3 +290,55 @@ def test_the_routes_are_in_the_openapi_document(stack) -> None:
     assert {p["name"] for p in search["parameters"]} == {"q", "chat_id", "limit"}
     assert {"400", "401", "403", "404"} <= set(search["responses"])
     assert "SearchHit" in document["components"]["schemas"]
+
+
+# --- POST /send_message with reply_to, and GET /get_messages' new fields ----------------------
+def test_a_reply_quotes_a_message_of_the_same_chat(stack, world) -> None:
+    alice, bob, carol = world["alice"], world["bob"], world["carol"]
+    chat, original = _send(alice, bob, "question?")
+    _, elsewhere = _send(alice, carol, "another chat")
+    body = {"sender": bob.uid, "receiver": alice.uid, "content": "answer!"}
+    for reply_to in (elsewhere, "nope", "a/b", "x" * 129):
+        _error(bob.api("POST", "/send_message", json={**body, "reply_to": reply_to}), 400)
+    _error(bob.api("POST", "/send_message", json={**body, "reply_to": ""}), 400)
+    # carol's reply goes to her chat with alice: alice_bob's message is not there, and she
+    # learns nothing more than for an id that does not exist
+    assert _error(carol.api("POST", "/send_message", json={**body, "sender": carol.uid,
+                                                           "reply_to": original}), 400) == (
+        _error(carol.api("POST", "/send_message", json={**body, "sender": carol.uid,
+                                                        "reply_to": "nope"}), 400))
+    done = bob.api("POST", "/send_message", json={**body, "reply_to": original})
+    assert done.status_code == 200, done.text
+    stored = admin_get(stack, f"messages/{chat}/{done.json()['message_id']}")
+    assert stored["replyTo"] == original and stored["text"] == "answer!"
+
+
+def test_get_messages_carries_the_actions(stack, world) -> None:
+    alice, bob, carol = world["alice"], world["bob"], world["carol"]
+    chat, plain = _send(alice, bob, "plain")
+    _, edited = _send(alice, bob, "typo")
+    assert alice.api("POST", f"/edit_message/{chat}/{edited}",
+                     json={"content": "fixed"}).status_code == 200
+    replied = bob.api("POST", "/send_message", json={
+        "sender": bob.uid, "receiver": alice.uid, "content": "re", "reply_to": plain})
+    for who, emoji in ((alice, "👍"), (bob, "👍")):
+        assert who.api("POST", f"/react/{chat}/{plain}", json={"emoji": emoji}).status_code == 200
+    assert carol.api("POST", f"/react/{chat}/{plain}", json={"emoji": "👎"}).status_code == 403
+    ac, source = _send(carol, alice, "from carol")
+    forwarded = alice.api("POST", "/forward_message", json={
+        "from_chat_id": ac, "message_id": source, "to_chat_id": chat})
+    assert forwarded.status_code == 200, forwarded.text
+    page = bob.api("GET", "/get_messages", params={"sender": alice.uid, "receiver": bob.uid,
+                                                   "limit": 500})
+    assert page.status_code == 200, page.text
+    by_id = {m["id"]: m for m in page.json()}
+    assert by_id[plain]["reactions"] == {"👍": sorted([alice.uid, bob.uid])}
+    assert by_id[plain]["edited_at"] is None and by_id[plain]["reply_to"] is None
+    stamp = admin_get(stack, f"messages/{chat}/{edited}/editedAt")
+    assert by_id[edited]["content"] == "fixed"
+    assert (by_id[edited]["edited_at_ms"], by_id[edited]["edited_at"]) == (stamp, stamp // 1000)
+    assert by_id[edited]["reactions"] == {}
+    assert by_id[replied.json()["message_id"]]["reply_to"] == plain
+    assert by_id[forwarded.json()["message_id"]]["forwarded_from"] == {
+        "sender": carol.uid, "chat_id": ac, "message_id": source}
+    assert by_id[forwarded.json()["message_id"]]["content"] == "from carol"
