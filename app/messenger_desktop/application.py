@@ -134,6 +134,7 @@ class Application(QObject):
         side.sound_toggled.connect(self.set_sound)
         side.mute_requested.connect(self.set_muted)
         side.builtin_requested.connect(self.use_builtin)
+        side.messages.activated.connect(self.open_search_result)
         self.notifier.chat_requested.connect(self.open_chat_id)
         self.notifier.show_window.connect(self._raise)
         self.theme.changed.connect(lambda _n: self.window.update())
@@ -293,6 +294,10 @@ class Application(QObject):
         client.chats.set_muted(self.settings.muted_chats)
         page.chat.drafts = client.drafts
         self.binder = LiveBinder(client, page.chat)
+        page.sidebar.messages.set_searcher(
+            lambda text: client.cache.search_async(text),
+            lambda chat_id: (row.title if (row := client.chats.row_for_chat(chat_id))
+                             else chat_id))
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
@@ -372,9 +377,12 @@ class Application(QObject):
         self._maybe_mark_read()
 
     def on_escape(self) -> None:
-        """Esc: first the search, then the open chat."""
+        """Esc: first the search in the chat, then the people search, then the open chat."""
         page = self.window.messenger
         if self.window.pages.currentWidget() is not page or page.sidebar.clear_search():
+            return
+        if page.chat.search.active:
+            page.chat.search.close()
             return
         self.close_chat()
 
@@ -400,6 +408,14 @@ class Application(QObject):
         if others:
             self._raise()
             self.open_person(others[0])
+
+    def open_search_result(self, chat_id: str, message_id: str, query: str) -> None:
+        """A message found in all chats: its chat, scrolled to it, with the search in it."""
+        self.open_chat_id(chat_id)
+        client = self.client
+        if client is None or client.current is None or client.current.chat_id != chat_id:
+            return
+        self.window.messenger.chat.search.open(query, at_id=message_id)
 
     def bring_to_front(self) -> None:
         """Another start of this profile asked for the window (single_instance.py)."""
@@ -587,6 +603,7 @@ class Application(QObject):
             self.binder = None
         if client is not None:
             self.window.messenger.chat.clear_session()
+            self.window.messenger.sidebar.messages.set_searcher(None)
             await client.stop(mark_offline=not message)
         self.session.close()
         self.session = AuthSession(self.config, self.executor)

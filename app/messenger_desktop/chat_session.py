@@ -41,6 +41,7 @@ PAGE_SIZE = 50
 # Opening lands on the first unread message; more than this many pages of them and it lands
 # on the oldest loaded one instead (reading 1,000 messages to open a chat is too slow).
 MAX_UNREAD_PAGES = 20
+SEARCH_LIMIT = 1000  # matches of a search in the chat ("1000+" beyond)
 
 
 class ChatSession(QObject):
@@ -267,6 +268,50 @@ class ChatSession(QObject):
         if messages or shown < oldest:
             self._start_id = min([m.id for m in messages] + [shown])
         return added
+
+    async def search(self, text: str) -> list[str]:
+        """Ids of this chat's messages whose words start with the words of `text`, newest
+        first: from the cache (what this device has received), so also offline."""
+        if self._cache is None:
+            return []
+        return await self._cache.search_ids_async(text, self.chat_id, SEARCH_LIMIT)
+
+    async def reveal(self, message_id: str, context: int = 10) -> bool:
+        """Load the chat back to `message_id` (a search result, a quoted message): from the
+        cache at once, then one range read from the server confirms everything from there
+        up. True when it is in the model (False: deleted, or unknown and offline)."""
+        if self.model.get(message_id) is not None:
+            return True
+        if self._closed:
+            return False
+        shown = self.model.oldest_confirmed_id()
+        lo = message_id
+        if self._cache is not None:
+            lo = self._cache.before(self.chat_id, message_id, context)
+            if shown is not None and lo < shown:
+                cached = _messages(self._cache.between(self.chat_id, lo, shown))
+                self.model.prepend_page(cached)
+                self._unverified.update(m.id for m in cached)
+        for _ in range(500):  # the newest page first (it sets where the stream starts)
+            if not self._opening or self._closed:
+                break
+            await asyncio.sleep(0.02)
+        top = self._start_id or self.model.oldest_confirmed_id()
+        if top is None or lo >= top or not self.has_more:
+            return self.model.get(message_id) is not None
+        self._set_loading(True)
+        try:
+            page = await self._db.get(self.path, order_by_child="$key", start_at=lo, end_at=top)
+        except UserFacingError:
+            return self.model.get(message_id) is not None  # offline: as the cache has it
+        finally:
+            self._set_loading(False)
+        if self._closed:
+            return False
+        self._apply_range(lo, top, page)
+        self._start_id = min(lo, top)
+        self._listen()  # deletions of the rows just added must arrive live too
+        return self.model.get(message_id) is not None
 
     def _on_event(self, kind: str, path: str, data: Any) -> None:
         if self._cache is not None:

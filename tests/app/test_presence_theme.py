@@ -81,7 +81,7 @@ def test_language_switch_to_russian(harness: Harness, suite) -> None:
     app.set_language("ru")  # LanguageChange events are posted: let Qt deliver them
     harness.until(lambda: login.submit.text() == "Войти", 3, what="Russian texts")
     assert login.switch.text() == "Создать"
-    assert app.window.messenger.sidebar.search.placeholderText() == "Поиск людей"
+    assert app.window.messenger.sidebar.search.placeholderText() == "Люди и сообщения"
     assert app.settings.language == "ru"
     app.set_language("en")
     harness.until(lambda: login.submit.text() == "Sign in", 3, what="English again")

@@ -4,64 +4,65 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="154"/>
+        <location filename="../application.py" line="160"/>
+        <location filename="../application.py" line="221"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="169"/>
+        <location filename="../application.py" line="175"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="175"/>
+        <location filename="../application.py" line="181"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="230"/>
+        <location filename="../application.py" line="247"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="299"/>
+        <location filename="../application.py" line="321"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="393"/>
+        <location filename="../application.py" line="426"/>
         <source>The local servers stopped. Restarting them…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../application.py" line="404"/>
+        <location filename="../application.py" line="437"/>
         <source>Waiting for the local servers, which another program started…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../application.py" line="512"/>
+        <location filename="../application.py" line="545"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="512"/>
+        <location filename="../application.py" line="545"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="520"/>
-        <location filename="../application.py" line="524"/>
-        <location filename="../application.py" line="534"/>
+        <location filename="../application.py" line="553"/>
+        <location filename="../application.py" line="557"/>
+        <location filename="../application.py" line="567"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="525"/>
+        <location filename="../application.py" line="558"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="535"/>
+        <location filename="../application.py" line="568"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -69,17 +70,17 @@
 <context>
     <name>BubbleDelegate</name>
     <message>
-        <location filename="../views/bubble_delegate.py" line="83"/>
+        <location filename="../views/bubble_delegate.py" line="105"/>
         <source>Not sent · right-click to retry</source>
         <translation>Не отправлено · правый клик, чтобы повторить</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="85"/>
+        <location filename="../views/bubble_delegate.py" line="107"/>
         <source>sending…</source>
         <translation>отправка…</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="123"/>
+        <location filename="../views/bubble_delegate.py" line="146"/>
         <source>Unread messages</source>
         <translation>Непрочитанные сообщения</translation>
     </message>
@@ -87,66 +88,99 @@
 <context>
     <name>ChatListDelegate</name>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="108"/>
+        <location filename="../views/chat_list_delegate.py" line="110"/>
         <source>You: </source>
         <translation>Вы: </translation>
     </message>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="117"/>
+        <location filename="../views/chat_list_delegate.py" line="119"/>
         <source>Draft: </source>
         <translation>Черновик: </translation>
     </message>
 </context>
 <context>
+    <name>ChatSearchBar</name>
+    <message>
+        <location filename="../views/search_bar.py" line="54"/>
+        <source>Search in this chat</source>
+        <translation>Поиск в этом чате</translation>
+    </message>
+    <message>
+        <location filename="../views/search_bar.py" line="55"/>
+        <source>Newer match (Shift+Enter)</source>
+        <translation>Более новое совпадение (Shift+Enter)</translation>
+    </message>
+    <message>
+        <location filename="../views/search_bar.py" line="56"/>
+        <source>Older match (Enter)</source>
+        <translation>Более старое совпадение (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../views/search_bar.py" line="57"/>
+        <source>Close the search (Esc)</source>
+        <translation>Закрыть поиск (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../views/search_bar.py" line="69"/>
+        <source>No results</source>
+        <translation>Ничего не найдено</translation>
+    </message>
+    <message>
+        <location filename="../views/search_bar.py" line="72"/>
+        <source>{0} of {1}</source>
+        <translation>{0} из {1}</translation>
+    </message>
+</context>
+<context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="311"/>
+        <location filename="../views/chat_view.py" line="325"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="313"/>
+        <location filename="../views/chat_view.py" line="327"/>
         <source>Write a message…</source>
         <translation>Напишите сообщение…</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="314"/>
+        <location filename="../views/chat_view.py" line="328"/>
         <source>Enter sends, Shift+Enter adds a line</source>
         <translation>Enter — отправить, Shift+Enter — новая строка</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="315"/>
+        <location filename="../views/chat_view.py" line="329"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="534"/>
+        <location filename="../views/chat_view.py" line="572"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="567"/>
+        <location filename="../views/chat_view.py" line="605"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="570"/>
+        <location filename="../views/chat_view.py" line="608"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="573"/>
-        <location filename="../views/chat_view.py" line="581"/>
+        <location filename="../views/chat_view.py" line="611"/>
+        <location filename="../views/chat_view.py" line="619"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="582"/>
+        <location filename="../views/chat_view.py" line="620"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="600"/>
+        <location filename="../views/chat_view.py" line="638"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -154,12 +188,12 @@
 <context>
     <name>Dates</name>
     <message>
-        <location filename="../views/text.py" line="146"/>
+        <location filename="../views/text.py" line="148"/>
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../views/text.py" line="148"/>
+        <location filename="../views/text.py" line="150"/>
         <source>Yesterday</source>
         <translation>Вчера</translation>
     </message>
@@ -177,18 +211,18 @@
         <translation>Не найден firebase.json встроенных серверов. Запустите Messenger из его папки или укажите проект Firebase через --config.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="204"/>
+        <location filename="../firebase/emulator.py" line="218"/>
         <source>The built-in servers stopped while starting: {0}</source>
         <translation>Встроенные серверы остановились при запуске: {0}</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="209"/>
+        <location filename="../firebase/emulator.py" line="223"/>
         <source>The built-in servers did not start within {0} seconds.</source>
         <translation>Встроенные серверы не запустились за {0} с.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="215"/>
-        <location filename="../firebase/emulator.py" line="217"/>
+        <location filename="../firebase/emulator.py" line="229"/>
+        <location filename="../firebase/emulator.py" line="231"/>
         <source>no output</source>
         <translation>нет вывода</translation>
     </message>
@@ -229,128 +263,128 @@
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../views/login.py" line="142"/>
+        <location filename="../views/login.py" line="150"/>
         <source>Welcome back</source>
         <translation>С возвращением</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="142"/>
+        <location filename="../views/login.py" line="150"/>
         <source>Create your account</source>
         <translation>Создайте аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="144"/>
+        <location filename="../views/login.py" line="152"/>
         <source>Sign in with your email and password.</source>
         <translation>Войдите с помощью адреса почты и пароля.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="146"/>
+        <location filename="../views/login.py" line="154"/>
         <source>Choose an email and a password to start chatting.</source>
         <translation>Укажите адрес почты и пароль, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="148"/>
+        <location filename="../views/login.py" line="156"/>
         <source>Email</source>
         <translation>Электронная почта</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="149"/>
+        <location filename="../views/login.py" line="157"/>
         <source>Your name (optional)</source>
         <translation>Ваше имя (необязательно)</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="150"/>
+        <location filename="../views/login.py" line="158"/>
         <source>How others see you</source>
         <translation>Как вас увидят другие</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="153"/>
+        <location filename="../views/login.py" line="161"/>
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="154"/>
+        <location filename="../views/login.py" line="162"/>
         <source>you@example.com</source>
         <translation>you@example.com</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="156"/>
+        <location filename="../views/login.py" line="164"/>
         <source>Your password</source>
         <translation>Ваш пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="156"/>
+        <location filename="../views/login.py" line="164"/>
         <source>At least 8 characters</source>
         <translation>Не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="158"/>
+        <location filename="../views/login.py" line="166"/>
         <source>Hide</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="158"/>
+        <location filename="../views/login.py" line="166"/>
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="159"/>
+        <location filename="../views/login.py" line="167"/>
         <source>Show or hide the password</source>
         <translation>Показать или скрыть пароль</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="160"/>
+        <location filename="../views/login.py" line="168"/>
         <source>Stay signed in</source>
         <translation>Оставаться в системе</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="161"/>
+        <location filename="../views/login.py" line="169"/>
         <source>Retry</source>
         <translation>Повторить</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="163"/>
+        <location filename="../views/login.py" line="171"/>
         <source>Signing in…</source>
         <translation>Вход…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="163"/>
+        <location filename="../views/login.py" line="171"/>
         <source>Creating account…</source>
         <translation>Создание аккаунта…</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="165"/>
-        <location filename="../views/login.py" line="169"/>
+        <location filename="../views/login.py" line="173"/>
+        <location filename="../views/login.py" line="177"/>
         <source>Sign in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="165"/>
+        <location filename="../views/login.py" line="173"/>
         <source>Create account</source>
         <translation>Создать аккаунт</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="167"/>
+        <location filename="../views/login.py" line="175"/>
         <source>No account yet?</source>
         <translation>Ещё нет аккаунта?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="167"/>
+        <location filename="../views/login.py" line="175"/>
         <source>Already have an account?</source>
         <translation>Уже есть аккаунт?</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="169"/>
+        <location filename="../views/login.py" line="177"/>
         <source>Create one</source>
         <translation>Создать</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="220"/>
+        <location filename="../views/login.py" line="228"/>
         <source>Enter your email address, like name@example.com.</source>
         <translation>Введите адрес почты, например name@example.com.</translation>
     </message>
     <message>
-        <location filename="../views/login.py" line="224"/>
+        <location filename="../views/login.py" line="232"/>
         <source>Enter your password.</source>
         <translation>Введите пароль.</translation>
     </message>
@@ -358,20 +392,33 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../views/main_window.py" line="150"/>
+        <location filename="../views/main_window.py" line="162"/>
         <source>Messenger</source>
         <translation>Messenger</translation>
     </message>
 </context>
 <context>
+    <name>MessageResults</name>
+    <message>
+        <location filename="../views/search_results.py" line="178"/>
+        <source>Messages</source>
+        <translation>Сообщения</translation>
+    </message>
+    <message>
+        <location filename="../views/search_results.py" line="179"/>
+        <source>No messages found on this device.</source>
+        <translation>На этом устройстве таких сообщений нет.</translation>
+    </message>
+</context>
+<context>
     <name>MessengerPage</name>
     <message>
-        <location filename="../views/main_window.py" line="58"/>
+        <location filename="../views/main_window.py" line="60"/>
         <source>Choose a person on the left to start chatting.</source>
         <translation>Выберите собеседника слева, чтобы начать общение.</translation>
     </message>
     <message>
-        <location filename="../views/main_window.py" line="60"/>
+        <location filename="../views/main_window.py" line="62"/>
         <source>Connecting… Messages you send now are delivered when the connection is back.</source>
         <translation>Подключение… Сообщения, отправленные сейчас, будут доставлены, когда связь восстановится.</translation>
     </message>
@@ -540,88 +587,88 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="135"/>
-        <source>Search people</source>
-        <translation>Поиск людей</translation>
+        <location filename="../views/sidebar.py" line="143"/>
+        <source>Search people and messages</source>
+        <translation>Люди и сообщения</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="136"/>
+        <location filename="../views/sidebar.py" line="144"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="137"/>
+        <location filename="../views/sidebar.py" line="145"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="138"/>
-        <location filename="../views/sidebar.py" line="142"/>
+        <location filename="../views/sidebar.py" line="146"/>
+        <location filename="../views/sidebar.py" line="150"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="139"/>
+        <location filename="../views/sidebar.py" line="147"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="140"/>
+        <location filename="../views/sidebar.py" line="148"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="141"/>
+        <location filename="../views/sidebar.py" line="149"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="145"/>
+        <location filename="../views/sidebar.py" line="153"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="146"/>
+        <location filename="../views/sidebar.py" line="154"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="147"/>
+        <location filename="../views/sidebar.py" line="155"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="148"/>
+        <location filename="../views/sidebar.py" line="156"/>
         <source>Profile…</source>
         <translation>Профиль…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="149"/>
+        <location filename="../views/sidebar.py" line="157"/>
         <source>Notification sound</source>
         <translation>Звук уведомлений</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="150"/>
+        <location filename="../views/sidebar.py" line="158"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="181"/>
+        <location filename="../views/sidebar.py" line="189"/>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="182"/>
+        <location filename="../views/sidebar.py" line="190"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="202"/>
+        <location filename="../views/sidebar.py" line="210"/>
         <source>Unmute notifications</source>
         <translation>Включить уведомления</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="203"/>
+        <location filename="../views/sidebar.py" line="211"/>
         <source>Mute notifications</source>
         <translation>Отключить уведомления</translation>
     </message>

@@ -10,6 +10,7 @@ each new message cost seconds.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import cast
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from ..models.messages import Message, MessageListModel, Roles
 from . import bubble_marks as marks
+from .search_marks import mark_matches
 from .text import clock_time, day_label, full_time, plain_tooltip, same_day, to_html
 from .theme import Theme
 
@@ -64,6 +66,9 @@ class BubbleDelegate(QStyledItemDelegate):
         self.unread_from = ""
         # The open chat's receipts, names and group-ness (its ChatLive); None: a plain chat.
         self.context: marks.BubbleContext | None = None
+        # Search in the chat (views/chat_search.py): the words found, and the current match.
+        self.highlight: re.Pattern[str] | None = None
+        self.current_hit = ""
 
     def clear_cache(self) -> None:
         self._docs.clear()
@@ -72,7 +77,9 @@ class BubbleDelegate(QStyledItemDelegate):
 
     def _doc(self, msg: Message, own: bool, width: int, font: QFont) -> QTextDocument:
         c = Theme.current()
-        key = (msg.id, msg.text, own, width, c.name, font.toString())
+        hit = self.highlight.pattern if self.highlight is not None else ""
+        key = (msg.id, msg.text, own, width, c.name, font.toString(), hit,
+               msg.id == self.current_hit)
         doc = self._docs.get(key)
         if doc is not None:
             self._docs.move_to_end(key)
@@ -83,6 +90,8 @@ class BubbleDelegate(QStyledItemDelegate):
         color = c.own_text if own else c.other_text
         doc.setDefaultStyleSheet(f"body {{ color: {color}; }}")
         doc.setHtml(f"<body>{to_html(msg.text, c.own_link if own else c.link)}</body>")
+        if self.highlight is not None:
+            mark_matches(doc, self.highlight, msg.id == self.current_hit)
         doc.setTextWidth(width)
         ideal = min(width, int(doc.idealWidth()) + 1)
         doc.setTextWidth(max(ideal, 1))

@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
 from ..errors import UserFacingError
 from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
+from .chat_search import ChatSearch
 from .composer import MAX_LENGTH, Composer
 from .scroll_button import ScrollDownButton
+from .search_bar import ChatSearchBar
 from .text import ElidedLabel, plain_label, to_html
 from .theme import Theme
 
@@ -257,6 +259,7 @@ class ChatView(QWidget):
         # until the user scrolls: the target row, or None.
         self._land_on: QPersistentModelIndex | None = None
         self._landing_pending = False
+        self._land_hint = QAbstractItemView.ScrollHint.PositionAtTop
         self._programmatic = False
 
         header = QWidget()
@@ -313,6 +316,10 @@ class ChatView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
+        self.search_bar = ChatSearchBar()
+        self.search_bar.hide()
+        self.search = ChatSearch(self, self.search_bar)  # Ctrl+F in the chat
+        layout.addWidget(self.search_bar)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.notice)
@@ -344,6 +351,7 @@ class ChatView(QWidget):
 
     def show_session(self, session: ChatSession, title: str) -> None:
         self._detach()
+        self.search.close()
         self.session = session
         # Each chat keeps its own unsent text: nothing typed for one person follows you into
         # another chat (where Enter would send it to them).
@@ -382,6 +390,7 @@ class ChatView(QWidget):
         if self.drafts is not None:
             self.drafts.flush()
         self._detach()
+        self.search.close()
         self.list.setModel(None)
         self.input.blockSignals(True)  # clearing the box is not erasing the draft
         self.input.clear()
@@ -433,6 +442,7 @@ class ChatView(QWidget):
             return False
         self._landing_pending = False
         self._land_on = QPersistentModelIndex(session.model.index(row))
+        self._land_hint = QAbstractItemView.ScrollHint.PositionAtTop
         self._anchor_from_bottom = None
         self._stick_to_bottom = False
         self._apply_landing()
@@ -443,11 +453,31 @@ class ChatView(QWidget):
             return
         self._programmatic = True
         try:
-            self.list.scrollTo(self._land_on,
-                               QAbstractItemView.ScrollHint.PositionAtTop)
+            self.list.scrollTo(self._land_on, self._land_hint)
         finally:
             self._programmatic = False
         self._stick_to_bottom = self.list.is_at_bottom()
+
+    async def show_message(self, message_id: str) -> bool:
+        """Bring a message into view (centred), loading the chat back to it if needed;
+        False when it is gone."""
+        session = self.session
+        if session is None or not await session.reveal(message_id):
+            return False
+        if session is not self.session:
+            return False
+        row = session.model.row_of(message_id)
+        if row < 0:
+            return False
+        index = session.model.index(row)
+        self._landing_pending = False
+        self._land_on = QPersistentModelIndex(index)
+        self._land_hint = QAbstractItemView.ScrollHint.PositionAtCenter
+        self._anchor_from_bottom = None
+        self._stick_to_bottom = False
+        self._apply_landing()
+        self._button_timer.start()
+        return True
 
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         self._update_empty()
@@ -494,6 +524,7 @@ class ChatView(QWidget):
         oldest = model.oldest_confirmed_id() or ""
         if model.rowCount() and oldest > self.session.unread_from:
             self._land_on = QPersistentModelIndex(model.index(0))
+            self._land_hint = QAbstractItemView.ScrollHint.PositionAtTop
             self._apply_landing()
         else:
             self.scroll_to_newest()

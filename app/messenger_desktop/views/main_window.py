@@ -105,9 +105,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.login)
         self.pages.addWidget(self.messenger)
         self.setCentralWidget(self.pages)
-        # Ctrl+F: straight to the people search.
+        # Ctrl+F: search in the open chat (without one: the people and messages search).
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.activated.connect(self._focus_search)
+        find.activated.connect(self._find)
+        # Ctrl+Shift+F: search people and the messages of all chats.
+        find_all = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
+        find_all.activated.connect(self._focus_search)
         # Ctrl+K: jump to a chat (type a name, Enter opens the first match).
         jump = QShortcut(QKeySequence("Ctrl+K"), self)
         jump.activated.connect(self._focus_search)
@@ -125,6 +128,14 @@ class MainWindow(QMainWindow):
         self._unread = 0
         self._account = ""
         self.update_title()
+
+    def _find(self) -> None:
+        page = self.messenger
+        if (self.pages.currentWidget() is page and page.right.currentWidget() is page.chat
+                and page.chat.session is not None):
+            page.chat.search.open()
+        else:
+            self._focus_search()
 
     def _focus_search(self) -> None:
         if self.pages.currentWidget() is self.messenger:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ..models.chat_list import ChatListModel, ChatListProxy, Roles
 from .avatar import avatar_pixmap
 from .chat_list_delegate import ChatListDelegate
+from .search_results import MessageResults
 from .text import ElidedLabel
 
 AVATAR = 36
@@ -77,6 +78,9 @@ class Sidebar(QWidget):
         self.no_people.setWordWrap(True)
         self.no_people.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_people.hide()
+        # Messages of all chats that match the search (from the local cache).
+        self.messages = MessageResults()
+        self.search.textChanged.connect(self.messages.set_query)
 
         top = QHBoxLayout()
         top.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -97,6 +101,7 @@ class Sidebar(QWidget):
         layout.addLayout(inner)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.no_people, 1)
+        layout.addWidget(self.messages, 2)
         self._build_menu()
         self.retranslate()
 
@@ -135,7 +140,7 @@ class Sidebar(QWidget):
         self.sign_out_action.triggered.connect(self.sign_out_requested)
 
     def retranslate(self) -> None:
-        self.search.setPlaceholderText(self.tr("Search people"))
+        self.search.setPlaceholderText(self.tr("Search people and messages"))
         self.menu_button.setToolTip(self.tr("Menu"))
         self.theme_menu.setTitle(self.tr("Theme"))
         self.theme_actions["system"].setText(self.tr("Follow the system"))
