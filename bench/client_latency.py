@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import time
 import uuid
+from pathlib import Path
 
 from messenger_desktop.client import MessengerClient
 from messenger_desktop.config import emulator_config
@@ -24,18 +25,21 @@ from bench.client_support import RULES, finish, qt_loop, summary, until
 from tests.support.suite import running_suite
 
 
-async def signed_in(config) -> MessengerClient:
+async def signed_in(config, keep_messages: bool = True,
+                    data_dir: Path | None = None) -> MessengerClient:
     api = AccountsApi(config.functions_url)
     creds = await api.register(f"bench-{uuid.uuid4().hex[:8]}@example.com", "bench password 1")
     session = AuthSession(config)
     await session.sign_in_with_custom_token(creds.custom_token, creds.user_id)
-    client = MessengerClient(session)
+    client = MessengerClient(session, data_dir=data_dir, keep_messages=keep_messages)
     client.start()
     return client
 
 
-async def scenario(config, count: int, gap_s: float) -> list[float]:
-    alice, bob = await signed_in(config), await signed_in(config)
+async def scenario(config, count: int, gap_s: float, keep_messages: bool = True,
+                   data_dir: Path | None = None):
+    alice = await signed_in(config, keep_messages, data_dir and data_dir / "alice")
+    bob = await signed_in(config, keep_messages, data_dir and data_dir / "bob")
     await until(lambda: alice.chats.row_for_uid(bob.uid) is not None)
     alice_chat = alice.open_chat(bob.uid)
     bob_chat = bob.open_chat(alice.uid)

@@ -295,7 +295,7 @@ class Application(QObject):
         page.chat.drafts = client.drafts
         self.binder = LiveBinder(client, page.chat)
         page.sidebar.messages.set_searcher(
-            lambda text: client.cache.search_async(text),
+            client.search,
             lambda chat_id: (row.title if (row := client.chats.row_for_chat(chat_id))
                              else chat_id))
         self._update_me()

@@ -30,7 +30,7 @@ from .models.presence import HEARTBEAT_S, ServerClock, status_from
 from .outbox import Outbox
 from .profile import display_name_problem, normalise_name
 from .store.drafts import Drafts
-from .store.message_cache import MessageCache
+from .store.message_cache import Hit, MessageCache
 
 log = logging.getLogger(__name__)
 PRESENCE_REFRESH_MS = 15_000
@@ -59,6 +59,7 @@ class MessengerClient(QObject):
         executor: Executor | None = None,
         heartbeat_s: float = HEARTBEAT_S,
         stream_transport: httpx.AsyncBaseTransport | None = None,
+        keep_messages: bool = True,
     ) -> None:
         """`stream_transport`: the streams' httpx transport (tests pass a fake network; the
         database calls go through the session's transport)."""
@@ -81,7 +82,11 @@ class MessengerClient(QObject):
             self.chats.set_draft(chat_id, self.drafts.get(chat_id))
         self.drafts.changed.connect(self.chats.set_draft)
         # What this device has received, for painting chats at once and for search.
-        self.cache = MessageCache(data_dir / f"cache-{self.uid}.sqlite3" if data_dir else None)
+        # (keep_messages=False: none; the benchmarks compare.)
+        self.cache: MessageCache | None = None
+        if keep_messages:
+            self.cache = MessageCache(data_dir / f"cache-{self.uid}.sqlite3" if data_dir
+                                      else None)
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
         self._entries: dict[str, EntryIndex] = {}  # chat_id -> derived state of its entry
@@ -134,7 +139,8 @@ class MessengerClient(QObject):
             except (UserFacingError, TimeoutError):
                 pass  # offline anyway; others see us go stale after 60 s
         await self.hub.aclose()
-        await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
+        if self.cache is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:
@@ -338,6 +344,12 @@ class MessengerClient(QObject):
                 await asyncio.wait_for(self._beat_now.wait(), self.heartbeat_s)
             except TimeoutError:
                 pass
+
+    # search ------------------------------------------------------------------------------
+    async def search(self, text: str) -> list[Hit]:
+        """Messages of all chats matching `text` (what this device has received), newest
+        first."""
+        return await self.cache.search_async(text) if self.cache is not None else []
 
     # chats -------------------------------------------------------------------------------
     def open_chat(self, other_uid: str) -> ChatSession:

@@ -48,7 +48,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5000
 MAX_BATCH = 2000  # operations per transaction
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -69,19 +69,25 @@ CREATE TABLE IF NOT EXISTS messages(
     value TEXT NOT NULL,                -- the message as the server has it (JSON)
     UNIQUE(chat, id)
 );
+-- `chat` is indexed too, so a search in one chat intersects two posting lists instead of
+-- filtering every match in all chats; prefixes of 2-4 characters have their own index
+-- (a prefix query would otherwise merge the lists of every word it starts).
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(
-    text, content='messages', content_rowid='rid', tokenize='unicode61 remove_diacritics 2'
+    text, chat, content='messages', content_rowid='rid',
+    tokenize='unicode61 remove_diacritics 2', prefix='2 3 4'
 );
 CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, text) VALUES (new.rid, {new});
+    INSERT INTO messages_fts(rowid, text, chat) VALUES (new.rid, {new}, new.chat);
 END;
 CREATE TRIGGER IF NOT EXISTS messages_ad AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rid, {old});
+    INSERT INTO messages_fts(messages_fts, rowid, text, chat)
+        VALUES ('delete', old.rid, {old}, old.chat);
 END;
 CREATE TRIGGER IF NOT EXISTS messages_au AFTER UPDATE OF text ON messages
 WHEN old.text IS NOT new.text BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rid, {old});
-    INSERT INTO messages_fts(rowid, text) VALUES (new.rid, {new});
+    INSERT INTO messages_fts(messages_fts, rowid, text, chat)
+        VALUES ('delete', old.rid, {old}, old.chat);
+    INSERT INTO messages_fts(rowid, text, chat) VALUES (new.rid, {new}, new.chat);
 END;
 CREATE TABLE IF NOT EXISTS chats(chat TEXT PRIMARY KEY, complete_from TEXT);
 CREATE TABLE IF NOT EXISTS hidden(chat TEXT NOT NULL, id TEXT NOT NULL,
@@ -105,6 +111,18 @@ def fts_query(text: str) -> str:
     Only word characters reach FTS5, so nothing typed can be read as query syntax."""
     words = _TOKEN.findall(text.replace("ё", "е").replace("Ё", "Е"))
     return " ".join(f'"{w}"*' for w in words)
+
+
+def _match(text: str, chat_id: str | None) -> str:
+    """The MATCH expression: the words in the text column, and the chat (its id's words
+    as a phrase in the chat column) when searching one chat."""
+    query = fts_query(text)
+    if not query:
+        return ""
+    if chat_id is None:
+        return f"text : ({query})"
+    chat_words = " ".join(_TOKEN.findall(chat_id))
+    return f'text : ({query}) AND chat : "{chat_words}"'
 
 
 def _rid(ts: float, message_id: str) -> int:
@@ -479,16 +497,16 @@ class MessageCache:
     # search --------------------------------------------------------------------------------
     def search(self, text: str, chat_id: str | None = None, limit: int = 100) -> list[Hit]:
         """Messages whose words start with the words typed (all of them), newest first."""
-        query = fts_query(text)
-        if not query:
+        match = _match(text, chat_id)
+        if not match:
             return []
         sql = ("SELECT m.chat, m.id, m.sender, m.ts,"
                " snippet(messages_fts, 0, ?, ?, '…', 16)"
                " FROM messages_fts JOIN messages m ON m.rid = messages_fts.rowid"
                " WHERE messages_fts MATCH ?")
-        args: list[Any] = [MARK_START, MARK_END, query]
+        args: list[Any] = [MARK_START, MARK_END, match]
         if chat_id is not None:
-            sql += " AND m.chat = ?"
+            sql += " AND m.chat = ?"  # exact (the index compares the id's words)
             args.append(chat_id)
         sql += " ORDER BY messages_fts.rowid DESC LIMIT ?"
         args.append(limit)
@@ -497,13 +515,14 @@ class MessageCache:
 
     def search_ids(self, text: str, chat_id: str, limit: int = 1000) -> list[str]:
         """The ids of a chat's matching messages, newest first (the in-chat search)."""
-        query = fts_query(text)
-        if not query:
+        match = _match(text, chat_id)
+        if not match:
             return []
         rows = self._guard(lambda c: c.execute(
-            "SELECT m.id FROM messages m WHERE m.chat = ? AND m.rid IN"
-            " (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
-            " ORDER BY m.rid DESC LIMIT ?", (chat_id, query, limit)).fetchall(), [])
+            "SELECT m.id FROM messages_fts JOIN messages m ON m.rid = messages_fts.rowid"
+            " WHERE messages_fts MATCH ? AND m.chat = ?"
+            " ORDER BY messages_fts.rowid DESC LIMIT ?", (match, chat_id, limit)).fetchall(),
+            [])
         return [r[0] for r in rows]
 
     async def search_async(self, text: str, chat_id: str | None = None,
