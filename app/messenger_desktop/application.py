@@ -38,6 +38,7 @@ from .views.theme import Theme
 
 if TYPE_CHECKING:
     from .client import MessengerClient
+    from .group_actions import GroupActions
     from .live_binder import LiveBinder
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class Application(QObject):
         self._watch: asyncio.Future | None = None  # _watch_suite while the server is gone
         self.profile_dialog: ProfileDialog | None = None
         self.binder: LiveBinder | None = None  # the open chat's receipts/typing <-> its view
+        self.groups: GroupActions | None = None  # new group, members, add/remove/rename/leave
         self._wire_window()
 
     @property
@@ -283,6 +285,7 @@ class Application(QObject):
     # the messenger -------------------------------------------------------------------------
     def _enter_messenger(self, new_name: str = "") -> None:
         from .client import MessengerClient
+        from .group_actions import GroupActions
         from .live_binder import LiveBinder
         from .models.presence import HEARTBEAT_S
 
@@ -298,6 +301,7 @@ class Application(QObject):
             client.search,
             lambda chat_id: (row.title if (row := client.chats.row_for_chat(chat_id))
                              else chat_id))
+        self.groups = GroupActions(client, self.window, self.open_chat_id)
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
@@ -601,6 +605,9 @@ class Application(QObject):
         if self.binder is not None:
             self.binder.detach()
             self.binder = None
+        if self.groups is not None:
+            self.groups.detach()
+            self.groups = None
         if client is not None:
             self.window.messenger.chat.clear_session()
             self.window.messenger.sidebar.messages.set_searcher(None)

@@ -58,6 +58,12 @@ _SERVER_TEXTS = (
     QT_TRANSLATE_NOOP("Server", "Wrong email or password."),
     QT_TRANSLATE_NOOP("Server", "The database is unavailable right now; try again shortly."),
     QT_TRANSLATE_NOOP("Server", "The server is busy; try again."),
+    # groups (issue 15)
+    QT_TRANSLATE_NOOP("Server", "Only the group's owner and admins may do this."),
+    QT_TRANSLATE_NOOP("Server", "Only the group's owner may remove an admin."),
+    QT_TRANSLATE_NOOP("Server", "You are not a member of this chat."),
+    QT_TRANSLATE_NOOP("Server", "No such chat."),
+    QT_TRANSLATE_NOOP("Server", "The group's name must not be empty."),
 )
 _SERVER_PATTERNS = (
     (
@@ -67,6 +73,14 @@ _SERVER_PATTERNS = (
     (
         re.compile(r"The password must be at most (\d+) bytes long \(UTF-8\)\."),
         QT_TRANSLATE_NOOP("Server", "The password must be at most {0} bytes long (UTF-8)."),
+    ),
+    (
+        re.compile(r"A group has at most (\d+) members\."),
+        QT_TRANSLATE_NOOP("Server", "A group has at most {0} members."),
+    ),
+    (
+        re.compile(r"The group's name must be at most (\d+) characters long\."),
+        QT_TRANSLATE_NOOP("Server", "The group's name must be at most {0} characters long."),
     ),
     (
         re.compile(r"Too many failed sign-in attempts\. Try again in (\d+) seconds\."),

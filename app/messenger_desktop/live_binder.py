@@ -10,19 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QObject
+
+from .models.group import member_count
 
 if TYPE_CHECKING:
     from .chat_live import ChatLive
     from .client import MessengerClient
     from .views.chat_view import ChatView
-
-translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
-
-
-def member_count(n: int) -> str:
-    return translate("Group", "%n member(s)", None, n)
-
 
 class LiveBinder(QObject):
     def __init__(self, client: MessengerClient, view: ChatView) -> None:
@@ -56,6 +51,7 @@ class LiveBinder(QObject):
                 pass
         self._live = live
         self.view.list.bubbles.context = live
+        self.view.members_button.setVisible(live is not None and live.is_group)
         self.view.list.bubbles.clear_cache()
         if live is not None:
             live.marks_changed.connect(self._repaint)

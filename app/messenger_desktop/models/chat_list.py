@@ -166,6 +166,9 @@ class ChatListModel(QAbstractListModel):
         return None
 
     # lookups ----------------------------------------------------------------------------
+    def row_at(self, row: int) -> ChatRow:
+        return self._rows[row]
+
     def row_for_uid(self, uid: str) -> ChatRow | None:
         i = self._index.get(uid)
         return self._rows[i] if i is not None else None

@@ -18,7 +18,7 @@ from PySide6.QtCore import QCoreApplication
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
 __all__ = ["ADMIN", "MEMBER", "OWNER", "GroupInfo", "SystemEvent", "group_from", "is_admin",
-           "role_label", "system_from", "system_text"]
+           "member_count", "role_label", "system_from", "system_text"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,14 @@ def group_from(value: Any) -> GroupInfo | None:
     order = sorted(members, key=lambda u: (rank.get(members[u], 2), joined_at(value, u), u))
     name = value.get("name")
     return GroupInfo(str(name) if isinstance(name, str) else "", members, tuple(order))
+
+
+def member_count(n: int) -> str:
+    """"1 member", "4 members" (English has no plural forms file: one is spelled out; the
+    Russian forms of "%n members" cover every other number)."""
+    if n == 1:
+        return translate("Group", "1 member")
+    return translate("Group", "%n members", None, n)
 
 
 def role_label(role: str | None) -> str:

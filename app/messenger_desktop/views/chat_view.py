@@ -244,6 +244,7 @@ class ChatView(QWidget):
 
     typed = Signal()  # the user changed the message text (not a draft being loaded)
     sent = Signal()
+    members_requested = Signal()  # a group's member list
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -268,11 +269,18 @@ class ChatView(QWidget):
         # format would render their markup: headings, colours, local images).
         self.title = ElidedLabel("ChatTitle")
         self.subtitle = ElidedLabel("ChatSubtitle")
-        hl = QVBoxLayout(header)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.title)
+        names.addWidget(self.subtitle)
+        self.members_button = QPushButton()
+        self.members_button.setObjectName("MembersButton")
+        self.members_button.clicked.connect(self.members_requested)
+        self.members_button.hide()  # groups only
+        hl = QHBoxLayout(header)
         hl.setContentsMargins(16, 10, 16, 10)
-        hl.setSpacing(0)
-        hl.addWidget(self.title)
-        hl.addWidget(self.subtitle)
+        hl.addLayout(names, 1)
+        hl.addWidget(self.members_button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.list = MessageList()
         self.list.menu_requested.connect(self._context_menu)
@@ -329,6 +337,7 @@ class ChatView(QWidget):
 
     def retranslate(self) -> None:
         self.send_button.setText(self.tr("Send"))
+        self.members_button.setText(self.tr("Members"))
         # Short enough for the narrowest window in every language; the keys are in the tooltip.
         self.input.setPlaceholderText(self.tr("Write a message…"))
         self.input.setToolTip(self.tr("Enter sends, Shift+Enter adds a line"))

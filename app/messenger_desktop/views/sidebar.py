@@ -35,6 +35,7 @@ class Sidebar(QWidget):
     profile_requested = Signal()
     sound_toggled = Signal(bool)
     mute_requested = Signal(str, bool)  # uid, mute
+    new_group_requested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -57,6 +58,10 @@ class Sidebar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self._open_first)
         self.search.installEventFilter(self)
+        self.new_group = QToolButton()
+        self.new_group.setObjectName("NewGroup")
+        self.new_group.setText("+")
+        self.new_group.clicked.connect(self.new_group_requested)
         self.list = QListView()
         self.list.setObjectName("ChatList")
         self.list.setItemDelegate(ChatListDelegate(self.list))
@@ -97,7 +102,10 @@ class Sidebar(QWidget):
         inner.setContentsMargins(14, 0, 14, 0)
         inner.setSpacing(10)
         inner.addLayout(top)
-        inner.addWidget(self.search)
+        find = QHBoxLayout()
+        find.addWidget(self.search, 1)
+        find.addWidget(self.new_group)
+        inner.addLayout(find)
         layout.addLayout(inner)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.no_people, 1)
@@ -108,6 +116,8 @@ class Sidebar(QWidget):
     def _build_menu(self) -> None:
         self.profile_action = self.menu.addAction("")
         self.profile_action.triggered.connect(self.profile_requested)
+        self.new_group_action = self.menu.addAction("")
+        self.new_group_action.triggered.connect(self.new_group_requested)
         self.theme_menu = self.menu.addMenu("")
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
@@ -154,6 +164,8 @@ class Sidebar(QWidget):
         self.builtin_action.setText(self.tr("Use the built-in local servers"))
         self.sign_out_action.setText(self.tr("Sign out"))
         self.profile_action.setText(self.tr("Profile…"))
+        self.new_group_action.setText(self.tr("New group…"))
+        self.new_group.setToolTip(self.tr("New group"))
         self.sound_action.setText(self.tr("Notification sound"))
         self.avatar.setToolTip(self.tr("Profile"))
         self._update_empty()

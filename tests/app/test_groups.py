@@ -1,0 +1,195 @@
+"""Group chats in the app, between real clients on the real suite: the group's row, header,
+bubbles with sender names, system lines, "read by N", the typing line with several typers,
+and removal closing the chat.
+
+The group is set up here as the `api` function sets one up (one admin multi-path update of
+`chats/{groupId}`, the members' `userChats` entries and the system message); its messages go
+through the real rules and the real group trigger. test_group_dialogs.py drives the dialogs
+through the real API.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from messenger_desktop.models.chat_list import Roles
+from messenger_desktop.models.receipts import READ, SENT
+from messenger_model.chats import new_group_id
+from PySide6.QtCore import QPoint
+from PySide6.QtTest import QTest
+
+from .conftest import Harness, config_for, unique_email
+from .test_user_chats import Admin
+
+
+def make_group(admin: Admin, name: str, owner: str, members: list[str]) -> str:
+    """A group as POST /create_group writes it (one update)."""
+    chat_id = new_group_id()
+    now = {".sv": "timestamp"}
+    roles = {owner: "owner", **dict.fromkeys(members, "member")}
+    changes = {
+        f"chats/{chat_id}": {"type": "group", "name": name, "createdAt": now,
+                             "createdBy": owner, "members": roles,
+                             "joinedAt": dict.fromkeys(roles, now)},
+        f"messages/{chat_id}/-A{uuid.uuid4().hex[:18]}": {
+            "sender": owner, "text": f"created the group {name}", "ts": now,
+            "system": {"kind": "created", "actor": owner,
+                       "users": dict.fromkeys(members, True), "name": name}},
+    }
+    for uid in roles:
+        changes[f"userChats/{uid}/{chat_id}"] = {"group": {"name": name}, "readAt": now}
+    admin.patch("", changes)
+    return chat_id
+
+
+def _peer(admin: Admin, name: str) -> str:
+    uid = f"{''.join(c for c in name if c.isalnum())}-{uuid.uuid4().hex[:10]}"
+    admin.put(f"users/{uid}", {"email": f"{uid}@example.com", "displayName": name,
+                               "createdAt": 1})
+    return uid
+
+
+def _texts(app) -> list[str]:
+    model = app.client.current.model
+    return [model.message(r).text for r in range(model.rowCount())]
+
+
+def _msg(app, text: str):
+    model = app.client.current.model
+    return next((model.message(r) for r in range(model.rowCount())
+                 if model.message(r).text == text), None)
+
+
+def _set_name(harness: Harness, app, name: str) -> None:
+    harness.run(app.client.set_display_name(name))
+
+
+def test_a_group_in_the_list_header_bubbles_receipts_typing(harness: Harness, suite) -> None:
+    config = config_for(suite)
+    admin = Admin(suite)
+    anna = harness.signed_in(config, unique_email("anna"), name="anna")
+    boris = harness.signed_in(config, unique_email("boris"), name="boris")
+    _set_name(harness, anna, "анна")
+    _set_name(harness, boris, "борис")
+    a, b = anna.client.uid, boris.client.uid
+    vera, gleb = _peer(admin, "вера"), _peer(admin, "глеб")
+    harness.until(lambda: anna.client.chats.row_for_uid(b) is not None
+                  and anna.client.chats.row_for_uid(b).title == "борис", what="names known")
+    harness.until(lambda: anna.client.chats.row_for_uid(gleb) is not None, what="глеб known")
+    harness.until(lambda: boris.client.chats.row_for_uid(a) is not None
+                  and boris.client.chats.row_for_uid(a).title == "анна", what="boris knows")
+
+    group = make_group(admin, "Team", a, [b, vera, gleb])
+    chats = anna.client.chats
+    harness.until(lambda: chats.row_for_chat(group) is not None, what="the group's row")
+    row = chats.row_for_chat(group)
+    assert row.is_group and row.title == "Team" and row.uid == group
+    assert chats.index_for_uid(group).data(Roles.IsGroup)
+
+    # Boris writes in the group (rules: a member, as himself; the real trigger fans it out).
+    harness.until(lambda: boris.client.chats.row_for_chat(group) is not None, what="b's row")
+    boris.open_person(group)
+    boris.client.current.send("привет всем")
+    harness.until(lambda: chats.row_for_chat(group).unread == 1, what="anna's unread")
+    idx = chats.index_for_uid(group)
+    assert idx.data(Roles.Preview) == "борис: привет всем"  # the sender's name first
+    assert anna.window.windowTitle().startswith("(1)")
+
+    # Anna opens it: name, member count, Members button, system line, named bubble.
+    anna.open_person(group)
+    view = anna.window.messenger.chat
+    harness.until(lambda: _texts(anna)[-1:] == ["привет всем"], what="history")
+    harness.until(lambda: view.subtitle.text() == "4 members", what="member count")
+    assert view.title.text() == "Team"
+    assert view.members_button.isVisibleTo(view)
+    created = anna.client.current.model.message(0)
+    assert created.system is not None and created.system.kind == "created"
+    assert anna.client.live.system_text(created) == "анна created the group “Team”"
+    bubbles = view.list.bubbles
+    model = anna.client.current.model
+    hi_row = model.row_of(_msg(anna, "привет всем").id)
+    # Boris's bubble starts with his name: taller than the same text without one, and moved
+    # right to leave room for his avatar.
+    index = model.index(hi_row)
+    rect = view.list.visualRect(index)
+    named = bubbles.bubble_at(rect, index, view.list.font())
+    text = bubbles.text_rect(rect, index, view.list.font())
+    assert text.top() - named.top() > 20 and named.left() > 40
+    # The system line is not a bubble: no selection editor, no menu.
+    sys_index = model.index(0)
+    assert bubbles.bubble_at(view.list.visualRect(sys_index), sys_index,
+                             view.list.font()).isEmpty()
+    assert view.message_menu(sys_index) is None
+    view.list.viewport().grab()  # paints names, avatars, the system line
+
+    # Read receipts in a group: "read by N", the names on hover.
+    anna.client.current.send("кто прочитал?")
+    harness.until(lambda: (_msg(anna, "кто прочитал?") or None)
+                  and anna.client.live.mark(_msg(anna, "кто прочитал?")).state == SENT,
+                  what="sent")
+    harness.until(lambda: boris.client.chats.row_for_chat(group).unread >= 1, what="b unread")
+    harness.run(boris.client.mark_read(group))
+    mine = _msg(anna, "кто прочитал?")
+    harness.until(lambda: anna.client.live.mark(mine).readers == (b,), what="read by boris")
+    assert bubbles._meta(mine).startswith("read by 1 · ")
+    admin.put(f"receipts/{group}/{vera}", {".sv": "timestamp"})
+    harness.until(lambda: len(anna.client.live.mark(mine).readers) == 2, what="read by 2")
+    assert anna.client.live.mark(mine).state == READ
+    assert bubbles._meta(mine).startswith("read by 2 · ")
+    from messenger_desktop.views.bubble_marks import readers_tooltip
+    assert readers_tooltip(anna.client.live.mark(mine), anna.client.live) in (
+        "Read by: борис, вера", "Read by: вера, борис")
+
+    # Typing: one, two, three people.
+    QTest.keyClicks(boris.window.messenger.chat.input, "p")
+    harness.until(lambda: view.typing_text == "борис is typing…", 5, "one typer")
+    admin.put(f"typing/{group}/{vera}", {".sv": "timestamp"})
+    harness.until(lambda: view.typing_text in ("борис and вера are typing…",
+                                               "вера and борис are typing…"), 5, "two")
+    admin.put(f"typing/{group}/{gleb}", {".sv": "timestamp"})
+    harness.until(lambda: view.typing_text == "3 people are typing…", 5, "three")
+    assert view.subtitle.text() == "3 people are typing…"
+    boris.window.messenger.chat.input.clear()
+    boris.close_chat()  # leaving the chat deletes his entry
+    harness.until(lambda: "борис" not in view.typing_text and view.typing_text, 5, "two left")
+    # The crashed-client entries die by themselves; then the member count is back.
+    harness.until(lambda: view.typing_text == "", 9, "stale ones gone")
+    assert view.subtitle.text() == "4 members"
+
+    # Anna is removed (as POST /remove_member does it): the row goes, the chat closes.
+    admin.patch("", {f"chats/{group}/members/{a}": None, f"chats/{group}/joinedAt/{a}": None,
+                     f"userChats/{a}/{group}": None, f"receipts/{group}/{a}": None})
+    harness.until(lambda: chats.row_for_chat(group) is None, what="row gone")
+    harness.until(lambda: anna.client.current is None, what="chat closed")
+    assert anna.window.messenger.right.currentWidget() is anna.window.messenger.placeholder
+
+
+def test_hover_shows_readers_as_plain_text(harness: Harness, suite) -> None:
+    config = config_for(suite)
+    admin = Admin(suite)
+    anna = harness.signed_in(config, unique_email("anna"), name="anna")
+    evil = _peer(admin, "<b>bold</b>")
+    harness.until(lambda: anna.client.chats.row_for_uid(evil) is not None, what="listed")
+    group = make_group(admin, "<i>x</i>", anna.client.uid, [evil])
+    harness.until(lambda: anna.client.chats.row_for_chat(group) is not None, what="row")
+    assert anna.client.chats.row_for_chat(group).title == "<i>x</i>"
+    anna.open_person(group)
+    anna.client.current.send("hi")
+    harness.until(lambda: (_msg(anna, "hi") or None) and not _msg(anna, "hi").pending,
+                  what="sent")
+    admin.put(f"receipts/{group}/{evil}", {".sv": "timestamp"})
+    harness.until(lambda: anna.client.live.mark(_msg(anna, "hi")).state == READ, what="read")
+    view = anna.window.messenger.chat
+    assert view.title.text() == "<i>x</i>"
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    index = anna.client.current.model.index(anna.client.current.model.row_of(
+        _msg(anna, "hi").id))
+    bubble = view.list.bubbles.bubble_at(view.list.visualRect(index), index, view.list.font())
+    pos = QPoint(bubble.center())
+    QApplication.sendEvent(view.list.viewport(), QHelpEvent(
+        QEvent.Type.ToolTip, pos, view.list.viewport().mapToGlobal(pos)))
+    harness.until(QToolTip.isVisible, 3, "tooltip")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in QToolTip.text()
