@@ -11,7 +11,7 @@ import pytest
 import requests
 from messenger_model.chats import new_group_id
 
-from .stack import admin_get, chat_of, register
+from .stack import Triggers, admin_get, chat_of, register, unread_count, wait_for
 
 SV = {".sv": "timestamp"}
 
@@ -47,7 +47,9 @@ def _send(user, receiver, text: str) -> tuple[str, str]:
     reply = user.api("POST", "/send_message", json={"sender": user.uid, "receiver": receiver.uid,
                                                     "content": text})
     assert reply.status_code == 200, reply.text
-    return reply.json()["chat_id"], reply.json()["message_id"]
+    chat, message_id = reply.json()["chat_id"], reply.json()["message_id"]
+    Triggers(user.stack).created(chat, message_id)  # in-process stacks: the trigger's part
+    return chat, message_id
 
 
 def _error(reply: requests.Response, status: int) -> str:
@@ -81,6 +83,12 @@ def test_edit_message_by_every_caller(stack, world) -> None:
     # the same text again: nothing to change, editedAt stays
     assert alice.api("POST", route, json=body).json() == {"status": "edited"}
     assert admin_get(stack, f"messages/{chat}/{message_id}") == stored
+    # the trigger took it as an edit (in-process: delivered here): both previews show the new text, bob has no new unread
+    Triggers(stack).changed(chat, message_id, {**stored, "text": "meet at 5"}, stored)
+    for uid in (alice.uid, bob.uid):
+        wait_for(lambda uid=uid: (admin_get(stack, f"userChats/{uid}/{chat}/previews/"
+                                            f"{message_id}") or {}).get("text") == "meet at 6")
+    assert unread_count(admin_get(stack, f"userChats/{bob.uid}/{chat}")) == 1  # the one message
 
 
 @pytest.mark.parametrize("body,status", [
