@@ -83,7 +83,8 @@ def test_edit_message_by_every_caller(stack, world) -> None:
     # the same text again: nothing to change, editedAt stays
     assert alice.api("POST", route, json=body).json() == {"status": "edited"}
     assert admin_get(stack, f"messages/{chat}/{message_id}") == stored
-    # the trigger took it as an edit (in-process: delivered here): both previews show the new text, bob has no new unread
+    # the trigger took it as an edit (in-process: delivered here): both previews show the
+    # new text, and bob has no new unread
     Triggers(stack).changed(chat, message_id, {**stored, "text": "meet at 5"}, stored)
     for uid in (alice.uid, bob.uid):
         wait_for(lambda uid=uid: (admin_get(stack, f"userChats/{uid}/{chat}/previews/"
