@@ -20,6 +20,7 @@ from messenger_model.groups import members_of
 from . import backend, keys, settings
 from .errors import (
     BUSY,
+    CANNOT_FORWARD_ATTACHMENT,
     CANNOT_FORWARD_SYSTEM,
     NO_SUCH_CHAT,
     NO_SUCH_MESSAGE,
@@ -141,6 +142,10 @@ def forward(uid: str, from_chat: str, message_id: str, to_chat: str) -> str:
         raise ApiError(404, NO_SUCH_MESSAGE)
     if "system" in original:
         raise ApiError(400, CANNOT_FORWARD_SYSTEM)
+    if "attachment" in original:
+        # Its file lives under the source chat in Storage, readable by that chat's members
+        # only: a copy of the pointer would show the recipients a file they cannot open.
+        raise ApiError(400, CANNOT_FORWARD_ATTACHMENT)
     _ensure_direct_chat(to_chat, uid)
     message: dict[str, Any] = {
         "sender": uid,
@@ -149,8 +154,6 @@ def forward(uid: str, from_chat: str, message_id: str, to_chat: str) -> str:
         "forwardedFrom": {"sender": original["sender"], "chatId": from_chat,
                           "messageId": message_id},
     }
-    if isinstance(original.get("attachment"), dict):
-        message["attachment"] = original["attachment"]
     return str(backend.ref(f"{settings.MESSAGES}/{to_chat}").push(message).key)
 
 

@@ -214,6 +214,21 @@ def test_forward_message_bad_input(world, change, status) -> None:
     _error(alice.api("POST", "/forward_message", json=body), status)
 
 
+def test_forward_of_a_file_or_a_group_event_is_refused(stack, world) -> None:
+    alice, bob, group = world["alice"], world["bob"], world["G"]
+    chat = world["AB"]
+    _admin(stack, "PUT", f"messages/{chat}/file1", {
+        "sender": alice.uid, "text": "", "ts": SV, "attachment": {
+            "path": f"chats/{chat}/{alice.uid}/a.png", "name": "a.png", "size": 3,
+            "contentType": "image/png"}})
+    _admin(stack, "PUT", f"messages/{group}/sys2", {
+        "sender": alice.uid, "text": "alice created team", "ts": SV,
+        "system": {"kind": "created", "actor": alice.uid}})
+    for source_chat, source in ((chat, "file1"), (group, "sys2")):
+        _error(bob.api("POST", "/forward_message", json={
+            "from_chat_id": source_chat, "message_id": source, "to_chat_id": chat}), 400)
+
+
 def test_forward_to_someone_without_an_account(world) -> None:
     alice, bob = world["alice"], world["bob"]
     chat, message_id = _send(alice, bob, "fwd me")
