@@ -243,6 +243,31 @@ async def scene(config, suite):
         me.profile_dialog.reject()
         await asyncio.sleep(0.1)
 
+    # Search, from the local cache: in the open chat (Ctrl+F), and across chats (sidebar).
+    tom = people["tom.baker"]
+    tom_chat = direct_chat_id(uid, tom.client.uid)
+    admin.call("PATCH", f"messages/{tom_chat}", history(uid, tom.client.uid, [
+        (False, "Friday works for me, after six.", days_ago(0, 8, 30)),
+        (True, "Great, see you Friday then!", days_ago(0, 8, 34)),
+    ]))
+    me.open_person(tom.client.uid)
+    await until(lambda: me.client.current.model.rowCount() >= 3)
+    me.open_person(sofia.client.uid)
+    await until(lambda: me.client.current.model.rowCount() >= 30)
+    chat.search.open("cake")
+    await until(lambda: chat.search_bar.count.text() == "1 of 3")
+    for theme in ("light", "dark"):
+        me.set_theme(theme)
+        await grab(me, f"search-chat-{theme}")
+    chat.search.close()
+    side = me.window.messenger.sidebar
+    side.search.setText("friday")
+    await until(lambda: side.messages.model.rowCount() >= 4 and side.messages.isVisible())
+    for theme in ("light", "dark"):
+        me.set_theme(theme)
+        await grab(me, f"search-all-{theme}")
+    side.search.clear()
+
     me.open_person(ivan.client.uid)
     me.set_theme("dark")
     # A real outage: the servers go away; a message waits, visibly, with the banner up.
