@@ -64,6 +64,18 @@ EMOJI_TOO_LONG = "A reaction must be at most {max} characters long (UTF-16 units
 EMOJI_INVALID = "A reaction must be an emoji or a short text, not spaces or control characters."
 QUERY_BLANK = "Search for something: q must not be empty."
 
+# --- chats and groups ---
+CHAT_OR_PEOPLE = "Give chat_id, or {fields}."
+NOT_AN_ADMIN = "Only the group's owner and admins may do this."
+NOT_THE_OWNER = "Only the group's owner may remove an admin."
+NOT_IN_GROUP = "{uid} is not a member of this group."
+REMOVE_YOURSELF = "To leave a group, use leave_group."
+GROUP_TOO_LARGE = "A group has at most {max} members."
+GROUP_NAME_BLANK = "The group's name must not be empty."
+GROUP_NAME_TOO_LONG = "The group's name must be at most {max} characters long."
+MEMBERS_TWICE = "A member is listed twice."
+MEMBERS_NOT_UIDS = "members must be user ids (letters, digits and -, at most 128 characters)."
+
 # --- server side ---
 INTERNAL = "Internal error"
 UNAVAILABLE = "The database is unavailable right now; try again shortly."

@@ -53,9 +53,29 @@ def send(sender: str, receiver: str, text: str, reply_to: str | None = None) -> 
     return chat, str(backend.ref(f"{settings.MESSAGES}/{chat}").push(message).key)
 
 
+def send_to(chat: str, sender: str, text: str, direct: bool,
+            reply_to: str | None = None) -> str:
+    """A message into a chat the caller was found to be a member of (chats.of_member)."""
+    message = {"sender": sender, "text": text, "ts": settings.SERVER_TIMESTAMP}
+    if direct:
+        receiver = _other(chat, sender)
+        if backend.ref(f"{settings.USERS}/{receiver}/email").get() is None:
+            raise ApiError(404, NO_SUCH_USER.format(uid=receiver))
+    if reply_to is not None:
+        actions.check_reply(chat, reply_to)
+        message["replyTo"] = reply_to
+    if direct:
+        _ensure_chat(chat, sender, _other(chat, sender))
+    return str(backend.ref(f"{settings.MESSAGES}/{chat}").push(message).key)
+
+
 def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[str, Any]]:
     """Up to `limit` messages older than `before` (all when None), oldest first."""
-    chat = _direct_chat(uid_a, uid_b)
+    return chat_page(_direct_chat(uid_a, uid_b), limit, before)
+
+
+def chat_page(chat: str, limit: int, before: int | None) -> list[dict[str, Any]]:
+    """The same for any chat id; a group message's `receiver` is the group's id."""
     query = backend.ref(f"{settings.MESSAGES}/{chat}").order_by_child("ts")
     if before is not None:
         query = query.end_at(before - 1)
@@ -71,13 +91,16 @@ def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[st
             {
                 "id": message_id,
                 "sender": sender,
-                "receiver": _other(chat, sender),
+                "receiver": _other(chat, sender) or chat,
                 "content": str(value.get("text", "")),
                 "timestamp": int(ts) // 1000,  # the original API's seconds
                 "timestamp_ms": int(ts),
                 **actions.extras(value),
+                "chat_id": chat,
             }
         )
+        if isinstance(value.get("system"), dict):
+            messages[-1]["system"] = value["system"]
     messages.sort(key=lambda item: (item["timestamp_ms"], item["id"]))
     return messages
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from . import emails, settings
 from .errors import (
+    CHAT_OR_PEOPLE,
     CONTENT_BLANK,
     CONTENT_TOO_LONG,
     EMAIL_INVALID,
@@ -107,9 +115,30 @@ class LoginRequest(_Model):
     password: str = Field(min_length=1, max_length=settings.LOGIN_FIELD_MAX_CHARS)
 
 
-class SendMessageRequest(_Model):
-    sender: str = Uid
-    receiver: str = Uid
+ChatId = Field(
+    default=None, min_length=1, max_length=128,
+    description="A chat's id (a direct chat's `uidA_uidB`, or a group's `g-...`): instead of "
+    "sender and receiver.",
+)
+OptionalUid = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9-]+$",
+                    description="A user id.")
+
+
+class _InChat(_Model):
+    """A chat named by `chat_id`, or (one-to-one, as the original API) by sender and receiver."""
+
+    chat_id: str | None = ChatId
+    sender: str | None = OptionalUid
+    receiver: str | None = OptionalUid
+
+    @model_validator(mode="after")
+    def _chat_named(self) -> _InChat:
+        if self.chat_id is None and (self.sender is None or self.receiver is None):
+            raise ValueError(CHAT_OR_PEOPLE.format(fields="sender and receiver"))
+        return self
+
+
+class SendMessageRequest(_InChat):
     content: str = Field(
         json_schema_extra={"minLength": 1, "maxLength": settings.MESSAGE_MAX_CHARS}
     )
@@ -130,9 +159,7 @@ class SendMessageRequest(_Model):
         return value
 
 
-class ChatQuery(_Model):
-    sender: str = Uid
-    receiver: str = Uid
+class ChatQuery(_InChat):
     limit: int = Field(default=settings.PAGE_DEFAULT, ge=1, le=settings.PAGE_MAX)
     before: int | None = Field(
         default=None, ge=0, le=2**53,
@@ -145,9 +172,8 @@ class ReceiverQuery(_Model):
     receiver: str = Uid
 
 
-class MarkReadRequest(_Model):
-    sender: str = Uid
-    receiver: str = Uid
+class MarkReadRequest(_InChat):
+    pass
 
 
 class ActivityRequest(_Model):
@@ -215,6 +241,14 @@ class MessageOut(_Model):
     forwarded_from: ForwardedFrom | None = Field(default=None, description="The original.")
     reactions: dict[str, list[str]] = Field(
         default_factory=dict, description="{emoji: [uid, ...]}: who reacted how.")
+    chat_id: str = Field(default="", description="The chat it belongs to.")
+    read_by: list[str] = Field(
+        default_factory=list,
+        description="Members other than the sender whose read position covers it (empty when "
+        "your read receipts are off; members whose receipts are off never appear).")
+    system: dict[str, Any] | None = Field(
+        default=None, description="A group event (created, added, removed, left, renamed, "
+        "owner): `{kind, actor, users, name}`; `content` is its English wording.")
 
 
 class Deleted(_Model):

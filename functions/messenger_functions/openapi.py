@@ -21,8 +21,9 @@ _STATUS_TEXT = {
     200: "Success",
     400: "Invalid parameters or body",
     401: "Missing, invalid or expired ID token; or wrong email or password",
-    403: "Acting as someone else, or on someone else's data",
-    404: "No such user, message or route",
+    403: "Acting as someone else, on someone else's data, in a chat you are not a member of, "
+         "or as a plain member where an admin is needed",
+    404: "No such user, message, chat (or group member) or route",
     405: "Method not allowed",
     409: "The email is already registered",
     413: "Body too large",

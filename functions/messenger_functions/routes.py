@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import accounts, action_routes, messaging, openapi, people
-from .errors import NOT_YOURSELF, ApiError
+from messenger_model.chats import direct_chat_id
+
+from . import accounts, action_routes, chats, messaging, openapi, people
+from .errors import NOT_YOURSELF, SAME_USER, ApiError
+from .group_routes import GROUP_ROUTES
 from .http import Api, Call, Route
 from .models import (
     ActivityRequest,
@@ -51,16 +54,39 @@ def users(call: Call) -> list[UserOut]:
 
 def send_message(call: Call) -> SentMessage:
     body: SendMessageRequest = call.body
+    assert call.uid is not None
+    if body.chat_id is not None:  # any chat you are in (issue 15)
+        if body.sender is not None:
+            _must_be_caller(call, "sender", body.sender)
+        chat = chats.of_member(body.chat_id, call.uid)
+        message_id = messaging.send_to(chat.chat_id, call.uid, body.content,
+                                       direct=chat.type == "direct", reply_to=body.reply_to)
+        return SentMessage(status="ok", message_id=message_id, chat_id=chat.chat_id)
+    assert body.sender is not None and body.receiver is not None
     _must_be_caller(call, "sender", body.sender)
-    chat, message_id = messaging.send(body.sender, body.receiver, body.content, body.reply_to)
-    return SentMessage(status="ok", message_id=message_id, chat_id=chat)
+    chat_id, message_id = messaging.send(body.sender, body.receiver, body.content,
+                                         body.reply_to)
+    return SentMessage(status="ok", message_id=message_id, chat_id=chat_id)
+
+
+def _chat_of_call(call: Call, named: Any) -> chats.Chat:
+    """The chat a request names (chat_id, or sender and receiver), as a member."""
+    assert call.uid is not None
+    if named.chat_id is not None:
+        return chats.of_member(named.chat_id, call.uid)
+    if call.uid not in (named.sender, named.receiver):
+        raise ApiError(403, NOT_YOURSELF.format(field="sender or receiver"))
+    if named.sender == named.receiver:
+        raise ApiError(400, SAME_USER)
+    return chats.of_member(direct_chat_id(named.sender, named.receiver), call.uid)
 
 
 def get_messages(call: Call) -> list[MessageOut]:
     query: ChatQuery = call.query
-    if call.uid not in (query.sender, query.receiver):
-        raise ApiError(403, NOT_YOURSELF.format(field="sender or receiver"))
-    found = messaging.page(query.sender, query.receiver, query.limit, query.before)
+    assert call.uid is not None
+    chat = _chat_of_call(call, query)
+    found = messaging.chat_page(chat.chat_id, query.limit, query.before)
+    chats.add_read_by(chat, call.uid, found)
     return [MessageOut(**message) for message in found]
 
 
@@ -72,8 +98,10 @@ def get_new_messages(call: Call) -> list[str]:
 
 def mark_read(call: Call) -> StatusOk:
     body: MarkReadRequest = call.body
-    _must_be_caller(call, "receiver", body.receiver)
-    messaging.mark_read(body.receiver, body.sender)
+    assert call.uid is not None
+    if body.chat_id is None:
+        _must_be_caller(call, "receiver", body.receiver or "")
+    chats.mark_read(_chat_of_call(call, body), call.uid)
     return StatusOk(status="ok")
 
 
@@ -130,7 +158,7 @@ ROUTES: list[Route] = [
         "A page of a chat, oldest first",
         list[MessageOut],
         query=ChatQuery,
-        errors=(400, 403),
+        errors=(400, 403, 404),
     ),
     Route(
         "GET",
@@ -148,7 +176,7 @@ ROUTES: list[Route] = [
         "Mark a chat read",
         StatusOk,
         body=MarkReadRequest,
-        errors=(400, 403, 413),
+        errors=(400, 403, 404, 413),
         documented_in_query=True,
     ),
     Route(
@@ -169,6 +197,7 @@ ROUTES: list[Route] = [
         errors=(400, 403, 413),
         documented_in_query=True,
     ),
+    *GROUP_ROUTES,
 ]
 
 ROUTES += action_routes.ROUTES  # edit, forward, react, search (issue 16)
