@@ -68,7 +68,10 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _parameters(route: Any) -> list[dict[str, Any]]:
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        # No control characters: functions-framework's own router (before the function)
+        # answers a path holding a newline with an HTML 404.
+        {"name": name, "in": "path", "required": True,
+         "schema": {"type": "string", "minLength": 1, "pattern": "^[^\\x00-\\x1f\\x7f]+$"}}
         for name in re.findall(r"<([a-z_]+)>", route.path)
     ]
     # A query route's parameters are required in the query (a body may carry them instead,
