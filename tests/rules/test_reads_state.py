@@ -67,3 +67,20 @@ def test_the_repository_rules_group_streams_read_state():
         assert rs.read_reads_state(path), path
     for path in (("receipts", "alice_bob"), ("typing", "alice_bob"), ("chats", "alice_bob")):
         assert not rs.read_reads_state(path), path
+
+
+def test_read_state_prefixes_name_the_data_read_rules_read():
+    assert RuleSet.from_text(REPO_RULES.read_text()).read_state_prefixes() == {"chats"}
+    rs = rules({"m": {"$c": {".read": "root.child('members/' + $c).exists() || "
+                                      "root.child('bans').child(auth.uid).exists()"}},
+                "d": {"$x": {".read": "data.child('open').val() === true"}},
+                "t": {".read": "now > 0"}, "u": {".read": "auth != null"}})
+    assert rs.read_state_prefixes() == {"members", "bans", "d"}
+    deep = rules({"m": {"$c": {".read": "root.child('x/' + $c + '/' + auth.uid).exists()"}}})
+    assert deep.read_state_prefixes() == {"x"}
+    assert rules({"m": {"$c": {".read": "root.child('x' + $c).exists()"}}}) \
+        .read_state_prefixes() is None  # 'x' + $c may be 'xy': any top-level key
+    # reads that cannot be placed: unknown, so commits fall back to the batched re-check
+    assert rules({"a": {".read": "root.child(auth.uid).exists()"}}).read_state_prefixes() is None
+    assert rules({"$a": {".read": "data.exists()"}}).read_state_prefixes() is None
+    assert rules({"a": {".read": "root.hasChild('x')"}}).read_state_prefixes() is None

@@ -212,6 +212,15 @@ class _Location:
         return self.reads_state
 
 
+def _writes_read_state(rules: Any, commit: Commit) -> bool:
+    """Whether `commit` wrote under data that some read rule reads (False when the rules'
+    reads cannot be told: then only the batched re-check runs, as for `now`)."""
+    prefixes = rules.read_state_prefixes() if rules is not None else None
+    if not prefixes:
+        return False
+    return any(not path or path[0] in prefixes for path, _ in commit.writes)
+
+
 class StreamHub:
     def __init__(self, engine: DatabaseEngine, keepalive_s: float = msg.DEFAULT_KEEPALIVE_S,
                  recheck_delay_s: float = 0.25) -> None:
@@ -331,8 +340,12 @@ class StreamHub:
                 for stream in list(group.streams):
                     stream.offer(wire, direct)
         if len(touched) < len(locations) and self._any_dynamic(ns, locations):
-            # rules may read data anywhere (root.child(...)): re-check the other streams soon,
-            # batched, so a burst of writes costs one evaluation per identity
+            if _writes_read_state(ns.rules, commit):
+                # the commit wrote data the read rules read (a group's membership): a stream
+                # that lost access ends now, as Firebase's do, not one batch later
+                self._recheck(commit.namespace, skip={id(loc) for loc in touched})
+            # rules may read data anywhere (root.child(...)) or `now`: re-check the other
+            # streams soon, batched, so a burst of writes costs one evaluation per identity
             self._schedule_recheck(commit.namespace)
 
     def _any_dynamic(self, ns: Namespace, locations: dict[tuple, _Location]) -> bool:
@@ -377,15 +390,19 @@ class StreamHub:
         self._recheck_scheduled.add(namespace)
         asyncio.get_running_loop().call_later(self.recheck_delay_s, self._recheck, namespace)
 
-    def _recheck(self, namespace: str, every: bool = False) -> None:
+    def _recheck(self, namespace: str, every: bool = False, skip: set[int] | None = None) -> None:
         """Re-evaluate read access of open streams: after new rules every one, after commits
-        only those whose access can change with the data."""
-        self._recheck_scheduled.discard(namespace)
+        only those whose access can change with the data (but the `skip`ped, by id: just
+        checked)."""
+        if skip is None:
+            self._recheck_scheduled.discard(namespace)
         ns = self.engine.namespaces.get(namespace)
         if ns is None:
             return
         for location in list(self._locations.get(namespace, {}).values()):
             if not every and not location.access_may_change(ns.rules):
+                continue
+            if skip and id(location) in skip:
                 continue
             for group in list(location.groups.values()):
                 self._still_readable(ns, group, ns.durable_root)

@@ -54,6 +54,10 @@ class RuleSet:
         view = NO_QUERY if query is None else QueryView(query)
         return self._evaluator.can_read(tuple(path), auth, root, now, view)
 
+    def read_state_prefixes(self) -> frozenset[str] | None:
+        """The top-level keys under which the data read rules read lives (None: unknown)."""
+        return self._evaluator.read_state_prefixes()
+
     def read_reads_state(self, path: Path) -> bool:
         """False when reading `path` is decided by auth, path and query alone (no rule on the
         way reads root, data or now): a commit cannot change that decision."""

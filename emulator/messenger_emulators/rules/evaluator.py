@@ -20,7 +20,7 @@ from .explain import explain
 from .model import NO_QUERY, Decision, Path, QueryView
 from .runtime import UNEXPECTED
 from .snapshot import RuleSnapshot, type_name
-from .state_reads import may_read_state
+from .state_reads import may_read_state, root_prefixes
 from .trace import at, rule_line
 from .tree import RuleNode
 
@@ -54,6 +54,7 @@ class Evaluator:
     def __init__(self, root: RuleNode) -> None:
         self.root = root
         self._walks: dict[Path, tuple[tuple[RuleNode, ...], dict[str, str]]] = {}
+        self._prefixes: frozenset[str] | None | bool = False  # False: not computed yet
 
     def walk(self, path: Path) -> tuple[tuple[RuleNode, ...], dict[str, str]]:
         """Rule nodes from the root down `path` (as far as rules go) and the wildcard captures.
@@ -90,6 +91,30 @@ class Evaluator:
         return any(node.read is not None and node.read.reads_state
                    and (node.read.tree is None or may_read_state(node.read.tree, caps))
                    for node in nodes)
+
+    def read_state_prefixes(self) -> frozenset[str] | None:
+        """The first path segments of all data any `.read` rule reads (root.child('chats')...
+        -> "chats"), or None when some rule's reads cannot be told. A commit writing under none
+        of them cannot change a read decision (only time can, through `now`)."""
+        if self._prefixes is not False:
+            return self._prefixes  # type: ignore[return-value]
+        found: set[str] = set()
+        known = True
+        stack = [self.root]
+        while stack and known:
+            node = stack.pop()
+            rule = node.read
+            if rule is not None and rule.reads_state and rule.tree is not None:
+                got = root_prefixes(rule.tree, node.where)
+                if got is None:
+                    known = False
+                else:
+                    found |= got
+            stack.extend(node.children.values())
+            if node.wildcard is not None:
+                stack.append(node.wildcard)
+        self._prefixes = frozenset(found) if known else None
+        return self._prefixes
 
     def can_read(self, path: Path, auth: Any, root: Any, now: int,
                  query: QueryView) -> Decision:

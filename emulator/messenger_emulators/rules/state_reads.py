@@ -77,3 +77,56 @@ def may_read_state(node: Any, caps: dict[str, str]) -> bool:
     if isinstance(node, n.Array):
         return any(may_read_state(item, caps) for item in node.items)
     return False  # literals, regexes
+
+
+def _root_child_key(node: Any) -> str | None | bool:
+    """For `root.child('a/b')...`: 'a'; for another use of root: False (unknown); for a
+    node that is no `root.child(...)` call: None."""
+    if (isinstance(node, n.Call) and isinstance(node.callee, n.Member)
+            and node.callee.name == "child" and isinstance(node.callee.obj, n.Name)
+            and node.callee.obj.name == "root"):
+        arg = node.args[0] if len(node.args) == 1 else None
+        if isinstance(arg, n.Literal) and isinstance(arg.value, str) and arg.value.strip("/"):
+            return arg.value.strip("/").split("/")[0]
+        head = arg
+        while isinstance(head, n.Binary) and head.op == "+":
+            head = head.left  # root.child('a/' + $x + '/' + auth.uid): starts with 'a/'
+        if head is not arg and isinstance(head, n.Literal) and isinstance(head.value, str) \
+                and "/" in head.value.lstrip("/"):
+            return head.value.lstrip("/").split("/")[0]
+        return False
+    return None
+
+
+def root_prefixes(node: Any, where: str) -> set[str] | None:
+    """The first path segments of the data a rule at `where` ("/a/$x") reads through `root`
+    and `data`, or None when that cannot be told (root or data used another way). `now` is
+    time, not data: it adds nothing here."""
+    found: set[str] = set()
+    first = where.strip("/").split("/")[0] if where.strip("/") else ""
+
+    def visit(part: Any) -> bool:
+        key = _root_child_key(part)
+        if isinstance(key, str):
+            found.add(key)
+            return True  # the rest of the chain (.child($x).exists()) reads below it
+        if key is False:
+            return False
+        if isinstance(part, n.Name):
+            if part.name == "root":
+                return False
+            if part.name in ("data", "newData"):
+                if not first or first.startswith("$"):
+                    return False
+                found.add(first)
+            return True
+        children: list[Any] = []
+        for attr in ("left", "right", "operand", "obj", "key", "callee", "test", "then",
+                     "other"):
+            if hasattr(part, attr):
+                children.append(getattr(part, attr))
+        children.extend(getattr(part, "args", ()) or ())
+        children.extend(getattr(part, "items", ()) or ())
+        return all(visit(child) for child in children)
+
+    return found if visit(node) else None
