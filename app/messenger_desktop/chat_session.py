@@ -292,6 +292,10 @@ class ChatSession(QObject):
                 cached = _messages(self._cache.between(self.chat_id, lo, shown))
                 self.model.prepend_page(cached)
                 self._unverified.update(m.id for m in cached)
+        if self._opening and self.model.get(message_id) is not None:
+            # Shown from the cache; the open under way confirms these rows with the newest
+            # page (_settle_cached_below), also if it is offline now and answers later.
+            return True
         for _ in range(500):  # the newest page first (it sets where the stream starts)
             if not self._opening or self._closed:
                 break

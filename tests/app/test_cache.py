@@ -123,6 +123,11 @@ def test_opens_from_the_cache_with_the_server_gone(harness: Harness, tmp_path) -
         assert view.list.isVisibleTo(alice.window)
         harness.qtbot.wait(300)
         assert _texts(session) == ["one", "two", "three"]  # and it stays
+        # Search works offline too (it never asks the server).
+        found = harness.run(session.search("TWO"))
+        assert [session.model.get(i).text for i in found] == ["two"]
+        hits = harness.run(alice.client.search("thr"))
+        assert [(h.chat_id, h.snippet) for h in hits] == [(chat_id, "\x02three\x03")]
 
         suite.restart()
         harness.until(lambda: session._synced, 20, what="back in sync")
