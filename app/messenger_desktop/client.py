@@ -17,6 +17,7 @@ import httpx
 from messenger_model.receipts import receipts_enabled
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .cache_filler import CacheFiller
 from .chat_live import ChatLive
 from .chat_session import ChatSession
 from .errors import UserFacingError
@@ -87,6 +88,10 @@ class MessengerClient(QObject):
         if keep_messages:
             self.cache = MessageCache(data_dir / f"cache-{self.uid}.sqlite3" if data_dir
                                       else None)
+        # The newest messages of the chats that are not open, read into it in the background.
+        self.filler = CacheFiller(
+            self.db, self.cache, lambda: self.current.chat_id if self.current else None
+        ) if self.cache is not None else None
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}
         self._entries: dict[str, EntryIndex] = {}  # chat_id -> derived state of its entry
@@ -118,6 +123,8 @@ class MessengerClient(QObject):
         self.hub.listen(f"privacy/{self.uid}", self._on_privacy)
         self._heartbeat = asyncio.ensure_future(self._heartbeat_loop())
         self.outbox.start()
+        if self.filler is not None:
+            self.filler.start()
         self._presence_timer.start()
 
     async def stop(self, mark_offline: bool = True) -> None:
@@ -131,6 +138,8 @@ class MessengerClient(QObject):
             self._heartbeat.cancel()
             self._heartbeat = None
         self.outbox.stop()
+        if self.filler is not None:
+            self.filler.stop()
         self.drafts.flush()
         self.close_chat()
         if mark_offline:
@@ -211,6 +220,8 @@ class MessengerClient(QObject):
             paths = WHOLE
         index.apply(value, paths)
         self.chats.set_chat(chat_id, value, index)
+        if self.filler is not None:
+            self.filler.note(chat_id, index.latest)
         touched = None
         if paths is not WHOLE and all(len(p) == 2 and p[0] in ("unreadIds", "previews")
                                       for p in paths):

@@ -154,3 +154,39 @@ def test_search_all_chats_opens_the_chat_at_the_message(harness: Harness, suite,
     harness.until(lambda: view.list.bubbles.current_hit == ab_ids[5], what="at the message")
     harness.until(lambda: _visible(view, session, ab_ids[5]), what="scrolled to it")
     assert view.search_bar.isVisible() and view.search_bar.field.text() == "walr"
+
+
+def test_chats_that_are_not_open_are_cached_in_the_background(harness: Harness,
+                                                              suite) -> None:
+    config = config_for(suite)
+    alice = harness.signed_in(config, unique_email("alice"), name="alice")
+    bob = harness.signed_in(config, unique_email("bob"), name="bob")
+    a, b = alice.client.uid, bob.client.uid
+    harness.until(lambda: bob.client.chats.row_for_uid(a) is not None)
+    chat_id = "_".join(sorted((a, b)))
+    bob.open_person(a)
+    for text in ("the platypus is here", "a second platypus", "and a third one"):
+        bob.client.current.send(text)
+    # Alice never opens the chat: its newest page is read into her cache anyway.
+    cache = alice.client.cache
+    harness.until(lambda: len(cache.search("platyp")) == 2, 15, what="cached unopened")
+    assert alice.client.current is None
+    # An edit of the newest message and a delete reach it the same way (the preview changes).
+    session = bob.client.current
+    third = next(m for m in map(session.model.message, range(session.model.rowCount()))
+                 if m.text == "and a third one")
+    first = next(m for m in map(session.model.message, range(session.model.rowCount()))
+                 if m.text == "the platypus is here")
+    harness.run(session.delete(first.id))
+    url = f"{config.database_url}/messages/{chat_id}/{third.id}.json"
+    httpx.patch(url, params={"auth": bob.session.tokens.id_token, "ns": config.project_id},
+                json={"text": "and a third platypus", "editedAt": {".sv": "timestamp"}}
+                ).raise_for_status()
+    harness.until(lambda: {cache.get(chat_id, h.id)["text"] for h in cache.search("platyp")}
+                  == {"a second platypus", "and a third platypus"}, 15,
+                  what="the edit and the delete cached")
+    # Opening it now paints from the cache at once.
+    alice.open_person(b)
+    model = alice.client.current.model
+    assert [model.message(r).text for r in range(model.rowCount())] == [
+        "a second platypus", "and a third platypus"]
