@@ -31,6 +31,7 @@ from .notifications import Notifier
 from .sound import Chime
 from .store.settings import Settings
 from .store.tokens import SavedSession, TokenStore
+from .views.forward_dialog import ForwardDialog
 from .views.main_window import MainWindow
 from .views.profile_dialog import ProfileDialog
 from .views.text import plain_message_box
@@ -302,6 +303,9 @@ class Application(QObject):
             lambda chat_id: (row.title if (row := client.chats.row_for_chat(chat_id))
                              else chat_id))
         self.groups = GroupActions(client, self.window, self.open_chat_id)
+        page.chat.people = client.chats
+        page.chat.message_actions.forward_targets = lambda: ForwardDialog.chats_of(
+            client.chats, ChatRoles.ChatId, ChatRoles.UpdatedAt)
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from .chat_actions import ChatActions
 from .errors import Unreachable, UserFacingError
 from .firebase.sse import Listener
 from .firebase.tree import split_path
+from .models.message_values import MessageValues
 from .models.messages import Message, MessageListModel, message_from
 from .store.cache_sync import apply_stream_event
 
@@ -67,6 +70,7 @@ class ChatSession(QObject):
         self._hub = hub
         self._outbox = outbox
         self.model = MessageListModel(uid)
+        self.values = MessageValues()  # stored values: to apply a change of one field
         self.has_more = True
         self.loading = False
         self._start_id: str | None = None
@@ -78,14 +82,21 @@ class ChatSession(QObject):
         self._listen_start = ""  # the stream's startAt ("": the whole chat)
         # Rows shown from the cache that no server answer has confirmed yet.
         self._unverified: set[str] = set()
+        # Edit, react, reply, forward, delete for me (chat_actions.py).
+        self.actions = ChatActions(self, db, hub, outbox)
         if cache is not None:
-            seeded = _messages(cache.newest(chat_id, PAGE_SIZE))
+            seeded = self._read_page(cache.newest(chat_id, PAGE_SIZE))
             self.model.prepend_page(seeded)
             self._unverified.update(m.id for m in seeded)
         for msg in outbox.pending(chat_id):
             self.model.upsert(msg)
         for signal in (outbox.added, outbox.delivered, outbox.failed):
             signal.connect(self._on_outbox)
+
+    @property
+    def synced(self) -> bool:
+        """The live stream has delivered its first snapshot."""
+        return self._synced
 
     @property
     def path(self) -> str:
@@ -132,7 +143,10 @@ class ChatSession(QObject):
             return
         if reported:
             self.recovered.emit()
-        messages = _messages(page)
+        messages = self._read_page(page)
+        await self.actions.wait_hidden()  # read beside the page: hidden rows never show
+        if self._closed:
+            return
         self.has_more = len(messages) >= PAGE_SIZE
         self._start_id = min((m.id for m in messages), default=None)
         lo = (self._start_id or "") if self.has_more else ""
@@ -178,6 +192,7 @@ class ChatSession(QObject):
             query = {"orderBy": "$key", "startAt": self._start_id}
             self._listen_start = self._start_id
         self._listener = self._hub.listen(self.path, self._on_event, query)
+        self.actions.listen()
 
     # the cache ---------------------------------------------------------------------------
     def _apply_range(self, lo: str, hi: str | None, page: Any) -> int:
@@ -237,7 +252,8 @@ class ChatSession(QObject):
         added = 0
         shown = self.model.oldest_confirmed_id() or oldest
         if self._cache is not None:  # the cache's page before: shown at once
-            cached = _messages(self._cache.older(self.chat_id, min(shown, oldest), PAGE_SIZE))
+            cached = self._read_page(self._cache.older(self.chat_id, min(shown, oldest),
+                                                       PAGE_SIZE))
             added = self.model.prepend_page(cached)
             self._unverified.update(m.id for m in cached)
             shown = self.model.oldest_confirmed_id() or oldest
@@ -258,7 +274,7 @@ class ChatSession(QObject):
             self._set_loading(False)
         if self._closed:
             return added
-        messages = [m for m in _messages(page) if m.id != oldest]
+        messages = [m for m in self._read_page(page) if m.id != oldest]
         if shown < oldest:
             lo = shown
         else:
@@ -316,24 +332,44 @@ class ChatSession(QObject):
         self._start_id = min(lo, top)
         self._listen()  # deletions of the rows just added must arrive live too
         return self.model.get(message_id) is not None
+    def _read_page(self, page: Any) -> list[Message]:
+        if isinstance(page, dict):
+            for key, value in page.items():
+                self.values.remember(key, value)
+        return _messages(page)
 
     def _on_event(self, kind: str, path: str, data: Any) -> None:
         if self._cache is not None:
             apply_stream_event(self._cache, self.chat_id, self._listen_start, kind, path, data)
         parts = split_path(path)
         if kind == "put" and not parts:
+            snapshot = data if isinstance(data, dict) else {}
+            for key, value in snapshot.items():
+                self.values.remember(key, value)
             start = self._start_id if (self._start_id and self.has_more) else None
-            self.model.reconcile(data if isinstance(data, dict) else {}, start)
+            self.model.reconcile(snapshot, start)
             self._unverified = {i for i in self._unverified if start is not None and i < start}
             self._synced = True
             return
-        changes: dict[str, Any]
-        if kind == "put" and len(parts) == 1:
-            changes = {parts[0]: data}
-        elif kind == "patch" and not parts and isinstance(data, dict):
-            changes = data
-        else:
-            return  # messages are never edited: deeper paths do not occur
+        # (message id, path below it, value): a whole message, or one field of one (an edit,
+        # a reaction) when the server sends the deeper path.
+        writes: list[tuple[str, list[str], Any]] = []
+        if kind == "put" and parts:
+            writes.append((parts[0], parts[1:], data))
+        elif kind == "patch" and isinstance(data, dict):
+            for rel, value in data.items():
+                sub = parts + split_path(str(rel))
+                if sub:
+                    writes.append((sub[0], sub[1:], value))
+        changes: dict[str, Any] = {}
+        for key, below, value in writes:
+            if below:
+                whole = self.values.apply(key, below, value)
+                if whole is not None:
+                    changes[key] = whole
+            else:
+                self.values.remember(key, value)
+                changes[key] = value
         for key, value in changes.items():
             fresh = value is not None and self.model.get(key) is None
             self.model.apply_value(key, value)
@@ -347,11 +383,12 @@ class ChatSession(QObject):
             self.model.upsert(msg)
 
     # what the user does ----------------------------------------------------------------------
-    def send(self, text: str) -> Message | None:
-        """Queue `text` in the outbox (shown at once as pending); None for blank text."""
+    def send(self, text: str, reply_to: str = "") -> Message | None:
+        """Queue `text` in the outbox (shown at once as pending); None for blank text.
+        `reply_to`: the id of the message of this chat it answers."""
         if self._closed or not text.strip():
             return None
-        return self._outbox.send(self.chat_id, text)
+        return self._outbox.send(self.chat_id, text, reply_to=reply_to)
 
     def retry(self, message_id: str) -> None:
         """Send a message that failed again (it shows as pending until it is delivered)."""
@@ -359,7 +396,7 @@ class ChatSession(QObject):
         if msg is None or not msg.failed:
             return
         self._outbox.retry(message_id)
-        self.model.upsert(Message(msg.id, msg.sender, msg.text, msg.ts, True))
+        self.model.upsert(replace(msg, pending=True, failed=""))
 
     async def delete(self, message_id: str) -> None:
         """Delete for everyone; a message not sent yet is only taken out of the outbox.
@@ -381,6 +418,7 @@ class ChatSession(QObject):
             for signal in (self._outbox.added, self._outbox.delivered, self._outbox.failed):
                 signal.disconnect(self._on_outbox)
         self._closed = True
+        self.actions.close()
         if self._listener is not None:
             self._hub.unlisten(self._listener)
             self._listener = None

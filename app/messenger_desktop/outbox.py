@@ -23,6 +23,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from .errors import PermissionDenied, SessionExpired, Unreachable
 from .firebase.db import SERVER_TIMESTAMP, Database
+from .models.message_extras import extras_from
 from .models.messages import Message, message_from
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
@@ -40,9 +41,21 @@ class Pending:
     text: str
     created_ms: float
     failed: str = ""
+    reply_to: str = ""  # a message id of the same chat (a reply)
+    forwarded_from: dict[str, str] | None = None  # {sender, chatId, messageId} (a forward)
 
     def as_message(self, sender: str) -> Message:
-        return Message(self.id, sender, self.text, self.created_ms, True, self.failed)
+        extras = extras_from({"replyTo": self.reply_to, "forwardedFrom": self.forwarded_from})
+        return Message(self.id, sender, self.text, self.created_ms, True, self.failed, **extras)
+
+    def value(self, sender: str) -> dict[str, Any]:
+        """What is written: the message with the server's time."""
+        value: dict[str, Any] = {"sender": sender, "text": self.text, "ts": SERVER_TIMESTAMP}
+        if self.reply_to:
+            value["replyTo"] = self.reply_to
+        if self.forwarded_from:
+            value["forwardedFrom"] = dict(self.forwarded_from)
+        return value
 
 
 class Outbox(QObject):
@@ -102,8 +115,10 @@ class Outbox(QObject):
             self._task.cancel()
             self._task = None
 
-    def send(self, chat_id: str, text: str) -> Message:
-        item = Pending(chat_id, new_push_id(), text, self._now())
+    def send(self, chat_id: str, text: str, reply_to: str = "",
+             forwarded_from: dict[str, str] | None = None) -> Message:
+        item = Pending(chat_id, new_push_id(), text, self._now(), reply_to=reply_to,
+                       forwarded_from=forwarded_from)
         self._items.append(item)
         self._save()
         msg = item.as_message(self._uid)
@@ -171,7 +186,7 @@ class Outbox(QObject):
     async def _deliver(self, item: Pending) -> Message:
         await self._ensure_chat(item.chat_id)
         path = f"messages/{item.chat_id}/{item.id}"
-        value = {"sender": self._uid, "text": item.text, "ts": SERVER_TIMESTAMP}
+        value = item.value(self._uid)
         try:
             answer: Any = await self._db.put(path, value)
         except PermissionDenied:

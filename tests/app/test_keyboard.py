@@ -90,17 +90,20 @@ def test_keyboard_paths(harness: Harness, suite) -> None:
     QTest.keyClick(view.list, Qt.Key.Key_Menu)
     menu = view.menu
     assert menu is not None and menu.isVisible()
-    assert [a.text() for a in menu.actions()] == ["Copy text", "Delete message"]
-    menu.actions()[0].trigger()
+    assert [a.text() for a in menu.actions()] == [
+        "Reply", "Edit", "Forward…", "React", "Copy text", "Delete for me", "Delete for everyone"]
+    menu.actions()[4].trigger()
     assert QGuiApplication.clipboard().text() == "mine to copy"
     menu.close()
     QTest.keyClick(view.list, Qt.Key.Key_Up)
     QTest.keyClick(view.list, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
-    assert [a.text() for a in view.menu.actions()] == ["Copy text"]  # not mine: no delete
+    # not mine: no edit, no delete for everyone
+    assert [a.text() for a in view.menu.actions()] == [
+        "Reply", "Forward…", "React", "Copy text", "Delete for me"]
     view.menu.close()
     QTest.keyClick(view.list, Qt.Key.Key_Down)
     QTest.keyClick(view.list, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
-    view.menu.actions()[1].trigger()  # Delete message…
+    view.menu.actions()[-1].trigger()  # Delete for everyone…
     box = view.confirm
     assert box is not None and box.isVisible()
     box.button(QMessageBox.StandardButton.Yes).click()

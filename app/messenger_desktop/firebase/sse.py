@@ -139,8 +139,13 @@ class Listener:
             except asyncio.CancelledError:
                 raise
             except StreamDenied as exc:
+                first = self.denied is None
                 self.denied = str(exc)
                 log.info("stream %s denied: %s", self.path, exc)
+                if first and not self.connected and self._on_state is not None:
+                    # Not a connection problem: the hub counts it out now (else a new
+                    # listener refused from the start would keep the banner up).
+                    self._on_state(self, False)
             except (httpx.HTTPError, OSError, ValueError, UserFacingError) as exc:
                 log.debug("stream %s lost: %r", self.path, exc)
             except Exception:  # a bad token source must not kill the listener for good

@@ -46,6 +46,11 @@ def _set(root: Any, parts: list[str], value: Any) -> Any:
     return root if root else None
 
 
+def set_path(root: Any, parts: list[str], value: Any) -> Any:
+    """Set root[parts] = value in place (None deletes, pruning emptied parents); the new root."""
+    return _set(root, parts, value)
+
+
 def apply_event(root: Any, event: str, path: str, data: Any) -> tuple[Any, set[str] | None]:
     """Apply one stream event. Returns (new root, changed top-level keys or ALL)."""
     parts = split_path(path)

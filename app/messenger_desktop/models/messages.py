@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from .group import SystemEvent, system_from
+from .message_extras import Forwarded, extras_from
 
 _ROOT = QModelIndex()
 
@@ -38,6 +39,12 @@ class Message:
     pending: bool = False
     failed: str = ""  # why it could not be sent; empty when fine
     system: SystemEvent | None = None  # a group event ("анна added борис"), not a bubble
+    # Message actions (models/message_extras.py): server ms of the last edit (0: never),
+    # the id of the message this one answers, where a forward came from, (uid, emoji) pairs.
+    edited_at: float = 0.0
+    reply_to: str = ""
+    forwarded_from: Forwarded | None = None
+    reactions: tuple[tuple[str, str], ...] = ()
 
     @property
     def sort_key(self) -> tuple[float, float, str]:
@@ -53,7 +60,7 @@ def message_from(key: str, value: Any) -> Message | None:
     if not isinstance(ts, int | float):
         ts = 0
     return Message(key, str(value.get("sender", "")), str(value.get("text", "")), float(ts),
-                   system=system_from(value.get("system")))
+                   system=system_from(value.get("system")), **extras_from(value))
 
 
 class MessageListModel(QAbstractListModel):
@@ -63,6 +70,7 @@ class MessageListModel(QAbstractListModel):
         self._rows: list[Message] = []
         self._keys: list[tuple[float, float, str]] = []
         self._by_id: dict[str, Message] = {}
+        self._hidden: set[str] = set()  # "deleted for me": never shown (hidden/{me}/{chat})
 
     # Qt interface -----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
@@ -114,7 +122,18 @@ class MessageListModel(QAbstractListModel):
         return [m.id for m in self._rows]
 
     # changes ---------------------------------------------------------------------------
+    def set_hidden(self, ids: set[str]) -> None:
+        """Messages deleted for me: their rows go, and they never come back as rows."""
+        self._hidden = set(ids)
+        for message_id in [m.id for m in self._rows if m.id in self._hidden]:
+            self.remove(message_id)
+
+    def is_hidden(self, message_id: str) -> bool:
+        return message_id in self._hidden
+
     def upsert(self, msg: Message) -> None:
+        if msg.id in self._hidden:
+            return
         old = self._by_id.get(msg.id)
         if old is not None:
             if old == msg:
@@ -148,7 +167,8 @@ class MessageListModel(QAbstractListModel):
 
     def prepend_page(self, messages: list[Message]) -> int:
         """Older messages (all sort before the current rows): one insert at the top."""
-        fresh = sorted((m for m in messages if m.id not in self._by_id), key=lambda m: m.sort_key)
+        fresh = sorted((m for m in messages if m.id not in self._by_id
+                        and m.id not in self._hidden), key=lambda m: m.sort_key)
         if not fresh:
             return 0
         if self._rows and fresh[-1].sort_key > self._keys[0]:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from ..models.messages import Message, MessageListModel, Roles
 from . import bubble_marks as marks
 from .search_marks import mark_matches
+from .bubble_parts import BubbleParts, Chip, PartsLayout, starts_run
 from .text import clock_time, day_label, full_time, plain_tooltip, same_day, to_html
 from .theme import Theme
 
@@ -48,6 +49,7 @@ META_H = 16
 CACHE_SIZE = 400
 SIZE_CACHE_SIZE = 50_000  # bubble sizes: ~100 bytes each; emptied when full
 HEADER_H = 34  # a date separator or the unread divider above a row
+RUN_GAP = 6  # above the first of a sender's consecutive messages (views/bubble_parts.py)
 
 # What Qt passes to a delegate (PySide6's signatures say either).
 Index = QModelIndex | QPersistentModelIndex
@@ -57,7 +59,7 @@ class BubbleDelegate(QStyledItemDelegate):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._docs: OrderedDict[tuple, QTextDocument] = OrderedDict()
-        self._sizes: dict[tuple, tuple[int, int]] = {}
+        self._sizes: dict[tuple, tuple[int, int, PartsLayout]] = {}
         self._heights: dict[tuple, int] = {}  # sizeHint's: see there
         # Set by the view on resize: asking the view for its viewport in every sizeHint()
         # call costs more than laying out the text.
@@ -69,6 +71,8 @@ class BubbleDelegate(QStyledItemDelegate):
         # Search in the chat (views/chat_search.py): the words found, and the current match.
         self.highlight: re.Pattern[str] | None = None
         self.current_hit = ""
+        # Forwarded line, reply quote, "Show more", reactions (views/bubble_parts.py).
+        self.parts = BubbleParts()
 
     def clear_cache(self) -> None:
         self._docs.clear()
@@ -111,9 +115,13 @@ class BubbleDelegate(QStyledItemDelegate):
             return self.tr("Not sent · right-click to retry")
         if msg.pending:
             return self.tr("sending…")
+        if msg.edited_at:
+            base = self.tr("edited {0}").format(clock_time(msg.ts))
+        else:
+            base = clock_time(msg.ts)
         ctx = self.context
         read = marks.mark_text(self._mark(msg), ctx.is_group) if ctx is not None else ""
-        return f"{read} · {clock_time(msg.ts)}" if read else clock_time(msg.ts)
+        return f"{read} · {base}" if read else base
 
     def _named(self, model: MessageListModel, row: int, msg: Message, own: bool) -> bool:
         """A group bubble that starts with its sender's name."""
@@ -121,21 +129,25 @@ class BubbleDelegate(QStyledItemDelegate):
                 and marks.starts_run(model, row))
 
     def _bubble_size(self, msg: Message, own: bool, width: int, font: QFont,
-                     named: bool = False) -> tuple[int, int]:
+                     named: bool = False) -> tuple[int, int, PartsLayout]:
         meta = self._meta(msg)
         mark = self._mark(msg)
-        key = (msg.id, msg.text, meta, own, width, font.toString(), mark, named)
+        key = (msg.id, msg.text, meta, own, width, font.toString(), mark, named,
+               self.parts.key(msg))
         size = self._sizes.get(key)
         if size is None:
-            doc = self._doc(msg, own, self._max_text_width(width), font)
+            max_w = self._max_text_width(width)
+            doc = self._doc(msg, own, max_w, font)
             small = QFont(font)
             small.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
             meta_w = QFontMetrics(small).horizontalAdvance(meta)
             if mark is not None:
                 meta_w += marks.MARK_W + 4
-            size = (int(max(doc.size().width(), meta_w)) + 2 * PAD_X,
-                    int(doc.size().height()) + META_H + 2 * PAD_Y
-                    + (marks.NAME_H if named else 0))
+            parts = self.parts.layout(msg, int(doc.size().width()), int(doc.size().height()),
+                                      QFontMetrics(font).lineSpacing(), max_w, font)
+            size = (int(max(doc.size().width(), meta_w, parts.min_w)) + 2 * PAD_X,
+                    parts.top + parts.text_h + parts.bottom + META_H + 2 * PAD_Y
+                    + (marks.NAME_H if named else 0), parts)
             if len(self._sizes) >= SIZE_CACHE_SIZE:
                 self._sizes.clear()
             self._sizes[key] = size
@@ -145,7 +157,7 @@ class BubbleDelegate(QStyledItemDelegate):
                     named: bool = False) -> QRect:
         if msg.system is not None:
             return QRect()  # a centred line, not a bubble: nothing to select or hover
-        w, h = self._bubble_size(msg, own, option_rect.width(), font, named)
+        w, h, _parts = self._bubble_size(msg, own, option_rect.width(), font, named)
         if own:
             x = option_rect.right() - MARGIN_X - w
         else:
@@ -170,7 +182,55 @@ class BubbleDelegate(QStyledItemDelegate):
         return date, unread
 
     def header_height(self, index: Index) -> int:
-        return sum(HEADER_H for h in self.headers(index) if h)
+        row = index.row()
+        model = cast(MessageListModel, index.model())
+        gap = RUN_GAP if row > 0 and starts_run(model.message(row - 1),
+                                                model.message(row)) else 0
+        return sum(HEADER_H for h in self.headers(index) if h) + gap
+
+    def _row_named(self, index: Index) -> bool:
+        model = cast(MessageListModel, index.model())
+        msg: Message = model.message(index.row())
+        return self._named(model, index.row(), msg, msg.sender == model.my_uid)
+
+    def parts_at(self, option_rect: QRect, index: Index, font: QFont) -> PartsLayout:
+        """The layout of this row's quote, "Show more" and reactions (views/bubble_parts.py)."""
+        msg: Message = index.data(Roles.Message)
+        return self._bubble_size(msg, bool(index.data(Roles.Own)), option_rect.width(),
+                                 font, self._row_named(index))[2]
+
+    def _content_top(self, bubble: QRect, index: Index) -> int:
+        """Where a bubble's content starts: below a group sender's name."""
+        return bubble.top() + PAD_Y + (marks.NAME_H if self._row_named(index) else 0)
+
+    def text_rect(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
+        """Where the message's text is drawn (as shown: a long one collapsed)."""
+        bubble = self.bubble_at(option_rect, index, font)
+        parts = self.parts_at(option_rect, index, font)
+        return QRect(bubble.left() + PAD_X, self._content_top(bubble, index) + parts.top,
+                     bubble.width() - 2 * PAD_X, parts.text_h)
+
+    def hit_at(self, option_rect: QRect, index: Index, pos, font: QFont
+               ) -> tuple[str, str, Chip | None]:
+        """What a click at `pos` means: ("quote", original id), ("more", message id),
+        ("reaction", emoji, its chip), ("link", url), or ("", "")."""
+        msg: Message = index.data(Roles.Message)
+        bubble = self.bubble_at(option_rect, index, font)
+        if not bubble.contains(pos):
+            return "", "", None
+        parts = self.parts_at(option_rect, index, font)
+        left, width = bubble.left() + PAD_X, bubble.width() - 2 * PAD_X
+        top = self._content_top(bubble, index)
+        text_top = top + parts.top
+        if self.parts.quote_rect(parts, left, top, width).contains(pos):
+            return "quote", msg.reply_to, None
+        if self.parts.more_rect(parts, left, text_top, width).contains(pos):
+            return "more", msg.id, None
+        for chip, rect in self.parts.chip_rects(parts, left, text_top):
+            if rect.contains(pos):
+                return "reaction", chip.emoji, chip
+        anchor = self.anchor_at(option_rect, index, pos, font)
+        return ("link", anchor, None) if anchor else ("", "", None)
 
     def bubble_at(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
         """The bubble of this row, below its headers."""
@@ -179,15 +239,6 @@ class BubbleDelegate(QStyledItemDelegate):
         area = option_rect.adjusted(0, self.header_height(index), 0, 0)
         model = cast(MessageListModel, index.model())
         return self.bubble_rect(area, msg, own, font, self._named(model, index.row(), msg, own))
-
-    def text_rect(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
-        """Where the message's text is drawn (below a group sender's name)."""
-        bubble = self.bubble_at(option_rect, index, font)
-        model = cast(MessageListModel, index.model())
-        msg: Message = index.data(Roles.Message)
-        top = marks.NAME_H if self._named(model, index.row(), msg,
-                                          bool(index.data(Roles.Own))) else 0
-        return bubble.adjusted(PAD_X, PAD_Y + top, -PAD_X, -(PAD_Y + META_H))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         # Called for every loaded row whenever one is added, so the cached path reads the
@@ -204,7 +255,8 @@ class BubbleDelegate(QStyledItemDelegate):
         prev_ts = prev.ts if prev is not None else 0.0
         own = msg.sender == model.my_uid
         named = self._named(model, row, msg, own)
-        key = (msg, prev_ts, width, msg.id == self.unread_from, named)
+        key = (msg, prev_ts, prev.sender if prev is not None else "", width,
+               msg.id == self.unread_from, named, self.parts.key(msg))
         height = self._heights.get(key)
         if height is None:
             if msg.system is not None:
@@ -275,11 +327,19 @@ class BubbleDelegate(QStyledItemDelegate):
         if named and ctx is not None:
             marks.paint_sender(painter, bubble, msg.sender, ctx.name_of(msg.sender),
                                option.font, PAD_X, PAD_Y)
+        parts = self._bubble_size(msg, own, option.rect.width(), option.font, named)[2]
+        left, inner_w = bubble.left() + PAD_X, bubble.width() - 2 * PAD_X
         top = bubble.top() + PAD_Y + (marks.NAME_H if named else 0)
+        self.parts.paint_top(painter, msg, parts, own, left, top, inner_w, option.font, c)
+        text_top = top + parts.top
         doc = self._doc(msg, own, self._max_text_width(option.rect.width()), option.font)
-        painter.translate(bubble.left() + PAD_X, top)
+        painter.save()
+        painter.setClipRect(QRect(left, text_top, inner_w + 1, parts.text_h))  # collapsed
+        painter.translate(left, text_top)
         doc.documentLayout().draw(painter, QAbstractTextDocumentLayout.PaintContext())
-        painter.translate(-(bubble.left() + PAD_X), -top)
+        painter.restore()
+        self.parts.paint_bottom(painter, msg, parts, own, left, text_top, inner_w,
+                                option.font, c)
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.8))
         painter.setFont(small)
@@ -306,6 +366,8 @@ class BubbleDelegate(QStyledItemDelegate):
         if msg.system is not None:
             return ""
         text = self.text_rect(option_rect, index, font)
+        if not text.contains(pos):
+            return ""
         doc = self._doc(msg, own, self._max_text_width(option_rect.width()), font)
         local = QPointF(pos.x() - text.left(), pos.y() - text.top())
         return doc.documentLayout().anchorAt(local)
@@ -315,6 +377,11 @@ class BubbleDelegate(QStyledItemDelegate):
         if event.type() == QEvent.Type.ToolTip and index.isValid():
             msg: Message = index.data(Roles.Message)
             if self.bubble_at(option.rect, index, option.font).contains(event.pos()):
+                kind, _value, chip = self.hit_at(option.rect, index, event.pos(), option.font)
+                if kind == "reaction" and chip is not None:  # on a reaction: who reacted
+                    QToolTip.showText(event.globalPos(),
+                                      plain_tooltip(self.parts.reaction_tooltip(chip)), view)
+                    return True
                 tip = full_time(msg.ts)
                 readers = (marks.readers_tooltip(self._mark(msg), self.context)
                            if self.context is not None and self.context.is_group else "")

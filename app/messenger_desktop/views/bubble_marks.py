@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, Q
 from ..models.messages import Message, MessageListModel
 from ..models.receipts import FAILED, PENDING, READ, Mark
 from .avatar import avatar_color, paint_avatar
-from .text import same_day
+from .bubble_parts import starts_run as parts_starts_run
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
@@ -56,12 +56,9 @@ def readers_tooltip(mark: Mark | None, context: BubbleContext) -> str:
 
 
 def starts_run(model: MessageListModel, row: int) -> bool:
-    """The first of a sender's consecutive messages (same day, no system line between)."""
-    if row <= 0:
-        return True
-    prev, msg = model.message(row - 1), model.message(row)
-    return (prev.sender != msg.sender or prev.system is not None
-            or not (prev.ts > 0 and msg.ts > 0 and same_day(prev.ts, msg.ts)))
+    """The first of a sender's consecutive messages (bubble_parts.starts_run: within 5
+    minutes, same day, no system line between)."""
+    return parts_starts_run(model.message(row - 1) if row > 0 else None, model.message(row))
 
 
 def paint_mark(painter: QPainter, rect: QRect, mark: Mark | None, color: QColor) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QMouseEvent, QTextCursor
+from PySide6.QtGui import QDesktopServices, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
 from .chat_search import ChatSearch
 from .composer import MAX_LENGTH, Composer
+from .message_actions import MessageActions
 from .scroll_button import ScrollDownButton
 from .search_bar import ChatSearchBar
 from .text import ElidedLabel, plain_label, to_html
@@ -43,6 +45,7 @@ from .theme import Theme
 
 if TYPE_CHECKING:  # the chat layer pulls in httpx: not needed to draw the first window
     from ..chat_session import ChatSession
+    from ..models.chat_list import ChatListModel
     from ..store.drafts import Drafts
 
 LOAD_OLDER_AT_PX = 120
@@ -86,6 +89,8 @@ class _SelectableBubble(BubbleDelegate):
 class MessageList(QListView):
     link_activated = Signal(str)
     menu_requested = Signal(QModelIndex, QPoint)  # the message, where (global)
+    # A click on a bubble's part: the message, "quote" | "more" | "reaction", its value.
+    part_clicked = Signal(QModelIndex, str, str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -114,13 +119,22 @@ class MessageList(QListView):
             return ""
         return self.bubbles.anchor_at(self.visualRect(index), index, pos, self.font())
 
+    def _hit(self, pos) -> tuple[QModelIndex, str, str]:
+        """The message under `pos` and what a click there means (bubble_delegate.hit_at)."""
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return index, "", ""
+        kind, value, _chip = self.bubbles.hit_at(self.visualRect(index), index, pos,
+                                                 self.font())
+        return index, kind, value
+
     def _text_under(self, pos: QPoint) -> QModelIndex:
         """The message whose text (not a link, not the margin) is under `pos`."""
         index = self.indexAt(pos)
         if not index.isValid() or self._anchor(pos):
             return QModelIndex()
-        bubble = self.bubbles.bubble_at(self.visualRect(index), index, self.font())
-        return index if bubble.contains(pos) else QModelIndex()
+        text = self.bubbles.text_rect(self.visualRect(index), index, self.font())
+        return index if text.contains(pos) else QModelIndex()
 
     def _forward(self, event) -> None:
         """Hand a mouse event of this drag to the text browser over the bubble."""
@@ -166,9 +180,9 @@ class MessageList(QListView):
         if self._drag_into is not None and event.buttons() & Qt.MouseButton.LeftButton:
             self._forward(event)
             return
-        anchor = self._anchor(event.position().toPoint())
+        _index, kind, _value = self._hit(event.position().toPoint())
         self.viewport().setCursor(
-            Qt.CursorShape.PointingHandCursor if anchor else Qt.CursorShape.ArrowCursor
+            Qt.CursorShape.PointingHandCursor if kind else Qt.CursorShape.ArrowCursor
         )
         super().mouseMoveEvent(event)
 
@@ -180,9 +194,12 @@ class MessageList(QListView):
             self._drag_into = None
             return
         if event.button() == Qt.MouseButton.LeftButton:
-            anchor = self._anchor(event.position().toPoint())
-            if anchor:
-                self.link_activated.emit(anchor)
+            index, kind, value = self._hit(event.position().toPoint())
+            if kind == "link":
+                self.link_activated.emit(value)
+                return
+            if kind:
+                self.part_clicked.emit(index, kind, value)
                 return
         super().mouseReleaseEvent(event)
 
@@ -253,6 +270,7 @@ class ChatView(QWidget):
         self._subtitle = ""
         self.typing_text = ""  # "анна is typing…" shown instead of the subtitle while set
         self.drafts: Drafts | None = None  # set while signed in
+        self.people: ChatListModel | None = None  # set while signed in: names for uids
         self._stick_to_bottom = True
         self._scroll_pending = False
         self._anchor_from_bottom: int | None = None
@@ -307,6 +325,15 @@ class ChatView(QWidget):
         composer = QWidget()
         composer.setObjectName("Composer")
         self.input = Composer()
+        # Reply, edit, forward, react, delete for me (views/message_actions.py).
+        self.message_actions = MessageActions(self)
+        self.list.part_clicked.connect(self.message_actions.clicked)
+        self.emoji_button = QToolButton()
+        self.emoji_button.setObjectName("EmojiButton")
+        self.emoji_button.setText("☺")
+        self.emoji_button.setAutoRaise(True)
+        self.emoji_button.setMinimumHeight(36)
+        self.emoji_button.clicked.connect(self.message_actions.open_emoji)
         self.input.send_requested.connect(self._send)
         self.input.textChanged.connect(self._update_send)
         self.input.textChanged.connect(self._keep_draft)
@@ -317,6 +344,7 @@ class ChatView(QWidget):
         self.send_button.clicked.connect(self._send)
         cl = QHBoxLayout(composer)
         cl.setContentsMargins(12, 10, 12, 10)
+        cl.addWidget(self.emoji_button, 0, Qt.AlignmentFlag.AlignBottom)
         cl.addWidget(self.input, 1)
         cl.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
 
@@ -331,12 +359,15 @@ class ChatView(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.notice)
+        layout.addWidget(self.message_actions.bar)
         layout.addWidget(composer)
         self.retranslate()
         self._update_send()
 
     def retranslate(self) -> None:
-        self.send_button.setText(self.tr("Send"))
+        editing = self.message_actions.editing()
+        self.send_button.setText(self.tr("Save") if editing else self.tr("Send"))
+        self.emoji_button.setToolTip(self.tr("Emoji"))
         self.members_button.setText(self.tr("Members"))
         # Short enough for the narrowest window in every language; the keys are in the tooltip.
         self.input.setPlaceholderText(self.tr("Write a message…"))
@@ -356,7 +387,9 @@ class ChatView(QWidget):
             self.session.model.rowsRemoved.disconnect(self._update_empty)
             self.session.error.disconnect(self._show_notice)
             self.session.recovered.disconnect(self.notice.hide)
+            self.session.actions.quote_ready.disconnect(self._on_quote_ready)
         self.session = None
+        self.message_actions.reset()
 
     def show_session(self, session: ChatSession, title: str) -> None:
         self._detach()
@@ -372,6 +405,10 @@ class ChatView(QWidget):
         self.title.setText(title)
         self.notice.hide()
         self.list.bubbles.clear_cache()
+        parts = self.list.bubbles.parts
+        parts.my_uid, parts.quoted, parts.expanded = session.uid, session.actions.quoted, set()
+        parts.names = self.name_of
+        session.actions.quote_ready.connect(self._on_quote_ready)
         self.list.bubbles.unread_from = ""  # placed once the chat has opened (_on_first_page)
         self._land_on = None
         self._landing_pending = bool(session.unread_from)
@@ -406,7 +443,30 @@ class ChatView(QWidget):
         self.input.blockSignals(False)
         self._update_send()
 
+    def name_of(self, uid: str) -> str:
+        """Who a uid is, as the chat list names them ("You" for me)."""
+        if self.session is not None and uid == self.session.uid:
+            return self.tr("You")
+        row = self.people.row_for_uid(uid) if self.people is not None else None
+        return row.title if row is not None else uid
+
+    def _on_quote_ready(self, _message_id: str) -> None:
+        self.list.viewport().update()  # a reply's original was read: repaint its quote
+
+    def show_notice(self, text: str) -> None:
+        self._show_notice(text)
+
+    def update_send(self) -> None:
+        self._update_send()
+
+    def hold_scroll(self) -> None:
+        """Someone scrolls on purpose (to a reply's original): stop following the bottom."""
+        self._land_on = None
+        self._stick_to_bottom = False
+
     def _keep_draft(self) -> None:
+        if self.message_actions.editing():
+            return  # the text of the message being edited is not a draft
         if self.session is not None and self.drafts is not None:
             self.drafts.set(self.session.chat_id, self.input.text())
 
@@ -600,6 +660,8 @@ class ChatView(QWidget):
     # sending -----------------------------------------------------------------------------
     def _update_send(self) -> None:
         self.send_button.setEnabled(self.input.can_send())
+        editing = self.message_actions.editing()
+        self.send_button.setText(self.tr("Save") if editing else self.tr("Send"))
         length = len(self.input.text())
         if length > MAX_LENGTH:
             self._show_notice(
@@ -616,6 +678,10 @@ class ChatView(QWidget):
         if not self.input.can_send() or self.session is None:
             return
         text = self.input.text()
+        if self.message_actions.submit(text):  # a reply or an edit
+            self._stick_to_bottom = not self.message_actions.editing()
+            self.sent.emit()
+            return
         self.session.send(text)
         self.input.clear()
         self.sent.emit()
@@ -629,25 +695,9 @@ class ChatView(QWidget):
             menu.popup(global_pos)
 
     def message_menu(self, index: QModelIndex) -> QMenu | None:
-        """Copy, retry (a refused one), delete (my own): by mouse or keyboard alike."""
-        if not index.isValid() or self.session is None:
-            return None
-        session = self.session
-        msg: Message = index.data(Roles.Message)
-        own = bool(index.data(Roles.Own))
-        if msg.system is not None:
-            return None  # "анна added борис": nothing to copy, retry or delete
-        menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.addAction(self.tr("Copy text")).triggered.connect(
-            lambda: QGuiApplication.clipboard().setText(msg.text))
-        if msg.failed:
-            menu.addAction(self.tr("Try sending again")).triggered.connect(
-                lambda: session.retry(msg.id))
-        if own:
-            menu.addAction(self.tr("Delete message")).triggered.connect(
-                lambda: self.confirm_delete(msg))
-        return menu
+        """Reply, edit, forward, react, copy, retry, delete for me / for everyone
+        (views/message_actions.py): by mouse or keyboard alike."""
+        return self.message_actions.menu(index)
 
     def confirm_delete(self, msg: Message) -> QMessageBox:
         """Asks first (window-modal, without a nested event loop); Yes deletes."""
