@@ -12,7 +12,8 @@ app lists 20 chats) keep their presence fresh with a heartbeat every 20 s, as cl
   the long chat and scrolls it to the top (reading every older page) and back down. RSS here
   is the baseline.
 - soak: rounds of Alice scrolling the long chat up and down while Bob sends 100 more
-  through his app's outbox, then
+  through his app's outbox, then both reacting to, editing and replying to the newest
+  messages, then
   both opening and closing every chat, until the idle phase.
 - idle: 20 chats, presence streaming, nothing happening: CPU of each app process.
 
@@ -371,6 +372,8 @@ def soak(args, config, workdir: Path) -> int:
             both([(alice, "open", {"peer": bob.uid}), (bob, "open", {"peer": alice.uid})])
             both([(alice, "scroll", {"seconds": 25, "pages": 20}),
                   (bob, "send", {"peer": alice.uid, "count": 100, "prefix": f"round {rounds}"})])
+            # message actions: reactions, edits and replies both ways (issue 16)
+            both([(alice, "act", {"count": 20}), (bob, "act", {"count": 10})])
             both([(alice, "cycle", {"peers": peers_a}), (bob, "cycle", {"peers": peers_b})])
             rounds += 1
             check(apps, recorder)

@@ -129,6 +129,27 @@ class Driver:
     def chats(self) -> dict:
         return {"rows": self.client.chats.rowCount()}
 
+    async def act(self, count: int) -> dict:
+        """Message actions on the newest messages of the open chat: react to the other
+        person's (cycling through the emoji, so a reaction changes or goes), edit my own,
+        reply to theirs."""
+        from messenger_desktop.views.emoji_picker import REACTIONS
+
+        session = self.client.current
+        model, me = session.model, self.client.uid
+        rows = [model.message(r) for r in range(max(0, model.rowCount() - 4 * count),
+                                                model.rowCount())]
+        theirs = [m for m in rows if m.sender != me and not m.pending][-count:]
+        mine = [m for m in rows if m.sender == me and not m.pending and m.text
+                and not m.text.endswith(" (edited)")][-count:]
+        for i, msg in enumerate(theirs):
+            await session.actions.react(msg.id, REACTIONS[(i + len(msg.reactions)) % 6])
+        for msg in mine:
+            await session.actions.edit(msg.id, msg.text + " (edited)")
+        if theirs:
+            session.send("a reply to that", reply_to=theirs[-1].id)
+        return {"reactions": len(theirs), "edits": len(mine)}
+
     async def run(self, cmd: dict) -> dict:
         name = cmd["cmd"]
         if name == "open":
@@ -145,6 +166,8 @@ class Driver:
             return await self.cycle(cmd["peers"])
         if name == "chats":
             return self.chats()
+        if name == "act":
+            return await self.act(cmd["count"])
         raise ValueError(f"unknown command {name}")
 
 

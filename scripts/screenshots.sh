@@ -12,7 +12,7 @@ need=""
 command -v Xvfb >/dev/null 2>&1 || need="$need xvfb"
 for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
            libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 \
-           fonts-dejavu-core; do
+           fonts-dejavu-core fonts-noto-color-emoji; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 if [ -n "$need" ]; then
@@ -267,6 +267,57 @@ async def scene(config, suite):
         me.set_theme(theme)
         await grab(me, f"search-all-{theme}")
     side.search.clear()
+    # Message actions: a reply with its quote, an edited message, reactions, a forward, and
+    # a reply being written (the bar over the composer).
+    me.set_theme("light")
+    me.window.raise_()
+    me.window.activateWindow()  # looking at it: opening the chat marks it read
+    await until(lambda: me.window.isActiveWindow(), 5)
+    me.open_person(tom.client.uid)
+    mine = me.client.current
+    await until(lambda: mine.synced and mine.model.rowCount() >= 3)
+
+    def rows(session):
+        return [session.model.message(r) for r in range(session.model.rowCount())]
+
+    build = next(m for m in rows(mine) if m.text.startswith("The build is green"))
+    chat = me.window.messenger.chat
+    chat.message_actions.start_reply(build)
+    chat.input.setPlainText("Great news! Was it the flaky cache test again?")
+    chat.send_button.click()
+    await until(lambda: rows(mine)[-1].reply_to == build.id and not rows(mine)[-1].pending)
+    reply_id = rows(mine)[-1].id
+    tom.open_person(uid)
+    theirs = tom.client.current
+    await until(lambda: theirs.model.get(reply_id) is not None)
+    theirs.send("Yes, it timed out on the slow runner. I raised the timeout to 5 s.")
+    await until(lambda: rows(theirs)[-1].text.endswith("5 s.") and not rows(theirs)[-1].pending)
+    fixed = rows(theirs)[-1].id
+    await theirs.actions.edit(fixed, "Yes, it timed out on the slow runner. "
+                                     "I raised the timeout to 10 s.")
+    await theirs.actions.react(reply_id, "👍")
+    await theirs.actions.react(fixed, "🙏")
+    await until(lambda: mine.model.get(fixed) is not None and mine.model.get(fixed).edited_at)
+    await mine.actions.react(fixed, "🙏")
+    ivan_note = next(m for m in rows(ivan.client.current)
+                     if m.text.startswith("I pushed the design notes"))
+    ivan.client.current.actions.forward(ivan_note.id, [direct_chat_id(ivan.client.uid,
+                                                                     tom.client.uid)])
+    tom.open_person(ivan.client.uid)
+    await until(lambda: rows(tom.client.current) and rows(tom.client.current)[-1].forwarded_from
+                and not rows(tom.client.current)[-1].pending)
+    fwd = rows(tom.client.current)[-1]
+    tom.client.current.actions.forward(fwd.id, [direct_chat_id(uid, tom.client.uid)])
+    await until(lambda: rows(mine)[-1].forwarded_from is not None
+                and len(mine.model.get(fixed).reactions) == 2)
+    chat.message_actions.start_reply(mine.model.get(fixed))
+    chat.input.setPlainText("Thanks, I'll")
+    chat.scroll_to_newest()
+    await grab(me, "actions-light")
+    me.set_theme("dark")
+    await grab(me, "actions-dark")
+    chat.message_actions.cancel()
+    chat.input.clear()
 
     me.open_person(ivan.client.uid)
     me.set_theme("dark")

@@ -200,7 +200,7 @@ class ChatSession(QObject):
         shown from the cache in that range that it lacks were deleted meanwhile; the cache
         stores it. Returns how many rows were added."""
         values = page if isinstance(page, dict) else {}
-        messages = _messages(values)
+        messages = self._read_page(values)
         present = {m.id for m in messages}
         for mid in [i for i in self._unverified if i >= lo and (hi is None or i <= hi)]:
             self._unverified.discard(mid)

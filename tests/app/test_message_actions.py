@@ -186,7 +186,8 @@ def test_forward_to_several_chats(harness: Harness, suite) -> None:
     assert msg.forwarded_from == Forwarded(b_uid, back_to_boris, stored["forwardedFrom"][
         "messageId"])
     parts = vera.window.messenger.chat.list.bubbles.parts
-    assert parts.forwarded_text(msg) == "Forwarded from boris"
+    boris_title = vera.client.chats.row_for_uid(b_uid).title  # his email's name part
+    assert parts.forwarded_text(msg) == f"Forwarded from {boris_title}"
 
 
 def test_reactions_counts_names_and_toggle(harness: Harness, suite) -> None:
@@ -223,7 +224,8 @@ def test_reactions_counts_names_and_toggle(harness: Harness, suite) -> None:
     index = lst.model().index(0, 0)
     [chip] = lst.bubbles.parts_at(lst.visualRect(index), index, lst.font()).chips
     assert chip.label == "👍 2"
-    assert parts.reaction_tooltip(chip) == "👍 You, boris"
+    boris_title = anna.client.chats.row_for_uid(b_uid).title
+    assert parts.reaction_tooltip(chip) == f"👍 You, {boris_title}"
     # Clicking the chip with my reaction in it takes mine back.
     anna.window.resize(900, 700)
     QTest.mouseClick(a_view.list.viewport(), Qt.MouseButton.LeftButton,

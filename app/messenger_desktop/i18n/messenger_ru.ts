@@ -4,83 +4,111 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="160"/>
-        <location filename="../application.py" line="221"/>
+        <location filename="../application.py" line="164"/>
+        <location filename="../application.py" line="225"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="175"/>
+        <location filename="../application.py" line="179"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="181"/>
+        <location filename="../application.py" line="185"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="247"/>
+        <location filename="../application.py" line="251"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="321"/>
+        <location filename="../application.py" line="331"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="426"/>
+        <location filename="../application.py" line="444"/>
         <source>The local servers stopped. Restarting them…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../application.py" line="437"/>
+        <location filename="../application.py" line="455"/>
         <source>Waiting for the local servers, which another program started…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../application.py" line="545"/>
+        <location filename="../application.py" line="576"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="545"/>
+        <location filename="../application.py" line="576"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="553"/>
-        <location filename="../application.py" line="557"/>
-        <location filename="../application.py" line="567"/>
+        <location filename="../application.py" line="584"/>
+        <location filename="../application.py" line="588"/>
+        <location filename="../application.py" line="598"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="558"/>
+        <location filename="../application.py" line="589"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="568"/>
+        <location filename="../application.py" line="599"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
 </context>
 <context>
+    <name>Bubble</name>
+    <message>
+        <location filename="../views/bubble_parts.py" line="109"/>
+        <source>Forwarded from {0}</source>
+        <translation>Переслано от {0}</translation>
+    </message>
+    <message>
+        <location filename="../views/bubble_parts.py" line="145"/>
+        <source>Show less</source>
+        <translation>Свернуть</translation>
+    </message>
+    <message>
+        <location filename="../views/bubble_parts.py" line="146"/>
+        <source>Show more</source>
+        <translation>Показать полностью</translation>
+    </message>
+    <message>
+        <location filename="../views/bubble_parts.py" line="198"/>
+        <source>deleted message</source>
+        <translation>удалённое сообщение</translation>
+    </message>
+</context>
+<context>
     <name>BubbleDelegate</name>
     <message>
-        <location filename="../views/bubble_delegate.py" line="105"/>
+        <location filename="../views/bubble_delegate.py" line="115"/>
         <source>Not sent · right-click to retry</source>
         <translation>Не отправлено · правый клик, чтобы повторить</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="107"/>
+        <location filename="../views/bubble_delegate.py" line="117"/>
         <source>sending…</source>
         <translation>отправка…</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="146"/>
+        <location filename="../views/bubble_delegate.py" line="119"/>
+        <source>edited {0}</source>
+        <translation>изменено {0}</translation>
+    </message>
+    <message>
+        <location filename="../views/bubble_delegate.py" line="181"/>
         <source>Unread messages</source>
         <translation>Непрочитанные сообщения</translation>
     </message>
@@ -134,55 +162,69 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="325"/>
+        <location filename="../views/chat_view.py" line="361"/>
+        <location filename="../views/chat_view.py" line="655"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="327"/>
+        <location filename="../views/chat_view.py" line="361"/>
+        <location filename="../views/chat_view.py" line="655"/>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="362"/>
+        <source>Emoji</source>
+        <translation>Эмодзи</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="364"/>
         <source>Write a message…</source>
         <translation>Напишите сообщение…</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="328"/>
+        <location filename="../views/chat_view.py" line="365"/>
         <source>Enter sends, Shift+Enter adds a line</source>
         <translation>Enter — отправить, Shift+Enter — новая строка</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="329"/>
+        <location filename="../views/chat_view.py" line="366"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="572"/>
+        <location filename="../views/chat_view.py" line="440"/>
+        <source>You</source>
+        <translation>Вы</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="659"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="605"/>
-        <source>Copy text</source>
-        <translation>Копировать текст</translation>
-    </message>
-    <message>
-        <location filename="../views/chat_view.py" line="608"/>
-        <source>Try sending again</source>
-        <translation>Отправить ещё раз</translation>
-    </message>
-    <message>
-        <location filename="../views/chat_view.py" line="611"/>
-        <location filename="../views/chat_view.py" line="619"/>
+        <location filename="../views/chat_view.py" line="697"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="620"/>
+        <location filename="../views/chat_view.py" line="698"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="638"/>
+        <location filename="../views/chat_view.py" line="716"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>ComposeBar</name>
+    <message>
+        <location filename="../views/compose_bar.py" line="41"/>
+        <source>Cancel (Esc)</source>
+        <translation>Отмена (Esc)</translation>
     </message>
 </context>
 <context>
@@ -258,6 +300,77 @@
         <location filename="../firebase/api.py" line="61"/>
         <source>The server sent an answer this app does not understand.</source>
         <translation>Сервер прислал ответ, который приложение не понимает.</translation>
+    </message>
+</context>
+<context>
+    <name>ForwardDialog</name>
+    <message>
+        <location filename="../views/forward_dialog.py" line="23"/>
+        <source>Forward message</source>
+        <translation>Переслать сообщение</translation>
+    </message>
+    <message>
+        <location filename="../views/forward_dialog.py" line="29"/>
+        <source>Search chats</source>
+        <translation>Поиск чатов</translation>
+    </message>
+    <message>
+        <location filename="../views/forward_dialog.py" line="43"/>
+        <source>Forward</source>
+        <translation>Переслать</translation>
+    </message>
+</context>
+<context>
+    <name>Group</name>
+    <message>
+        <location filename="../live_binder.py" line="24"/>
+        <source>%n member(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="49"/>
+        <source>owner</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="51"/>
+        <source>admin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="79"/>
+        <source>{0} and {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="87"/>
+        <source>{0} created the group “{1}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="89"/>
+        <source>{0} added {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="91"/>
+        <source>{0} removed {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="93"/>
+        <source>{0} left the group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="95"/>
+        <source>{0} renamed the group to “{1}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="97"/>
+        <source>{0} is now the owner</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -398,6 +511,79 @@
     </message>
 </context>
 <context>
+    <name>MessageActions</name>
+    <message>
+        <location filename="../views/message_actions.py" line="71"/>
+        <source>Reply</source>
+        <translation>Ответить</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="73"/>
+        <source>Edit</source>
+        <translation>Изменить</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="74"/>
+        <source>Forward…</source>
+        <translation>Переслать…</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="76"/>
+        <source>React</source>
+        <translation>Реакция</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="83"/>
+        <source>Copy text</source>
+        <translation>Копировать текст</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="86"/>
+        <source>Try sending again</source>
+        <translation>Отправить ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="88"/>
+        <source>Delete for me</source>
+        <translation>Удалить у меня</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="91"/>
+        <source>Delete for everyone</source>
+        <translation>Удалить у всех</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="105"/>
+        <source>Reply to {0}</source>
+        <translation>Ответ {0}</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="112"/>
+        <source>Edit message</source>
+        <translation>Изменение сообщения</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="170"/>
+        <source>Could not edit the message: {0}</source>
+        <translation>Не удалось изменить сообщение: {0}</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="183"/>
+        <source>Could not react: {0}</source>
+        <translation>Не удалось поставить реакцию: {0}</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="194"/>
+        <source>Could not delete the message: {0}</source>
+        <translation>Не удалось удалить сообщение: {0}</translation>
+    </message>
+    <message>
+        <location filename="../views/message_actions.py" line="240"/>
+        <source>The original message was deleted.</source>
+        <translation>Исходное сообщение удалено.</translation>
+    </message>
+</context>
+<context>
     <name>MessageResults</name>
     <message>
         <location filename="../views/search_results.py" line="178"/>
@@ -438,12 +624,12 @@
 <context>
     <name>Outbox</name>
     <message>
-        <location filename="../outbox.py" line="155"/>
+        <location filename="../outbox.py" line="170"/>
         <source>The server refused this message.</source>
         <translation>Сервер отклонил это сообщение.</translation>
     </message>
     <message>
-        <location filename="../outbox.py" line="161"/>
+        <location filename="../outbox.py" line="176"/>
         <source>This message could not be sent.</source>
         <translation>Не удалось отправить сообщение.</translation>
     </message>
@@ -509,19 +695,37 @@
 <context>
     <name>ProfileDialog</name>
     <message>
-        <location filename="../views/profile_dialog.py" line="71"/>
+        <location filename="../views/profile_dialog.py" line="82"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/profile_dialog.py" line="72"/>
+        <location filename="../views/profile_dialog.py" line="83"/>
         <source>Your name</source>
         <translation>Ваше имя</translation>
     </message>
     <message>
-        <location filename="../views/profile_dialog.py" line="74"/>
+        <location filename="../views/profile_dialog.py" line="85"/>
         <source>Others see this name instead of your email. Leave it empty to show your email.</source>
         <translation>Другие видят это имя вместо вашей почты. Оставьте пустым, чтобы показывать почту.</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="87"/>
+        <source>Send read receipts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="88"/>
+        <source>When this is off, others do not see when you have read their messages, and you do not see when they have read yours.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Receipts</name>
+    <message>
+        <location filename="../views/bubble_marks.py" line="55"/>
+        <source>Read by: {0}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -671,6 +875,19 @@
         <location filename="../views/sidebar.py" line="211"/>
         <source>Mute notifications</source>
         <translation>Отключить уведомления</translation>
+    </message>
+</context>
+<context>
+    <name>Typing</name>
+    <message>
+        <location filename="../models/typing.py" line="30"/>
+        <source>{0} is typing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/typing.py" line="32"/>
+        <source>{0} and {1} are typing…</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -37,8 +37,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from ..models.messages import Message, MessageListModel, Roles
 from . import bubble_marks as marks
-from .search_marks import mark_matches
 from .bubble_parts import BubbleParts, Chip, PartsLayout, starts_run
+from .search_marks import mark_matches
 from .text import clock_time, day_label, full_time, plain_tooltip, same_day, to_html
 from .theme import Theme
 

@@ -79,6 +79,11 @@ def _style_sheet(c: Colors) -> str:
     #Sidebar {{ background: {c.sidebar}; border-right: 1px solid {c.border}; }}
     #ChatHeader {{ background: {c.sidebar}; border-bottom: 1px solid {c.border}; }}
     #Composer {{ background: {c.sidebar}; border-top: 1px solid {c.border}; }}
+    #ComposeBar {{ background: {c.sidebar}; border-top: 1px solid {c.border};
+        border-left: 3px solid {c.accent}; }}
+    #ComposeBarTitle {{ color: {c.accent}; font-weight: 600; }}
+    #ComposeBarText {{ color: {c.muted}; }}
+    #EmojiPicker {{ background: {c.surface}; border: 1px solid {c.border}; }}
     #ChatTitle {{ font-size: 12pt; font-weight: 600; color: {c.text}; }}
     #ChatSubtitle, #Muted {{ color: {c.muted}; }}
     #ChatSubtitle[typing="true"] {{ color: {c.accent}; }}
