@@ -238,5 +238,7 @@ class BubbleParts:
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, chip.label)
 
     def reaction_tooltip(self, chip: Chip) -> str:
-        names = ", ".join(self.names(uid) for uid in chip.uids)
+        """"👍 You, анна, борис": who chose this emoji, me first."""
+        uids = sorted(chip.uids, key=lambda uid: uid != self.my_uid)
+        names = ", ".join(self.names(uid) for uid in uids)
         return f"{chip.emoji} {names}"
