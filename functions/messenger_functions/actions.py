@@ -14,18 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 from messenger_model import paths
-from messenger_model.chats import chat_members, is_group_id
-from messenger_model.groups import members_of
+from messenger_model.chats import chat_members
 
-from . import backend, keys, settings
+from . import backend, chats, keys, settings
 from .errors import (
     BUSY,
     CANNOT_FORWARD_ATTACHMENT,
     CANNOT_FORWARD_SYSTEM,
-    NO_SUCH_CHAT,
     NO_SUCH_MESSAGE,
     NO_SUCH_USER,
-    NOT_A_MEMBER,
     NOT_THE_EDITOR,
     REPLY_NOT_IN_CHAT,
     ApiError,
@@ -38,18 +35,7 @@ WRITE_RETRIES = 8
 
 def member_chat(chat: str, uid: str) -> None:
     """404 for an id that is no chat, 403 for a chat `uid` is not a member of (isMember)."""
-    members = chat_members(chat)
-    if members is not None:
-        if uid not in members:
-            raise ApiError(403, NOT_A_MEMBER)
-        return
-    if not is_group_id(chat):
-        raise ApiError(404, NO_SUCH_CHAT)
-    record = backend.ref(paths.chat(chat)).get()
-    if not isinstance(record, dict):
-        raise ApiError(404, NO_SUCH_CHAT)
-    if uid not in members_of(record):
-        raise ApiError(403, NOT_A_MEMBER)
+    chats.of_member(chat, uid)
 
 
 def _message_ref(chat: str, message_id: str) -> Any:

@@ -366,3 +366,23 @@ def test_get_messages_carries_the_actions(stack, world) -> None:
     assert by_id[forwarded.json()["message_id"]]["forwarded_from"] == {
         "sender": carol.uid, "chat_id": ac, "message_id": source}
     assert by_id[forwarded.json()["message_id"]]["content"] == "from carol"
+
+
+def test_group_replies_and_their_fields(stack, world) -> None:
+    alice, bob, carol, group = world["alice"], world["bob"], world["carol"], world["G"]
+    first = alice.api("POST", "/send_message", json={"chat_id": group, "content": "agenda?"})
+    assert first.status_code == 200, first.text
+    original = first.json()["message_id"]
+    _, elsewhere = _send(alice, bob, "not in the group")
+    _error(bob.api("POST", "/send_message", json={"chat_id": group, "content": "re",
+                                                  "reply_to": elsewhere}), 400)
+    _error(carol.api("POST", "/send_message", json={"chat_id": group, "content": "re",
+                                                    "reply_to": original}), 403)
+    reply = bob.api("POST", "/send_message", json={"chat_id": group, "content": "item 1",
+                                                   "reply_to": original})
+    assert reply.status_code == 200, reply.text
+    assert bob.api("POST", f"/react/{group}/{original}", json={"emoji": "👀"}).status_code == 200
+    page = alice.api("GET", "/get_messages", params={"chat_id": group, "limit": 500}).json()
+    by_id = {m["id"]: m for m in page}
+    assert by_id[reply.json()["message_id"]]["reply_to"] == original
+    assert by_id[original]["reactions"] == {"👀": [bob.uid]}
