@@ -47,6 +47,15 @@ async def until(predicate, timeout: float, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
+async def until_fine(predicate, timeout: float, what: str) -> None:
+    """`until`, checking every 2 ms (for latencies)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out: {what}")
+        await asyncio.sleep(0.002)
+
+
 class Driver:
     def __init__(self, app: Application) -> None:
         self.app = app
@@ -150,6 +159,27 @@ class Driver:
             session.send("a reply to that", reply_to=theirs[-1].id)
         return {"reactions": len(theirs), "edits": len(mine)}
 
+    # typing indicators (bench.client_typing) -----------------------------------------------
+    def type_keys(self, count: int) -> dict:
+        """`count` keystrokes into the open chat's input; the wall time of the first."""
+        from PySide6.QtTest import QTest
+
+        at = time.time()
+        for _ in range(count):
+            QTest.keyClicks(self.chat.input, "a")
+        return {"at": at}
+
+    def stop_typing(self) -> dict:
+        """Clear the input and stop typing, as sending does (the entry is deleted)."""
+        self.chat.input.clear()
+        self.chat.sent.emit()
+        return {"at": time.time()}
+
+    async def wait_typing(self, shown: bool, timeout: float) -> dict:
+        """Until the typing line shows (or is gone): the wall time it changed."""
+        await until_fine(lambda: bool(self.chat.typing_text) == shown, timeout, "typing line")
+        return {"at": time.time(), "text": self.chat.typing_text}
+
     async def run(self, cmd: dict) -> dict:
         name = cmd["cmd"]
         if name == "open":
@@ -168,6 +198,12 @@ class Driver:
             return self.chats()
         if name == "act":
             return await self.act(cmd["count"])
+        if name == "type":
+            return self.type_keys(cmd.get("count", 1))
+        if name == "stop_typing":
+            return self.stop_typing()
+        if name == "wait_typing":
+            return await self.wait_typing(cmd["shown"], cmd.get("timeout", 10))
         raise ValueError(f"unknown command {name}")
 
 
