@@ -193,3 +193,34 @@ def test_hover_shows_readers_as_plain_text(harness: Harness, suite) -> None:
         QEvent.Type.ToolTip, pos, view.list.viewport().mapToGlobal(pos)))
     harness.until(QToolTip.isVisible, 3, "tooltip")
     assert "&lt;b&gt;bold&lt;/b&gt;" in QToolTip.text()
+
+
+def test_group_receipt_and_typing_texts_in_russian(qapp) -> None:
+    from messenger_desktop import i18n
+    from messenger_desktop.models.group import SystemEvent, member_count, system_text
+    from messenger_desktop.models.receipts import Mark
+    from messenger_desktop.models.typing import typing_line
+    from messenger_desktop.views.bubble_marks import mark_text
+
+    names = {"a": "анна", "b": "борис", "c": "вера"}.__getitem__
+    try:
+        i18n.install("ru")
+        assert typing_line(["анна"]) == "анна печатает…"
+        assert typing_line(["анна", "борис"]) == "анна и борис печатают…"
+        assert typing_line(["a", "b", "c"]) == "3 человека печатают…"
+        assert typing_line(list("abcdefgh")) == "8 человек печатают…"
+        assert [member_count(n) for n in (1, 2, 5, 21)] == [
+            "1 участник", "2 участника", "5 участников", "21 участник"]
+        assert mark_text(Mark("read", ("b", "c")), True) == "прочитали: 2"
+        assert mark_text(Mark("read", ("b",)), False) == ""  # one-to-one: only ✓✓
+        added = SystemEvent("added", "a", ("b", "c"))
+        assert system_text(added, names) == "анна добавляет: борис и вера"
+        assert system_text(SystemEvent("left", "b", ("b",)), names) == "борис покидает группу"
+    finally:
+        i18n.install("en")
+    assert typing_line(["a", "b", "c"]) == "3 people are typing…"
+    assert system_text(SystemEvent("added", "a", ("b", "c")), names) == "анна added борис and вера"
+    assert system_text(SystemEvent("renamed", "a", (), "Team"), names) == \
+        "анна renamed the group to “Team”"
+    assert system_text(SystemEvent("owner", "a", ("c",)), names) == "вера is now the owner"
+    assert system_text(SystemEvent("unknown-kind", "a", ()), names, "fallback") == "fallback"

@@ -2,67 +2,80 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
+    <name>AddPeopleDialog</name>
+    <message>
+        <location filename="../views/group_dialogs.py" line="192"/>
+        <source>Add people</source>
+        <translation>Добавить людей</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="193"/>
+        <source>Add</source>
+        <translation>Добавить</translation>
+    </message>
+</context>
+<context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="164"/>
-        <location filename="../application.py" line="225"/>
+        <location filename="../application.py" line="166"/>
+        <location filename="../application.py" line="227"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="179"/>
+        <location filename="../application.py" line="181"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="185"/>
+        <location filename="../application.py" line="187"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="251"/>
+        <location filename="../application.py" line="253"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="331"/>
+        <location filename="../application.py" line="335"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="444"/>
+        <location filename="../application.py" line="448"/>
         <source>The local servers stopped. Restarting them…</source>
-        <translation type="unfinished"></translation>
+        <translation>Локальные серверы остановились. Перезапускаю их…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="455"/>
+        <location filename="../application.py" line="459"/>
         <source>Waiting for the local servers, which another program started…</source>
-        <translation type="unfinished"></translation>
+        <translation>Жду локальные серверы, которые запустила другая программа…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="576"/>
+        <location filename="../application.py" line="580"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="576"/>
+        <location filename="../application.py" line="580"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="584"/>
         <location filename="../application.py" line="588"/>
-        <location filename="../application.py" line="598"/>
+        <location filename="../application.py" line="592"/>
+        <location filename="../application.py" line="602"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="589"/>
+        <location filename="../application.py" line="593"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="599"/>
+        <location filename="../application.py" line="603"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -162,59 +175,64 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="361"/>
-        <location filename="../views/chat_view.py" line="655"/>
+        <location filename="../views/chat_view.py" line="369"/>
+        <location filename="../views/chat_view.py" line="664"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="361"/>
-        <location filename="../views/chat_view.py" line="655"/>
+        <location filename="../views/chat_view.py" line="369"/>
+        <location filename="../views/chat_view.py" line="664"/>
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="362"/>
+        <location filename="../views/chat_view.py" line="370"/>
         <source>Emoji</source>
         <translation>Эмодзи</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="364"/>
+        <location filename="../views/chat_view.py" line="371"/>
+        <source>Members</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <location filename="../views/chat_view.py" line="373"/>
         <source>Write a message…</source>
         <translation>Напишите сообщение…</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="365"/>
+        <location filename="../views/chat_view.py" line="374"/>
         <source>Enter sends, Shift+Enter adds a line</source>
         <translation>Enter — отправить, Shift+Enter — новая строка</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="366"/>
+        <location filename="../views/chat_view.py" line="375"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="440"/>
+        <location filename="../views/chat_view.py" line="449"/>
         <source>You</source>
         <translation>Вы</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="659"/>
+        <location filename="../views/chat_view.py" line="668"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="697"/>
+        <location filename="../views/chat_view.py" line="706"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="698"/>
+        <location filename="../views/chat_view.py" line="707"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="716"/>
+        <location filename="../views/chat_view.py" line="725"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -298,6 +316,7 @@
     </message>
     <message>
         <location filename="../firebase/api.py" line="61"/>
+        <location filename="../firebase/groups_api.py" line="34"/>
         <source>The server sent an answer this app does not understand.</source>
         <translation>Сервер прислал ответ, который приложение не понимает.</translation>
     </message>
@@ -323,54 +342,71 @@
 <context>
     <name>Group</name>
     <message>
-        <location filename="../live_binder.py" line="24"/>
-        <source>%n member(s)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../models/group.py" line="49"/>
-        <source>owner</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../models/group.py" line="51"/>
-        <source>admin</source>
-        <translation type="unfinished"></translation>
+        <source>1 member</source>
+        <translation>1 участник</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/group.py" line="52"/>
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n участник</numerusform>
+            <numerusform>%n участника</numerusform>
+            <numerusform>%n участников</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="79"/>
-        <source>{0} and {1}</source>
-        <translation type="unfinished"></translation>
+        <location filename="../models/group.py" line="57"/>
+        <source>owner</source>
+        <translation>владелец</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="59"/>
+        <source>admin</source>
+        <translation>админ</translation>
     </message>
     <message>
         <location filename="../models/group.py" line="87"/>
-        <source>{0} created the group “{1}”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../models/group.py" line="89"/>
-        <source>{0} added {1}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../models/group.py" line="91"/>
-        <source>{0} removed {1}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../models/group.py" line="93"/>
-        <source>{0} left the group</source>
-        <translation type="unfinished"></translation>
+        <source>{0} and {1}</source>
+        <translation>{0} и {1}</translation>
     </message>
     <message>
         <location filename="../models/group.py" line="95"/>
-        <source>{0} renamed the group to “{1}”</source>
-        <translation type="unfinished"></translation>
+        <source>{0} created the group “{1}”</source>
+        <translation>{0} создаёт группу «{1}»</translation>
     </message>
     <message>
         <location filename="../models/group.py" line="97"/>
+        <source>{0} added {1}</source>
+        <translation>{0} добавляет: {1}</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="99"/>
+        <source>{0} removed {1}</source>
+        <translation>{0} удаляет из группы: {1}</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="101"/>
+        <source>{0} left the group</source>
+        <translation>{0} покидает группу</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="103"/>
+        <source>{0} renamed the group to “{1}”</source>
+        <translation>{0} переименовывает группу в «{1}»</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="105"/>
         <source>{0} is now the owner</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} теперь владелец группы</translation>
+    </message>
+</context>
+<context>
+    <name>GroupActions</name>
+    <message>
+        <location filename="../group_actions.py" line="72"/>
+        <source>Something went wrong. Please try again.</source>
+        <translation>Что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
 </context>
 <context>
@@ -511,6 +547,50 @@
     </message>
 </context>
 <context>
+    <name>MembersDialog</name>
+    <message>
+        <location filename="../views/group_dialogs.py" line="270"/>
+        <source>Group members</source>
+        <translation>Участники группы</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="271"/>
+        <source>Rename</source>
+        <translation>Переименовать</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="272"/>
+        <source>Add people…</source>
+        <translation>Добавить людей…</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="273"/>
+        <source>Remove</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="274"/>
+        <location filename="../views/group_dialogs.py" line="342"/>
+        <source>Leave group</source>
+        <translation>Покинуть группу</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="275"/>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="305"/>
+        <source>(you)</source>
+        <translation>(вы)</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="343"/>
+        <source>Leave this group? You will no longer see its messages.</source>
+        <translation>Покинуть эту группу? Вы больше не увидите её сообщений.</translation>
+    </message>
+</context>
+<context>
     <name>MessageActions</name>
     <message>
         <location filename="../views/message_actions.py" line="71"/>
@@ -610,6 +690,38 @@
     </message>
 </context>
 <context>
+    <name>NewGroupDialog</name>
+    <message>
+        <location filename="../views/group_dialogs.py" line="147"/>
+        <source>New group</source>
+        <translation>Новая группа</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="148"/>
+        <source>Group name</source>
+        <translation>Название группы</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="149"/>
+        <source>Create</source>
+        <translation>Создать</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../views/group_dialogs.py" line="159"/>
+        <source>Members (%n chosen)</source>
+        <translation>
+            <numerusform>Участники (выбран %n)</numerusform>
+            <numerusform>Участники (выбрано %n)</numerusform>
+            <numerusform>Участники (выбрано %n)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="162"/>
+        <source>A group has at most {0} members.</source>
+        <translation>В группе может быть не больше {0} участников.</translation>
+    </message>
+</context>
+<context>
     <name>Notifier</name>
     <message numerus="yes">
         <location filename="../notifications.py" line="95"/>
@@ -632,6 +744,14 @@
         <location filename="../outbox.py" line="176"/>
         <source>This message could not be sent.</source>
         <translation>Не удалось отправить сообщение.</translation>
+    </message>
+</context>
+<context>
+    <name>PeoplePicker</name>
+    <message>
+        <location filename="../views/group_dialogs.py" line="67"/>
+        <source>Search people</source>
+        <translation>Поиск людей</translation>
     </message>
 </context>
 <context>
@@ -712,12 +832,12 @@
     <message>
         <location filename="../views/profile_dialog.py" line="87"/>
         <source>Send read receipts</source>
-        <translation type="unfinished"></translation>
+        <translation>Отправлять отчёты о прочтении</translation>
     </message>
     <message>
         <location filename="../views/profile_dialog.py" line="88"/>
         <source>When this is off, others do not see when you have read their messages, and you do not see when they have read yours.</source>
-        <translation type="unfinished"></translation>
+        <translation>Если выключить, другие не увидят, что вы прочитали их сообщения, а вы не увидите, что они прочитали ваши.</translation>
     </message>
 </context>
 <context>
@@ -725,7 +845,15 @@
     <message>
         <location filename="../views/bubble_marks.py" line="55"/>
         <source>Read by: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>Прочитали: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>read by %n</source>
+        <translation>
+            <numerusform>прочитали: %n</numerusform>
+            <numerusform>прочитали: %n</numerusform>
+            <numerusform>прочитали: %n</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -773,17 +901,52 @@
         <translation>Сервер занят, попробуйте ещё раз.</translation>
     </message>
     <message>
+        <location filename="../errors.py" line="62"/>
+        <source>Only the group&apos;s owner and admins may do this.</source>
+        <translation>Это могут только владелец и админы группы.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="63"/>
+        <source>Only the group&apos;s owner may remove an admin.</source>
+        <translation>Удалить админа может только владелец группы.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="64"/>
+        <source>You are not a member of this chat.</source>
+        <translation>Вы не участник этого чата.</translation>
+    </message>
+    <message>
         <location filename="../errors.py" line="65"/>
+        <source>No such chat.</source>
+        <translation>Такого чата нет.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="66"/>
+        <source>The group&apos;s name must not be empty.</source>
+        <translation>Название группы не может быть пустым.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="71"/>
         <source>The password must be at least {0} characters long.</source>
         <translation>Пароль должен быть не короче {0} символов.</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="69"/>
+        <location filename="../errors.py" line="75"/>
         <source>The password must be at most {0} bytes long (UTF-8).</source>
         <translation>Пароль должен быть не длиннее {0} байт (UTF-8).</translation>
     </message>
     <message>
-        <location filename="../errors.py" line="73"/>
+        <location filename="../errors.py" line="79"/>
+        <source>A group has at most {0} members.</source>
+        <translation>В группе может быть не больше {0} участников.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="83"/>
+        <source>The group&apos;s name must be at most {0} characters long.</source>
+        <translation>Название группы — не длиннее {0} символов.</translation>
+    </message>
+    <message>
+        <location filename="../errors.py" line="87"/>
         <source>Too many failed sign-in attempts. Try again in {0} seconds.</source>
         <translation>Слишком много неудачных попыток входа. Повторите через {0} с.</translation>
     </message>
@@ -791,88 +954,98 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="143"/>
+        <location filename="../views/sidebar.py" line="153"/>
         <source>Search people and messages</source>
         <translation>Люди и сообщения</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="144"/>
+        <location filename="../views/sidebar.py" line="154"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="145"/>
+        <location filename="../views/sidebar.py" line="155"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="146"/>
-        <location filename="../views/sidebar.py" line="150"/>
+        <location filename="../views/sidebar.py" line="156"/>
+        <location filename="../views/sidebar.py" line="160"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="147"/>
+        <location filename="../views/sidebar.py" line="157"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="148"/>
+        <location filename="../views/sidebar.py" line="158"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="149"/>
+        <location filename="../views/sidebar.py" line="159"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="153"/>
+        <location filename="../views/sidebar.py" line="163"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="154"/>
+        <location filename="../views/sidebar.py" line="164"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="155"/>
+        <location filename="../views/sidebar.py" line="165"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="156"/>
+        <location filename="../views/sidebar.py" line="166"/>
         <source>Profile…</source>
         <translation>Профиль…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="157"/>
+        <location filename="../views/sidebar.py" line="167"/>
+        <source>New group…</source>
+        <translation>Новая группа…</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="168"/>
+        <source>New group</source>
+        <translation>Новая группа</translation>
+    </message>
+    <message>
+        <location filename="../views/sidebar.py" line="169"/>
         <source>Notification sound</source>
         <translation>Звук уведомлений</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="158"/>
+        <location filename="../views/sidebar.py" line="170"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="189"/>
+        <location filename="../views/sidebar.py" line="201"/>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="190"/>
+        <location filename="../views/sidebar.py" line="202"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="210"/>
+        <location filename="../views/sidebar.py" line="222"/>
         <source>Unmute notifications</source>
         <translation>Включить уведомления</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="211"/>
+        <location filename="../views/sidebar.py" line="223"/>
         <source>Mute notifications</source>
         <translation>Отключить уведомления</translation>
     </message>
@@ -882,12 +1055,20 @@
     <message>
         <location filename="../models/typing.py" line="30"/>
         <source>{0} is typing…</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} печатает…</translation>
     </message>
     <message>
         <location filename="../models/typing.py" line="32"/>
         <source>{0} and {1} are typing…</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} и {1} печатают…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n people are typing…</source>
+        <translation>
+            <numerusform>%n человек печатает…</numerusform>
+            <numerusform>%n человека печатают…</numerusform>
+            <numerusform>%n человек печатают…</numerusform>
+        </translation>
     </message>
 </context>
 </TS>
