@@ -127,9 +127,11 @@ def test_a_group_in_the_list_header_bubbles_receipts_typing(harness: Harness, su
     harness.until(lambda: (_msg(anna, "кто прочитал?") or None)
                   and anna.client.live.mark(_msg(anna, "кто прочитал?")).state == SENT,
                   what="sent")
-    harness.until(lambda: boris.client.chats.row_for_chat(group).unread >= 1, what="b unread")
-    harness.run(boris.client.mark_read(group))
     mine = _msg(anna, "кто прочитал?")
+    # Boris reads it: by hand, or by looking at it if his window is the active one.
+    harness.until(lambda: boris.client.chats.row_for_chat(group).unread >= 1
+                  or anna.client.live.mark(mine).readers == (b,), what="b unread or read")
+    harness.run(boris.client.mark_read(group))
     harness.until(lambda: anna.client.live.mark(mine).readers == (b,), what="read by boris")
     assert bubbles._meta(mine).startswith("read by 1 · ")
     admin.put(f"receipts/{group}/{vera}", {".sv": "timestamp"})
