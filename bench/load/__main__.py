@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import os
 import sys
@@ -51,7 +52,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--long", action="store_true",
                    help="issue 19's long run: 200 users at 500 msg/s for 10 minutes, nobody "
                         "reading (unread ids pile up); the report adds p99 per minute")
+    p.add_argument("--group", type=int, default=0, metavar="N",
+                   help="issue 15's group mode: one group of N members (e.g. 200) streaming "
+                        "its messages and their chat lists; --rate is then the group's "
+                        "messages per second (default 5) and --duration defaults to 30 s")
+    p.add_argument("--typing", action="store_true",
+                   help="every user also types: writes typing/{chat}/{uid} every 3 s (the "
+                        "client's rate limit) and streams typing/{chat}, during the run")
     args = p.parse_args(argv)
+    if args.group:
+        if args.group < 2:
+            p.error("--group needs at least 2 members")
+        if "--rate" not in " ".join(argv or sys.argv):
+            args.rate = 5.0
+        if "--duration" not in " ".join(argv or sys.argv):
+            args.duration = 30.0
+        args.users = args.group
+        return args
     if args.long:
         args.users, args.rate, args.duration = 200, 500.0, 600.0
     if args.users < 2 or args.users % 2:
@@ -74,6 +91,8 @@ def plan_chats(users: list[User], processes: int) -> list[tuple[list[User], list
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(REPO))
+    if args.group:
+        args.no_presence = True
     from tests.support.suite import running_suite
 
     from .monitor import Monitor
@@ -93,8 +112,13 @@ def main(argv: list[str] | None = None) -> int:
             users = asyncio.run(sign_in(args.users, suite.auth_url, suite.auth_host,
                                         suite.project_id, api_url))
             signin_s = time.monotonic() - began
+            if args.group:
+                return _drive_group(args, suite, users, signin_s)
             run = _drive(args, suite, users, signin_s, Monitor)
     report = text(run)
+    if args.typing:
+        report += (f"\n  typing: all {args.users} users wrote typing/{{chat}}/{{uid}} every "
+                   "3 s and streamed typing/{chat} during the run")
     print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -117,7 +141,7 @@ def _drive(args: argparse.Namespace, suite, users: list[User], signin_s: float,
     for proc, (mine, chats) in enumerate(shares):
         plan = Plan(proc, suite.database_url, suite.ns, [(u.uid, u.id_token) for u in mine],
                     chats, args.rate * len(mine) / len(users), args.duration, args.drain,
-                    presence=not args.no_presence)
+                    presence=not args.no_presence, typing=args.typing)
         parent_end, child_end = context.Pipe()
         process = context.Process(target=run_worker, args=(plan, child_end), daemon=True)
         process.start()
@@ -158,6 +182,59 @@ def _drive(args: argparse.Namespace, suite, users: list[User], signin_s: float,
     if profiler is not None:
         run.profile = hot
     return run
+
+
+def _drive_group(args: argparse.Namespace, suite, users: list[User], signin_s: float) -> int:
+    """Group mode (group.py): one group, its members split over the processes."""
+    import requests
+
+    from .group import GroupPlan, group_record, report, run_group_worker
+
+    made = group_record([u.uid for u in users])
+    reply = requests.patch(f"{suite.database_url}/.json", params={"ns": suite.ns},
+                           headers={"Authorization": "Bearer owner"},
+                           data=json.dumps(made["changes"]), timeout=60)
+    reply.raise_for_status()
+    context = mp.get_context("spawn")
+    workers = []
+    for proc in range(args.processes):
+        mine = users[proc::args.processes]
+        plan = GroupPlan(proc, suite.database_url, suite.ns,
+                         [(u.uid, u.id_token) for u in mine], made["chat_id"],
+                         args.rate / args.processes, args.duration, args.drain)
+        parent_end, child_end = context.Pipe()
+        process = context.Process(target=run_group_worker, args=(plan, child_end), daemon=True)
+        process.start()
+        workers.append((process, parent_end))
+    try:
+        for process, conn in workers:
+            if not conn.poll(180):
+                raise SystemExit(f"group worker {process.pid} did not get ready in 180 s")
+            conn.recv()
+        start_at = time.monotonic() + 0.5
+        for _, conn in workers:
+            conn.send(start_at)
+        profiler = raw = None
+        if args.profile:
+            raw = Path(tempfile.mkdtemp(prefix="bench-profile-")) / "suite.raw"
+            profiler = profile.start(suite.pid, args.duration, raw)
+        outcomes = []
+        for process, conn in workers:
+            if not conn.poll(args.duration + args.drain + 120):
+                raise SystemExit(f"group worker {process.pid} did not finish")
+            outcomes.append(conn.recv()[1])
+    finally:
+        for process, _ in workers:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+    print(f"signed in {len(users)} users in {signin_s:.1f} s; triggers "
+          f"{'off' if args.no_triggers else 'on'}, data {'memory' if args.no_data else 'durable'}")
+    print(report(outcomes, len(users), args.rate, args.duration))
+    if profiler is not None and raw is not None:
+        profiler.wait(60)
+        print(profile.summary(raw, top=25))
+    return 0
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ HEARTBEAT_S = 20.0          # as the desktop client heartbeats status/{uid} (mod
 MAX_IN_FLIGHT = 2000        # sends awaiting an answer; beyond it the schedule slips (reported)
 TICK_S = 0.005
 REOPEN_DELAY_S = 0.2
+TYPING_S = 3.0              # the client writes its typing state at most once per 3 s a chat
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Plan:
     duration: float
     drain: float                          # seconds to wait for the last deliveries
     presence: bool = True
+    typing: bool = False                  # users type: typing/{chat}/{uid} every TYPING_S
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Worker:
             for member in chat.members:
                 self.partner_chat[member] = chat
         self.ready = 0
+        self.streams_per_user = 3
         self.ready_event = asyncio.Event()
         self.stream_tasks: list[asyncio.Task] = []
         self.host_port = ("127.0.0.1", 0)
@@ -116,10 +119,9 @@ class Worker:
                     if first:
                         first = False
                         self.ready += 1
-                        if self.ready == 3 * len(self.plan.users) or (
-                                not self.plan.presence and self.ready == 2 * len(self.plan.users)):
+                        if self.ready == self.streams_per_user * len(self.plan.users):
                             self.ready_event.set()
-                if kind != "presence" and (event == b"put" or event == b"patch"):
+                if kind in ("chats", "messages") and (event == b"put" or event == b"patch"):
                     self._seen(user, kind, data)
                 elif event in (b"cancel", b"auth_revoked"):
                     self.out.errors[f"stream {event.decode()}"] += 1
@@ -207,6 +209,27 @@ class Worker:
                     self.out.errors[f"heartbeat {type(exc).__name__}"] += 1
                 await asyncio.sleep(HEARTBEAT_S / users)
 
+    async def _typing(self, pool: wire.HttpPool) -> None:
+        """Every user types all the time: one typing/{chat}/{uid} write per TYPING_S each (the
+        client's rate limit), spread over the period, server time as the rules require."""
+        users = len(self.plan.users)
+        order = list(range(users))
+        random.shuffle(order)
+        while not self.stopping:
+            for user in order:
+                if self.stopping:
+                    return
+                chat = self.partner_chat[user].chat_id
+                path = f"typing/{chat}/{self.plan.users[user][0]}"
+                try:
+                    status, _ = await pool.request("PUT", self._target(path, user),
+                                                   b'{".sv":"timestamp"}')
+                    if status != 200:
+                        self.out.errors[f"typing {status}"] += 1
+                except (TimeoutError, OSError) as exc:
+                    self.out.errors[f"typing {type(exc).__name__}"] += 1
+                await asyncio.sleep(TYPING_S / users)
+
     async def _schedule(self, pool: wire.HttpPool) -> None:
         """Open loop at the planned rate; if answers lag, the backlog grows (and is reported)."""
         rate, users = self.plan.rate, len(self.plan.users)
@@ -269,6 +292,9 @@ class Worker:
             specs = [(f"userChats/{uid}", "chats"), (f"messages/{chat.chat_id}", "messages")]
             if self.plan.presence:
                 specs.append(("status", "presence"))
+            if self.plan.typing:
+                specs.append((f"typing/{chat.chat_id}", "typing"))
+            self.streams_per_user = len(specs)
             for path, kind in specs:
                 self.stream_tasks.append(asyncio.create_task(self._stream(user, path, kind)))
         try:
@@ -282,16 +308,19 @@ class Worker:
         self.start = start_at
         heartbeat = asyncio.create_task(self._heartbeats(writes)) if self.plan.presence \
             else None
+        typing = asyncio.create_task(self._typing(writes)) if self.plan.typing else None
         await self._schedule(writes)
         await self._drain()
         await self._check_unread(writes)
         self.stopping = True
         if heartbeat is not None:
             heartbeat.cancel()
+        if typing is not None:
+            typing.cancel()
         for task in self.stream_tasks:
             task.cancel()
         await asyncio.gather(*self.stream_tasks, *([heartbeat] if heartbeat else []),
-                             return_exceptions=True)
+                             *([typing] if typing else []), return_exceptions=True)
         writes.close()
         self.out.undelivered = len(self.acked - self.delivered)
         self.out.unnotified = len(self.acked - self.notified)

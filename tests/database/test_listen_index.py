@@ -34,3 +34,18 @@ def test_removing_the_last_listener_prunes_the_branch() -> None:
     index.add(("messages", "c1"), "x")
     index.remove(("messages", "c1"), "x")
     assert index.children == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(listener=paths, written=st.lists(paths, min_size=1, max_size=12, unique=True))
+def test_writes_by_path_finds_exactly_the_related_writes(listener, written) -> None:
+    """The per-commit index streams use for large multi-path updates (a group message's
+    userChats update) picks the same writes, in commit order, as scanning them all."""
+    from messenger_emulators.database.events import WritesByPath
+
+    writes = [(w, i) for i, w in enumerate(written)]
+    by_path = WritesByPath(writes)
+    found = [w for w, _ in by_path.relevant(listener)]
+    assert sorted(found) == sorted(w for w, _ in writes if related(w, listener))
+    below = [w for w in found if len(w) >= len(listener)]
+    assert below == [w for w, _ in writes if w[: len(listener)] == listener]

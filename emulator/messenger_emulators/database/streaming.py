@@ -21,7 +21,7 @@ from typing import Any
 from . import messages as msg
 from . import tree
 from .engine import Commit, DatabaseEngine, Namespace, now_ms
-from .events import QueryView, frame, plain_events, put_frame
+from .events import QueryView, WritesByPath, frame, plain_events, put_frame
 from .identity import Identity
 from .listen_index import ListenIndex
 from .paths import Path, to_str
@@ -325,11 +325,14 @@ class StreamHub:
         ns = self.engine.namespace(commit.namespace)
         direct = not batch
         touched = self._index[commit.namespace].touched(w for w, _ in commit.writes)
+        by_path = WritesByPath(commit.writes) if len(commit.writes) > 8 and len(touched) > 1 \
+            else None
         for location in touched:
             if location.view is not None:
                 chunk = location.view.update(commit, location.path)
             else:
-                chunk = plain_events(commit, location.path)
+                chunk = plain_events(commit, location.path,
+                                     by_path.relevant(location.path) if by_path else None)
             if chunk is None:
                 continue
             wire = chunked(chunk)
