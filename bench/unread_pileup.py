@@ -24,6 +24,8 @@ import asyncio
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +37,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.load import wire  # noqa: E402
+from bench.load import profile, wire  # noqa: E402
 from bench.load.signin import sign_in  # noqa: E402
 from bench.load.stats import percentile  # noqa: E402
 
@@ -93,6 +95,8 @@ class Run:
         self.ready = 0
         self.all_ready = asyncio.Event()
         self.done_sending = False
+        self.profiler: subprocess.Popen | None = None
+        self.profiles: list[Path] = []
 
     def _tenth_of(self, seq: int) -> Tenth:
         return self.tenths[min(9, seq // self.per_tenth)]
@@ -181,6 +185,10 @@ class Run:
 
     def _close_tenth(self, index: int) -> None:
         now, cpu, db = time.monotonic(), _cpu(self.suite.pid), _cpu(self.suite.pid, False)
+        if self.args.profile and index in (1, 9):
+            self._profile_stop()
+        if self.args.profile and index in (0, 9):
+            self._profile_start("first" if index == 0 else "last")
         if index > 0:
             prev = self.tenths[index - 1]
             prev.ended, prev.cpu1, prev.db1 = now, cpu, db
@@ -204,6 +212,7 @@ class Run:
                                for _ in range(window)))
         last = self.tenths[9]
         last.ended, last.cpu1 = time.monotonic(), _cpu(self.suite.pid)
+        self._profile_stop()
         last.db1 = _cpu(self.suite.pid, False)
         deadline = time.monotonic() + self.args.drain
         while time.monotonic() < deadline and (len(self.delivered) < self.accepted or (
@@ -217,6 +226,26 @@ class Run:
         for task in streams:
             task.cancel()
         await asyncio.gather(*streams, return_exceptions=True)
+
+    # ---- --profile: py-spy over the suite and its worker, first tenth and last ----------
+    def _profile_start(self, name: str) -> None:
+        out = Path(self.args.profile) / f"{name}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        exe = profile.py_spy()
+        if exe is None:
+            print("--profile: py-spy is not installed; skipping", flush=True)
+            return
+        self.profiler = subprocess.Popen(
+            [exe, "record", "--pid", str(self.suite.pid), "--subprocesses", "--rate", "200",
+             "--format", "raw", "--nonblocking", "-o", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.profiles.append(out)
+
+    def _profile_stop(self) -> None:
+        proc, self.profiler = self.profiler, None
+        if proc is not None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(30)
 
     def report(self) -> str:
         n = self.per_tenth
@@ -274,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=0.0,
                    help="total msg/s, open loop (default 0: closed loop, --window in flight)")
     p.add_argument("--drain", type=float, default=30.0)
+    p.add_argument("--profile", metavar="DIR",
+                   help="sample the suite and its worker with py-spy in the first tenth and "
+                        "the last; raw stacks in DIR/first.txt and DIR/last.txt")
     p.add_argument("--no-triggers", action="store_true",
                    help="the database alone (no functions host): what the trigger adds")
     args = p.parse_args(argv)

@@ -5,6 +5,7 @@ import copy
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from messenger_emulators import wide_nodes
 from messenger_emulators.database import tree as database_tree
 from messenger_emulators.persistence.tree import apply_in_place
 
@@ -36,3 +37,18 @@ def test_in_place_replay_equals_the_database_tree(writes):
         expected = database_tree.set_at(expected, path, value)
     # replay mutates: give it its own copy of the values, as a freshly parsed log would
     assert apply_in_place(None, copy.deepcopy(writes)) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(WRITES)
+def test_in_place_replay_equals_the_database_tree_of_maps(writes):
+    """The same with every database node a Map (wide_nodes.py): replay builds plain dicts,
+    equal to the Map tree once it is plain (what a snapshot or an export writes)."""
+    original, wide_nodes.WIDE = wide_nodes.WIDE, 0
+    try:
+        expected = None
+        for path, value in writes:
+            expected = database_tree.set_at(expected, path, value)
+    finally:
+        wide_nodes.WIDE = original
+    assert apply_in_place(None, copy.deepcopy(writes)) == wide_nodes.plain(expected)

@@ -7,13 +7,15 @@ import hashlib
 import json
 from typing import Any
 
+from messenger_emulators.wide_nodes import is_node, plain
+
 from .messages import NULL_ETAG
 
 
 def etag_of(value: Any) -> str:
     if value is None:
         return NULL_ETAG
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha1(text.encode("utf-8")).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -33,7 +35,7 @@ class EtagMemo:
         self._known: dict[tuple[str, tuple[str, ...]], tuple[Any, str]] = {}
 
     def of(self, namespace: str, path: tuple[str, ...], value: Any) -> str:
-        if not isinstance(value, dict):      # null and leaves: cheap, and not worth keeping
+        if not is_node(value):               # null and leaves: cheap, and not worth keeping
             return etag_of(value)
         key = (namespace, path)
         known = self._known.get(key)

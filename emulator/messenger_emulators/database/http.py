@@ -220,13 +220,14 @@ class DatabaseApp:
         stored = tree.get(root, path)
         if query is not None:
             result = run(query, stored)
-            value = (tree.shallow(result) if options.shallow else result if options.export else
+            value = (tree.shallow(result) if options.shallow else
+                     tree.plain(result) if options.export else
                      {k: tree.export(v) for k, v in result.items()}
                      if isinstance(result, dict) else tree.export(result))
         elif options.shallow:
             value = tree.shallow(stored)
         else:
-            value = stored if options.export else tree.export(stored)
+            value = tree.plain(stored) if options.export else tree.export(stored)
         if (time.monotonic() - started) * 1000 > options.timeout_ms:
             raise bad_request(msg.READ_TIMEOUT)
         headers: dict[str, str] = {}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from messenger_emulators.rules import QueryInfo
+from messenger_emulators.wide_nodes import is_node, key_rank
 
 from . import messages as msg
 from .errors import bad_request
@@ -26,7 +27,6 @@ from .tree import get, leaf_value, priority_of
 
 QUERY_PARAMS = ("orderBy", "startAt", "startAfter", "endAt", "endBefore", "equalTo",
                 "limitToFirst", "limitToLast")
-_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -166,12 +166,6 @@ def value_rank(value: Any) -> tuple:
     return (5,)
 
 
-def key_rank(key: str) -> tuple:
-    if key.lstrip("-").isdigit() and key.isascii() and key == str(int(key)):
-        number = int(key)
-        if _INT32_MIN <= number <= _INT32_MAX:
-            return (0, number)
-    return (1, key)
 
 
 def priority_rank(priority: Any) -> tuple:
@@ -184,7 +178,7 @@ def priority_rank(priority: Any) -> tuple:
 
 def _node_value(node: Any) -> Any:
     """The comparable value of a node: a primitive, or {} standing for 'an object'."""
-    if isinstance(node, dict) and ".value" not in node:
+    if is_node(node) and ".value" not in node:
         return {}
     return leaf_value(node)
 
@@ -209,7 +203,7 @@ def _bound_rank(query: Query, bound: Any) -> tuple:
 
 def run(query: Query, node: Any) -> Any:
     """The children of `node` the query selects, in query order, still in stored form."""
-    if not isinstance(node, dict) or ".value" in node:
+    if not is_node(node) or ".value" in node:
         return node
     ranked = sorted(((_rank_of(query, k, c), key_rank(k), k, c)
                      for k, c in node.items() if k != ".priority"),
@@ -254,7 +248,7 @@ def update_window(query: Query, old: Any, node: Any, changed: set[str]) -> Any:
     the previous result `old` in O(window) instead of sorting every child (a new message
     in a long chat under limitToLast). Returns None when only a full run() is exact: a
     child left a full window, so the next candidate from outside would be needed."""
-    if not isinstance(old, dict) or not isinstance(node, dict) or ".value" in node:
+    if not isinstance(old, dict) or not is_node(node) or ".value" in node:
         return None
     limit = query.limit_first if query.limit_first is not None else query.limit_last
     was_full = limit is not None and len(old) >= limit

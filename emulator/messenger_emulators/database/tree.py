@@ -1,8 +1,10 @@
 """Copy-on-write tree operations on stored values (see docs/CONTRACTS.md, "Tree values").
 
-Stored form: plain JSON objects, no lists, no None children, no empty dicts; a node's priority
-is the key ".priority"; a leaf with a priority is {".value": v, ".priority": p}. Values are never
-mutated after they are stored, so every old root stays a valid snapshot.
+Stored form: JSON objects, no lists, no None children, no empty objects; a node's priority
+is the key ".priority"; a leaf with a priority is {".value": v, ".priority": p}. An object is a
+dict, or past WIDE children an `immutables.Map` (wide_nodes.py: a write then copies O(log n)
+of it, not its n children). Values are never mutated after they are stored, so every old root
+stays a valid snapshot.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from messenger_emulators.wide_nodes import Map, children, is_node, plain, with_child, without_child
 
 from . import messages as msg
 from .errors import bad_request
@@ -24,7 +28,8 @@ _FORBIDDEN_IN_KEYS = re.compile(r"[.$#\[\]/\x00-\x1f\x7f]")
 def get(root: Any, path: Path) -> Any:
     node = root
     for key in path:
-        if not isinstance(node, dict) or ".value" in node:
+        t = type(node)
+        if (t is not dict and t is not Map) or ".value" in node:
             return None
         node = node.get(key)
         if node is None:
@@ -37,9 +42,10 @@ def set_at(root: Any, path: Path, value: Any) -> Any:
     if not path:
         return value
     key = path[0]
-    if isinstance(root, dict) and ".value" not in root:
+    t = type(root)
+    if (t is dict or t is Map) and ".value" not in root:
         node = root
-    elif isinstance(root, dict) and ".priority" in root:
+    elif (t is dict or t is Map) and ".priority" in root:
         node = {".priority": root[".priority"]}   # a leaf with priority becomes a node
     else:
         node = {}
@@ -47,14 +53,11 @@ def set_at(root: Any, path: Path, value: Any) -> Any:
     new_child = set_at(child, path[1:], value)
     if new_child is child:
         return root          # unchanged, or deleting something that is not there
-
-    new = dict(node)
-    if new_child is None:
-        new.pop(key, None)
-        if not any(k != ".priority" for k in new):
-            return None
-    else:
-        new[key] = new_child
+    if new_child is not None:
+        return with_child(node, key, new_child)
+    new = without_child(node, key)
+    if not any(k != ".priority" for k in new):
+        return None
     return new
 
 
@@ -62,6 +65,9 @@ def same(a: Any, b: Any) -> bool:
     """Equal as database values (Python's == says True == 1; the database does not)."""
     if a is b:
         return True
+    if type(a) is Map or type(b) is Map:   # no C-speed == between a Map and a dict
+        return is_node(a) and is_node(b) and len(a) == len(b) and \
+            all(k in b and same(v, b[k]) for k, v in a.items())
     if a != b:          # C-speed answer for real changes; equal needs the strict walk
         return False
     if isinstance(a, dict) and isinstance(b, dict):
@@ -75,13 +81,13 @@ def same(a: Any, b: Any) -> bool:
 
 def leaf_value(value: Any) -> Any:
     """The primitive at a node (None for objects), unwrapping a leaf priority."""
-    if isinstance(value, dict):
+    if is_node(value):
         return value.get(".value")
     return value
 
 
 def priority_of(value: Any) -> Any:
-    if isinstance(value, dict):
+    if is_node(value):
         return value.get(".priority")
     return None
 
@@ -101,11 +107,13 @@ def _array_of(obj: dict) -> list | None:
 
 def export(value: Any) -> Any:
     """A stored value as a plain read returns it: priorities stripped, arrays rebuilt."""
-    if not isinstance(value, dict):
+    t = type(value)
+    if t is not dict and t is not Map:
         return value
     if ".value" in value:
         return value[".value"]
-    out = {k: (export(c) if type(c) is dict else c) for k, c in value.items()}
+    out = {k: (export(c) if type(c) is dict or type(c) is Map else c)
+           for k, c in children(value)}
     out.pop(".priority", None)
     arr = _array_of(out)
     return out if arr is None else arr
@@ -113,20 +121,21 @@ def export(value: Any) -> Any:
 
 def shallow(value: Any) -> Any:
     value = export_shallow_source(value)
-    if isinstance(value, dict):
-        return {k: (True if isinstance(c, dict) and ".value" not in c else leaf_value(c))
-                for k, c in value.items() if k != ".priority"}
+    if is_node(value):
+        return {k: (True if is_node(c) and ".value" not in c else leaf_value(c))
+                for k, c in children(value) if k != ".priority"}
     return value
 
 
 def export_shallow_source(value: Any) -> Any:
-    if isinstance(value, dict) and ".value" in value:
+    if is_node(value) and ".value" in value:
         return value[".value"]
     return value
 
 
 def json_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return len(json.dumps(plain(value), separators=(",", ":"), ensure_ascii=False)
+               .encode("utf-8"))
 
 
 def _where(raw: str, key: str) -> str:
@@ -256,12 +265,12 @@ def resolve_server_values(value: Any, current: Any, now: int) -> Any:
     if ".value" in value:
         inner = resolve_server_values(value[".value"], leaf_value(current), now)
         return {".value": inner, ".priority": value[".priority"]}
-    cur = current if isinstance(current, dict) and ".value" not in current else {}
+    cur = current if is_node(current) and ".value" not in current else {}
     return {k: (c if k == ".priority" else resolve_server_values(c, cur.get(k), now))
             for k, c in value.items()}
 
 
 def depth_of(value: Any) -> int:
-    if not isinstance(value, dict) or ".value" in value:
+    if not is_node(value) or ".value" in value:
         return 0
     return 1 + max((depth_of(c) for k, c in value.items() if k != ".priority"), default=0)

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from messenger_emulators.wide_nodes import children, is_node
+
 from . import messages as msg
 from .manifest import DatabaseTrigger, Segment
 
@@ -25,7 +27,7 @@ _META_KEYS = (".priority", ".value")
 
 
 def child(value: Any, key: str) -> Any:
-    if isinstance(value, dict) and key not in _META_KEYS:
+    if is_node(value) and key not in _META_KEYS:
         return value.get(key)
     return None
 
@@ -40,15 +42,15 @@ def get(root: Any, path: Path) -> Any:
 
 def plain(value: Any) -> Any:
     """The value as a client reads it: priorities stripped, ``{".value": v}`` unwrapped."""
-    if not isinstance(value, dict):
+    if not is_node(value):
         return value
     if ".value" in value:
         return value[".value"]
-    return {k: plain(v) for k, v in value.items() if k != ".priority"}
+    return {k: plain(v) for k, v in children(value) if k != ".priority"}
 
 
 def _keys(value: Any) -> list[str]:
-    return [k for k in value if k not in _META_KEYS] if isinstance(value, dict) else []
+    return [k for k in value if k not in _META_KEYS] if is_node(value) else []
 
 
 def _expand(segments: tuple[Segment, ...], path: Path, old: Any, new: Any) -> Iterator[Path]:

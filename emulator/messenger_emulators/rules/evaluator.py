@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from messenger_emulators.wide_nodes import Map
+
 from . import errors
 from .compiler import CompiledRule
 from .errors import EvalError
@@ -201,11 +203,11 @@ class WriteCheck:
             if rule is not None and new is not None and \
                     not self._check(rule, path[:depth], old, new, caps):
                 return False
-        if len(nodes) == len(path) + 1 and type(new) is dict:
+        if len(nodes) == len(path) + 1 and (type(new) is dict or type(new) is Map):
             return self._valid_below(nodes[-1], path, old, new, caps)
         return True
 
-    def _valid_below(self, node: RuleNode, path: Path, old: Any, new: dict,
+    def _valid_below(self, node: RuleNode, path: Path, old: Any, new: Any,
                      caps: dict[str, str]) -> bool:
         if not node.children and node.wildcard is None:
             return True
@@ -221,7 +223,7 @@ class WriteCheck:
             if child.validate is not None and \
                     not self._check(child.validate, here, old_child, new_child, child_caps):
                 return False
-            if type(new_child) is dict and \
+            if (type(new_child) is dict or type(new_child) is Map) and \
                     not self._valid_below(child, here, old_child, new_child, child_caps):
                 return False
         return True
@@ -250,6 +252,6 @@ def with_explanations(trace: list[str], denials: list[Denial]) -> list[str]:
 
 
 def _child(value: Any, key: str) -> Any:
-    if type(value) is dict and key[:1] != ".":
+    if (type(value) is dict or type(value) is Map) and key[:1] != ".":
         return value.get(key)
     return None

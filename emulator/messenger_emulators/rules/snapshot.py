@@ -1,13 +1,16 @@
 """RuleDataSnapshot: a read-only view of one location of an immutable tree.
 
 Tree values follow docs/CONTRACTS.md: plain JSON, priorities as ".priority" keys, a leaf with
-a priority as {".value": v, ".priority": p}. Snapshots never copy the tree.
+a priority as {".value": v, ".priority": p}; an object is a dict or, when wide, a Map
+(wide_nodes.py). Snapshots never copy the tree.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+
+from messenger_emulators.wide_nodes import Map
 
 from . import errors
 from .errors import EvalError
@@ -34,7 +37,7 @@ OBJECT = ObjectValue()
 
 def node_at(value: Any, path: Path) -> Any:
     for key in path:
-        if type(value) is not dict or key[:1] == ".":
+        if (type(value) is not dict and type(value) is not Map) or key[:1] == ".":
             return None
         value = value.get(key)
         if value is None:
@@ -49,7 +52,7 @@ def split_child_path(text: str) -> Path:
 
 
 def leaf_value(node: Any) -> Any:
-    if type(node) is dict:
+    if type(node) is dict or type(node) is Map:
         if ".value" in node:
             return node[".value"]
         return OBJECT
@@ -70,7 +73,7 @@ class RuleSnapshot:
     # --- the rules API -----------------------------------------------------------------
     def val(self) -> Any:
         node = self.node
-        if type(node) is dict:
+        if type(node) is dict or type(node) is Map:
             return node[".value"] if ".value" in node else OBJECT
         return node
 
@@ -83,7 +86,7 @@ class RuleSnapshot:
             return RuleSnapshot(self.root, self.path, None)
         node = self.node
         for key in parts:
-            if type(node) is not dict or key[:1] == ".":
+            if (type(node) is not dict and type(node) is not Map) or key[:1] == ".":
                 node = None
                 break
             node = node.get(key)
@@ -106,7 +109,8 @@ class RuleSnapshot:
     def hasChildren(self, names: Any = None) -> bool:  # noqa: N802
         node = self.node
         if names is None:
-            return type(node) is dict and any(k[:1] != "." for k in node)
+            return (type(node) is dict or type(node) is Map) and \
+                any(k[:1] != "." for k in node)
         for name in names:
             if not self.hasChild(name):
                 return False
@@ -117,7 +121,7 @@ class RuleSnapshot:
 
     def getPriority(self) -> Any:  # noqa: N802
         node = self.node
-        return node.get(".priority") if type(node) is dict else None
+        return node.get(".priority") if type(node) is dict or type(node) is Map else None
 
     def isNumber(self) -> bool:  # noqa: N802
         v = self.val()

@@ -208,5 +208,7 @@ class Suite:
             engine = getattr(self._running.get("database"), "engine", None)
             spaces = getattr(engine, "namespaces", None)
             if exc.code in (401, 403) and isinstance(spaces, dict):
-                return getattr(spaces.get(namespace), "durable_root", None)
+                from ..wide_nodes import plain
+
+                return plain(getattr(spaces.get(namespace), "durable_root", None))
             raise
