@@ -43,7 +43,8 @@ def make_group(admin: Admin, name: str, owner: str, members: list[str]) -> str:
 
 
 def _peer(admin: Admin, name: str) -> str:
-    uid = f"{''.join(c for c in name if c.isalnum())}-{uuid.uuid4().hex[:10]}"
+    # uids are [A-Za-z0-9-]: the display name may be anything
+    uid = f"p{''.join(c for c in name if c.isascii() and c.isalnum())}-{uuid.uuid4().hex[:10]}"
     admin.put(f"users/{uid}", {"email": f"{uid}@example.com", "displayName": name,
                                "createdAt": 1})
     return uid
