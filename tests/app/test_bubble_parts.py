@@ -144,3 +144,27 @@ def test_the_new_texts_are_in_russian(qtbot) -> None:
         assert chat.message_actions.bar.title.text() == "Изменение сообщения"
     finally:
         i18n.install("en")
+
+
+def test_hovering_a_reaction_names_who_reacted(qtbot) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    msgs = [Message("-r", "zoe", "nice", 1000.0, reactions=(("me", "👍"), ("zoe", "👍")))]
+    view, model = _view(qtbot, msgs)
+    view.bubbles.parts.my_uid = "me"
+    view.bubbles.parts.names = {"me": "You", "zoe": "<b>Zoë</b>"}.get
+    index = model.index(0)
+    rect = view.visualRect(index)
+    text = view.bubbles.text_rect(rect, index, view.font())
+    bubble = view.bubbles.bubble_at(rect, index, view.font())
+    parts = view.bubbles.parts_at(rect, index, view.font())
+    [(_chip, chip)] = view.bubbles.parts.chip_rects(parts, bubble.left() + 12, text.top())
+    QToolTip.hideText()
+    pos = chip.center()
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos,
+                                                       view.viewport().mapToGlobal(pos)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
+    # who, me first, and a name full of markup shown as typed
+    assert QToolTip.text() == "<qt>👍 You, &lt;b&gt;Zoë&lt;/b&gt;</qt>"

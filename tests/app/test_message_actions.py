@@ -8,6 +8,7 @@ from __future__ import annotations
 from messenger_desktop.chat_actions import Quoted
 from messenger_desktop.models.chat_list import direct_chat_id
 from messenger_desktop.models.message_extras import Forwarded
+from messenger_desktop.models.messages import Message
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -87,6 +88,21 @@ def test_edit_my_last_message_live_everywhere(harness: Harness, suite) -> None:
     assert edited.edited_at == stored["editedAt"]
     assert boris.window.messenger.chat.list.bubbles._meta(edited).startswith("edited ")
     assert view.input.toPlainText() == "" and view.send_button.text() == "Send"
+    # A refused edit (here: of a message the server does not have) loses nothing typed: the
+    # composer is back in editing with the new text, and says why.
+    ghost = Message("-ghost0000000000000", a_uid, "old words", stored["ts"] + 1)
+    anna.client.current.values.remember(ghost.id, {"sender": a_uid, "text": "old words",
+                                                   "ts": ghost.ts})
+    anna.client.current.model.upsert(ghost)
+    view.message_actions.start_edit(ghost)
+    view.input.setPlainText("new words")
+    QTest.keyClick(view.input, Qt.Key.Key_Return)
+    harness.until(lambda: view.message_actions.editing()
+                  and view.input.toPlainText() == "new words", what="back to editing")
+    assert view.notice.isVisible() and "Could not edit" in view.notice.text()
+    assert admin.get(f"messages/{chat}/{ghost.id}") is None
+    QTest.keyClick(view.input, Qt.Key.Key_Escape)
+    assert view.input.toPlainText() == ""
     # The chat list's preview follows (the trigger rewrites the preview of an edited message).
     harness.until(lambda: boris.client.chats.row_for_uid(a_uid).preview == "the first draft",
                   what="the preview")

@@ -168,6 +168,12 @@ class MessageActions(QObject):
             await actions.edit(message_id, text)
         except UserFacingError as exc:
             self._fail(self.tr("Could not edit the message: {0}"), exc)
+            # Nothing typed is lost: back to editing it, with the new text, to try again.
+            msg = actions.session.model.get(message_id)
+            if msg is not None and self.actions is actions and not self.mode:
+                self.start_edit(msg)
+                self.view.input.setPlainText(text)
+                self.view.input.moveCursor(self.view.input.textCursor().MoveOperation.End)
 
     # reactions, delete for me, forward -----------------------------------------------------
     def react(self, message_id: str, emoji: str) -> None:
