@@ -195,3 +195,17 @@ def test_two_processes_on_one_file(tmp_path: Path) -> None:
     assert cache.resets == 0
     assert len(cache.search("proc", limit=1000)) == 600
     cache.close()
+
+
+def test_close_closes_every_threads_connection(tmp_path: Path) -> None:
+    import asyncio
+
+    cache = MessageCache(tmp_path / "c.sqlite3")
+    cache.replace_range(CHAT, "", None, msgs(3))
+    cache.flush()
+    assert cache.newest(CHAT, 10)  # this thread's connection
+    assert asyncio.run(cache.search_async("message"))  # the search thread's
+    cache.close()
+    assert cache._all == []  # noqa: SLF001 - the point of the test
+    assert cache.newest(CHAT, 10) == {} and cache.search("message") == []  # no crash
+    cache.put(CHAT, "x", {"text": "late"})  # after close: ignored, no crash

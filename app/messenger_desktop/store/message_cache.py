@@ -160,6 +160,7 @@ class MessageCache:
         self._lock = threading.Lock()  # resets (moving a damaged file aside)
         self._generation = 0
         self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []  # every thread's, closed by close()
         self._queue: queue.Queue = queue.Queue()
         self._closed = False
         self.resets = 0  # how many times a damaged file was moved aside (tests, logs)
@@ -217,12 +218,18 @@ class MessageCache:
             conn.close()
         local.conn = None
         local.generation = self._generation
+        if self._closed:
+            raise sqlite3.ProgrammingError("the message cache is closed")
         local.conn = self._connect()
+        with self._lock:
+            self._all.append(local.conn)
         return local.conn
 
     def _guard(self, fn: Callable[[sqlite3.Connection], Any], default: Any) -> Any:
         """Run `fn` with this thread's connection; a damaged file is moved aside and the
         cache starts empty (then `default`); any other failure is logged, never raised."""
+        if self._closed and threading.current_thread() is not self._writer:
+            return default  # signed out: nothing to read any more
         try:
             return fn(self._conn())
         except sqlite3.DatabaseError as exc:
@@ -300,10 +307,13 @@ class MessageCache:
         self._closed = True
         self._queue.put(None)
         self._writer.join(10)
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:  # the GUI thread's and the search thread's too
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
         if self._keep is not None:
             self._keep.close()
 
