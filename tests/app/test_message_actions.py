@@ -271,9 +271,14 @@ def test_delete_for_me_on_all_my_devices(harness: Harness, suite) -> None:
     harness.until(lambda: _texts(laptop) == ["second"], what="gone here")
     harness.until(lambda: _texts(desktop) == ["second"], what="gone on my other device")
     assert _texts(other) == ["keep or not", "second"]  # still there for the other person
-    # Reopening reads the hidden ids first: it never shows again.
+    # Nor in the local cache of either device: search does not find it.
+    for app in (laptop, desktop):
+        harness.until(lambda a=app: a.client.cache.search("keep") == [], what="not findable")
+    assert [h.snippet for h in other.client.cache.search("keep")] == ["\x02keep\x03 or not"]
+    # Reopening reads the hidden ids first: it never shows again (nor in the cache's paint).
     laptop.close_chat()
     laptop.open_person(o_uid)
+    assert _texts(laptop) == ["second"]
     harness.until(lambda: laptop.client.current.synced, what="reopened")
     assert _texts(laptop) == ["second"]
 
