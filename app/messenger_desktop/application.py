@@ -306,6 +306,7 @@ class Application(QObject):
         page.chat.people = client.chats
         page.chat.message_actions.forward_targets = lambda: ForwardDialog.chats_of(
             client.chats, ChatRoles.ChatId, ChatRoles.UpdatedAt)
+        page.chat.attachments.bind(client)
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)

@@ -33,6 +33,7 @@ from .models.messages import Message, MessageListModel, message_from
 from .store.cache_sync import apply_stream_event
 
 if TYPE_CHECKING:
+    from .attachments.uploads import UploadQueue
     from .firebase.db import Database
     from .firebase.streams import StreamHub
     from .outbox import Outbox
@@ -56,7 +57,7 @@ class ChatSession(QObject):
 
     def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
                  outbox: Outbox, unread_from: str = "", read_at: float | None = None,
-                 cache: MessageCache | None = None) -> None:
+                 cache: MessageCache | None = None, uploads: UploadQueue | None = None) -> None:
         super().__init__()
         self.chat_id = chat_id
         # The first unread message when the chat was opened: at first the oldest of the unread
@@ -92,6 +93,13 @@ class ChatSession(QObject):
             self.model.upsert(msg)
         for signal in (outbox.added, outbox.delivered, outbox.failed):
             signal.connect(self._on_outbox)
+        self._uploads = uploads  # attachments still uploading (issue 17): shown as pending
+        if uploads is not None:
+            for msg in uploads.pending(chat_id):
+                self.model.upsert(msg)
+            uploads.added.connect(self._on_outbox)
+            uploads.failed.connect(self._on_outbox)
+            uploads.removed.connect(self._on_upload_removed)
 
     @property
     def synced(self) -> bool:
@@ -391,6 +399,10 @@ class ChatSession(QObject):
         if chat_id == self.chat_id and not self._closed:
             self.model.upsert(msg)
 
+    def _on_upload_removed(self, chat_id: str, message_id: str) -> None:
+        if chat_id == self.chat_id and not self._closed:
+            self.model.remove(message_id)
+
     # what the user does ----------------------------------------------------------------------
     def send(self, text: str, reply_to: str = "") -> Message | None:
         """Queue `text` in the outbox (shown at once as pending); None for blank text.
@@ -404,7 +416,10 @@ class ChatSession(QObject):
         msg = self.model.get(message_id)
         if msg is None or not msg.failed:
             return
-        self._outbox.retry(message_id)
+        if self._uploads is not None and self._uploads.fraction(message_id) is not None:
+            self._uploads.retry(message_id)  # its upload failed: the upload goes again
+        else:
+            self._outbox.retry(message_id)
         self.model.upsert(replace(msg, pending=True, failed=""))
 
     async def delete(self, message_id: str) -> None:
@@ -414,10 +429,13 @@ class ChatSession(QObject):
         if msg is None:
             return
         if msg.pending:
-            self._outbox.discard(message_id)
+            if self._uploads is None or not self._uploads.cancel(message_id):
+                self._outbox.discard(message_id)
             self.model.remove(message_id)
             return
         await self._db.delete(f"{self.path}/{message_id}")
+        if msg.attachment is not None and self._uploads is not None:
+            self._uploads.delete_object(msg.attachment.path)  # best effort, after the message
         self.model.remove(message_id)  # the stream says the same a moment later
         if self._cache is not None:
             self._cache.put(self.chat_id, message_id, None)
@@ -426,6 +444,10 @@ class ChatSession(QObject):
         if not self._closed:
             for signal in (self._outbox.added, self._outbox.delivered, self._outbox.failed):
                 signal.disconnect(self._on_outbox)
+            if self._uploads is not None:
+                self._uploads.added.disconnect(self._on_outbox)
+                self._uploads.failed.disconnect(self._on_outbox)
+                self._uploads.removed.disconnect(self._on_upload_removed)
         self._closed = True
         self.actions.close()
         if self._listener is not None:

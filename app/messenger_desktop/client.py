@@ -17,6 +17,9 @@ import httpx
 from messenger_model.receipts import receipts_enabled
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .attachments.images import ImageCache
+from .attachments.storage_api import StorageApi
+from .attachments.uploads import UploadQueue
 from .cache_filler import CacheFiller
 from .chat_live import ChatLive
 from .chat_session import ChatSession
@@ -78,6 +81,14 @@ class MessengerClient(QObject):
         )
         outbox_file = data_dir / f"outbox-{self.uid}.json" if data_dir else None
         self.outbox = Outbox(self.db, self.uid, outbox_file, self.clock.now_ms)
+        # Pictures and files (issue 17): uploads queue like messages, pictures are cached.
+        self.storage = StorageApi(self.config.storage_url, self.config.bucket, session.id_token)
+        self.uploads = UploadQueue(self.storage, self.outbox, self.uid, data_dir,
+                                   self.clock.now_ms)
+        self.images = ImageCache(self.storage, data_dir / f"files-{self.uid}" if data_dir
+                                 else None)
+        self.uploads.uploaded.connect(lambda _mid, path, local: self.images.adopt(path,
+                                                                                  Path(local)))
         self.drafts = Drafts(data_dir / f"drafts-{self.uid}.json" if data_dir else None, self)
         for chat_id in self.drafts.chats():  # the chat list says where text is waiting
             self.chats.set_draft(chat_id, self.drafts.get(chat_id))
@@ -125,6 +136,7 @@ class MessengerClient(QObject):
         self.outbox.start()
         if self.filler is not None:
             self.filler.start()
+        self.uploads.start()
         self._presence_timer.start()
 
     async def stop(self, mark_offline: bool = True) -> None:
@@ -140,6 +152,8 @@ class MessengerClient(QObject):
         self.outbox.stop()
         if self.filler is not None:
             self.filler.stop()
+        self.uploads.stop()
+        self.images.close()
         self.drafts.flush()
         self.close_chat()
         if mark_offline:
@@ -150,6 +164,8 @@ class MessengerClient(QObject):
         await self.hub.aclose()
         if self.cache is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
+        await self.storage.aclose()
+        await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:
@@ -323,6 +339,7 @@ class MessengerClient(QObject):
     def _on_connection(self, connected: bool) -> None:
         if connected:
             self.outbox.wake()
+            self.uploads.wake()
             # Back after an outage: tell the others at once that we are here (our last
             # heartbeat may be a minute old, and theirs the same: they do this too).
             self._beat_now.set()
@@ -374,7 +391,8 @@ class MessengerClient(QObject):
         self.close_chat()
         session = ChatSession(chat_id, other_uid, self.uid, self.db, self.hub, self.outbox,
                               unread_from=self.first_unread(chat_id),
-                              read_at=self.read_at(chat_id), cache=self.cache)
+                              read_at=self.read_at(chat_id), cache=self.cache,
+                              uploads=self.uploads)
         self.current = session
         live = ChatLive(chat_id, self.uid, self.db, self.hub, self.clock, self.name_of,
                         lambda: self.read_receipts)

@@ -7,8 +7,10 @@ console shows for a web app, plus the functions base URL:
      "databaseURL": "https://my-project-default-rtdb.firebaseio.com",
      "functionsURL": "https://us-central1-my-project.cloudfunctions.net/api"}
 
-Adding `"emulator": true` and `"authEmulatorHost": "127.0.0.1:9099"` points it at an emulator
-suite that is already running somewhere else.
+Adding `"emulator": true`, `"authEmulatorHost": "127.0.0.1:9099"` and
+`"storageEmulatorHost": "127.0.0.1:9199"` points it at an emulator suite that is already
+running somewhere else. Optional: `"storageBucket"` (default PROJECT.appspot.com) and
+`"attachmentMaxBytes"` (default 25 MB, what storage.rules allows).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 DEFAULT_PROJECT_ID = "demo-messenger"
 DEFAULT_REGION = "us-central1"
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORTS = {"database": 9000, "auth": 9099, "functions": 5001}
+DEFAULT_PORTS = {"database": 9000, "auth": 9099, "functions": 5001, "storage": 9199}
+STORAGE_URL = "https://firebasestorage.googleapis.com"  # the Firebase Storage REST API
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024  # storage.rules' limit; a project file may lower it
 # The emulators accept any API key; Firebase's own tools use this placeholder.
 EMULATOR_API_KEY = "fake-api-key"
 
@@ -39,6 +43,13 @@ class ClientConfig:
     auth_emulator_host: str | None = None  # "host:port" when auth goes to an emulator
     database_params: dict[str, str] = field(default_factory=dict)  # e.g. {"ns": project}
     source: str = "bundled emulator suite"  # shown in the settings
+    storage_url: str = STORAGE_URL  # Cloud Storage for Firebase (`/v0/b/BUCKET/o`)
+    storage_bucket: str = ""  # default: PROJECT.appspot.com
+    attachment_max_bytes: int = ATTACHMENT_MAX_BYTES
+
+    @property
+    def bucket(self) -> str:
+        return self.storage_bucket or f"{self.project_id}.appspot.com"
 
     @property
     def description(self) -> str:
@@ -59,6 +70,7 @@ def emulator_config(
         emulator=True,
         auth_emulator_host=f"{host}:{p['auth']}",
         database_params={"ns": project_id},
+        storage_url=f"http://{host}:{p['storage']}",
     )
 
 
@@ -88,4 +100,16 @@ def load_config_file(path: str | Path) -> ClientConfig:
         auth_emulator_host=doc.get("authEmulatorHost") if emulator else None,
         database_params={"ns": project_id} if emulator else {},
         source=str(p),
+        storage_url=(f"http://{doc['storageEmulatorHost']}" if emulator
+                     and doc.get("storageEmulatorHost") else STORAGE_URL),
+        storage_bucket=str(doc.get("storageBucket") or ""),
+        attachment_max_bytes=_max_bytes(doc.get("attachmentMaxBytes"), p),
     )
+
+
+def _max_bytes(value: object, p: Path) -> int:
+    if value is None:
+        return ATTACHMENT_MAX_BYTES
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"attachmentMaxBytes in {p} must be a positive number of bytes.")
+    return value

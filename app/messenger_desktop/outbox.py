@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from messenger_model.attachments import attachment_from
 from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
@@ -43,10 +44,12 @@ class Pending:
     failed: str = ""
     reply_to: str = ""  # a message id of the same chat (a reply)
     forwarded_from: dict[str, str] | None = None  # {sender, chatId, messageId} (a forward)
+    attachment: dict | None = None  # uploaded already (attachments/uploads.py)
 
     def as_message(self, sender: str) -> Message:
         extras = extras_from({"replyTo": self.reply_to, "forwardedFrom": self.forwarded_from})
-        return Message(self.id, sender, self.text, self.created_ms, True, self.failed, **extras)
+        return Message(self.id, sender, self.text, self.created_ms, True, self.failed,
+                       attachment=attachment_from(self.attachment), **extras)
 
     def value(self, sender: str) -> dict[str, Any]:
         """What is written: the message with the server's time."""
@@ -55,6 +58,8 @@ class Pending:
             value["replyTo"] = self.reply_to
         if self.forwarded_from:
             value["forwardedFrom"] = dict(self.forwarded_from)
+        if self.attachment:
+            value["attachment"] = dict(self.attachment)
         return value
 
 
@@ -81,7 +86,8 @@ class Outbox(QObject):
             return []
         try:
             doc = json.loads(self._file.read_text(encoding="utf-8"))
-            return [Pending(**item) for item in doc if item.get("text")]
+            return [Pending(**item) for item in doc
+                    if item.get("text") or item.get("attachment")]
         except (OSError, ValueError, TypeError):
             return []
 
@@ -116,9 +122,12 @@ class Outbox(QObject):
             self._task = None
 
     def send(self, chat_id: str, text: str, reply_to: str = "",
-             forwarded_from: dict[str, str] | None = None) -> Message:
-        item = Pending(chat_id, new_push_id(), text, self._now(), reply_to=reply_to,
-                       forwarded_from=forwarded_from)
+             forwarded_from: dict[str, str] | None = None, attachment: dict | None = None,
+             message_id: str = "") -> Message:
+        """Queue a message; `attachment` (an uploaded object's value) goes with a
+        `message_id` chosen before its upload (the object is named after it)."""
+        item = Pending(chat_id, message_id or new_push_id(), text, self._now(),
+                       reply_to=reply_to, forwarded_from=forwarded_from, attachment=attachment)
         self._items.append(item)
         self._save()
         msg = item.as_message(self._uid)
@@ -196,7 +205,8 @@ class Outbox(QObject):
             if not (isinstance(answer, dict) and answer.get("sender") == self._uid):
                 raise
         msg = message_from(item.id, answer)
-        return msg or Message(item.id, self._uid, item.text, item.created_ms)
+        return msg or Message(item.id, self._uid, item.text, item.created_ms,
+                              attachment=attachment_from(item.attachment))
 
     async def _ensure_chat(self, chat_id: str) -> None:
         """Create chats/{chatId} once (optional in the data model; lists the members)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from .attachments import IMAGE_TYPES
 from .limits import PREVIEW_CHARS, PREVIEWS_KEPT, PRUNE_EVERY
 from .unread import order
 
@@ -19,8 +20,15 @@ def preview_of(message: dict[str, Any]) -> dict[str, Any]:
     """What the trigger stores for a message (text cut to PREVIEW_CHARS, and `editedAt`
     once edited)."""
     text = message.get("text")
-    preview = {"text": text[:PREVIEW_CHARS] if isinstance(text, str) else "",
-               "sender": message.get("sender"), "ts": message.get("ts")}
+    text = text if isinstance(text, str) else ""
+    attachment = message.get("attachment")
+    if isinstance(attachment, dict):  # a picture or a file (issue 17): say so in the list
+        picture = attachment.get("contentType") in IMAGE_TYPES
+        name = attachment.get("name")
+        fallback = "Photo" if picture else (name if isinstance(name, str) else "")
+        text = ("📷 " if picture else "📎 ") + (text or fallback)
+    preview = {"text": text[:PREVIEW_CHARS], "sender": message.get("sender"),
+               "ts": message.get("ts")}
     if message.get("editedAt") is not None:
         # the rules accept a preview only with its message's current editedAt: a late
         # creation or edit cannot put back an older text (functions/.../edits.py)

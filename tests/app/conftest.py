@@ -97,7 +97,7 @@ def suite() -> Iterator[RunningSuite]:
     # As `make run` starts it (firebase/emulator.py): secure mode, signed tokens only.
     # Every test registers its people through the form, all from 127.0.0.1: more than the
     # production limit of registrations per address (30 per window) in one session.
-    with running_suite(rules=RULES, extra_args=["--secure"],
+    with running_suite(rules=RULES, extra_args=["--secure"], storage_rules=REPO / "storage.rules",
                        env={"REGISTER_MAX_PER_ADDRESS": "10000"}) as s:
         yield s
 

@@ -61,3 +61,15 @@ def test_push_ids_sort_by_time_and_within_a_millisecond():
     made += [push_ids.new_push_id(1_700_000_000_001)]
     assert made == sorted(made) and len(set(made)) == len(made)
     assert all(len(p) == 20 for p in made)
+
+
+def test_a_preview_says_picture_or_file() -> None:
+    from messenger_model.previews import preview_of
+
+    base = {"sender": "a", "ts": 1}
+    photo = {"path": "p", "name": "IMG_1.jpg", "size": 1, "contentType": "image/jpeg"}
+    doc = {**photo, "name": "report.pdf", "contentType": "application/pdf"}
+    assert preview_of({**base, "text": "", "attachment": photo})["text"] == "📷 Photo"
+    assert preview_of({**base, "text": "look", "attachment": photo})["text"] == "📷 look"
+    assert preview_of({**base, "text": "", "attachment": doc})["text"] == "📎 report.pdf"
+    assert preview_of({**base, "text": "hi"})["text"] == "hi"

@@ -96,7 +96,9 @@ class EmulatorLauncher:
         self.data_dir = data_dir
         self.config_path = config_path or find_firebase_json()
         self.host = host
-        self.ports = {**DEFAULT_PORTS, **(ports or {})}
+        # The ports to check and wait for: exactly the given ones (a firebase.json that runs
+        # fewer emulators), else Firebase's defaults for all four (storage is 9199).
+        self.ports = dict(ports) if ports else dict(DEFAULT_PORTS)
         self.project_id = project_id
         self.process: subprocess.Popen | None = None
         self.suite_dir = data_dir / "emulator-data"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
+from messenger_model.attachments import Attachment, attachment_from
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from .group import SystemEvent, system_from
@@ -45,6 +46,7 @@ class Message:
     reply_to: str = ""
     forwarded_from: Forwarded | None = None
     reactions: tuple[tuple[str, str], ...] = ()
+    attachment: Attachment | None = None  # a picture or file in Cloud Storage (issue 17)
 
     @property
     def sort_key(self) -> tuple[float, float, str]:
@@ -60,7 +62,8 @@ def message_from(key: str, value: Any) -> Message | None:
     if not isinstance(ts, int | float):
         ts = 0
     return Message(key, str(value.get("sender", "")), str(value.get("text", "")), float(ts),
-                   system=system_from(value.get("system")), **extras_from(value))
+                   system=system_from(value.get("system")),
+                   attachment=attachment_from(value.get("attachment")), **extras_from(value))
 
 
 class MessageListModel(QAbstractListModel):

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import replace
 from typing import cast
 
 from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRect,
     QRectF,
@@ -35,6 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
+from ..attachments.bubble_part import GAP, AttachmentPart
 from ..models.messages import Message, MessageListModel, Roles
 from . import bubble_marks as marks
 from .bubble_parts import BubbleParts, Chip, PartsLayout, starts_run
@@ -73,6 +76,7 @@ class BubbleDelegate(QStyledItemDelegate):
         self.current_hit = ""
         # Forwarded line, reply quote, "Show more", reactions (views/bubble_parts.py).
         self.parts = BubbleParts()
+        self.attachments = AttachmentPart()  # pictures and files (issue 17); the view wires it
 
     def clear_cache(self) -> None:
         self._docs.clear()
@@ -145,6 +149,11 @@ class BubbleDelegate(QStyledItemDelegate):
                 meta_w += marks.MARK_W + 4
             parts = self.parts.layout(msg, int(doc.size().width()), int(doc.size().height()),
                                       QFontMetrics(font).lineSpacing(), max_w, font)
+            if msg.attachment is not None:  # the picture or file above its caption, if any
+                part = self.attachments.size(msg.attachment)
+                parts = replace(parts, att_h=part.height() + (GAP if msg.text else 0),
+                                text_h=parts.text_h if msg.text else 0,
+                                min_w=max(parts.min_w, part.width()))
             size = (int(max(doc.size().width(), meta_w, parts.min_w)) + 2 * PAD_X,
                     parts.top + parts.text_h + parts.bottom + META_H + 2 * PAD_Y
                     + (marks.NAME_H if named else 0), parts)
@@ -202,6 +211,16 @@ class BubbleDelegate(QStyledItemDelegate):
     def _content_top(self, bubble: QRect, index: Index) -> int:
         """Where a bubble's content starts: below a group sender's name."""
         return bubble.top() + PAD_Y + (marks.NAME_H if self._row_named(index) else 0)
+
+    def part_rect(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
+        """Where the message's picture or file is drawn (empty without one)."""
+        msg: Message = index.data(Roles.Message)
+        if msg.attachment is None or msg.system is not None:
+            return QRect()
+        bubble = self.bubble_at(option_rect, index, font)
+        parts = self.parts_at(option_rect, index, font)
+        top = self._content_top(bubble, index) + parts.top - parts.att_h
+        return QRect(QPoint(bubble.left() + PAD_X, top), self.attachments.size(msg.attachment))
 
     def text_rect(self, option_rect: QRect, index: Index, font: QFont) -> QRect:
         """Where the message's text is drawn (as shown: a long one collapsed)."""
@@ -331,6 +350,10 @@ class BubbleDelegate(QStyledItemDelegate):
         left, inner_w = bubble.left() + PAD_X, bubble.width() - 2 * PAD_X
         top = bubble.top() + PAD_Y + (marks.NAME_H if named else 0)
         self.parts.paint_top(painter, msg, parts, own, left, top, inner_w, option.font, c)
+        if msg.attachment is not None:
+            size = self.attachments.size(msg.attachment)
+            self.attachments.paint(painter, QRect(QPoint(left, top + parts.top - parts.att_h),
+                                                  size), msg, own, c, option.font)
         text_top = top + parts.top
         doc = self._doc(msg, own, self._max_text_width(option.rect.width()), option.font)
         painter.save()

@@ -59,11 +59,12 @@ class PartsLayout:
     chips: tuple[Chip, ...]
     chips_h: int
     min_w: int
+    att_h: int = 0  # a picture or file above the text (attachments/bubble_part.py)
 
     @property
     def top(self) -> int:
         """Height above the text."""
-        return self.fwd_h + self.quote_h
+        return self.fwd_h + self.quote_h + self.att_h
 
     @property
     def bottom(self) -> int:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..attachments.controller import AttachmentController
 from ..errors import UserFacingError
 from ..models.messages import Message, Roles
 from .bubble_delegate import BubbleDelegate
@@ -361,6 +362,9 @@ class ChatView(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.message_actions.bar)
         layout.addWidget(composer)
+        # Pictures and files (issue 17): the attach button, drops, pastes, clicks on them.
+        self.attachments = AttachmentController(self)
+        self.attachments.notice.connect(self._show_notice)
         self.retranslate()
         self._update_send()
 
@@ -373,6 +377,8 @@ class ChatView(QWidget):
         self.input.setPlaceholderText(self.tr("Write a message…"))
         self.input.setToolTip(self.tr("Enter sends, Shift+Enter adds a line"))
         self.empty.setText(self.tr("No messages yet. Say hello!"))
+        if hasattr(self, "attachments"):
+            self.attachments.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -430,6 +436,7 @@ class ChatView(QWidget):
         """Signed out: forget the chat and its input (the draft is already stored)."""
         self.close_session()
         self.drafts = None
+        self.attachments.unbind()
 
     def close_session(self) -> None:
         """The chat was closed (Esc): its draft stays stored, the view shows nothing."""
