@@ -165,7 +165,6 @@ class MessengerClient(QObject):
         if self.cache is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
         await self.storage.aclose()
-        await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:

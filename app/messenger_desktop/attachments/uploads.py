@@ -62,7 +62,7 @@ class Upload:
 
     def as_message(self, sender: str) -> Message:
         return Message(self.id, sender, self.text, self.created_ms, True, self.failed,
-                       self.attachment())
+                       attachment=self.attachment())
 
 
 class UploadQueue(QObject):
