@@ -140,6 +140,7 @@ class MessageResults(QWidget):
     """The "Messages" part of the sidebar's search."""
 
     activated = Signal(str, str, str)  # chat id, message id, the words searched
+    shown = Signal(bool)  # the part appeared or went (the sidebar gives it room)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -199,6 +200,7 @@ class MessageResults(QWidget):
                 self._task.cancel()
             self.model.set_hits([])
             self.hide()
+            self.shown.emit(False)
             return
         self._timer.start()
 
@@ -217,6 +219,7 @@ class MessageResults(QWidget):
         self.list.setVisible(bool(hits))
         self.empty.setVisible(not hits)
         self.show()
+        self.shown.emit(True)
 
     def _activated(self, index: QModelIndex) -> None:
         hit = index.data(Qt.ItemDataRole.UserRole)

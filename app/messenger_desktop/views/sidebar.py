@@ -110,6 +110,8 @@ class Sidebar(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.no_people, 1)
         layout.addWidget(self.messages, 2)
+        self._layout = layout
+        self.messages.shown.connect(self._update_empty)
         self._build_menu()
         self.retranslate()
 
@@ -204,6 +206,10 @@ class Sidebar(QWidget):
         # "Nobody here" only once the list has really arrived, not while it loads.
         self.no_people.setVisible(empty and bool(getattr(src, "is_loaded", False)))
         self.list.setVisible(not empty)
+        # With messages found, "Nobody found." takes one line, not half the sidebar.
+        if hasattr(self, "_layout"):
+            self._layout.setStretchFactor(self.no_people,
+                                          0 if self.messages.isVisibleTo(self) else 1)
 
     def set_me(self, title: str, subtitle: str, uid: str = "", email: str = "") -> None:
         self.me.setText(title)
