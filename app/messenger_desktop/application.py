@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from . import i18n
+from .attachments.profile_picture import bind_pictures, picture_dialog, unbind_pictures
 from .config import ClientConfig, ConfigError, load_config_file
 from .errors import SessionExpired, Unreachable, UserFacingError
 from .firebase.emulator import EmulatorLauncher
@@ -307,6 +308,8 @@ class Application(QObject):
         page.chat.message_actions.forward_targets = lambda: ForwardDialog.chats_of(
             client.chats, ChatRoles.ChatId, ChatRoles.UpdatedAt)
         page.chat.attachments.bind(client)
+        # People's pictures wherever avatars are painted (issue 17).
+        bind_pictures(client, self.window, self._update_me)
         self._update_me()
         page.show_placeholder()
         client.connection_changed.connect(page.set_connected)
@@ -354,6 +357,7 @@ class Application(QObject):
             lambda name: self._spawn(self._save_profile(client, dialog, name))
         )
         dialog.finished.connect(lambda _r: setattr(self, "profile_dialog", None))
+        picture_dialog(dialog, client)  # choose or remove my picture (issue 17)
         self.profile_dialog = dialog
         dialog.open()  # window-modal, but the event loop (and asyncio) keeps running
 
@@ -615,6 +619,7 @@ class Application(QObject):
             self.groups = None
         if client is not None:
             self.window.messenger.chat.clear_session()
+            unbind_pictures()
             self.window.messenger.sidebar.messages.set_searcher(None)
             await client.stop(mark_offline=not message)
         self.session.close()

@@ -17,6 +17,7 @@ import httpx
 from messenger_model.receipts import receipts_enabled
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .attachments.avatars import Avatars
 from .attachments.images import ImageCache
 from .attachments.storage_api import StorageApi
 from .attachments.uploads import UploadQueue
@@ -87,6 +88,8 @@ class MessengerClient(QObject):
                                    self.clock.now_ms)
         self.images = ImageCache(self.storage, data_dir / f"files-{self.uid}" if data_dir
                                  else None)
+        self.avatars = Avatars(self.uid, self.db, self.storage, self.images,
+                               lambda: self._trees.get("users"))
         self.uploads.uploaded.connect(lambda _mid, path, local: self.images.adopt(path,
                                                                                   Path(local)))
         self.drafts = Drafts(data_dir / f"drafts-{self.uid}.json" if data_dir else None, self)

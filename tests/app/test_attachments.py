@@ -260,3 +260,32 @@ def test_the_port_check_knows_storage() -> None:
     assert EmulatorLauncher(repo / "x", repo / "firebase.json").ports["storage"] == 9199
     assert emulator_config().storage_url == "http://127.0.0.1:9199"
     assert emulator_config().bucket == "demo-messenger.appspot.com"
+
+
+def test_a_profile_picture_is_set_shown_to_others_and_removed(harness: Harness, suite,
+                                                              tmp_path) -> None:
+    from messenger_desktop.views import avatar
+
+    alice, bob = _pair(harness, suite)
+    a_uid = alice.client.uid
+    photo(tmp_path / "me.jpg", 600, 300)  # rotated by EXIF, with a location
+    alice.open_profile()
+    dialog = alice.profile_dialog
+    assert dialog is not None and not dialog.remove_picture.isEnabled()
+    dialog.picture_chosen.emit(str(tmp_path / "me.jpg"))
+    harness.until(lambda: dialog.picture is not None, 20, "my picture in the dialog")
+    assert dialog.remove_picture.isEnabled()
+    path = alice.client.avatars.path_of(a_uid)
+    assert path.startswith(f"avatars/{a_uid}/") and path.endswith(".jpg")
+    stored = _admin_get(suite, path)
+    with Image.open(io.BytesIO(stored.content)) as img:
+        assert img.size == (256, 256) and GPS_IFD not in img.getexif()
+    # bob's client streams users/{alice}/avatar and paints the picture as her avatar
+    harness.until(lambda: bob.client.avatars.image_of(a_uid) is not None, 20, "at bob")
+    harness.until(lambda: avatar._pictures is not None, what="a picture source")
+    # removing it: the database entry and the object go
+    dialog.picture_removed.emit()
+    harness.until(lambda: alice.client.avatars.path_of(a_uid) == "", 20, "removed")
+    harness.until(lambda: _admin_get(suite, path).status_code == 404, 10, "object deleted")
+    harness.until(lambda: dialog.picture is None, what="initials again")
+    dialog.reject()

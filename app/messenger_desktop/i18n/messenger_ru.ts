@@ -17,88 +17,207 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="166"/>
-        <location filename="../application.py" line="227"/>
+        <location filename="../application.py" line="167"/>
+        <location filename="../application.py" line="228"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="181"/>
+        <location filename="../application.py" line="182"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="187"/>
+        <location filename="../application.py" line="188"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="253"/>
+        <location filename="../application.py" line="254"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="335"/>
+        <location filename="../application.py" line="339"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="448"/>
+        <location filename="../application.py" line="453"/>
         <source>The local servers stopped. Restarting them…</source>
         <translation>Локальные серверы остановились. Перезапускаю их…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="459"/>
+        <location filename="../application.py" line="464"/>
         <source>Waiting for the local servers, which another program started…</source>
         <translation>Жду локальные серверы, которые запустила другая программа…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="580"/>
+        <location filename="../application.py" line="585"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="580"/>
+        <location filename="../application.py" line="585"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="588"/>
-        <location filename="../application.py" line="592"/>
-        <location filename="../application.py" line="602"/>
+        <location filename="../application.py" line="593"/>
+        <location filename="../application.py" line="597"/>
+        <location filename="../application.py" line="607"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="593"/>
+        <location filename="../application.py" line="598"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="603"/>
+        <location filename="../application.py" line="608"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
 </context>
 <context>
+    <name>AttachmentController</name>
+    <message>
+        <location filename="../attachments/controller.py" line="69"/>
+        <source>Attach pictures or files (or drop them here, or paste a picture)</source>
+        <translation>Прикрепить фото или файлы (или перетащите их сюда, или вставьте картинку)</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="94"/>
+        <source>Attach files</source>
+        <translation>Прикрепить файлы</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="108"/>
+        <source>At most {0} files at once.</source>
+        <translation>Не больше {0} файлов за раз.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="138"/>
+        <source>The pasted picture could not be read.</source>
+        <translation>Не удалось прочитать вставленную картинку.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="140"/>
+        <source>Pasted picture</source>
+        <translation>Вставленная картинка</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="249"/>
+        <source>Save file</source>
+        <translation>Сохранить файл</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="267"/>
+        <source>Could not save “{0}”: {1}</source>
+        <translation>Не удалось сохранить «{0}»: {1}</translation>
+    </message>
+</context>
+<context>
+    <name>Attachments</name>
+    <message>
+        <location filename="../attachments/avatars.py" line="53"/>
+        <source>“{0}” is not a picture that can be used.</source>
+        <translation>«{0}» — не картинка, которую можно использовать.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/bubble_part.py" line="74"/>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <location filename="../attachments/bubble_part.py" line="78"/>
+        <source>Save…</source>
+        <translation>Сохранить…</translation>
+    </message>
+    <message>
+        <location filename="../attachments/bubble_part.py" line="141"/>
+        <location filename="../attachments/bubble_part.py" line="171"/>
+        <source>File no longer available</source>
+        <translation>Файл больше недоступен</translation>
+    </message>
+    <message>
+        <location filename="../attachments/bubble_part.py" line="145"/>
+        <location filename="../attachments/profile_picture.py" line="70"/>
+        <source>Loading picture…</source>
+        <translation>Загрузка картинки…</translation>
+    </message>
+    <message>
+        <location filename="../attachments/bubble_part.py" line="214"/>
+        <source>Upload failed · click to retry</source>
+        <translation>Не отправлено · нажмите, чтобы повторить</translation>
+    </message>
+    <message>
+        <location filename="../attachments/prepare.py" line="57"/>
+        <source>“{0}” is {1}; files can be at most {2}.</source>
+        <translation>«{0}» весит {1}; файл может быть не больше {2}.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/prepare.py" line="61"/>
+        <source>“{0}” cannot be sent: web pages, SVG and script files are refused.</source>
+        <translation>«{0}» нельзя отправить: веб-страницы, SVG и скрипты не принимаются.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/prepare.py" line="72"/>
+        <location filename="../attachments/prepare.py" line="89"/>
+        <source>Could not read “{0}”: {1}</source>
+        <translation>Не удалось прочитать «{0}»: {1}</translation>
+    </message>
+    <message>
+        <location filename="../attachments/prepare.py" line="75"/>
+        <source>“{0}” is not a file.</source>
+        <translation>«{0}» — не файл.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/profile_picture.py" line="60"/>
+        <source>Uploading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <location filename="../attachments/storage_api.py" line="37"/>
+        <source>This file is no longer available.</source>
+        <translation>Этот файл больше недоступен.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/storage_api.py" line="146"/>
+        <source>The server refused this file (too large, or a type it does not accept).</source>
+        <translation>Сервер не принял этот файл (слишком большой или недопустимого типа).</translation>
+    </message>
+    <message>
+        <location filename="../attachments/storage_api.py" line="149"/>
+        <source>You may not open this file.</source>
+        <translation>У вас нет доступа к этому файлу.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/uploads.py" line="230"/>
+        <source>This file could not be sent.</source>
+        <translation>Этот файл не удалось отправить.</translation>
+    </message>
+</context>
+<context>
     <name>Bubble</name>
     <message>
-        <location filename="../views/bubble_parts.py" line="109"/>
+        <location filename="../views/bubble_parts.py" line="110"/>
         <source>Forwarded from {0}</source>
         <translation>Переслано от {0}</translation>
     </message>
     <message>
-        <location filename="../views/bubble_parts.py" line="145"/>
+        <location filename="../views/bubble_parts.py" line="146"/>
         <source>Show less</source>
         <translation>Свернуть</translation>
     </message>
     <message>
-        <location filename="../views/bubble_parts.py" line="146"/>
+        <location filename="../views/bubble_parts.py" line="147"/>
         <source>Show more</source>
         <translation>Показать полностью</translation>
     </message>
     <message>
-        <location filename="../views/bubble_parts.py" line="198"/>
+        <location filename="../views/bubble_parts.py" line="199"/>
         <source>deleted message</source>
         <translation>удалённое сообщение</translation>
     </message>
@@ -106,22 +225,22 @@
 <context>
     <name>BubbleDelegate</name>
     <message>
-        <location filename="../views/bubble_delegate.py" line="115"/>
+        <location filename="../views/bubble_delegate.py" line="119"/>
         <source>Not sent · right-click to retry</source>
         <translation>Не отправлено · правый клик, чтобы повторить</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="117"/>
+        <location filename="../views/bubble_delegate.py" line="121"/>
         <source>sending…</source>
         <translation>отправка…</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="119"/>
+        <location filename="../views/bubble_delegate.py" line="123"/>
         <source>edited {0}</source>
         <translation>изменено {0}</translation>
     </message>
     <message>
-        <location filename="../views/bubble_delegate.py" line="181"/>
+        <location filename="../views/bubble_delegate.py" line="190"/>
         <source>Unread messages</source>
         <translation>Непрочитанные сообщения</translation>
     </message>
@@ -175,64 +294,64 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../views/chat_view.py" line="369"/>
-        <location filename="../views/chat_view.py" line="664"/>
+        <location filename="../views/chat_view.py" line="373"/>
+        <location filename="../views/chat_view.py" line="671"/>
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="369"/>
-        <location filename="../views/chat_view.py" line="664"/>
+        <location filename="../views/chat_view.py" line="373"/>
+        <location filename="../views/chat_view.py" line="671"/>
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="370"/>
+        <location filename="../views/chat_view.py" line="374"/>
         <source>Emoji</source>
         <translation>Эмодзи</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="371"/>
+        <location filename="../views/chat_view.py" line="375"/>
         <source>Members</source>
         <translation>Участники</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="373"/>
+        <location filename="../views/chat_view.py" line="377"/>
         <source>Write a message…</source>
         <translation>Напишите сообщение…</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="374"/>
+        <location filename="../views/chat_view.py" line="378"/>
         <source>Enter sends, Shift+Enter adds a line</source>
         <translation>Enter — отправить, Shift+Enter — новая строка</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="375"/>
+        <location filename="../views/chat_view.py" line="379"/>
         <source>No messages yet. Say hello!</source>
         <translation>Сообщений пока нет. Поздоровайтесь!</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="449"/>
+        <location filename="../views/chat_view.py" line="456"/>
         <source>You</source>
         <translation>Вы</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="668"/>
+        <location filename="../views/chat_view.py" line="675"/>
         <source>A message can have at most {0} characters; this one has {1}.</source>
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="706"/>
+        <location filename="../views/chat_view.py" line="713"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="707"/>
+        <location filename="../views/chat_view.py" line="714"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="725"/>
+        <location filename="../views/chat_view.py" line="732"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -261,28 +380,28 @@
 <context>
     <name>Emulator</name>
     <message>
-        <location filename="../firebase/emulator.py" line="119"/>
+        <location filename="../firebase/emulator.py" line="121"/>
         <source>Some of the local server ports ({0}) are taken by another program, so the built-in servers cannot start. Close that program, or point Messenger at a Firebase project in the settings.</source>
         <translation>Некоторые порты локального сервера ({0}) заняты другой программой, поэтому встроенные серверы не могут запуститься. Закройте эту программу или подключите Messenger к проекту Firebase в настройках.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="127"/>
+        <location filename="../firebase/emulator.py" line="129"/>
         <source>The built-in servers&apos; firebase.json was not found. Start Messenger from its folder, or point it at a Firebase project with --config.</source>
         <translation>Не найден firebase.json встроенных серверов. Запустите Messenger из его папки или укажите проект Firebase через --config.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="218"/>
+        <location filename="../firebase/emulator.py" line="220"/>
         <source>The built-in servers stopped while starting: {0}</source>
         <translation>Встроенные серверы остановились при запуске: {0}</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="223"/>
+        <location filename="../firebase/emulator.py" line="225"/>
         <source>The built-in servers did not start within {0} seconds.</source>
         <translation>Встроенные серверы не запустились за {0} с.</translation>
     </message>
     <message>
-        <location filename="../firebase/emulator.py" line="229"/>
         <location filename="../firebase/emulator.py" line="231"/>
+        <location filename="../firebase/emulator.py" line="233"/>
         <source>no output</source>
         <translation>нет вывода</translation>
     </message>
@@ -346,14 +465,10 @@
         <source>1 member</source>
         <translation>1 участник</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location filename="../models/group.py" line="52"/>
         <source>%n members</source>
-        <translation>
-            <numerusform>%n участник</numerusform>
-            <numerusform>%n участника</numerusform>
-            <numerusform>%n участников</numerusform>
-        </translation>
+        <translation type="unfinished">%n участник</translation>
     </message>
     <message>
         <location filename="../models/group.py" line="57"/>
@@ -648,17 +763,17 @@
         <translation>Не удалось изменить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="183"/>
+        <location filename="../views/message_actions.py" line="189"/>
         <source>Could not react: {0}</source>
         <translation>Не удалось поставить реакцию: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="194"/>
+        <location filename="../views/message_actions.py" line="200"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="240"/>
+        <location filename="../views/message_actions.py" line="246"/>
         <source>The original message was deleted.</source>
         <translation>Исходное сообщение удалено.</translation>
     </message>
@@ -736,12 +851,12 @@
 <context>
     <name>Outbox</name>
     <message>
-        <location filename="../outbox.py" line="170"/>
+        <location filename="../outbox.py" line="179"/>
         <source>The server refused this message.</source>
         <translation>Сервер отклонил это сообщение.</translation>
     </message>
     <message>
-        <location filename="../outbox.py" line="176"/>
+        <location filename="../outbox.py" line="185"/>
         <source>This message could not be sent.</source>
         <translation>Не удалось отправить сообщение.</translation>
     </message>
@@ -752,6 +867,19 @@
         <location filename="../views/group_dialogs.py" line="67"/>
         <source>Search people</source>
         <translation>Поиск людей</translation>
+    </message>
+</context>
+<context>
+    <name>PictureViewer</name>
+    <message>
+        <location filename="../attachments/viewer.py" line="51"/>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <location filename="../attachments/viewer.py" line="68"/>
+        <source>This picture cannot be shown.</source>
+        <translation>Эту картинку нельзя показать.</translation>
     </message>
 </context>
 <context>
@@ -771,32 +899,20 @@
         <source>last seen just now</source>
         <translation>был(а) только что</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location filename="../models/presence.py" line="59"/>
         <source>last seen %n min ago</source>
-        <translation>
-            <numerusform>был(а) %n минуту назад</numerusform>
-            <numerusform>был(а) %n минуты назад</numerusform>
-            <numerusform>был(а) %n минут назад</numerusform>
-        </translation>
+        <translation type="unfinished">был(а) %n минуту назад</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location filename="../models/presence.py" line="62"/>
         <source>last seen %n h ago</source>
-        <translation>
-            <numerusform>был(а) %n час назад</numerusform>
-            <numerusform>был(а) %n часа назад</numerusform>
-            <numerusform>был(а) %n часов назад</numerusform>
-        </translation>
+        <translation type="unfinished">был(а) %n час назад</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location filename="../models/presence.py" line="65"/>
         <source>last seen %n day(s) ago</source>
-        <translation>
-            <numerusform>был(а) %n день назад</numerusform>
-            <numerusform>был(а) %n дня назад</numerusform>
-            <numerusform>был(а) %n дней назад</numerusform>
-        </translation>
+        <translation type="unfinished">был(а) %n день назад</translation>
     </message>
     <message>
         <location filename="../models/presence.py" line="67"/>
@@ -815,29 +931,49 @@
 <context>
     <name>ProfileDialog</name>
     <message>
-        <location filename="../views/profile_dialog.py" line="82"/>
+        <location filename="../views/profile_dialog.py" line="103"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/profile_dialog.py" line="83"/>
+        <location filename="../views/profile_dialog.py" line="104"/>
+        <source>Choose picture…</source>
+        <translation>Выбрать фото…</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="105"/>
+        <source>Remove picture</source>
+        <translation>Удалить фото</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="106"/>
         <source>Your name</source>
         <translation>Ваше имя</translation>
     </message>
     <message>
-        <location filename="../views/profile_dialog.py" line="85"/>
+        <location filename="../views/profile_dialog.py" line="108"/>
         <source>Others see this name instead of your email. Leave it empty to show your email.</source>
         <translation>Другие видят это имя вместо вашей почты. Оставьте пустым, чтобы показывать почту.</translation>
     </message>
     <message>
-        <location filename="../views/profile_dialog.py" line="87"/>
+        <location filename="../views/profile_dialog.py" line="110"/>
         <source>Send read receipts</source>
         <translation>Отправлять отчёты о прочтении</translation>
     </message>
     <message>
-        <location filename="../views/profile_dialog.py" line="88"/>
+        <location filename="../views/profile_dialog.py" line="111"/>
         <source>When this is off, others do not see when you have read their messages, and you do not see when they have read yours.</source>
         <translation>Если выключить, другие не увидят, что вы прочитали их сообщения, а вы не увидите, что они прочитали ваши.</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="152"/>
+        <source>Choose picture</source>
+        <translation>Выбор фото</translation>
+    </message>
+    <message>
+        <location filename="../views/profile_dialog.py" line="154"/>
+        <source>Pictures (*.png *.jpg *.jpeg *.gif *.webp)</source>
+        <translation>Картинки (*.png *.jpg *.jpeg *.gif *.webp)</translation>
     </message>
 </context>
 <context>
@@ -846,14 +982,6 @@
         <location filename="../views/bubble_marks.py" line="55"/>
         <source>Read by: {0}</source>
         <translation>Прочитали: {0}</translation>
-    </message>
-    <message numerus="yes">
-        <source>read by %n</source>
-        <translation>
-            <numerusform>прочитали: %n</numerusform>
-            <numerusform>прочитали: %n</numerusform>
-            <numerusform>прочитали: %n</numerusform>
-        </translation>
     </message>
 </context>
 <context>
@@ -1061,14 +1189,6 @@
         <location filename="../models/typing.py" line="32"/>
         <source>{0} and {1} are typing…</source>
         <translation>{0} и {1} печатают…</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n people are typing…</source>
-        <translation>
-            <numerusform>%n человек печатает…</numerusform>
-            <numerusform>%n человека печатают…</numerusform>
-            <numerusform>%n человек печатают…</numerusform>
-        </translation>
     </message>
 </context>
 </TS>

@@ -4,9 +4,10 @@ from the display name (else the email's local part)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPixmap
 
 AVATAR_COLORS = ("#e57373", "#f06292", "#ba68c8", "#7986cb", "#4fc3f7", "#4db6ac", "#81c784",
                  "#ffb74d", "#a1887f", "#90a4ae")
@@ -30,7 +31,28 @@ def avatar_color(uid: str) -> QColor:
     return QColor(AVATAR_COLORS[digest[0] % len(AVATAR_COLORS)])
 
 
+# uid -> their picture, when they have one and it is loaded (the signed-in client installs
+# it: attachments/avatars.py); None: initials only.
+_pictures: Callable[[str], QImage | None] | None = None
+
+
+def set_picture_source(source: Callable[[str], QImage | None] | None) -> None:
+    global _pictures
+    _pictures = source
+
+
 def paint_avatar(painter: QPainter, rect: QRect, uid: str, title: str, font: QFont) -> None:
+    picture = _pictures(uid) if _pictures is not None and uid else None
+    if picture is not None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        clip = QPainterPath()
+        clip.addEllipse(QRectF(rect))
+        painter.setClipPath(clip)
+        painter.drawImage(QRectF(rect), picture)
+        painter.restore()
+        return
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)

@@ -5,14 +5,17 @@ switch) and closes it or shows why not."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
 )
 
@@ -25,6 +28,8 @@ AVATAR_SIZE = 64
 
 class ProfileDialog(QDialog):
     save_requested = Signal(str)  # the name as typed ("" removes it)
+    picture_chosen = Signal(str)  # a file to make my picture (issue 17)
+    picture_removed = Signal()
 
     def __init__(self, uid: str, email: str, name: str, parent=None,
                  read_receipts: bool = True) -> None:
@@ -58,9 +63,25 @@ class ProfileDialog(QDialog):
         self.name.textChanged.connect(self._preview)
         self.name.textEdited.connect(lambda _t: self.error.hide())
 
+        self.picture: QImage | None = None
+        self.choose_picture = QPushButton()
+        self.choose_picture.setObjectName("ChoosePicture")
+        self.choose_picture.clicked.connect(self._choose)
+        self.remove_picture = QPushButton()
+        self.remove_picture.clicked.connect(self._remove)
+        self.remove_picture.setEnabled(False)
+        self.picture_status = plain_label("Muted")
         top = QHBoxLayout()
         top.addWidget(self.avatar)
-        top.addWidget(self.email, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.email)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.choose_picture)
+        buttons.addWidget(self.remove_picture)
+        buttons.addStretch(1)
+        side.addLayout(buttons)
+        side.addWidget(self.picture_status)
+        top.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(8)
@@ -80,6 +101,8 @@ class ProfileDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Profile"))
+        self.choose_picture.setText(self.tr("Choose picture…"))
+        self.remove_picture.setText(self.tr("Remove picture"))
         self.name_label.setText(self.tr("Your name"))
         self.name.setPlaceholderText(self.email_text.split("@")[0])
         self.hint.setText(self.tr("Others see this name instead of your email. "
@@ -98,7 +121,44 @@ class ProfileDialog(QDialog):
         return normalise_name(self.name.text()) or self.email_text
 
     def _preview(self, *_args) -> None:
+        if self.picture is not None:
+            pm = QPixmap(AVATAR_SIZE, AVATAR_SIZE)
+            pm.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pm)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            clip = QPainterPath()
+            clip.addEllipse(0, 0, AVATAR_SIZE, AVATAR_SIZE)
+            painter.setClipPath(clip)
+            painter.drawImage(QRect(0, 0, AVATAR_SIZE, AVATAR_SIZE), self.picture)
+            painter.end()
+            self.avatar.setPixmap(pm)
+            return
         self.avatar.setPixmap(avatar_pixmap(self.uid, self.shown_name(), AVATAR_SIZE, self.font()))
+
+    def set_picture(self, picture: QImage | None) -> None:
+        """My current picture (None: initials); the buttons are usable again."""
+        self.picture = picture
+        self.remove_picture.setEnabled(picture is not None)
+        self.choose_picture.setEnabled(True)
+        self.picture_status.setText("")
+        self._preview()
+
+    def set_picture_busy(self, text: str) -> None:
+        self.choose_picture.setEnabled(False)
+        self.remove_picture.setEnabled(False)
+        self.picture_status.setText(text)
+
+    def _choose(self) -> QFileDialog:
+        dialog = QFileDialog(self, self.tr("Choose picture"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(self.tr("Pictures (*.png *.jpg *.jpeg *.gif *.webp)"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.picture_chosen)
+        dialog.open()
+        return dialog
+
+    def _remove(self) -> None:
+        self.picture_removed.emit()
 
     def _save(self) -> None:
         self.set_busy(True)
