@@ -72,6 +72,12 @@ class RemoveMemberRequest(_Model):
     user_id: str = Uid
 
 
+class SetRoleRequest(_Model):
+    chat_id: str = ChatId
+    user_id: str = Uid
+    role: Literal["admin", "member"] = Field(description="The member's new role.")
+
+
 class ChatRequest(_Model):
     chat_id: str = ChatId
 

@@ -15,6 +15,7 @@ from .group_models import (
     GroupCreated,
     RemoveMemberRequest,
     RenameGroupRequest,
+    SetRoleRequest,
 )
 from .http import Call, Route
 from .models import StatusOk
@@ -45,6 +46,12 @@ def add_members(call: Call) -> StatusOk:
 def remove_member(call: Call) -> StatusOk:
     body: RemoveMemberRequest = call.body
     groups.remove(body.chat_id, _caller(call), body.user_id)
+    return StatusOk(status="ok")
+
+
+def set_role(call: Call) -> StatusOk:
+    body: SetRoleRequest = call.body
+    groups.set_role(body.chat_id, _caller(call), body.user_id, body.role)
     return StatusOk(status="ok")
 
 
@@ -87,6 +94,8 @@ GROUP_ROUTES: list[Route] = [
           StatusOk, body=AddMembersRequest, errors=_WRITE_ERRORS, url_parameters=False),
     Route("POST", "/remove_member", remove_member, "Remove a member (owner or admin)", StatusOk,
           body=RemoveMemberRequest, errors=_WRITE_ERRORS),
+    Route("POST", "/set_role", set_role, "Make a member an admin or back (owner)", StatusOk,
+          body=SetRoleRequest, errors=_WRITE_ERRORS),
     Route("POST", "/leave_group", leave_group, "Leave a group", StatusOk, body=ChatRequest,
           errors=_WRITE_ERRORS),
     Route("GET", "/get_chat", get_chat, "A chat you are in: type, name, members and roles",

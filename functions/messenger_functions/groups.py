@@ -40,8 +40,10 @@ from . import backend, chats, settings
 from .errors import (
     GROUP_TOO_LARGE,
     NOT_AN_ADMIN,
+    NOT_AN_OWNER,
     NOT_IN_GROUP,
     NOT_THE_OWNER,
+    OWN_ROLE,
     REMOVE_YOURSELF,
     ApiError,
 )
@@ -188,3 +190,22 @@ def leave(chat_id: str, uid: str) -> None:
 def _profiles_or_ids(uids: list[str]) -> dict[str, Any]:
     """Profiles for wording (a deleted account reads as its uid)."""
     return {uid: backend.ref(f"{settings.USERS}/{uid}").get() for uid in uids}
+
+
+def set_role(chat_id: str, actor: str, uid: str, role: str) -> None:
+    """The owner makes a member an admin or an admin a plain member (no system message: the
+    contract's kinds have none for it; the member list shows roles)."""
+    chat = chats.of_member(chat_id, actor)
+    if chat.type != GROUP_TYPE:
+        raise ApiError(404, chats.NO_SUCH_CHAT)
+    if chat.members.get(actor) != OWNER:
+        raise ApiError(403, NOT_AN_OWNER)
+    if uid == actor:
+        raise ApiError(400, OWN_ROLE)
+    current = chat.members.get(uid)
+    if current is None:
+        raise ApiError(404, NOT_IN_GROUP.format(uid=uid))
+    if current == OWNER:
+        raise ApiError(403, NOT_AN_OWNER)  # owners are not demoted by each other
+    if current != role:
+        _commit({f"{paths.chat_members(chat_id)}/{uid}": role})

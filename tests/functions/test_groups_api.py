@@ -164,12 +164,17 @@ def test_admin_actions(stack, people):
         refused(olga.api("POST", route, json={**body, "chat_id": NO_CHAT}), 404)
     assert admin_get(stack, f"chats/{chat}/name") == "team"
 
-    # only the owner makes admins? No route for roles: adam is made admin by the data here
-    # (as a future route would); then he adds and removes plain members
+    # only the owner makes admins, through the API (never by writing the record)
     assert olga.db("PUT", f"chats/{chat}/members/{adam.uid}", json="admin").status_code == 401
-    from .test_group_trigger import _admin
-
-    _admin(stack, "PUT", f"chats/{chat}/members/{adam.uid}", "admin")
+    role = {"chat_id": chat, "user_id": adam.uid, "role": "admin"}
+    refused(mia.api("POST", "/set_role", json=role), 403)
+    refused(eve.api("POST", "/set_role", json=role), 403)
+    refused(olga.api("POST", "/set_role", json={**role, "user_id": olga.uid}), 400)
+    refused(olga.api("POST", "/set_role", json={**role, "user_id": eve.uid}), 404)
+    refused(olga.api("POST", "/set_role", json={**role, "role": "owner"}), 400)
+    ok(olga.api("POST", "/set_role", json=role))
+    assert admin_get(stack, f"chats/{chat}/members/{adam.uid}") == "admin"
+    refused(adam.api("POST", "/set_role", json={**role, "user_id": mia.uid}), 403)
     ok(adam.api("POST", "/add_members", json={"chat_id": chat, "members": [ben.uid, mia.uid]}))
     record = admin_get(stack, f"chats/{chat}")
     assert record["members"][ben.uid] == "member"
@@ -279,7 +284,7 @@ def test_openapi_lists_the_group_routes(stack):
 
     document = requests.get(f"{stack.api_url}/openapi.json", timeout=30).json()
     for path in ("/create_group", "/rename_group", "/add_members", "/remove_member",
-                 "/leave_group", "/get_chat", "/typing"):
+                 "/set_role", "/leave_group", "/get_chat", "/typing"):
         assert path in document["paths"], path
     assert set(document["paths"]["/typing"]) == {"get", "post"}
     message = document["components"]["schemas"]["MessageOut"]["properties"]
