@@ -10,12 +10,13 @@ function delays only itself, never a database write nor another function.
 A failed delivery (5xx, connection error, timeout) is retried with exponential backoff up to
 ``max_attempts``, then logged and dropped; a 4xx is a refusal and is dropped at once.
 
-Both queues are bounded (``commit_limit`` commits waiting to be diffed, ``queue_limit`` events
-waiting per function): the database never waits for functions, so an overload that outlasts
-the bounds loses events rather than memory. Never silently: the first event refused is
-logged with the function and path, ``stats.overflowed`` (and ``stats.dropped``) count every
-one, and when there is room again one line says how many were lost in that overflow. The
-queue itself keeps draining, so the backlog catches up as soon as the function keeps up.
+Memory is bounded, and nothing is lost to the bound. Up to ``queue_limit`` events a function
+wait in memory; past that (a sustained overload: the function slower than the writes) the next
+events wait in a temporary file, in order (spill.py), and come back as the queue drains below
+half the limit, as Firebase keeps a slow function's events until it has run them. The database
+never waits for functions. The first event that waits on disk is logged with the function and
+path, ``stats.spilled`` counts them, and one line says when the queue has caught up. Commits
+wait to be diffed for one event-loop turn; ``commit_limit`` of them are diffed at once.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import aiohttp
 
 from . import messages as msg
 from .manifest import FunctionSpec
+from .spill import SpillFile
 from .triggers import CloudEvent, build_event, changed_nodes, fires
 
 log = logging.getLogger("messenger_emulators.functions")
@@ -43,17 +45,17 @@ class DeliveryPolicy:
     first_delay: float = 0.25  # seconds; doubles each retry
     max_delay: float = 10.0
     timeout: float = 60.0  # per attempt (Cloud Functions' default timeout)
-    queue_limit: int = 10_000  # events waiting per function
+    queue_limit: int = 10_000  # events waiting in memory per function (more wait on disk)
     concurrency: int = 1024  # deliveries in flight per function (each on its own path)
-    commit_limit: int = 10_000  # commits waiting to be diffed
+    commit_limit: int = 10_000  # commits waiting to be diffed (more: diffed at once)
 
 
 @dataclass
 class Stats:
     delivered: int = 0
     retried: int = 0
-    dropped: int = 0  # every event given up on, whatever the reason
-    overflowed: int = 0  # of which refused because a bounded queue was full
+    dropped: int = 0  # events given up on: retries exhausted, or refused (4xx)
+    spilled: int = 0  # events that waited on disk (the memory bound was reached)
 
 
 Post = Callable[[FunctionSpec, CloudEvent], Awaitable[int]]
@@ -92,8 +94,8 @@ class FunctionQueue:
         self._idle = asyncio.Event()
         self._idle.set()
         self._started = False
-        self._overflowing = False
-        self._overflow_dropped = 0
+        self._spill: SpillFile | None = None  # events past queue_limit, oldest first
+        self._spilled_now = 0  # events spilled since the queue last caught up
 
     def start(self) -> None:
         self._started = True
@@ -111,24 +113,28 @@ class FunctionQueue:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._spill is not None and not self._spill.count:
+            self._spill.close()
+            self._spill = None
 
     def put(self, event: CloudEvent) -> None:
-        if self._pending >= self._policy.queue_limit:
-            self._stats.dropped += 1
-            self._stats.overflowed += 1
-            self._overflow_dropped += 1
-            if not self._overflowing:  # one line per overflow, not one per dropped event
-                self._overflowing = True
-                log.error(msg.LOG_QUEUE_FULL.format(name=self.spec.name,
-                                                    limit=self._policy.queue_limit,
-                                                    ref=event.ref))
+        spill = self._spill
+        if (spill is not None and spill.count) or self._pending >= self._policy.queue_limit:
+            # to disk, behind every event already there: a path's events stay in order
+            if spill is None:
+                spill = self._spill = SpillFile(self.spec.name)
+            if not self._spilled_now:  # one line per overload, not one per event
+                log.warning(msg.LOG_QUEUE_FULL.format(name=self.spec.name,
+                                                      limit=self._policy.queue_limit,
+                                                      ref=event.ref))
+            spill.append(event)
+            self._spilled_now += 1
+            self._stats.spilled += 1
+            self._idle.clear()
             return
-        if self._overflowing:  # room again: say how much was lost, once
-            self._overflowing = False
-            log.error(msg.LOG_QUEUE_RECOVERED.format(name=self.spec.name,
-                                                     count=self._overflow_dropped,
-                                                     total=self._stats.overflowed))
-            self._overflow_dropped = 0
+        self._enqueue(event)
+
+    def _enqueue(self, event: CloudEvent) -> None:
         self._pending += 1
         self._idle.clear()
         lane = self._lanes.get(event.ref)
@@ -141,7 +147,20 @@ class FunctionQueue:
 
     @property
     def pending(self) -> int:
-        return self._pending
+        """Events not yet delivered nor given up on, in memory or on disk."""
+        return self._pending + (self._spill.count if self._spill is not None else 0)
+
+    def _refill(self) -> None:
+        """Bring the oldest events on disk back into memory, up to the limit."""
+        spill = self._spill
+        assert spill is not None
+        for event in spill.take(max(1, self._policy.queue_limit - self._pending)):
+            self._enqueue(event)
+        if not spill.count:
+            log.warning(msg.LOG_QUEUE_RECOVERED.format(name=self.spec.name,
+                                                       count=self._spilled_now,
+                                                       total=self._stats.spilled))
+            self._spilled_now = 0
 
     async def join(self) -> None:
         await self._idle.wait()
@@ -196,9 +215,12 @@ class FunctionQueue:
             self._next(ref)
         else:
             del self._lanes[ref]
+        spill = self._spill
+        if spill is not None and spill.count and self._pending <= self._policy.queue_limit // 2:
+            self._refill()
         while self._waiting and self._in_flight < self._policy.concurrency:
             self._begin(self._waiting.popleft())
-        if self._pending == 0:
+        if self._pending == 0 and (spill is None or not spill.count):
             self._idle.set()
 
     def _settle(self, event: CloudEvent, status: int) -> bool:
@@ -263,7 +285,6 @@ class TriggerDispatcher:
         self._scheduled: asyncio.Handle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # set while started
         self._queues: dict[str, FunctionQueue] = {}
-        self._commits_overflowing = 0  # commits dropped in the current overflow
         self.set_triggers(triggers)
 
     def set_triggers(self, triggers: list[FunctionSpec]) -> None:
@@ -301,17 +322,9 @@ class TriggerDispatcher:
         if not self._queues or getattr(commit, "disable_triggers", False):
             return  # ?disableTriggers=true: as the official emulator, no trigger for it
         if len(self._commits) >= self.policy.commit_limit:
-            self.stats.dropped += 1
-            self.stats.overflowed += 1
-            if not self._commits_overflowing:  # one line per overflow
-                log.error(msg.LOG_COMMITS_FULL.format(limit=self.policy.commit_limit,
-                                                      seq=commit.seq, ns=commit.namespace))
-            self._commits_overflowing += 1
-            return
-        if self._commits_overflowing:
-            log.error(msg.LOG_COMMITS_RECOVERED.format(count=self._commits_overflowing,
-                                                       seq=commit.seq, ns=commit.namespace))
-            self._commits_overflowing = 0
+            if self._scheduled is not None:
+                self._scheduled.cancel()
+            self._run()  # diff the waiting commits now: their events go to the queues
         self._commits.append(commit)
         self._diffed.clear()
         if self._scheduled is None and self._loop is not None:

@@ -71,20 +71,15 @@ LOG_REFUSED = (
     "(only 5xx and connection errors are retried)."
 )
 LOG_QUEUE_FULL = (
-    "Trigger {name} has {limit} events waiting; dropping new events (first: {ref}) until it "
-    "catches up. The function is too slow or failing: see its log."
+    "Trigger {name} has {limit} events waiting; the next ones wait on disk (first: {ref}) "
+    "until it catches up. The function is slower than the writes: see its log."
 )
 LOG_QUEUE_RECOVERED = (
-    "Trigger {name} accepts events again; {count} events were dropped while its queue was full "
-    "({total} in all): the data its function maintains may be stale for them."
+    "Trigger {name} caught up with its events on disk: {count} waited there ({total} in all); "
+    "none was lost."
 )
-LOG_COMMITS_FULL = (
-    "Triggers are {limit} commits behind; dropping commit {seq} of {ns} and the next ones until "
-    "they catch up (their events are lost)."
-)
-LOG_COMMITS_RECOVERED = (
-    "Triggers accept commits again (from commit {seq} of {ns}); {count} commits were dropped, "
-    "their events lost."
+LOG_SPILL_FAILED = (
+    "Trigger {name}: could not write waiting events to disk ({error}); keeping them in memory."
 )
 LOG_NO_DATABASE = (
     "Functions declare database triggers but the database emulator is not running: triggers "
