@@ -23,6 +23,7 @@ from collections import Counter
 
 import pytest
 from messenger_desktop.models.chat_list import ChatListModel, Roles
+from messenger_desktop.models.message_extras import Forwarded
 from messenger_desktop.models.messages import Message, MessageListModel
 from messenger_desktop.models.presence import ServerClock, Status
 from messenger_desktop.notifications import app_icon
@@ -92,6 +93,12 @@ def _message_model() -> MessageListModel:
         Message("b", "me", "fine, look: https://example.com/page", 2000.0),
     ])
     model.upsert(Message("c", "me", "on its way", 3000.0, pending=True))
+    # Message actions' parts: a quote, reaction chips (one of them mine), "edited", a
+    # forwarded line, a long text cut with "Show more" (views/bubble_parts.py).
+    model.upsert(Message("d", "anna", "replying to that", 4000.0, edited_at=4500.0,
+                         reply_to="a", reactions=(("anna", "❤️"), ("me", "👍"))))
+    model.upsert(Message("e", "anna", "\n".join(["a long one"] * 30), 5000.0,
+                         forwarded_from=Forwarded("bob", "bob_me", "-m")))
     return model
 
 
@@ -115,6 +122,8 @@ def _lost(drift: int, painted: int) -> str:
 def test_delegates_paint_300k_without_losing_none(qapp, measure: str) -> None:
     chats, messages = _chat_row_model(), _message_model()
     row_delegate, bubble_delegate = ChatListDelegate(), BubbleDelegate()
+    bubble_delegate.parts.my_uid = "me"
+    bubble_delegate.parts.quoted = messages.get  # the quote shows its original
     # One painter for many rows, as a view's paint event does.
     pixmap = QPixmap(420, 80)
     painter = CountingPainter(pixmap)
