@@ -136,9 +136,8 @@ class ChatActions(QObject):
             self.session.model.remove(message_id)
             return
         await self._db.put(f"{self.hidden_path}/{message_id}", True)
-        if not self._closed:
-            self._hidden[message_id] = True
-            self.session.model.set_hidden(set(self._hidden))
+        if not self._closed and message_id not in self._hidden:
+            self._set_hidden({**self._hidden, message_id: True})  # the stream says it too
 
     # edit --------------------------------------------------------------------------------
     def last_own(self) -> Message | None:

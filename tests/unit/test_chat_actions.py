@@ -114,3 +114,39 @@ def test_a_quote_of_a_message_not_loaded_is_read_or_deleted(firebase) -> None:
     assert first == Quoted.LOADING and found.text == "m0"
     assert gone == Quoted.LOADING and later == Quoted.DELETED and within == Quoted.DELETED
     assert revealed and chat.model.get(ids[0]) is not None
+
+
+def test_delete_for_me_reaches_the_cache_without_waiting_for_the_stream(firebase,
+                                                                        tmp_path) -> None:
+    """The hide's own answer updates the cache (search, the next first paint); the hidden
+    stream's echo may come later, or never (it was not open yet)."""
+    from messenger_desktop.chat_session import ChatSession
+    from messenger_desktop.firebase.db import Database
+    from messenger_desktop.firebase.streams import StreamHub
+    from messenger_desktop.outbox import Outbox
+    from messenger_desktop.store.message_cache import MessageCache
+
+    from tests.unit.conftest import signed_in
+
+    ids = seed(firebase, 2)
+    cache = MessageCache(tmp_path / "c.sqlite3")
+    cache.replace_range(CHAT, "", None, firebase.database.tree["messages"][CHAT])
+    cache.flush()
+
+    async def body():
+        session = await signed_in(firebase)
+        db = Database(session)
+        hub = StreamHub(firebase.config.database_url, session.id_token,
+                        transport=firebase.database.streams)
+        outbox = Outbox(db, "me", None)
+        chat = ChatSession(CHAT, "you", "me", db, hub, outbox, cache=cache)  # not opened
+        await chat.actions.hide(ids[0])
+        cache.flush()
+        found = [h.id for h in cache.search("m0")]
+        chat.close()
+        await hub.aclose()
+        return found
+
+    assert run(body()) == []
+    assert [h.id for h in cache.search("m1")] == [ids[1]]
+    cache.close()
