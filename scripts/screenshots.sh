@@ -192,6 +192,14 @@ async def scene(config, suite):
     await until(lambda: ivan.client.current.model.rowCount() == 7)
     ivan.client.current.send("Great. Tell me what you think!")
     await until(lambda: me.client.current.model.rowCount() == 7)
+    # Ivan reads it: Maria's messages show ✓✓ (read receipts, issue 15).
+    await until(lambda: ivan.client.chats.row_for_uid(uid).unread > 0
+                or ivan._chat_in_view(ivan_chat))
+    await ivan.client.mark_read(ivan_chat)
+    doing = next(me.client.current.model.message(r)
+                 for r in range(me.client.current.model.rowCount())
+                 if me.client.current.model.message(r).text.startswith("Doing well"))
+    await until(lambda: me.client.live.mark(doing).state == "read")
     me.window.messenger.chat.input.setPlainText("Looks good so far")
     await until(lambda: me.client.chats.row_for_uid(ivan.client.uid).unread == 0)
     await grab(me, "chat-light")
@@ -318,6 +326,44 @@ async def scene(config, suite):
     await grab(me, "actions-dark")
     chat.message_actions.cancel()
     chat.input.clear()
+
+    # A group: names and avatars on the bubbles, a system line, "read by N" on my message,
+    # and Tom typing (issue 15).
+    from PySide6.QtTest import QTest
+
+    me.set_theme("light")
+    others = [ivan.client.uid, sofia.client.uid, tom.client.uid]
+    group = await me.groups.api.create_group("Design team", others)
+    me.open_person(group)
+    for person, text in ((ivan, "I uploaded the new mockups to the shared folder."),
+                         (sofia, "The colours look much calmer now 👍"),
+                         (tom, "Can we keep the old icons for one more release?")):
+        await until(lambda p=person: p.client.chats.row_for_chat(group) is not None)
+        person.open_person(group)
+        person.client.current.send(text)
+        await until(lambda p=person: not p.client.current.model.message(
+            p.client.current.model.rowCount() - 1).pending)
+        await asyncio.sleep(0.2)
+    me.client.current.send("Yes, let's decide on Friday. I'll book the room.")
+    mine = me.client.current
+    await until(lambda: not mine.model.message(mine.model.rowCount() - 1).pending)
+    for person in (ivan, sofia):
+        await until(lambda p=person: p.client.chats.row_for_chat(group).unread > 0
+                    or p._chat_in_view(group))
+        await person.client.mark_read(group)
+    last = mine.model.message(mine.model.rowCount() - 1)
+    await until(lambda: len(me.client.live.mark(last).readers) == 2)
+    chat.scroll_to_newest()
+    for theme in ("light", "dark"):
+        me.set_theme(theme)
+        QTest.keyClicks(tom.window.messenger.chat.input, "S")
+        await until(lambda: chat.typing_text != "")
+        await grab(me, f"group-{theme}")
+        members = me.groups.show_members()
+        await until(lambda m=members: m.isVisible() and m.members.count() == 4)
+        await grab(me, f"group-members-{theme}", members)
+        members.reject()
+    tom.window.messenger.chat.input.clear()
 
     me.open_person(ivan.client.uid)
     me.set_theme("dark")

@@ -21,6 +21,7 @@ from ..models.messages import Message, MessageListModel
 from ..models.receipts import FAILED, PENDING, READ, Mark
 from .avatar import avatar_color, paint_avatar
 from .bubble_parts import starts_run as parts_starts_run
+from .theme import Theme
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
@@ -98,7 +99,8 @@ def paint_sender(painter: QPainter, bubble: QRect, uid: str, name: str, font: QF
     bold.setBold(True)
     bold.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
     painter.setFont(bold)
-    painter.setPen(avatar_color(uid).darker(115))
+    color = avatar_color(uid)  # the sender's colour, readable on either theme's bubble
+    painter.setPen(color.lighter(125) if Theme.current().name == "dark" else color.darker(125))
     line = QRect(bubble.left() + pad_x, bubble.top() + pad_y - 2,
                  bubble.width() - 2 * pad_x, NAME_H)
     painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
