@@ -125,6 +125,7 @@ class ChatSession(QObject):
         self._set_loading(True)
         delay = 0.5
         reported = False
+        refused = False
         try:
             while True:
                 try:
@@ -144,6 +145,7 @@ class ChatSession(QObject):
                 except UserFacingError as exc:
                     self.error.emit(str(exc))
                     page = None
+                    refused = True
                     break
         finally:
             self._set_loading(False)
@@ -160,7 +162,8 @@ class ChatSession(QObject):
         lo = (self._start_id or "") if self.has_more else ""
         # The cache's rows reach the newest page (they overlap it): what is below is contiguous.
         reaches = max(self._unverified, default="") >= lo
-        self._apply_range(lo, None, page)
+        if not refused:  # a refusal is no answer: what the cache showed stays
+            self._apply_range(lo, None, page)
         if self._unverified and self._start_id is not None:
             await self._settle_cached_below(reaches)
         pages = 0
