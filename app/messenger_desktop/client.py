@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from messenger_model.chats import is_group_id
 from messenger_model.receipts import receipts_enabled
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -238,6 +239,8 @@ class MessengerClient(QObject):
             paths = WHOLE
         index.apply(value, paths)
         self.chats.set_chat(chat_id, value, index)
+        if value is None and is_group_id(chat_id) and self.cache is not None:
+            self.cache.forget(chat_id)  # removed from the group, or left: not searchable
         if self.filler is not None:
             self.filler.note(chat_id, index.latest)
         touched = None
@@ -379,7 +382,10 @@ class MessengerClient(QObject):
     async def search(self, text: str) -> list[Hit]:
         """Messages of all chats matching `text` (what this device has received), newest
         first."""
-        return await self.cache.search_async(text) if self.cache is not None else []
+        hits = await self.cache.search_async(text) if self.cache is not None else []
+        # Not a group I am in (any more, or yet: the list is still loading): not listed.
+        return [h for h in hits if not is_group_id(h.chat_id)
+                or self.chats.row_for_chat(h.chat_id) is not None]
 
     # chats -------------------------------------------------------------------------------
     def open_chat(self, other_uid: str) -> ChatSession:

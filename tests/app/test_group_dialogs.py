@@ -103,6 +103,7 @@ def test_create_rename_add_remove_leave_through_the_dialogs(harness: Harness, su
     # Борис, a plain member: sees the list, no admin actions; the API refuses them anyway.
     boris.open_person(group)
     bview = boris.window.messenger.chat
+    harness.until(lambda: boris.client.cache.count(group) > 0, what="b's cache has it")
     harness.until(lambda: boris.client.live is not None and boris.client.live.group
                   is not None, what="b's group record")
     bview.members_button.click()
@@ -121,6 +122,8 @@ def test_create_rename_add_remove_leave_through_the_dialogs(harness: Harness, su
     box.done(box.standardButton(box.button(box.StandardButton.Yes)))
     harness.until(lambda: boris.client.chats.row_for_chat(group) is None, 20, "b left")
     harness.until(lambda: boris.client.current is None, what="b's chat closed")
+    # Nor is it in his local cache (so search) any more.
+    harness.until(lambda: boris.client.cache.count(group) == 0, what="b's cache forgot it")
     assert boris.groups.members_dialog is None
     harness.until(lambda: view.subtitle.text() == "2 members", what="anna sees it")
     harness.until(lambda: "борис left the group" in _system_lines(anna), what="left line")

@@ -291,6 +291,10 @@ class MessageCache:
         """Delete for me: never return these messages (False: show them again)."""
         self._queue.put(("hide", chat_id, list(message_ids), hidden))
 
+    def forget(self, chat_id: str) -> None:
+        """Drop a whole chat (a group I was removed from, or left)."""
+        self._queue.put(("forget", chat_id))
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far is committed (tests, quitting)."""
         done: Future = Future()
@@ -432,6 +436,11 @@ class MessageCache:
         if new != current:
             conn.execute("INSERT INTO chats(chat, complete_from) VALUES (?, ?) ON CONFLICT(chat)"
                          " DO UPDATE SET complete_from=excluded.complete_from", (chat, new))
+
+    def _do_forget(self, conn: sqlite3.Connection, chat: str) -> None:
+        conn.execute("DELETE FROM messages WHERE chat=?", (chat,))
+        conn.execute("DELETE FROM chats WHERE chat=?", (chat,))
+        conn.execute("DELETE FROM hidden WHERE chat=?", (chat,))
 
     def _do_hide(self, conn: sqlite3.Connection, chat: str, ids: list[str],
                  hidden: bool) -> None:
