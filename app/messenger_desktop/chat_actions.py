@@ -204,7 +204,9 @@ class ChatActions(QObject):
         """Forward a confirmed message to each chat: a new message there marked with where
         it came from (the rules check that this message exists with that sender and text)."""
         msg = self.session.model.get(message_id)
-        if msg is None or msg.pending:
+        # A file is readable by its own chat's members only: its pointer cannot be copied
+        # into another chat (the api's forward_message refuses it the same way).
+        if msg is None or msg.pending or msg.attachment is not None:
             return []
         origin = {"sender": msg.sender, "chatId": self.chat_id, "messageId": msg.id}
         return [self._outbox.send(chat_id, msg.text, forwarded_from=dict(origin))

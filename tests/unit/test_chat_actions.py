@@ -93,6 +93,25 @@ def test_edit_react_reply_forward_write_what_the_rules_expect(firebase) -> None:
     assert len(stored["me_other"]) == 1  # one forward per chat, however often it is listed
 
 
+def test_a_message_with_a_file_is_not_forwarded(firebase) -> None:
+    seed(firebase, 1)
+    with_file = new_push_id()
+    firebase.database.tree["messages"][CHAT][with_file] = {
+        "sender": "you", "text": "", "ts": 3e3,
+        "attachment": {"path": f"chats/{CHAT}/{with_file}.png", "name": "a.png", "size": 10,
+                       "contentType": "image/png"}}
+
+    async def body():
+        chat, outbox, hub = await open_chat(firebase)
+        assert chat.model.get(with_file).attachment is not None
+        sent = chat.actions.forward(with_file, ["me_other"])
+        await close(chat, outbox, hub)
+        return sent, len(outbox)
+
+    assert run(body()) == ([], 0)
+    assert "me_other" not in firebase.database.tree["messages"]
+
+
 def test_a_quote_of_a_message_not_loaded_is_read_or_deleted(firebase) -> None:
     ids = seed(firebase, 60)  # the first 10 are not on the first page
 

@@ -71,8 +71,9 @@ class MessageActions(QObject):
             menu.addAction(self.tr("Reply")).triggered.connect(lambda: self.start_reply(msg))
             if own and msg.text:
                 menu.addAction(self.tr("Edit")).triggered.connect(lambda: self.start_edit(msg))
-            menu.addAction(self.tr("Forward…")).triggered.connect(
-                lambda: self.open_forward(msg))
+            if msg.attachment is None:  # a file stays in its chat (chat_actions.forward)
+                menu.addAction(self.tr("Forward…")).triggered.connect(
+                    lambda: self.open_forward(msg))
             react = menu.addMenu(self.tr("React"))
             mine = session.actions.my_reaction(msg.id)
             for emoji in REACTIONS:
