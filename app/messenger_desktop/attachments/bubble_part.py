@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from messenger_model.attachments import Attachment
 from PySide6.QtCore import QCoreApplication, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QStyle
 
-from .images import box_size
+from .images import RADIUS, box_size
 from .prepare import human_size
 
 if TYPE_CHECKING:
@@ -124,17 +124,17 @@ class AttachmentPart:
 
     def _paint_picture(self, painter: QPainter, rect: QRect, att: Attachment, c: Colors,
                        font: QFont, muted: QColor) -> None:
-        clip = QPainterPath()
-        clip.addRoundedRect(QRectF(rect), 8, 8)
-        painter.setClipPath(clip)
         image = self.cache.thumbnail(att) if self.cache is not None else None
         if image is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(QRectF(rect), image)
-            painter.setClipping(False)
+            if image.size() == rect.size():  # decoded at this size, corners rounded: a copy
+                painter.drawImage(rect.topLeft(), image)
+            else:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(QRectF(rect), image)
             return
-        painter.fillRect(rect, QColor(c.selection))
-        painter.setClipping(False)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(c.selection))
+        painter.drawRoundedRect(QRectF(rect), RADIUS, RADIUS)
         painter.setPen(QColor(c.error) if self.missing(att) else muted)
         painter.setFont(self._small(font))
         if self.missing(att):
