@@ -287,10 +287,10 @@ class MessengerClient(QObject):
             own = previews.get(mid) if isinstance(previews, dict) else None
             if isinstance(own, dict):
                 if own.get("sender") != self.uid:
-                    ready.append((mid, str(own.get("text") or "")))
+                    ready.append((mid, self._said(chat_id, own)))
             elif last is not None and mid == last_id:
                 if last.get("sender") != self.uid:
-                    ready.append((mid, str(last.get("text") or "")))
+                    ready.append((mid, self._said(chat_id, last)))
             elif waited or (last_key is not None and last_key > (ts, mid)):
                 ready.append((mid, None))  # overtaken, or late: its preview will not come
             else:
@@ -330,11 +330,18 @@ class MessengerClient(QObject):
                     log.debug("reading message %s for a notification failed: %s", mid, exc)
                     message = None
                 ok = isinstance(message, dict) and message.get("sender") != self.uid
-                text = str(message.get("text") or "") if ok else None
+                text = self._said(chat_id, message) if ok else None
             texts.append(text)
         for text in texts:
             if text is not None:
                 self._emit_notification(chat_id, text)
+
+    def _said(self, chat_id: str, message: Any) -> str:
+        """A notification's text: in a group, who said it first ("борис: привет")."""
+        text = str(message.get("text") or "")
+        if is_group_id(chat_id):
+            return f"{self.name_of(str(message.get('sender') or ''))}: {text}"
+        return text
 
     def _emit_notification(self, chat_id: str, text: str) -> None:
         row = self.chats.row_for_chat(chat_id)

@@ -80,6 +80,8 @@ def test_a_group_in_the_list_header_bubbles_receipts_typing(harness: Harness, su
     harness.until(lambda: boris.client.chats.row_for_uid(a) is not None
                   and boris.client.chats.row_for_uid(a).title == "анна", what="boris knows")
 
+    shown: list[tuple[str, str, str]] = []
+    anna.notifier.notify = lambda chat, title, text: shown.append((chat, title, text))
     group = make_group(admin, "Team", a, [b, vera, gleb])
     chats = anna.client.chats
     harness.until(lambda: chats.row_for_chat(group) is not None, what="the group's row")
@@ -95,6 +97,9 @@ def test_a_group_in_the_list_header_bubbles_receipts_typing(harness: Harness, su
     idx = chats.index_for_uid(group)
     assert idx.data(Roles.Preview) == "борис: привет всем"  # the sender's name first
     assert anna.window.windowTitle().startswith("(1)")
+    # Notified once, with the group's name and who said it (the creation line is not).
+    harness.until(lambda: shown, what="notification")
+    assert shown == [(group, "Team", "борис: привет всем")]
 
     # Anna opens it: name, member count, Members button, system line, named bubble.
     anna.open_person(group)
@@ -201,6 +206,7 @@ def test_hover_shows_readers_as_plain_text(harness: Harness, suite) -> None:
 def test_group_receipt_and_typing_texts_in_russian(qapp) -> None:
     from messenger_desktop import i18n
     from messenger_desktop.models.group import SystemEvent, member_count, system_text
+    from messenger_desktop.models.presence import Status, describe
     from messenger_desktop.models.receipts import Mark
     from messenger_desktop.models.typing import typing_line
     from messenger_desktop.views.bubble_marks import mark_text
@@ -219,6 +225,11 @@ def test_group_receipt_and_typing_texts_in_russian(qapp) -> None:
         added = SystemEvent("added", "a", ("b", "c"))
         assert system_text(added, names) == "анна добавляет: борис и вера"
         assert system_text(SystemEvent("left", "b", ("b",)), names) == "борис покидает группу"
+        # Plural forms survive a refresh of the translations (models/plurals.py says why).
+        now = 10**13
+        assert describe(Status(False, now - 3 * 60_000), now) == "был(а) 3 минуты назад"
+        assert describe(Status(False, now - 21 * 60_000), now) == "был(а) 21 минуту назад"
+        assert describe(Status(False, now - 5 * 3_600_000), now) == "был(а) 5 часов назад"
     finally:
         i18n.install("en")
     assert typing_line(["a", "b", "c"]) == "3 people are typing…"

@@ -461,57 +461,52 @@
 <context>
     <name>Group</name>
     <message>
-        <location filename="../models/group.py" line="51"/>
+        <location filename="../models/group.py" line="53"/>
         <source>1 member</source>
         <translation>1 участник</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="52"/>
-        <source>%n members</source>
-        <translation type="unfinished">%n участник</translation>
-    </message>
-    <message>
-        <location filename="../models/group.py" line="57"/>
+        <location filename="../models/group.py" line="59"/>
         <source>owner</source>
         <translation>владелец</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="59"/>
+        <location filename="../models/group.py" line="61"/>
         <source>admin</source>
         <translation>админ</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="87"/>
+        <location filename="../models/group.py" line="89"/>
         <source>{0} and {1}</source>
         <translation>{0} и {1}</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="95"/>
+        <location filename="../models/group.py" line="97"/>
         <source>{0} created the group “{1}”</source>
         <translation>{0} создаёт группу «{1}»</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="97"/>
+        <location filename="../models/group.py" line="99"/>
         <source>{0} added {1}</source>
         <translation>{0} добавляет: {1}</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="99"/>
+        <location filename="../models/group.py" line="101"/>
         <source>{0} removed {1}</source>
         <translation>{0} удаляет из группы: {1}</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="101"/>
+        <location filename="../models/group.py" line="103"/>
         <source>{0} left the group</source>
         <translation>{0} покидает группу</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="103"/>
+        <location filename="../models/group.py" line="105"/>
         <source>{0} renamed the group to “{1}”</source>
         <translation>{0} переименовывает группу в «{1}»</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="105"/>
+        <location filename="../models/group.py" line="107"/>
         <source>{0} is now the owner</source>
         <translation>{0} теперь владелец группы</translation>
     </message>
@@ -781,12 +776,12 @@
 <context>
     <name>MessageResults</name>
     <message>
-        <location filename="../views/search_results.py" line="178"/>
+        <location filename="../views/search_results.py" line="179"/>
         <source>Messages</source>
         <translation>Сообщения</translation>
     </message>
     <message>
-        <location filename="../views/search_results.py" line="179"/>
+        <location filename="../views/search_results.py" line="180"/>
         <source>No messages found on this device.</source>
         <translation>На этом устройстве таких сообщений нет.</translation>
     </message>
@@ -883,39 +878,81 @@
     </message>
 </context>
 <context>
+    <name>Plurals</name>
+    <message numerus="yes">
+        <location filename="../models/plurals.py" line="16"/>
+        <source>%n people are typing…</source>
+        <translation>
+            <numerusform>%n человек печатает…</numerusform>
+            <numerusform>%n человека печатают…</numerusform>
+            <numerusform>%n человек печатают…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/plurals.py" line="19"/>
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n участник</numerusform>
+            <numerusform>%n участника</numerusform>
+            <numerusform>%n участников</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/plurals.py" line="22"/>
+        <source>read by %n</source>
+        <translation>
+            <numerusform>прочитали: %n</numerusform>
+            <numerusform>прочитали: %n</numerusform>
+            <numerusform>прочитали: %n</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/plurals.py" line="25"/>
+        <source>last seen %n min ago</source>
+        <translation>
+            <numerusform>был(а) %n минуту назад</numerusform>
+            <numerusform>был(а) %n минуты назад</numerusform>
+            <numerusform>был(а) %n минут назад</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/plurals.py" line="28"/>
+        <source>last seen %n h ago</source>
+        <translation>
+            <numerusform>был(а) %n час назад</numerusform>
+            <numerusform>был(а) %n часа назад</numerusform>
+            <numerusform>был(а) %n часов назад</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/plurals.py" line="31"/>
+        <source>last seen %n day(s) ago</source>
+        <translation>
+            <numerusform>был(а) %n день назад</numerusform>
+            <numerusform>был(а) %n дня назад</numerusform>
+            <numerusform>был(а) %n дней назад</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Presence</name>
     <message>
-        <location filename="../models/presence.py" line="52"/>
+        <location filename="../models/presence.py" line="53"/>
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../models/presence.py" line="54"/>
+        <location filename="../models/presence.py" line="55"/>
         <source>offline</source>
         <translation>не в сети</translation>
     </message>
     <message>
-        <location filename="../models/presence.py" line="57"/>
+        <location filename="../models/presence.py" line="58"/>
         <source>last seen just now</source>
         <translation>был(а) только что</translation>
     </message>
     <message>
-        <location filename="../models/presence.py" line="59"/>
-        <source>last seen %n min ago</source>
-        <translation type="unfinished">был(а) %n минуту назад</translation>
-    </message>
-    <message>
-        <location filename="../models/presence.py" line="62"/>
-        <source>last seen %n h ago</source>
-        <translation type="unfinished">был(а) %n час назад</translation>
-    </message>
-    <message>
-        <location filename="../models/presence.py" line="65"/>
-        <source>last seen %n day(s) ago</source>
-        <translation type="unfinished">был(а) %n день назад</translation>
-    </message>
-    <message>
-        <location filename="../models/presence.py" line="67"/>
+        <location filename="../models/presence.py" line="68"/>
         <source>last seen {0}</source>
         <translation>был(а) {0}</translation>
     </message>
@@ -979,7 +1016,7 @@
 <context>
     <name>Receipts</name>
     <message>
-        <location filename="../views/bubble_marks.py" line="55"/>
+        <location filename="../views/bubble_marks.py" line="57"/>
         <source>Read by: {0}</source>
         <translation>Прочитали: {0}</translation>
     </message>
@@ -1082,98 +1119,98 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../views/sidebar.py" line="153"/>
+        <location filename="../views/sidebar.py" line="155"/>
         <source>Search people and messages</source>
         <translation>Люди и сообщения</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="154"/>
+        <location filename="../views/sidebar.py" line="156"/>
         <source>Menu</source>
         <translation>Меню</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="155"/>
+        <location filename="../views/sidebar.py" line="157"/>
         <source>Theme</source>
         <translation>Тема</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="156"/>
-        <location filename="../views/sidebar.py" line="160"/>
+        <location filename="../views/sidebar.py" line="158"/>
+        <location filename="../views/sidebar.py" line="162"/>
         <source>Follow the system</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="157"/>
+        <location filename="../views/sidebar.py" line="159"/>
         <source>Light</source>
         <translation>Светлая</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="158"/>
+        <location filename="../views/sidebar.py" line="160"/>
         <source>Dark</source>
         <translation>Тёмная</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="159"/>
+        <location filename="../views/sidebar.py" line="161"/>
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="163"/>
+        <location filename="../views/sidebar.py" line="165"/>
         <source>Connect to a Firebase project…</source>
         <translation>Подключиться к проекту Firebase…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="164"/>
+        <location filename="../views/sidebar.py" line="166"/>
         <source>Use the built-in local servers</source>
         <translation>Использовать встроенные локальные серверы</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="165"/>
+        <location filename="../views/sidebar.py" line="167"/>
         <source>Sign out</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="166"/>
+        <location filename="../views/sidebar.py" line="168"/>
         <source>Profile…</source>
         <translation>Профиль…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="167"/>
+        <location filename="../views/sidebar.py" line="169"/>
         <source>New group…</source>
         <translation>Новая группа…</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="168"/>
+        <location filename="../views/sidebar.py" line="170"/>
         <source>New group</source>
         <translation>Новая группа</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="169"/>
+        <location filename="../views/sidebar.py" line="171"/>
         <source>Notification sound</source>
         <translation>Звук уведомлений</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="170"/>
+        <location filename="../views/sidebar.py" line="172"/>
         <source>Profile</source>
         <translation>Профиль</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="201"/>
+        <location filename="../views/sidebar.py" line="203"/>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="202"/>
+        <location filename="../views/sidebar.py" line="204"/>
         <source>Nobody else is here yet. Invite someone to register!</source>
         <translation>Здесь пока никого нет. Пригласите кого-нибудь зарегистрироваться!</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="222"/>
+        <location filename="../views/sidebar.py" line="228"/>
         <source>Unmute notifications</source>
         <translation>Включить уведомления</translation>
     </message>
     <message>
-        <location filename="../views/sidebar.py" line="223"/>
+        <location filename="../views/sidebar.py" line="229"/>
         <source>Mute notifications</source>
         <translation>Отключить уведомления</translation>
     </message>
@@ -1181,12 +1218,12 @@
 <context>
     <name>Typing</name>
     <message>
-        <location filename="../models/typing.py" line="30"/>
+        <location filename="../models/typing.py" line="31"/>
         <source>{0} is typing…</source>
         <translation>{0} печатает…</translation>
     </message>
     <message>
-        <location filename="../models/typing.py" line="32"/>
+        <location filename="../models/typing.py" line="33"/>
         <source>{0} and {1} are typing…</source>
         <translation>{0} и {1} печатают…</translation>
     </message>

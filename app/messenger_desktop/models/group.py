@@ -15,6 +15,8 @@ from typing import Any
 from messenger_model.groups import ADMIN, MEMBER, OWNER, is_admin, joined_at, members_of
 from PySide6.QtCore import QCoreApplication
 
+from .plurals import plurals
+
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
 __all__ = ["ADMIN", "MEMBER", "OWNER", "GroupInfo", "SystemEvent", "group_from", "is_admin",
@@ -49,7 +51,7 @@ def member_count(n: int) -> str:
     Russian forms of "%n members" cover every other number)."""
     if n == 1:
         return translate("Group", "1 member")
-    return translate("Group", "%n members", None, n)
+    return plurals().members(n)
 
 
 def role_label(role: str | None) -> str:

@@ -15,6 +15,7 @@ from messenger_model.limits import HEARTBEAT_S, ONLINE_WINDOW_MS
 from PySide6.QtCore import QCoreApplication
 
 from ..i18n import local_date
+from .plurals import plurals
 
 __all__ = ["HEARTBEAT_S", "ONLINE_WINDOW_MS", "ServerClock", "Status", "describe", "is_online",
            "status_from"]
@@ -56,13 +57,13 @@ def describe(status: Status | None, now_ms: float) -> str:
     if minutes < 1:
         return translate("Presence", "last seen just now")
     if minutes < 60:
-        return translate("Presence", "last seen %n min ago", None, minutes)
+        return plurals().last_seen_minutes(minutes)
     hours = minutes // 60
     if hours < 24:
-        return translate("Presence", "last seen %n h ago", None, hours)
+        return plurals().last_seen_hours(hours)
     days = hours // 24
     if days < 7:
-        return translate("Presence", "last seen %n day(s) ago", None, days)
+        return plurals().last_seen_days(days)
     stamp = local_date(time.localtime(status.last_seen / 1000), "d MMM yyyy")
     return translate("Presence", "last seen {0}").format(stamp)
 

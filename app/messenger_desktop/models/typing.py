@@ -14,6 +14,7 @@ from messenger_model.limits import TYPING_FRESH_MS
 from messenger_model.receipts import typing_now
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from .plurals import plurals
 from .presence import ServerClock
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
@@ -30,7 +31,7 @@ def typing_line(names: list[str]) -> str:
         return translate("Typing", "{0} is typing…").format(names[0])
     if len(names) == 2:
         return translate("Typing", "{0} and {1} are typing…").format(names[0], names[1])
-    return translate("Typing", "%n people are typing…", None, len(names))
+    return plurals().people_typing(len(names))
 
 
 def _number(value: Any) -> float | None:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 
 from ..models.messages import Message, MessageListModel
+from ..models.plurals import plurals
 from ..models.receipts import FAILED, PENDING, READ, Mark
 from .avatar import avatar_color, paint_avatar
 from .bubble_parts import starts_run as parts_starts_run
@@ -46,7 +47,7 @@ def mark_text(mark: Mark | None, is_group: bool) -> str:
     """Words before the time: "read by 3" in a group (one-to-one chats have only ✓✓)."""
     if mark is None or mark.state != READ or not is_group:
         return ""
-    return translate("Receipts", "read by %n", None, len(mark.readers))
+    return plurals().read_by(len(mark.readers))
 
 
 def readers_tooltip(mark: Mark | None, context: BubbleContext) -> str:
