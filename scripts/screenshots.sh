@@ -123,6 +123,26 @@ def history(me, other, lines):
     return out
 
 
+def landscape(path):
+    """A photo-like picture: a sunset sky, hills and a lake (Pillow), 1600x1066."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    w, h = 1600, 1066
+    img = Image.new("RGB", (w, h))
+    draw = ImageDraw.Draw(img)
+    for y in range(h):
+        t = y / h
+        draw.line([(0, y), (w, y)], fill=(int(255 - 120 * t), int(150 + 40 * t),
+                                          int(90 + 140 * t)))
+    draw.ellipse((1050, 330, 1250, 530), fill=(255, 214, 120))
+    draw.polygon([(0, 640), (300, 430), (620, 610), (900, 470), (1250, 650), (1600, 500),
+                  (1600, 1066), (0, 1066)], fill=(70, 92, 110))
+    draw.polygon([(0, 760), (420, 600), (800, 740), (1180, 620), (1600, 760), (1600, 1066),
+                  (0, 1066)], fill=(40, 66, 80))
+    draw.rectangle((0, 860, w, h), fill=(96, 140, 170))
+    img.filter(ImageFilter.GaussianBlur(2)).save(path, "JPEG", quality=90)
+
+
 async def scene(config, suite):
     admin = Admin(suite)
     me = client(config, "me")
@@ -365,6 +385,42 @@ async def scene(config, suite):
         members.reject()
     tom.window.messenger.chat.input.clear()
 
+    # Pictures and files (issue 17): a photo and a PDF from Sofia, and my upload under way.
+    media = Path(os.environ["MESSENGER_DATA_DIR"]) / "media"
+    media.mkdir(exist_ok=True)
+    landscape(media / "IMG_2041.jpg")
+    (media / "Design notes v2.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(180_000))
+    sofia.open_person(uid)
+    sofia_chat = sofia.client.current
+    for item in ("IMG_2041.jpg", "Design notes v2.pdf"):
+        await sofia.window.messenger.chat.attachments.attach([media / item])
+        await until(lambda: sofia_chat.model.message(sofia_chat.model.rowCount() - 1)
+                    .attachment is not None and not sofia_chat.model.message(
+                        sofia_chat.model.rowCount() - 1).pending, 30)
+        if item.endswith(".jpg"):
+            sofia_chat.send("The view from the hotel, last night 🌄")
+            await asyncio.sleep(0.3)
+    me.open_person(sofia.client.uid)
+    mine = me.client.current
+    await until(lambda: sum(1 for r in range(mine.model.rowCount())
+                            if mine.model.message(r).attachment) == 2, 30)
+    photo_msg = next(mine.model.message(r) for r in range(mine.model.rowCount())
+                     if mine.model.message(r).attachment
+                     and mine.model.message(r).attachment.is_image)
+    await until(lambda: me.client.images.thumbnail(photo_msg.attachment) is not None, 30)
+    # My upload, staged at 42 %: the queue is paused so the bar stays put for the picture.
+    me.client.uploads.stop()
+    (media / "Budget 2027.xlsx").write_bytes(os.urandom(2_400_000))
+    await me.window.messenger.chat.attachments.attach([media / "Budget 2027.xlsx"])
+    pending = mine.model.message(mine.model.rowCount() - 1)
+    me.client.uploads._sent[pending.id] = int(pending.attachment.size * 0.42)
+    me.window.messenger.chat.scroll_to_newest()
+    for theme in ("light", "dark"):
+        me.set_theme(theme)
+        await grab(me, f"attachments-{theme}")
+    me.client.uploads.cancel(pending.id)
+    me.client.uploads.start()
+
     me.open_person(ivan.client.uid)
     me.set_theme("dark")
     # A real outage: the servers go away; a message waits, visibly, with the banner up.
@@ -377,7 +433,7 @@ async def scene(config, suite):
     # The servers are gone: nothing to say goodbye to; the process ends below.
 
 
-with running_suite(rules=RULES) as suite:
+with running_suite(rules=RULES, storage_rules=Path("storage.rules").resolve()) as suite:
     config = emulator_config("127.0.0.1", suite.ports, suite.project_id)
     loop.run_until_complete(scene(config, suite))
 sys.stdout.flush()

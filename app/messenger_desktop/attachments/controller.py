@@ -52,6 +52,9 @@ class AttachmentController(QObject):
         self.button.setText("📎")
         self.button.setMinimumHeight(36)
         self.button.setAutoRaise(True)
+        bigger = self.button.font()
+        bigger.setPointSizeF(bigger.pointSizeF() * 1.5)  # the clip reads as an icon
+        self.button.setFont(bigger)
         self.button.clicked.connect(self.choose_files)
         parent = view.input.parentWidget()
         composer = parent.layout() if parent is not None else None
