@@ -12,7 +12,6 @@ same against the server with plain requests (no client overhead).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import tempfile
