@@ -214,6 +214,7 @@ def _drive_group(args: argparse.Namespace, suite, users: list[User], signin_s: f
         start_at = time.monotonic() + 0.5
         for _, conn in workers:
             conn.send(start_at)
+        cpu_before = _cpu_seconds(suite.pid)
         profiler = raw = None
         if args.profile:
             raw = Path(tempfile.mkdtemp(prefix="bench-profile-")) / "suite.raw"
@@ -223,6 +224,7 @@ def _drive_group(args: argparse.Namespace, suite, users: list[User], signin_s: f
             if not conn.poll(args.duration + args.drain + 120):
                 raise SystemExit(f"group worker {process.pid} did not finish")
             outcomes.append(conn.recv()[1])
+        cpu_after = _cpu_seconds(suite.pid)
     finally:
         for process, _ in workers:
             process.join(10)
@@ -231,10 +233,31 @@ def _drive_group(args: argparse.Namespace, suite, users: list[User], signin_s: f
     print(f"signed in {len(users)} users in {signin_s:.1f} s; triggers "
           f"{'off' if args.no_triggers else 'on'}, data {'memory' if args.no_data else 'durable'}")
     print(report(outcomes, len(users), args.rate, args.duration))
+    messages = max(1, sum(o.acked for o in outcomes))
+    print(f"  CPU a group message (the whole run, drain included; independent of other load): "
+          f"suite {1000 * (cpu_after[0] - cpu_before[0]) / messages:.1f} ms, functions worker "
+          f"{1000 * (cpu_after[1] - cpu_before[1]) / messages:.1f} ms; load average "
+          f"{os.getloadavg()[0]:.1f}")
     if profiler is not None and raw is not None:
         profiler.wait(60)
         print(profile.summary(raw, top=25))
     return 0
+
+
+def _cpu_seconds(suite_pid: int) -> tuple[float, float]:
+    """(the suite's CPU seconds, its children's: the functions worker and the sync helper)."""
+    import psutil
+
+    suite = psutil.Process(suite_pid)
+    times = suite.cpu_times()
+    children = 0.0
+    for child in suite.children(recursive=True):
+        try:
+            child_times = child.cpu_times()
+            children += child_times.user + child_times.system
+        except psutil.Error:
+            pass
+    return times.user + times.system, children
 
 
 if __name__ == "__main__":

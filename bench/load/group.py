@@ -26,6 +26,8 @@ from multiprocessing.connection import Connection
 from . import wire
 
 MARKER = re.compile(rb'"text":"G(\d+)\.(\d+):')
+# a message's key in a userChats event: an unread id ("-N...": ts) or a patch path's end
+PUSH_ID = re.compile(rb'["/](-[0-9A-Za-z_-]{19})"')
 TICK_S = 0.005
 REOPEN_DELAY_S = 0.2
 TARGET_STREAM_P99_S = 0.100
@@ -53,6 +55,11 @@ class GroupOutcome:
     sent_at: dict[str, float] = field(default_factory=dict)     # "proc.seq" -> monotonic
     # (key, kind, member) -> first arrival (monotonic); kind "messages" or "chats"
     arrivals: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)         # push id -> "proc.seq"
+    # (push id, member) -> first arrival of its unread id in the member's userChats stream: a
+    # late message whose preview is outranked on arrival by 4 newer ones (previews keep the
+    # newest 4) reaches a receiver's entry as its id only
+    id_arrivals: dict[tuple[str, int], float] = field(default_factory=dict)
     events: int = 0
     event_bytes: int = 0
     stream_drops: int = 0
@@ -93,6 +100,9 @@ class GroupWorker:
                     for m in MARKER.finditer(data):
                         key = (f"{int(m.group(1))}.{int(m.group(2))}", kind, user)
                         self.out.arrivals.setdefault(key, now)
+                    if kind == "chats":
+                        for m in PUSH_ID.finditer(data):
+                            self.out.id_arrivals.setdefault((m.group(1).decode(), user), now)
                 elif event in (b"cancel", b"auth_revoked"):
                     self.out.errors[f"stream {event.decode()}"] += 1
             try:
@@ -114,10 +124,11 @@ class GroupWorker:
         self.out.sent_at[key] = time.monotonic()
         self.out.sent += 1
         try:
-            status, _ = await pool.request(
+            status, answer = await pool.request(
                 "POST", self._target(f"messages/{self.plan.chat_id}", user), body)
             if status == 200:
                 self.out.acked += 1
+                self.out.names[json.loads(answer)["name"]] = key
             else:
                 self.out.errors[f"send {status}"] += 1
         except (TimeoutError, OSError) as exc:
@@ -193,8 +204,15 @@ def report(outcomes: list[GroupOutcome], members: int, rate: float, duration: fl
     from .stats import ms, summary
 
     sent_at: dict[str, float] = {}
+    names: dict[str, str] = {}
     for outcome in outcomes:
         sent_at.update(outcome.sent_at)
+        names.update(outcome.names)
+    for outcome in outcomes:  # an unread id counts as the entry reached, as a preview does
+        for (name, user), arrived in outcome.id_arrivals.items():
+            if name in names:
+                at = (names[name], "chats", user)
+                outcome.arrivals[at] = min(arrived, outcome.arrivals.get(at, arrived))
     latencies: dict[str, list[float]] = {"messages": [], "chats": []}
     reached: dict[str, Counter] = {"messages": Counter(), "chats": Counter()}
     for outcome in outcomes:

@@ -84,3 +84,26 @@ def test_read_state_prefixes_name_the_data_read_rules_read():
     assert rules({"a": {".read": "root.child(auth.uid).exists()"}}).read_state_prefixes() is None
     assert rules({"$a": {".read": "data.exists()"}}).read_state_prefixes() is None
     assert rules({"a": {".read": "root.hasChild('x')"}}).read_state_prefixes() is None
+
+
+def test_a_multi_path_update_runs_a_shared_write_rule_once_per_location(monkeypatch):
+    """The unread trigger writes ~400 paths under 200 members' entries: each member's
+    `.write` runs once, with the same decision and the same trace as evaluating it per path."""
+    from messenger_emulators.rules import evaluator
+
+    rs = rules({"u": {"$uid": {".write": "newData.child('ok').val() === true || "
+                                         "root.child('open').val() === $uid"}}})
+    writes = [(("u", f"m{i % 5}", "k", str(i)), i) for i in range(50)]
+    new = {"u": {f"m{j}": {"ok": True, "k": {str(i): i for i in range(j, 50, 5)}}
+                 for j in range(5)}}
+    calls = []
+    real = evaluator.run
+    monkeypatch.setattr(evaluator, "run", lambda rule, *a: calls.append(rule) or real(rule, *a))
+    decision = rs.can_write(writes, None, new, new, 0)
+    assert decision.allowed and len(calls) == 5
+    assert sum("allowed by" in line for line in decision.trace) == 50
+    # refused for one member: still refused, and every path of that member says why
+    new["u"]["m3"]["ok"] = False
+    calls.clear()
+    denied = rs.can_write(writes, None, new, new, 0)
+    assert not denied.allowed and len(calls) <= 5

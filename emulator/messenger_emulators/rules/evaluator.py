@@ -166,6 +166,11 @@ class WriteCheck:
         self.trace: list[str] = []
         self.denials: list[Denial] = []
         self.checked: set[tuple[int, Path]] = set()  # validate rules run (shared ancestors)
+        # .write outcomes by (rule, location): a multi-path update writing many paths below
+        # one location (the unread trigger: ~400 paths under 200 members' entries, two a
+        # member) evaluates each ancestor's rule there once; the outcome depends on nothing
+        # else (auth, the roots and now are the request's), so the trace stays the same
+        self.writes_run: dict[tuple[int, Path], tuple[bool, Any]] = {}
 
     def _args(self, here: Path, old: Any, new: Any, caps: dict[str, str]) -> tuple[Any, ...]:
         return (self.auth, self.root_snap, RuleSnapshot(self.old_root, here, old),
@@ -182,7 +187,10 @@ class WriteCheck:
                 continue
             here = path[:depth]
             args = self._args(here, old, new, caps)
-            ok, outcome = run(rule, *args)
+            seen = self.writes_run.get((id(rule), here))
+            if seen is None:
+                seen = self.writes_run[(id(rule), here)] = run(rule, *args)
+            ok, outcome = seen
             self.trace.append(rule_line(rule, here, outcome))
             if ok:
                 self.trace.append(errors.TRACE_GRANTED.format(op="write", at=at(path),
