@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..suite.collector import CollectorPolicy
-from . import channel, function_env
+from . import channel, event_decode, function_env
 from . import messages as msg
 from .secret import MAX_SECRET_BYTES, SECRET_ENV, SECRET_ENVIRON, matches
 
@@ -294,7 +294,6 @@ class EventServer:
     def _invoke(self, answer: Callable[..., None], call_id: int, name: str,
                 headers: dict[str, str], body: bytes) -> None:
         from cloudevents import exceptions as cloud_exceptions
-        from cloudevents.http import from_http  # what functions-framework calls
 
         function = self.handlers.get(name)
         if function is None:
@@ -303,7 +302,7 @@ class EventServer:
         _current.name = name
         function_env.enter(self.envs.get(name))
         try:
-            event = from_http(headers, body)
+            event = event_decode.cloud_event(headers, body)  # as from_http, for less
         except (cloud_exceptions.MissingRequiredFields,
                 cloud_exceptions.InvalidRequiredFields) as e:
             answer(call_id, 400, f"not a CloudEvent: {e}")
