@@ -79,8 +79,8 @@ class LiveBinder(QObject):
                 else row.title if row is not None else "")
         if name:
             self.view.title.setText(name)
-        if group is not None:
-            self.view.set_subtitle(member_count(len(group.members)))
+        # Until the group's record arrives, no subtitle (not the previous chat's "online").
+        self.view.set_subtitle(member_count(len(group.members)) if group is not None else "")
 
     def _group_changed(self) -> None:
         self.update_header()

@@ -273,7 +273,7 @@ class ChatListModel(QAbstractListModel):
                 preview=" ".join(preview.split())[:200],
                 preview_own=own,
                 preview_sender=str(last.get("sender") or "") if last is not None else "",
-                name=_group_name(entry) if group else self._rows[i].name,
+                name=(_group_name(entry) or self._rows[i].name) if group else self._rows[i].name,
                 updated_at=last_ts or _number(entry.get("readAt")) or 0.0,
                 last_ts=last_ts,
             ),
