@@ -25,7 +25,7 @@ from .attachments.uploads import UploadQueue
 from .cache_filler import CacheFiller
 from .chat_live import ChatLive
 from .chat_session import ChatSession
-from .errors import UserFacingError
+from .errors import PermissionDenied, UserFacingError
 from .firebase.db import SERVER_TIMESTAMP, Database
 from .firebase.session import AuthSession
 from .firebase.streams import StreamHub
@@ -486,5 +486,15 @@ class MessengerClient(QObject):
         if not on:
             tree = self._trees.get("chats")
             chats = sorted(tree) if isinstance(tree, dict) else []
-            if chats:
+            if not chats:
+                return
+            try:
                 await self.db.patch("", {f"receipts/{c}/{self.uid}": None for c in chats})
+            except PermissionDenied:
+                # One chat refused (no longer a member, say) refuses the whole update: the
+                # others one by one, so the rest still go.
+                for c in chats:
+                    try:
+                        await self.db.delete(f"receipts/{c}/{self.uid}")
+                    except PermissionDenied:
+                        log.info("could not delete my receipt in %s", c)
