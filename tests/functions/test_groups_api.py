@@ -8,6 +8,7 @@ every change (one update: membership, system message and userChats entries toget
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -289,3 +290,31 @@ def test_openapi_lists_the_group_routes(stack):
     assert set(document["paths"]["/typing"]) == {"get", "post"}
     message = document["components"]["schemas"]["MessageOut"]["properties"]
     assert "read_by" in message and "system" in message
+
+
+def test_removal_through_the_api_ends_the_removed_members_streams(stack, people):
+    """remove_member's one update: mia's open streams of the group end with `cancel` (before
+    the system message that tells of it), while a member's stream gets that message."""
+    from tests.database.sse import CLOSED, SseReader
+
+    olga, mia, ben = people["olga"], people["mia"], people["ben"]
+    chat = _group(people, "mia", "ben")
+
+    def stream(user, path):
+        reader = SseReader(f"{stack.database_url}/{path}.json",
+                           params={"ns": stack.ns, "auth": user.id_token})
+        assert reader.status == 200 and reader.next()[0] == "put"
+        return reader
+
+    mine = [stream(mia, f"messages/{chat}"), stream(mia, f"chats/{chat}"),
+            stream(mia, f"typing/{chat}"), stream(mia, f"receipts/{chat}")]
+    theirs = stream(ben, f"messages/{chat}")
+    ok(olga.api("POST", "/remove_member", json={"chat_id": chat, "user_id": mia.uid}))
+    for reader in mine:
+        assert reader.next(timeout=5) == ("cancel", "Permission denied.")
+        assert reader.next(timeout=5) == CLOSED
+        reader.close()
+    event, data = theirs.next(timeout=5)
+    # a multi-path update reaches a stream as a patch of the written paths below it
+    assert event == "patch" and '"kind": "removed"' in json.dumps(data), (event, data)
+    theirs.close()
