@@ -11,7 +11,7 @@ import time
 
 from messenger_desktop.models.receipts import PENDING, READ, SENT
 from messenger_model.chats import direct_chat_id
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtTest import QTest
 
 from .conftest import Harness, config_for, unique_email
@@ -230,3 +230,51 @@ async def _refused(app, path: str) -> None:
     except PermissionDenied:
         return
     raise AssertionError(f"{path} was accepted")
+
+
+class _TimerCount(QObject):
+    """Counts the timer events that reach one app's window or its open chat's live state
+    (their widgets, timers and helpers), through an event filter on the application."""
+
+    def __init__(self, roots: list[QObject]) -> None:
+        super().__init__()
+        self.roots = roots
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Timer:
+            node = obj
+            while node is not None:
+                if any(node is root for root in self.roots):
+                    self.count += 1
+                    break
+                node = node.parent()
+        return False
+
+
+def _timer_events(harness: Harness, app, seconds: float) -> int:
+    counter = _TimerCount([app.window, app.client.live])
+    qapp = QCoreApplication.instance()
+    qapp.installEventFilter(counter)
+    try:
+        _settle(harness, seconds)
+    finally:
+        qapp.removeEventFilter(counter)
+    return counter.count
+
+
+def test_a_showing_typing_line_runs_no_timers(harness: Harness, suite) -> None:
+    """No animation: with the line up, Alice's window and chat get no more timer events than
+    without it (a 60 fps animation would add ~120 in 2 s)."""
+    alice, bob = _pair(harness, suite)
+    a, b = alice.client.uid, bob.client.uid
+    chat = direct_chat_id(a, b)
+    alice.open_person(b)
+    harness.until(lambda: alice.client.live is not None, what="open")
+    _settle(harness, 1.0)
+    quiet = _timer_events(harness, alice, 2.0)
+    Admin(suite).put(f"typing/{chat}/{b}", {".sv": "timestamp"})  # shows for 6 s
+    harness.until(lambda: _typing(alice) != "", 3, "shown")
+    showing = _timer_events(harness, alice, 2.0)
+    assert _typing(alice) != ""  # still up while it was measured
+    assert showing <= quiet + 5, (quiet, showing)
