@@ -13,7 +13,7 @@ app lists 20 chats) keep their presence fresh with a heartbeat every 20 s, as cl
   is the baseline.
 - soak: rounds of Alice scrolling the long chat up and down while Bob sends 100 more
   through his app's outbox, then both reacting to, editing and replying to the newest
-  messages, then
+  messages, both sending 3 pictures (upload, thumbnail function, thumbnails shown), then
   both opening and closing every chat, until the idle phase.
 - idle: 20 chats, presence streaming, nothing happening: CPU of each app process.
 
@@ -42,7 +42,7 @@ from messenger_desktop.config import emulator_config
 from messenger_desktop.models.chat_list import direct_chat_id
 from messenger_model.push_ids import new_push_id
 
-from bench.client_support import RULES, finish
+from bench.client_support import REPO, RULES, finish
 from tests.support.suite import running_suite
 
 RSS_GROWTH_MB = 50.0
@@ -374,6 +374,9 @@ def soak(args, config, workdir: Path) -> int:
                   (bob, "send", {"peer": alice.uid, "count": 100, "prefix": f"round {rounds}"})])
             # message actions: reactions, edits and replies both ways (issue 16)
             both([(alice, "act", {"count": 20}), (bob, "act", {"count": 10})])
+            # pictures both ways (issue 17): prepared, uploaded, thumbnailed, shown
+            both([(alice, "attach", {"count": 3, "round": rounds}),
+                  (bob, "attach", {"count": 3, "round": rounds})])
             both([(alice, "cycle", {"peers": peers_a}), (bob, "cycle", {"peers": peers_b})])
             rounds += 1
             check(apps, recorder)
@@ -437,7 +440,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="messenger-soak-") as tmp:
         data = Path(tmp) / "suite-data"
         data.mkdir()
-        with running_suite(rules=RULES, data_dir=data) as suite:
+        with running_suite(rules=RULES, data_dir=data,
+                           storage_rules=REPO / "storage.rules") as suite:
             config = emulator_config("127.0.0.1", suite.ports, suite.project_id)
             return soak(args, config, Path(tmp))
 

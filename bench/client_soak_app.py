@@ -160,6 +160,37 @@ class Driver:
         return {"reactions": len(theirs), "edits": len(mine)}
 
     # typing indicators (bench.client_typing) -----------------------------------------------
+    async def attach(self, count: int, round_: int) -> dict:
+        """Pictures through the attach path (issue 17): prepared, uploaded, sent; waits until
+        the last is confirmed and its thumbnail (the function's, or the original) is shown."""
+        import tempfile
+
+        from PySide6.QtGui import QColor, QImage
+
+        folder = Path(tempfile.mkdtemp(prefix="soak-pictures-"))
+        files = []
+        for i in range(count):
+            image = QImage(640, 480, QImage.Format.Format_RGB32)
+            image.fill(QColor.fromHsv((round_ * 37 + i * 53) % 360, 160, 220))
+            file = folder / f"picture-{round_}-{i}.png"
+            image.save(str(file))
+            files.append(file)
+        session = self.client.current
+        await self.chat.attachments.attach(files)
+        model = session.model
+
+        def sent() -> bool:
+            done = [model.message(r) for r in range(model.rowCount())
+                    if model.message(r).attachment is not None
+                    and model.message(r).sender == self.client.uid  # not the other's
+                    and model.message(r).attachment.name.startswith(f"picture-{round_}-")
+                    and not model.message(r).pending]
+            return len(done) == count
+
+        await until(sent, 120, "pictures sent")
+        self.chat.scroll_to_newest()
+        return {"pictures": count}
+
     def type_keys(self, count: int) -> dict:
         """`count` keystrokes into the open chat's input; the wall time of the first."""
         from PySide6.QtTest import QTest
@@ -198,6 +229,8 @@ class Driver:
             return self.chats()
         if name == "act":
             return await self.act(cmd["count"])
+        if name == "attach":
+            return await self.attach(cmd["count"], cmd["round"])
         if name == "type":
             return self.type_keys(cmd.get("count", 1))
         if name == "stop_typing":

@@ -42,3 +42,12 @@ def on_object_finalized(cloud_event: Any) -> None:
 
     outcome = thumbnails.handle(cloud_event.data)
     log.info("on_object_finalized %s: %s", cloud_event.get("subject") or "", outcome)
+
+
+@functions_framework.cloud_event
+def on_object_deleted(cloud_event: Any) -> None:
+    """google.cloud.storage.object.v1.deleted: a deleted picture's thumbnail goes too."""
+    from messenger_functions import thumbnails
+
+    outcome = thumbnails.handle_deleted(cloud_event.data)
+    log.info("on_object_deleted %s: %s", cloud_event.get("subject") or "", outcome)

@@ -114,3 +114,22 @@ def handle(data: Any) -> str:
     target.cache_control = "private, max-age=31536000"
     target.upload_from_string(thumb, content_type="image/jpeg")
     return f"thumbnail {width}x{height}, {len(thumb)} bytes"
+
+
+def handle_deleted(data: Any) -> str:
+    """google.cloud.storage.object.v1.deleted: a chat attachment's thumbnail goes with it
+    (clients may not delete thumbs/, and a deleted message's picture must not linger)."""
+    if not isinstance(data, dict):
+        return "skipped: no object"
+    name, bucket = data.get("name"), data.get("bucket")
+    if not isinstance(name, str) or not isinstance(bucket, str):
+        return "skipped: no object"
+    if not attachments.is_chat_object(name):
+        return "skipped: not a chat attachment"
+    from google.api_core import exceptions
+
+    try:
+        storage_client().bucket(bucket).blob(attachments.thumb_path(name)).delete()
+    except exceptions.NotFound:
+        return "no thumbnail"
+    return "thumbnail deleted"

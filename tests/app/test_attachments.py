@@ -289,3 +289,30 @@ def test_a_profile_picture_is_set_shown_to_others_and_removed(harness: Harness, 
     harness.until(lambda: _admin_get(suite, path).status_code == 404, 10, "object deleted")
     harness.until(lambda: dialog.picture is None, what="initials again")
     dialog.reject()
+
+
+def test_an_upload_whose_answer_was_lost_is_not_refused_as_a_replacement(
+        harness: Harness, suite, tmp_path) -> None:
+    # The app was killed after the server stored the file, before it noted that: at the
+    # next start the same name is uploaded again, which the rules refuse (no replacing).
+    alice, bob = _pair(harness, suite)
+    uploads = alice.client.uploads
+    uploads.stop()
+    (tmp_path / "notes.txt").write_bytes(b"the same bytes")
+    harness.run(alice.window.messenger.chat.attachments.attach([tmp_path / "notes.txt"]))
+    pending = _messages(alice)[-1]
+    local = uploads.local_file(pending.id)
+    harness.run(alice.client.storage.upload(pending.attachment.path, local, "text/plain"))
+    uploads.start()
+    harness.until(lambda: any(m.attachment and not m.pending for m in _messages(bob)), 20,
+                  "delivered once")
+    assert not _messages(alice)[-1].failed
+    # different bytes under a taken name stay refused (never taken for "already there")
+    uploads.stop()
+    (tmp_path / "other.txt").write_bytes(b"other bytes!!!")
+    harness.run(alice.window.messenger.chat.attachments.attach([tmp_path / "other.txt"]))
+    second = _messages(alice)[-1]
+    harness.run(alice.client.storage.upload(second.attachment.path, tmp_path / "notes.txt",
+                                            "text/plain"))
+    uploads.start()
+    harness.until(lambda: _messages(alice)[-1].failed, 20, "refused")

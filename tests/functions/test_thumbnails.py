@@ -100,3 +100,11 @@ def test_the_finalize_trigger_writes_the_thumbnail_members_read() -> None:
             assert img.size == (320, 240)
         assert _get(suite, thumb, uid="eve").status_code == 403  # read like the original
         assert _get(suite, attachments.thumb_path(not_image)).status_code == 404
+        # the uploader deletes the picture: its thumbnail goes too (the deleted trigger)
+        r = requests.delete(f"{base}/{requests.utils.quote(name, safe='')}", headers=auth,
+                            timeout=10)
+        assert r.status_code == 204
+        deadline = time.monotonic() + 30
+        while _get(suite, thumb).status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _get(suite, thumb).status_code == 404

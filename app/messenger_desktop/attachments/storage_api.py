@@ -114,6 +114,18 @@ class StorageApi:
                 raise Unreachable() from exc
         raise SessionExpired()
 
+    async def metadata(self, path: str) -> dict[str, Any] | None:
+        """The object's metadata, or None when there is no such object."""
+        try:
+            answer = await self._client.get(self.object_url(path),
+                                            headers=await self._headers(False))
+        except httpx.TransportError as exc:
+            raise Unreachable() from exc
+        if answer.status_code == 404:
+            return None
+        _check(answer, upload=False)
+        return answer.json()
+
     async def delete(self, path: str) -> None:
         try:
             answer = await self._client.delete(self.object_url(path),

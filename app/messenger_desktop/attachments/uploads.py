@@ -29,7 +29,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from ..errors import SessionExpired, Unreachable, UserFacingError
 from ..models.messages import Message
 from .prepare import Prepared
-from .storage_api import StorageApi
+from .storage_api import StorageApi, StorageRefused
 
 if TYPE_CHECKING:
     from ..outbox import Outbox
@@ -233,6 +233,14 @@ class UploadQueue(QObject):
                 self._current = None
             delay = 0.3
 
+    async def _already_there(self, item: Upload) -> bool:
+        meta = await self._api.metadata(item.path)
+        if meta is None or str(meta.get("size")) != str(item.size):
+            return False
+        loop = asyncio.get_running_loop()
+        local = await loop.run_in_executor(None, _md5_base64, Path(item.local))
+        return meta.get("md5Hash") == local
+
     def _fail(self, item: Upload, reason: str) -> None:
         if item not in self._items:
             return
@@ -245,7 +253,13 @@ class UploadQueue(QObject):
             self._sent[mid] = count
             self.progress.emit(mid, min(1.0, count / max(1, item.size)))
 
-        await self._api.upload(item.path, Path(item.local), item.content_type, sent)
+        try:
+            await self._api.upload(item.path, Path(item.local), item.content_type, sent)
+        except StorageRefused:
+            # Sent before and only the answer was lost (the app killed, the network gone):
+            # the name exists, and the rules refuse to replace it. The same bytes: done.
+            if not await self._already_there(item):
+                raise
         if item not in self._items:
             return  # cancelled while the answer came back: the object stays unnamed
         self._items.remove(item)
@@ -254,3 +268,15 @@ class UploadQueue(QObject):
         self.uploaded.emit(item.id, item.path, item.local)
         self._outbox.send(item.chat_id, item.text, attachment=item.attachment().as_value(),
                           message_id=item.id)
+
+
+def _md5_base64(file: Path) -> str:
+    """The object's md5Hash as Storage reports it (base64 of the digest)."""
+    import base64
+    import hashlib
+
+    digest = hashlib.md5(usedforsecurity=False)
+    with file.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return base64.b64encode(digest.digest()).decode()
