@@ -359,8 +359,11 @@ class ChatSession(QObject):
         return _messages(page)
 
     def _on_event(self, kind: str, path: str, data: Any) -> None:
+        self._apply_event(kind, path, data)  # the screen first, then the cache
         if self._cache is not None:
             apply_stream_event(self._cache, self.chat_id, self._listen_start, kind, path, data)
+
+    def _apply_event(self, kind: str, path: str, data: Any) -> None:
         parts = split_path(path)
         if kind == "put" and not parts:
             snapshot = data if isinstance(data, dict) else {}

@@ -31,6 +31,7 @@ full-text index can hand back the newest matches first without sorting them all.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5000
 MAX_BATCH = 2000  # operations per transaction
+HANDOFF_S = 0.05  # writes are handed to the writer thread this long after the first one
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MARK_START, MARK_END = "\x02", "\x03"  # around matched words in snippets
 
@@ -162,6 +164,9 @@ class MessageCache:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []  # every thread's, closed by close()
         self._queue: queue.Queue = queue.Queue()
+        self._pending: list[tuple] = []  # writes not handed to the writer yet
+        self._pending_lock = threading.Lock()
+        self._handoff_due = False
         self._closed = False
         self.resets = 0  # how many times a damaged file was moved aside (tests, logs)
         if file is not None:
@@ -275,28 +280,53 @@ class MessageCache:
     # writes (queued; the writer thread commits each burst in one transaction) ------------------
     def put(self, chat_id: str, message_id: str, value: Any) -> None:
         """A message as the server has it now; None: it was deleted."""
-        self._queue.put(("put", chat_id, message_id, value))
+        self._enqueue(("put", chat_id, message_id, value))
 
     def update(self, chat_id: str, message_id: str, path: list[str], value: Any) -> None:
         """A change below a message (an edit's `text`/`editedAt`, a reaction)."""
-        self._queue.put(("update", chat_id, message_id, list(path), value))
+        self._enqueue(("update", chat_id, message_id, list(path), value))
 
     def replace_range(self, chat_id: str, lo: str, hi: str | None,
                       values: dict[str, Any]) -> None:
         """The server's whole answer for ids in [lo, hi] (hi None: up to the newest, "" lo:
         from the first): store it and delete what it lacks."""
-        self._queue.put(("range", chat_id, lo, hi, dict(values)))
+        self._enqueue(("range", chat_id, lo, hi, dict(values)))
 
     def hide(self, chat_id: str, message_ids: Iterable[str], hidden: bool = True) -> None:
         """Delete for me: never return these messages (False: show them again)."""
-        self._queue.put(("hide", chat_id, list(message_ids), hidden))
+        self._enqueue(("hide", chat_id, list(message_ids), hidden))
 
     def forget(self, chat_id: str) -> None:
         """Drop a whole chat (a group I was removed from, or left)."""
-        self._queue.put(("forget", chat_id))
+        self._enqueue(("forget", chat_id))
+
+    def _enqueue(self, op: tuple) -> None:
+        """Collect writes and hand them to the writer thread a moment later, in one go: the
+        calling (GUI) thread only appends to a list, and the writer wakes a few times a
+        second, not on every stream event (waking it at once had it run, and hold the GIL,
+        exactly while the GUI thread put the new row on screen)."""
+        with self._pending_lock:
+            self._pending.append(op)
+            if self._handoff_due:
+                return
+            self._handoff_due = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop on this thread: at once
+            self._handoff()
+            return
+        loop.call_later(HANDOFF_S, self._handoff)
+
+    def _handoff(self) -> None:
+        with self._pending_lock:
+            ops, self._pending = self._pending, []
+            self._handoff_due = False
+        if ops:
+            self._queue.put(("batch", ops))
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything queued so far is committed (tests, quitting)."""
+        """Wait until everything written so far is committed (tests, quitting)."""
+        self._handoff()
         done: Future = Future()
         self._queue.put(("sync", done))
         try:
@@ -308,6 +338,7 @@ class MessageCache:
     def close(self) -> None:
         if self._closed:
             return
+        self._handoff()
         self._closed = True
         self._queue.put(None)
         self._writer.join(10)
@@ -349,6 +380,7 @@ class MessageCache:
             self._local.conn = None
 
     def _commit(self, batch: list[tuple]) -> None:
+        batch = [o for op in batch for o in (op[1] if op[0] == "batch" else [op])]
         ops = [op for op in batch if op[0] not in ("sync", "check")]
         if any(op[0] == "check" for op in batch):
             self._guard(self._check, None)
@@ -547,14 +579,10 @@ class MessageCache:
     async def search_async(self, text: str, chat_id: str | None = None,
                            limit: int = 100) -> list[Hit]:
         """`search` on its own thread (the GUI stays responsive while one runs)."""
-        import asyncio
-
         return await asyncio.get_running_loop().run_in_executor(
             _search_pool(), self.search, text, chat_id, limit)
 
     async def search_ids_async(self, text: str, chat_id: str, limit: int = 1000) -> list[str]:
-        import asyncio
-
         return await asyncio.get_running_loop().run_in_executor(
             _search_pool(), self.search_ids, text, chat_id, limit)
 
