@@ -168,3 +168,29 @@ def test_hovering_a_reaction_names_who_reacted(qtbot) -> None:
     qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
     # who, me first, and a name full of markup shown as typed
     assert QToolTip.text() == "<qt>👍 You, &lt;b&gt;Zoë&lt;/b&gt;</qt>"
+
+
+def test_the_forward_picker_filters_and_ticks_several(qtbot) -> None:
+    from messenger_desktop.models.chat_list import ChatListModel
+    from messenger_desktop.models.chat_list import Roles as ChatRoles
+    from messenger_desktop.models.presence import ServerClock
+    from messenger_desktop.views.forward_dialog import ForwardDialog
+
+    chats = ChatListModel("me", ServerClock())
+    for uid, name in (("anna", "Анна"), ("boris", "<i>Boris</i>"), ("vera", "Vera")):
+        chats.set_user(uid, {"email": f"{uid}@example.com", "displayName": name})
+    chats.set_chat("boris_me", {"previews": {"-m": {"text": "hi", "sender": "boris", "ts": 5}}})
+    targets = ForwardDialog.chats_of(chats, ChatRoles.ChatId, ChatRoles.UpdatedAt)
+    assert targets[0] == ("boris_me", "<i>Boris</i>")  # the most recent chat first
+    dialog = ForwardDialog(targets, "some\ntext")
+    qtbot.addWidget(dialog)
+    assert not dialog.send.isEnabled()
+    dialog.filter.setText("ан")
+    shown = [dialog.list.item(i).text() for i in range(dialog.list.count())
+             if not dialog.list.item(i).isHidden()]
+    assert shown == ["Анна"]
+    dialog.set_checked("anna_me")
+    dialog.filter.clear()
+    dialog.set_checked("me_vera")
+    assert dialog.send.isEnabled() and sorted(dialog.selected()) == ["anna_me", "me_vera"]
+    assert dialog.preview.text() == "some text"
