@@ -5,7 +5,9 @@
 The full stack (the real suite: rules, the functions host with the real trigger, a durable
 --data folder). Each sender has its own direct chat with one receiver and keeps `--window`
 messages in flight (closed loop: the rate is what the stack accepts; `--rate N` sends at N
-msg/s in total instead, open loop, with up to 64 in flight per sender); nobody reads. The
+msg/s in total instead, open loop, with up to 64 in flight per sender); nobody reads.
+`--warmup` messages go first, unmeasured, until their unread ids arrive (the functions worker
+imports firebase-admin and connects on its first events). The
 receiver streams each chat's messages and its whole `userChats/{uid}` (the chat list), as
 the app does. Printed per tenth of the messages: the accepted rate, send -> receiver p99
 (the message's event on the chat's stream), unread-id latency (send -> its id on the chat
@@ -96,6 +98,9 @@ class Run:
         self.all_ready = asyncio.Event()
         self.done_sending = False
         self.profiler: subprocess.Popen | None = None
+        self.measuring = False
+        self.names_seen: set[bytes] = set()   # every unread id seen on the chat list
+        self.warmup_took = 0.0
         self.profiles: list[Path] = []
 
     def _tenth_of(self, seq: int) -> Tenth:
@@ -130,9 +135,11 @@ class Run:
                         self.delivered.add(seq)
                         self._tenth_of(seq).delivery.append(now - self.sent_at[seq])
                 return
-            self.tenths[min(9, self.current)].chat_bytes += len(data)
+            if self.measuring:
+                self.tenths[min(9, self.current)].chat_bytes += len(data)
             for m in UNREAD_KEY.finditer(data):
                 name = m.group(1)
+                self.names_seen.add(name)
                 seq = self.seq_of.get(name)
                 if seq is None:
                     self.early.setdefault(name, now)
@@ -183,6 +190,26 @@ class Run:
             if early is not None:
                 self._id(seq, early)
 
+    async def _warm_up(self, pools: list[wire.HttpPool]) -> None:
+        """--warmup messages (text "W..", not counted), then wait for their unread ids: the
+        functions worker imports firebase-admin and opens its connections on its first
+        events, which would otherwise make the first tenth look cheap and fast."""
+        began, names = time.monotonic(), []
+        for i in range(self.args.warmup):
+            index = i % len(self.senders)
+            user, chat = self.senders[index], self.chats[index]
+            body = json.dumps({"sender": user.uid, "text": f"W{i}: warming up",
+                               "ts": SV}).encode()
+            status, answer = await pools[index].request(
+                "POST", self._target(f"messages/{chat}", user.id_token), body)
+            if status == 200:
+                names.append(json.loads(answer)["name"].encode())
+        deadline = time.monotonic() + 120
+        while not self.args.no_triggers and time.monotonic() < deadline and \
+                not all(name in self.names_seen for name in names):
+            await asyncio.sleep(0.05)
+        self.warmup_took = time.monotonic() - began
+
     def _close_tenth(self, index: int) -> None:
         now, cpu, db = time.monotonic(), _cpu(self.suite.pid), _cpu(self.suite.pid, False)
         if self.args.profile and index in (1, 9):
@@ -203,10 +230,12 @@ class Run:
             self._stream(f"userChats/{self.receiver.uid}", "chats")))
         await asyncio.wait_for(self.all_ready.wait(), 60)
         counter = [0]
-        self.began = time.monotonic()
         window = 64 if self.args.rate else self.args.window
         pools = [wire.HttpPool(self.host, self.port, limit=window, timeout=30.0)
                  for _ in self.senders]
+        await self._warm_up(pools)
+        self.measuring = True
+        self.began = time.monotonic()
         await asyncio.gather(*(self._sender(i, pools[i], counter)
                                for i in range(len(self.senders))
                                for _ in range(window)))
@@ -253,7 +282,8 @@ class Run:
                 f"x {self.args.window} in flight")
         lines = [f"unread_pileup: {self.args.messages} messages, {len(self.senders)} senders "
                  f"{mode}, one receiver streaming {len(self.chats)} chats "
-                 f"and its chat list; rules, trigger, --data; nobody reads",
+                 f"and its chat list; rules, trigger, --data; nobody reads; after "
+                 f"{self.args.warmup} warm-up messages ({self.warmup_took:.1f} s)",
                  f"  load before the run: {self.load_before}",
                  "  messages        accepted/s  send->receiver p50/p99   unread id p50/p99/max"
                  "      chat-list bytes/msg  server CPU/msg (database)"]
@@ -303,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=0.0,
                    help="total msg/s, open loop (default 0: closed loop, --window in flight)")
     p.add_argument("--drain", type=float, default=30.0)
+    p.add_argument("--warmup", type=int, default=100,
+                   help="messages sent first, and their unread ids awaited, not measured")
     p.add_argument("--profile", metavar="DIR",
                    help="sample the suite and its worker with py-spy in the first tenth and "
                         "the last; raw stacks in DIR/first.txt and DIR/last.txt")
