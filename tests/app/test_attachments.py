@@ -316,3 +316,31 @@ def test_an_upload_whose_answer_was_lost_is_not_refused_as_a_replacement(
                                             "text/plain"))
     uploads.start()
     harness.until(lambda: _messages(alice)[-1].failed, 20, "refused")
+
+
+def test_a_file_in_a_group_goes_under_a_capability_and_members_read_it(
+        harness: Harness, suite, tmp_path) -> None:
+    from tests.app.test_groups import make_group
+    from tests.app.test_user_chats import Admin
+
+    config = config_for(suite)
+    anna = harness.signed_in(config, unique_email("anna"), name="anna")
+    boris = harness.signed_in(config, unique_email("boris"), name="boris")
+    group = make_group(Admin(suite), "Team", anna.client.uid, [boris.client.uid])
+    for app in (anna, boris):
+        harness.until(lambda a=app: a.client.chats.row_for_chat(group) is not None, 20,
+                      "the group's row")
+        app.open_person(group)
+    photo(tmp_path / "team.jpg")
+    harness.run(anna.window.messenger.chat.attachments.attach([tmp_path / "team.jpg"]))
+    harness.until(lambda: any(m.attachment and not m.pending for m in _messages(boris)), 20,
+                  "boris has it")
+    got = next(m for m in _messages(boris) if m.attachment)
+    parts = got.attachment.path.split("/")
+    assert parts[:2] == ["groups", group] and len(parts[2]) >= 22 and parts[3] == \
+        anna.client.uid
+    harness.until(lambda: boris.client.images.thumbnail(got.attachment) is not None, 20,
+                  "the thumbnail (thumbs/groups/...)")
+    target = tmp_path / "saved.jpg"
+    assert harness.run(boris.window.messenger.chat.attachments.save_to(got.attachment, target))
+    assert target.stat().st_size == got.attachment.size
