@@ -90,7 +90,7 @@ def test_search_in_chat_reaches_messages_not_loaded(harness: Harness, suite, qtb
     harness.until(lambda: view.list.bubbles.current_hit == ids[5], what="on to the next")
     harness.until(lambda: _visible(view, session, ids[5]), what="the oldest match in view")
     assert session.model.get(ids[5]).text == "needle number 5"
-    assert cache.get(chat_id, ids[100]) is None
+    harness.until(lambda: cache.get(chat_id, ids[100]) is None, what="gone from the cache")
     harness.until(lambda: not bar.older.isEnabled())
     qtbot.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)  # newer
     harness.until(lambda: view.list.bubbles.current_hit == ids[190])
