@@ -209,3 +209,21 @@ def test_close_closes_every_threads_connection(tmp_path: Path) -> None:
     assert cache._all == []  # noqa: SLF001 - the point of the test
     assert cache.newest(CHAT, 10) == {} and cache.search("message") == []  # no crash
     cache.put(CHAT, "x", {"text": "late"})  # after close: ignored, no crash
+
+
+def test_a_cache_of_an_older_layout_starts_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    file = tmp_path / "c.sqlite3"
+    old = sqlite3.connect(file)
+    old.executescript("CREATE TABLE messages(rid INTEGER PRIMARY KEY, chat, id, text);"
+                      "CREATE VIRTUAL TABLE messages_fts USING fts5(text);"
+                      "INSERT INTO messages VALUES (1, 'c', 'x', 'stale');"
+                      "PRAGMA user_version=1;")
+    old.close()
+    cache = MessageCache(file)
+    cache.replace_range(CHAT, "", None, msgs(2, text="fresh {i}"))
+    cache.flush()
+    assert cache.count() == 2 and len(cache.search("fresh")) == 2
+    assert cache.resets == 0
+    cache.close()
