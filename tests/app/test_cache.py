@@ -133,3 +133,32 @@ def test_opens_from_the_cache_with_the_server_gone(harness: Harness, tmp_path) -
         harness.until(lambda: session._synced, 20, what="back in sync")
         bob.client.current.send("four")
         harness.until(lambda: _texts(session) == ["one", "two", "three", "four"])
+
+
+def test_a_damaged_cache_file_is_set_aside_at_sign_in(harness: Harness, suite,
+                                                      tmp_path) -> None:
+    config = config_for(suite)
+    email = unique_email("damaged")
+    folder = tmp_path / "mine"
+    me = harness.signed_in(config, email, folder=folder)
+    bob = harness.signed_in(config, unique_email("bob"), name="bob")
+    b = bob.client.uid
+    harness.until(lambda: me.client.chats.row_for_uid(b) is not None)
+    me.open_person(b)
+    me.client.current.send("before the damage")
+    harness.until(lambda: me.client.cache.count() == 1, what="cached")
+    file = next(folder.glob("cache-*.sqlite3"))
+    harness.run(me.sign_out())
+    file.write_bytes(b"\x00garbage" * 4096)  # e.g. a disk error, or another program
+    login = me.window.login
+    login.email.setText(email)
+    login.password.setText("correct horse battery")
+    login.submit.click()
+    harness.until(lambda: me.client is not None, 20, "signed in again")
+    me.open_person(b)
+    session = me.client.current
+    harness.until(lambda: [session.model.message(r).text
+                           for r in range(session.model.rowCount())] == ["before the damage"],
+                  what="the chat from the server")
+    harness.until(lambda: me.client.cache.count() == 1, what="cached again")
+    assert list(folder.glob("cache-*.sqlite3.corrupt-*"))
