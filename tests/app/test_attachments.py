@@ -344,3 +344,33 @@ def test_a_file_in_a_group_goes_under_a_capability_and_members_read_it(
     target = tmp_path / "saved.jpg"
     assert harness.run(boris.window.messenger.chat.attachments.save_to(got.attachment, target))
     assert target.stat().st_size == got.attachment.size
+
+
+def test_the_message_menu_views_opens_saves_and_cancels(harness: Harness, suite,
+                                                       tmp_path) -> None:
+    alice, bob = _pair(harness, suite)
+    photo(tmp_path / "p.jpg")
+    harness.run(alice.window.messenger.chat.attachments.attach([tmp_path / "p.jpg"]))
+    harness.until(lambda: any(m.attachment and not m.pending for m in _messages(bob)), 20,
+                  "bob has it")
+    view = bob.window.messenger.chat
+    got = next(m for m in _messages(bob) if m.attachment)
+    index = view.session.model.index(view.session.model.row_of(got.id))
+    menu = view.message_menu(index)
+    texts = [a.text() for a in menu.actions()]
+    assert texts[:2] == ["View picture", "Save as…"]
+    menu.actions()[0].trigger()
+    harness.until(lambda: view.attachments.viewer is not None, what="viewer by keyboard")
+    view.attachments.viewer.reject()
+    menu.close()
+    # an upload under way: Cancel upload
+    uploads = alice.client.uploads
+    uploads.stop()
+    harness.run(alice.window.messenger.chat.attachments.attach([tmp_path / "p.jpg"]))
+    aview = alice.window.messenger.chat
+    pending = _messages(alice)[-1]
+    menu = aview.message_menu(aview.session.model.index(aview.session.model.row_of(pending.id)))
+    cancel = next(a for a in menu.actions() if a.text() == "Cancel upload")
+    cancel.trigger()
+    assert aview.session.model.get(pending.id) is None and len(uploads) == 0
+    menu.close()

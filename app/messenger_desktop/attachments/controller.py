@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from messenger_model.attachments import Attachment
 from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QKeySequence
-from PySide6.QtWidgets import QBoxLayout, QFileDialog, QToolButton
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import QBoxLayout, QFileDialog, QMenu, QToolButton
 
 from ..errors import UserFacingError
 from ..models.messages import Message, Roles
@@ -228,6 +228,31 @@ class AttachmentController(QObject):
             self._spawn(self.open_file(att))
         elif action == "save":
             self.ask_save(att)
+
+    def add_menu_items(self, menu: QMenu, msg: Message | None) -> None:
+        """The message menu's items for its picture or file (keyboard users have no click):
+        view / open, save; cancel an upload under way."""
+        if msg is None or msg.attachment is None or self.client is None:
+            return
+        att = msg.attachment
+        first = menu.actions()[0] if menu.actions() else None
+        items: list[QAction] = []
+        if msg.pending:
+            if self.client.uploads.fraction(msg.id) is not None:
+                cancel = QAction(self.tr("Cancel upload"), menu)
+                cancel.triggered.connect(lambda: self.act("cancel", msg))
+                items.append(cancel)
+        else:
+            picture = self.view.list.bubbles.attachments.shows_picture(att)
+            view = QAction(self.tr("View picture") if picture else self.tr("Open file"), menu)
+            view.triggered.connect(lambda: self.act("view" if picture else "open", msg))
+            save = QAction(self.tr("Save as…"), menu)
+            save.triggered.connect(lambda: self.ask_save(att))
+            items += [view, save]
+        for item in items:
+            menu.insertAction(first, item) if first is not None else menu.addAction(item)
+        if items and first is not None:
+            menu.insertSeparator(first)
 
     # pictures and files ----------------------------------------------------------------------
     def open_viewer(self, att: Attachment) -> PictureViewer | None:

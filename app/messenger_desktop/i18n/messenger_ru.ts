@@ -83,37 +83,57 @@
 <context>
     <name>AttachmentController</name>
     <message>
-        <location filename="../attachments/controller.py" line="69"/>
+        <location filename="../attachments/controller.py" line="72"/>
         <source>Attach pictures or files (or drop them here, or paste a picture)</source>
         <translation>Прикрепить фото или файлы (или перетащите их сюда, или вставьте картинку)</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="94"/>
+        <location filename="../attachments/controller.py" line="97"/>
         <source>Attach files</source>
         <translation>Прикрепить файлы</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="108"/>
+        <location filename="../attachments/controller.py" line="111"/>
         <source>At most {0} files at once.</source>
         <translation>Не больше {0} файлов за раз.</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="138"/>
+        <location filename="../attachments/controller.py" line="141"/>
         <source>The pasted picture could not be read.</source>
         <translation>Не удалось прочитать вставленную картинку.</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="140"/>
+        <location filename="../attachments/controller.py" line="143"/>
         <source>Pasted picture</source>
         <translation>Вставленная картинка</translation>
     </message>
     <message>
+        <location filename="../attachments/controller.py" line="242"/>
+        <source>Cancel upload</source>
+        <translation>Отменить загрузку</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="247"/>
+        <source>View picture</source>
+        <translation>Посмотреть фото</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="247"/>
+        <source>Open file</source>
+        <translation>Открыть файл</translation>
+    </message>
+    <message>
         <location filename="../attachments/controller.py" line="249"/>
+        <source>Save as…</source>
+        <translation>Сохранить как…</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="277"/>
         <source>Save file</source>
         <translation>Сохранить файл</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="267"/>
+        <location filename="../attachments/controller.py" line="295"/>
         <source>Could not save “{0}”: {1}</source>
         <translation>Не удалось сохранить «{0}»: {1}</translation>
     </message>
@@ -184,12 +204,12 @@
         <translation>Этот файл больше недоступен.</translation>
     </message>
     <message>
-        <location filename="../attachments/storage_api.py" line="146"/>
+        <location filename="../attachments/storage_api.py" line="158"/>
         <source>The server refused this file (too large, or a type it does not accept).</source>
         <translation>Сервер не принял этот файл (слишком большой или недопустимого типа).</translation>
     </message>
     <message>
-        <location filename="../attachments/storage_api.py" line="149"/>
+        <location filename="../attachments/storage_api.py" line="161"/>
         <source>You may not open this file.</source>
         <translation>У вас нет доступа к этому файлу.</translation>
     </message>
@@ -341,17 +361,17 @@
         <translation>В сообщении может быть не больше {0} символов, а в этом {1}.</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="713"/>
+        <location filename="../views/chat_view.py" line="716"/>
         <source>Delete message</source>
         <translation>Удалить сообщение</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="714"/>
+        <location filename="../views/chat_view.py" line="717"/>
         <source>Delete this message for everyone in the chat?</source>
         <translation>Удалить это сообщение у всех участников чата?</translation>
     </message>
     <message>
-        <location filename="../views/chat_view.py" line="732"/>
+        <location filename="../views/chat_view.py" line="735"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
@@ -713,62 +733,62 @@
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="74"/>
+        <location filename="../views/message_actions.py" line="75"/>
         <source>Forward…</source>
         <translation>Переслать…</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="76"/>
+        <location filename="../views/message_actions.py" line="77"/>
         <source>React</source>
         <translation>Реакция</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="83"/>
+        <location filename="../views/message_actions.py" line="84"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="86"/>
+        <location filename="../views/message_actions.py" line="87"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="88"/>
+        <location filename="../views/message_actions.py" line="89"/>
         <source>Delete for me</source>
         <translation>Удалить у меня</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="91"/>
+        <location filename="../views/message_actions.py" line="92"/>
         <source>Delete for everyone</source>
         <translation>Удалить у всех</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="105"/>
+        <location filename="../views/message_actions.py" line="106"/>
         <source>Reply to {0}</source>
         <translation>Ответ {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="112"/>
+        <location filename="../views/message_actions.py" line="113"/>
         <source>Edit message</source>
         <translation>Изменение сообщения</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="170"/>
+        <location filename="../views/message_actions.py" line="171"/>
         <source>Could not edit the message: {0}</source>
         <translation>Не удалось изменить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="189"/>
+        <location filename="../views/message_actions.py" line="190"/>
         <source>Could not react: {0}</source>
         <translation>Не удалось поставить реакцию: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="200"/>
+        <location filename="../views/message_actions.py" line="201"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="246"/>
+        <location filename="../views/message_actions.py" line="247"/>
         <source>The original message was deleted.</source>
         <translation>Исходное сообщение удалено.</translation>
     </message>

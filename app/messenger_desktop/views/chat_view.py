@@ -704,7 +704,10 @@ class ChatView(QWidget):
     def message_menu(self, index: QModelIndex) -> QMenu | None:
         """Reply, edit, forward, react, copy, retry, delete for me / for everyone
         (views/message_actions.py): by mouse or keyboard alike."""
-        return self.message_actions.menu(index)
+        menu = self.message_actions.menu(index)
+        if menu is not None and index.isValid():  # a picture or file: view, open, save
+            self.attachments.add_menu_items(menu, index.data(Roles.Message))
+        return menu
 
     def confirm_delete(self, msg: Message) -> QMessageBox:
         """Asks first (window-modal, without a nested event loop); Yes deletes."""
