@@ -52,9 +52,9 @@ class AttachmentController(QObject):
         self.button.setText("📎")
         self.button.setMinimumHeight(36)
         self.button.setAutoRaise(True)
-        bigger = self.button.font()
-        bigger.setPointSizeF(bigger.pointSizeF() * 1.5)  # the clip reads as an icon
-        self.button.setFont(bigger)
+        # The colour emoji is drawn at the text size: larger, it reads as an icon (a style
+        # sheet, because the theme's sheet sets the buttons' font).
+        self.button.setStyleSheet("QToolButton#AttachButton { font-size: 17px; }")
         self.button.clicked.connect(self.choose_files)
         parent = view.input.parentWidget()
         composer = parent.layout() if parent is not None else None
