@@ -252,6 +252,13 @@ class Sidebar(QWidget):
             self.list.setFocus()
             self.list.setCurrentIndex(self.proxy.index(0, 0))
             return True
+        # Nobody found but messages were: Down goes to the first message found.
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and self.messages.model.rowCount() > 0
+                and self.messages.isVisible()):
+            self.messages.list.setFocus()
+            self.messages.list.setCurrentIndex(self.messages.model.index(0))
+            return True
         return super().eventFilter(watched, event)
 
     def clear_search(self) -> bool:
