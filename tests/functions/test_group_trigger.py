@@ -158,6 +158,20 @@ def test_a_refusal_that_is_no_membership_change_is_raised(stack, people, monkeyp
     assert _entry(stack, adam.uid, chat) == {}
 
 
+def test_members_prune_independently_of_each_other():
+    """Two uids of one length whose CRC-32 buckets differ by a constant (as one pair in 16
+    did): some message must still prune the one and not the other. With CRC-32 none did,
+    which is how the test below once found no id to use (a bare StopIteration)."""
+    from messenger_functions import group_unread
+
+    adam, olga = "5diFoNPcbdaKwtgHwIoALtLinxN1", "Ekia7ZpTjCgeOj3QYrzZq9adP0J5"
+    ids = [f"-p{i:06d}" for i in range(2_000)]
+    assert any(group_unread.prunes_for(adam, m) and not group_unread.prunes_for(olga, m)
+               for m in ids)
+    share = sum(group_unread.prunes_for(adam, m) for m in ids) / len(ids)
+    assert 0.03 < share < 0.10, share  # still about one in GROUP_PRUNE_EVERY (16)
+
+
 def test_member_entries_are_pruned_by_their_own_hash(stack, people):
     """A member's entry is pruned on the messages whose (member, id) hash picks it: the ids
     beyond the cap and the previews beyond the newest few go in the same update."""
@@ -168,7 +182,7 @@ def test_member_entries_are_pruned_by_their_own_hash(stack, people):
     chat = _group(stack, {olga.uid: "owner", adam.uid: "member"})
     picked = [m for m in (f"-p{i:06d}" for i in range(2_000))
               if group_unread.prunes_for(adam.uid, m) and not group_unread.prunes_for(olga.uid, m)]
-    assert picked, (adam.uid, olga.uid)  # ~1 id in 17 qualifies
+    assert picked, (adam.uid, olga.uid)  # ~1 id in 17 qualifies, for any two uids
     message_id = picked[0]
     old = {f"-o{i:04d}": 1000 + i for i in range(UNREAD_IDS_CAP + 20)}
     _admin(stack, "PUT", f"userChats/{adam.uid}/{chat}", {
