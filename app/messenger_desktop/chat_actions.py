@@ -107,10 +107,9 @@ class ChatActions(QObject):
 
     def _set_hidden(self, hidden: dict[str, Any]) -> None:
         shown_again = [k for k in self._hidden if k not in hidden]
-        added = [k for k in hidden if k not in self._hidden]
         self._hidden = dict(hidden)
         self.session.model.set_hidden(set(hidden))
-        self.session.cache_hidden(added, shown_again)
+        self.session.cache_hidden(set(hidden))
         for message_id in shown_again:  # taken back on another device: read it again
             asyncio.ensure_future(self._reload(message_id))
 

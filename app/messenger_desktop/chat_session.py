@@ -296,14 +296,12 @@ class ChatSession(QObject):
             self._start_id = min([m.id for m in messages] + [shown])
         return added
 
-    def cache_hidden(self, hidden: list[str], shown_again: list[str]) -> None:
-        """Deleted for me (or taken back): the cache (so search and the next first paint)
-        leaves them out too."""
+    def cache_hidden(self, hidden: set[str]) -> None:
+        """The chat's ids deleted for me, all of them (as read or streamed): the cache (so
+        search and the next first paint) leaves them out too, and stores again any that
+        were taken back (also on another device meanwhile)."""
         if self._cache is not None:
-            if hidden:
-                self._cache.hide(self.chat_id, hidden)
-            if shown_again:
-                self._cache.hide(self.chat_id, shown_again, hidden=False)
+            self._cache.set_hidden(self.chat_id, sorted(hidden))
 
     async def search(self, text: str) -> list[str]:
         """Ids of this chat's messages whose words start with the words of `text`, newest

@@ -227,3 +227,18 @@ def test_a_cache_of_an_older_layout_starts_again(tmp_path: Path) -> None:
     assert cache.count() == 2 and len(cache.search("fresh")) == 2
     assert cache.resets == 0
     cache.close()
+
+
+def test_set_hidden_replaces_the_chats_set(tmp_path: Path) -> None:
+    cache = MessageCache(tmp_path / "c.sqlite3")
+    history = msgs(3, text="hidden test {i}")
+    a, b, c = sorted(history)
+    cache.replace_range(CHAT, "", None, history)
+    cache.set_hidden(CHAT, [a, b])
+    cache.flush()
+    assert [h.id for h in cache.search("hidden")] == [c]
+    cache.set_hidden(CHAT, [b])  # a taken back (on another device): it may come again
+    cache.replace_range(CHAT, "", None, history)
+    cache.flush()
+    assert sorted(h.id for h in cache.search("hidden")) == [a, c]
+    cache.close()

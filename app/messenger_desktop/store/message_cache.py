@@ -296,6 +296,11 @@ class MessageCache:
         """Delete for me: never return these messages (False: show them again)."""
         self._enqueue(("hide", chat_id, list(message_ids), hidden))
 
+    def set_hidden(self, chat_id: str, message_ids: Iterable[str]) -> None:
+        """The chat's whole set of ids deleted for me (as the server has it now): these
+        go; ids no longer in it may be stored again."""
+        self._enqueue(("set_hidden", chat_id, list(message_ids)))
+
     def forget(self, chat_id: str) -> None:
         """Drop a whole chat (a group I was removed from, or left)."""
         self._enqueue(("forget", chat_id))
@@ -473,6 +478,10 @@ class MessageCache:
         conn.execute("DELETE FROM messages WHERE chat=?", (chat,))
         conn.execute("DELETE FROM chats WHERE chat=?", (chat,))
         conn.execute("DELETE FROM hidden WHERE chat=?", (chat,))
+
+    def _do_set_hidden(self, conn: sqlite3.Connection, chat: str, ids: list[str]) -> None:
+        conn.execute("DELETE FROM hidden WHERE chat=?", (chat,))
+        self._do_hide(conn, chat, ids, True)
 
     def _do_hide(self, conn: sqlite3.Connection, chat: str, ids: list[str],
                  hidden: bool) -> None:
