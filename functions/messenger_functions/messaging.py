@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from messenger_model import paths
+
 from . import actions, backend, keys, settings
 from .errors import NO_SUCH_MESSAGE, NO_SUCH_USER, NOT_THE_SENDER, SAME_USER, ApiError
 
@@ -74,15 +76,24 @@ def page(uid_a: str, uid_b: str, limit: int, before: int | None) -> list[dict[st
     return chat_page(_direct_chat(uid_a, uid_b), limit, before)
 
 
-def chat_page(chat: str, limit: int, before: int | None) -> list[dict[str, Any]]:
-    """The same for any chat id; a group message's `receiver` is the group's id."""
+def hidden_ids(uid: str, chat: str) -> frozenset[str]:
+    """The messages `uid` deleted for themselves in `chat` (hidden/{uid}/{chatId})."""
+    found = backend.ref(f"{paths.HIDDEN}/{uid}/{chat}").get()
+    return frozenset(key for key, value in found.items() if value is True) \
+        if isinstance(found, dict) else frozenset()
+
+
+def chat_page(chat: str, limit: int, before: int | None,
+              hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The same for any chat id; a group message's `receiver` is the group's id. Messages in
+    `hidden` are left out, and the page reads that many more so it still holds `limit`."""
     query = backend.ref(f"{settings.MESSAGES}/{chat}").order_by_child("ts")
     if before is not None:
         query = query.end_at(before - 1)
-    found = query.limit_to_last(limit).get() or {}
+    found = query.limit_to_last(limit + len(hidden)).get() or {}
     messages = []
     for message_id, value in found.items():
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or message_id in hidden:
             continue
         sender, ts = value.get("sender"), value.get("ts")
         if not isinstance(sender, str) or not isinstance(ts, int | float):
@@ -102,7 +113,7 @@ def chat_page(chat: str, limit: int, before: int | None) -> list[dict[str, Any]]
         if isinstance(value.get("system"), dict):
             messages[-1]["system"] = value["system"]
     messages.sort(key=lambda item: (item["timestamp_ms"], item["id"]))
-    return messages
+    return messages[-limit:] if limit > 0 else []
 
 
 def delete(uid: str, chat: str, message_id: str) -> None:

@@ -85,7 +85,8 @@ def get_messages(call: Call) -> list[MessageOut]:
     query: ChatQuery = call.query
     assert call.uid is not None
     chat = _chat_of_call(call, query)
-    found = messaging.chat_page(chat.chat_id, query.limit, query.before)
+    found = messaging.chat_page(chat.chat_id, query.limit, query.before,
+                                messaging.hidden_ids(call.uid, chat.chat_id))
     chats.add_read_by(chat, call.uid, found)
     return [MessageOut(**message) for message in found]
 

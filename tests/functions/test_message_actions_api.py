@@ -386,3 +386,32 @@ def test_group_replies_and_their_fields(stack, world) -> None:
     by_id = {m["id"]: m for m in page}
     assert by_id[reply.json()["message_id"]]["reply_to"] == original
     assert by_id[original]["reactions"] == {"👀": [bob.uid]}
+
+
+def test_get_messages_leaves_out_what_the_caller_hid(stack, world) -> None:
+    """"Delete for me" (hidden/{uid}/{chatId}/{id}) hides a message from that caller's pages
+    only; a page still holds `limit` messages when there are that many the caller sees."""
+    alice, bob, group = world["alice"], world["bob"], world["G"]
+    sent = []
+    for n in range(5):
+        reply = alice.api("POST", "/send_message", json={"chat_id": group, "content": f"h{n}"})
+        assert reply.status_code == 200, reply.text
+        sent.append(reply.json()["message_id"])
+    # bob hides the two newest and one in the middle, as the client does: his own REST write
+    for message_id in (sent[4], sent[3], sent[1]):
+        assert bob.db("PUT", f"hidden/{bob.uid}/{group}/{message_id}",
+                      json=True).status_code == 200
+
+    def page(user, **params):
+        reply = user.api("GET", "/get_messages", params={"chat_id": group, **params})
+        assert reply.status_code == 200, reply.text
+        return [m["id"] for m in reply.json()]
+
+    mine = page(bob, limit=500)
+    assert not {sent[4], sent[3], sent[1]} & set(mine)
+    assert sent[0] in mine and sent[2] in mine
+    assert page(bob, limit=2)[-2:] == [sent[0], sent[2]]  # filled from older ones
+    assert page(alice, limit=5) == sent  # hidden for bob only
+    # shown again once bob deletes the mark
+    assert bob.db("DELETE", f"hidden/{bob.uid}/{group}/{sent[4]}").status_code == 200
+    assert page(bob, limit=1) == [sent[4]]
