@@ -214,6 +214,7 @@ class MessengerClient(QObject):
         email = email if isinstance(email, str) else ""
         if (name, email) != (self.my_name, self.my_email):
             self.my_name, self.my_email = name, email
+            self.chats.my_title = name or email
             self.profile_changed.emit()
 
     async def set_display_name(self, name: str) -> None:

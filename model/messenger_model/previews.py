@@ -1,4 +1,5 @@
-"""Last-message previews: `userChats/{uid}/{chatId}/previews/{messageId}` `{text, sender, ts}`.
+"""Last-message previews: `userChats/{uid}/{chatId}/previews/{messageId}` `{text, sender, ts}`
+(plus `editedAt` once edited, and a group event's `system`).
 
 A set of the newest few previews instead of one `lastMessage` node: adding a key is
 idempotent and order-free (the newest is the max by (ts, id), whatever order the writes came
@@ -29,11 +30,32 @@ def preview_of(message: dict[str, Any]) -> dict[str, Any]:
         text = ("📷 " if picture else "📎 ") + (text or fallback)
     preview = {"text": text[:PREVIEW_CHARS], "sender": message.get("sender"),
                "ts": message.get("ts")}
+    system = system_of(message.get("system"))
+    if system is not None:
+        # a group event: the app writes the sentence from it (display names, its language)
+        # instead of showing the English fallback `text`
+        preview["system"] = system
     if message.get("editedAt") is not None:
         # the rules accept a preview only with its message's current editedAt: a late
         # creation or edit cannot put back an older text (functions/.../edits.py)
         preview["editedAt"] = message["editedAt"]
     return preview
+
+
+def system_of(value: Any) -> dict[str, Any] | None:
+    """A message's `system` `{kind, actor, users, name}` as a preview carries it (only those
+    fields, only of the right types), or None when it is not a group event."""
+    if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
+        return None
+    found: dict[str, Any] = {"kind": value["kind"]}
+    if isinstance(value.get("actor"), str):
+        found["actor"] = value["actor"]
+    users = value.get("users")
+    if isinstance(users, dict) and users:
+        found["users"] = {str(uid): True for uid in users}
+    if isinstance(value.get("name"), str):
+        found["name"] = value["name"]
+    return found
 
 
 def latest_preview(entry: Any) -> dict[str, Any] | None:

@@ -238,3 +238,37 @@ def test_group_receipt_and_typing_texts_in_russian(qapp) -> None:
         "анна renamed the group to “Team”"
     assert system_text(SystemEvent("owner", "a", ("c",)), names) == "вера is now the owner"
     assert system_text(SystemEvent("unknown-kind", "a", ()), names, "fallback") == "fallback"
+
+
+def test_the_chat_list_shows_a_group_event_in_words_and_names(harness: Harness, suite) -> None:
+    """The newest message of a group is an event: its row says it with display names, in the
+    language in use, not the API's English fallback text (the preview carries `system`)."""
+    from messenger_desktop import i18n
+
+    config = config_for(suite)
+    admin = Admin(suite)
+    anna = harness.signed_in(config, unique_email("anna"), name="anna")
+    _set_name(harness, anna, "анна")
+    vera = _peer(admin, "вера")
+    harness.until(lambda: anna.client.chats.row_for_uid(vera) is not None, what="вера known")
+    group = make_group(admin, "Team", anna.client.uid, [vera])
+    chats = anna.client.chats
+    harness.until(lambda: chats.row_for_chat(group) is not None
+                  and chats.row_for_chat(group).preview_system is not None, what="the event")
+    index = chats.index_for_uid(group)
+    assert index.data(Roles.Preview) == "анна created the group “Team”"
+    assert index.data(Roles.PreviewSystem) and not index.data(Roles.PreviewOwn)
+    # someone else's event, naming people by today's names
+    admin.patch("", {f"messages/{group}/-B{uuid.uuid4().hex[:18]}": {
+        "sender": vera, "text": "x renamed the group to Crew", "ts": {".sv": "timestamp"},
+        "system": {"kind": "renamed", "actor": vera, "name": "Crew"}}})
+    harness.until(lambda: "Crew" in str(chats.index_for_uid(group).data(Roles.Preview)),
+                  what="the rename's preview")
+    assert chats.index_for_uid(group).data(Roles.Preview) == "вера renamed the group to “Crew”"
+    try:
+        i18n.install("ru")
+        assert chats.index_for_uid(group).data(Roles.Preview) == \
+            "вера переименовывает группу в «Crew»"
+    finally:
+        i18n.install("en")
+    anna.window.messenger.sidebar.list.viewport().grab()  # paints the italic line

@@ -108,6 +108,9 @@ def test_system_messages_preview_without_unread(stack, people):
     for uid in (olga.uid, adam.uid, mia.uid):
         wait_for(lambda uid=uid: latest_id(_entry(stack, uid, chat)) == system_id)
         assert "unreadIds" not in _entry(stack, uid, chat)
+        # the event itself, so the app writes the sentence (names, language), not the text
+        assert _entry(stack, uid, chat)["previews"][system_id]["system"] == {
+            "kind": "renamed", "actor": olga.uid, "name": "x"}
 
 
 def test_a_member_removed_while_the_trigger_runs(stack, people, monkeypatch):

@@ -244,6 +244,27 @@ def test_trigger_writes_only_current_members_entries(rules) -> None:
     assert not can_update(rules, {f"userChats/eve/{G}/previews/m1": preview}, TRIGGER)
 
 
+def test_a_preview_carries_its_messages_event_and_no_other(rules) -> None:
+    """A preview's `system` (the app's sentence) must be the kind its message has: none on
+    a plain message, the same kind on a group event."""
+    import copy
+
+    event = {"kind": "renamed", "actor": "olga", "name": "x"}
+    tree = copy.deepcopy(TREE)
+    tree["messages"][G]["s1"] = {"sender": "olga", "text": "olga renamed", "ts": 6,
+                                 "system": event}
+    plain = {"text": "hi", "sender": "mia", "ts": 5}
+    assert can_update(rules, {f"userChats/mia/{G}/previews/s1": {
+        "text": "olga renamed", "sender": "olga", "ts": 6, "system": event}}, TRIGGER, tree)
+    assert not can_update(rules, {f"userChats/mia/{G}/previews/m1": {
+        **plain, "system": event}}, TRIGGER, tree)
+    assert not can_update(rules, {f"userChats/mia/{G}/previews/s1": {
+        "text": "olga renamed", "sender": "olga", "ts": 6,
+        "system": {**event, "kind": "added"}}}, TRIGGER, tree)
+    assert not can_update(rules, {f"userChats/mia/{G}/previews/s1": {
+        "text": "olga renamed", "sender": "olga", "ts": 6}}, TRIGGER, tree)
+
+
 def test_owners_mark_read_only_while_members(rules) -> None:
     mark = {f"userChats/mia/{G}/unreadIds": None, f"userChats/mia/{G}/readAt": NOW}
     assert can_update(rules, mark, user("mia"))

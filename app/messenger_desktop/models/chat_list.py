@@ -35,6 +35,7 @@ from PySide6.QtCore import (
 )
 
 from .chat_entry import EntryIndex
+from .group import SystemEvent, system_from, system_text
 from .presence import ServerClock, Status, describe, is_online
 
 __all__ = ["ChatListModel", "ChatListProxy", "ChatRow", "Roles", "activity_time",
@@ -88,6 +89,7 @@ class Roles(IntEnum):
     Muted = Qt.ItemDataRole.UserRole + 12  # no sound or pop-up for this chat
     Draft = Qt.ItemDataRole.UserRole + 13  # unsent text typed in this chat
     IsGroup = Qt.ItemDataRole.UserRole + 14
+    PreviewSystem = Qt.ItemDataRole.UserRole + 15  # the preview is a group event's sentence
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class ChatRow:
     last_ts: float = 0.0
     is_group: bool = False  # then `uid` is the chat id, `name` the group's name
     preview_sender: str = ""  # uid of the previewed message's sender
+    preview_system: SystemEvent | None = None  # the previewed message is a group event
 
     @property
     def title(self) -> str:
@@ -116,6 +119,7 @@ class ChatListModel(QAbstractListModel):
         super().__init__(parent)
         self.is_loaded = False
         self.my_uid = my_uid
+        self.my_title = ""  # my display name (else email): group events in previews name me
         self.clock = clock
         self._rows: list[ChatRow] = []
         self._index: dict[str, int] = {}  # uid -> row
@@ -142,11 +146,15 @@ class ChatListModel(QAbstractListModel):
         if role == Roles.Unread:
             return row.unread
         if role == Roles.Preview:
+            if row.preview_system is not None:  # in the language in use, with today's names
+                return system_text(row.preview_system, self.name_of, row.preview)
             if row.is_group and row.preview and not row.preview_own and row.preview_sender:
                 return f"{self.name_of(row.preview_sender)}: {row.preview}"
             return row.preview
         if role == Roles.PreviewOwn:
             return row.preview_own
+        if role == Roles.PreviewSystem:
+            return row.preview_system is not None
         if role == Roles.UpdatedAt:
             return row.updated_at
         if role == Roles.LastTs:
@@ -187,6 +195,8 @@ class ChatListModel(QAbstractListModel):
         return self._status.get(uid)
 
     def name_of(self, uid: str) -> str:
+        if uid == self.my_uid and self.my_title:
+            return self.my_title
         row = self.row_for_uid(uid)
         return row.title if row is not None else uid
 
@@ -243,7 +253,8 @@ class ChatListModel(QAbstractListModel):
         )
         if self._rows[i].title != before:  # groups' previews name their senders
             for n, row in enumerate(self._rows):
-                if row.is_group and row.preview_sender == uid:
+                if row.is_group and (row.preview_sender == uid or (
+                        row.preview_system is not None and uid in row.preview_system.users)):
                     self.dataChanged.emit(self.index(n), self.index(n), [Roles.Preview])
 
     def set_chat(self, chat_id: str, value: Any, index: EntryIndex | None = None) -> None:
@@ -259,8 +270,10 @@ class ChatListModel(QAbstractListModel):
         i = self._ensure(uid)
         entry = value if isinstance(value, dict) else {}
         last = index.latest if index is not None else last_message(entry)
+        system = system_from(last.get("system")) if last is not None else None
         if last is not None:
             preview, own = str(last.get("text") or ""), last.get("sender") == self.my_uid
+            own = own and system is None  # "You: анна added борис" says it twice
             last_ts = _number(last.get("ts")) or 0.0
         else:
             preview, own, last_ts = "", False, 0.0
@@ -272,6 +285,7 @@ class ChatListModel(QAbstractListModel):
                 unread=index.unread if index is not None else unread_count(entry),
                 preview=" ".join(preview.split())[:200],
                 preview_own=own,
+                preview_system=system,
                 preview_sender=str(last.get("sender") or "") if last is not None else "",
                 name=(_group_name(entry) or self._rows[i].name) if group else self._rows[i].name,
                 updated_at=last_ts or _number(entry.get("readAt")) or 0.0,

@@ -112,7 +112,10 @@ class ChatListDelegate(QStyledItemDelegate):
         else:
             line = presence
         draft = " ".join(str(index.data(Roles.Draft) or "").split())
-        painter.setFont(option.font)
+        line_font = QFont(option.font)
+        # a group event ("анна added борис") in italics: an event, not something said
+        line_font.setItalic(bool(preview and not draft and index.data(Roles.PreviewSystem)))
+        painter.setFont(line_font)
         painter.setPen(QColor(c.online if (not preview and index.data(Roles.Online)) else c.muted))
         sub = QRect(left, rect.top() + 34, right - left - badge_w - (8 if badge_w else 0), 20)
         if draft:  # unsent text waits in this chat: say so instead of the last message
@@ -126,6 +129,6 @@ class ChatListDelegate(QStyledItemDelegate):
             line = draft
         painter.drawText(
             sub, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QFontMetrics(option.font).elidedText(line, Qt.TextElideMode.ElideRight, sub.width()),
+            QFontMetrics(line_font).elidedText(line, Qt.TextElideMode.ElideRight, sub.width()),
         )
         painter.restore()
