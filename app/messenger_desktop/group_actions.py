@@ -110,6 +110,8 @@ class GroupActions(QObject):
         dialog.add_requested.connect(self.add_people)
         dialog.remove_requested.connect(lambda uid: self._change(
             dialog, self.api.remove_member(self._group_id, uid)))
+        dialog.role_requested.connect(lambda uid, role: self._change(
+            dialog, self.api.set_role(self._group_id, uid, role)))
         dialog.rename_requested.connect(lambda name: self._change(
             dialog, self.api.rename_group(self._group_id, name)))
         dialog.leave_requested.connect(lambda: self._run(

@@ -30,6 +30,7 @@ from messenger_model.groups import (
     OWNER_CHANGED,
     REMOVED,
     RENAMED,
+    ROLE_CHANGED,
     is_admin,
     successor,
 )
@@ -65,13 +66,15 @@ def _names(profiles: dict[str, Any], uids: list[str]) -> str:
 
 
 def _system(chat_id: str, actor: str, kind: str, text: str, users: list[str] | None = None,
-            name: str | None = None) -> dict[str, Any]:
+            name: str | None = None, role: str | None = None) -> dict[str, Any]:
     """The changes that add one system message."""
     system: dict[str, Any] = {"kind": kind, "actor": actor}
     if users:
         system["users"] = dict.fromkeys(users, True)
     if name is not None:
         system["name"] = name
+    if role is not None:
+        system["role"] = role
     return {paths.message(chat_id, new_push_id()): {
         "sender": actor, "text": text, "ts": SV, "system": system}}
 
@@ -193,8 +196,8 @@ def _profiles_or_ids(uids: list[str]) -> dict[str, Any]:
 
 
 def set_role(chat_id: str, actor: str, uid: str, role: str) -> None:
-    """The owner makes a member an admin or an admin a plain member (no system message: the
-    contract's kinds have none for it; the member list shows roles)."""
+    """The owner makes a member an admin or an admin a plain member, and the members are told
+    (kind "role", with the new `role`), in one update; no change, no message."""
     chat = chats.of_member(chat_id, actor)
     if chat.type != GROUP_TYPE:
         raise ApiError(404, chats.NO_SUCH_CHAT)
@@ -208,4 +211,10 @@ def set_role(chat_id: str, actor: str, uid: str, role: str) -> None:
     if current == OWNER:
         raise ApiError(403, NOT_AN_OWNER)  # owners are not demoted by each other
     if current != role:
-        _commit({f"{paths.chat_members(chat_id)}/{uid}": role})
+        profiles = chats.require_users([actor]) | _profiles_or_ids([uid])
+        wording = "an admin" if role == ADMIN else "a member"
+        changes: dict[str, Any] = {f"{paths.chat_members(chat_id)}/{uid}": role}
+        changes.update(_system(chat_id, actor, ROLE_CHANGED,
+                               f"{_display(profiles, actor)} made {_display(profiles, uid)} "
+                               f"{wording}", [uid], role=role))
+        _commit(changes)

@@ -248,7 +248,8 @@ class MessageOut(_Model):
         "your read receipts are off; members whose receipts are off never appear).")
     system: dict[str, Any] | None = Field(
         default=None, description="A group event (created, added, removed, left, renamed, "
-        "owner): `{kind, actor, users, name}`; `content` is its English wording.")
+        "owner, role): `{kind, actor, users, name}` (`role` for a role change); `content` is "
+        "its English wording.")
 
 
 class Deleted(_Model):

@@ -16,9 +16,9 @@ GROUP_TYPE = "group"
 DIRECT_TYPE = "direct"
 
 # System message kinds (messages/{groupId}/{id}/system/kind), written by the api function only.
-CREATED, ADDED, REMOVED, LEFT, RENAMED, OWNER_CHANGED = (
-    "created", "added", "removed", "left", "renamed", "owner")
-SYSTEM_KINDS = (CREATED, ADDED, REMOVED, LEFT, RENAMED, OWNER_CHANGED)
+CREATED, ADDED, REMOVED, LEFT, RENAMED, OWNER_CHANGED, ROLE_CHANGED = (
+    "created", "added", "removed", "left", "renamed", "owner", "role")
+SYSTEM_KINDS = (CREATED, ADDED, REMOVED, LEFT, RENAMED, OWNER_CHANGED, ROLE_CHANGED)
 
 
 def members_of(chat: Any) -> dict[str, str]:

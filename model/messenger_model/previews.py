@@ -43,7 +43,7 @@ def preview_of(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def system_of(value: Any) -> dict[str, Any] | None:
-    """A message's `system` `{kind, actor, users, name}` as a preview carries it (only those
+    """A message's `system` `{kind, actor, users, name, role}` as a preview carries it (only those
     fields, only of the right types), or None when it is not a group event."""
     if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
         return None
@@ -53,8 +53,9 @@ def system_of(value: Any) -> dict[str, Any] | None:
     users = value.get("users")
     if isinstance(users, dict) and users:
         found["users"] = {str(uid): True for uid in users}
-    if isinstance(value.get("name"), str):
-        found["name"] = value["name"]
+    for key in ("name", "role"):
+        if isinstance(value.get(key), str):
+            found[key] = value[key]
     return found
 
 

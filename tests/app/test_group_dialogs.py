@@ -101,6 +101,24 @@ def test_create_rename_add_remove_leave_through_the_dialogs(harness: Harness, su
     harness.until(lambda: view.subtitle.text() == "3 members", what="removed")
     harness.until(lambda: "анна removed вера" in _system_lines(anna), what="анна removed вера")
     assert admin.get(f"userChats/{vera}/{group}") is None
+    # The owner makes борис an admin, and back (POST /set_role; the members are told).
+    assert members.role.isVisibleTo(members)
+    harness.until(members.isEnabled, what="the removal's answer")
+    members.select(a)
+    assert not members.role.isEnabled()  # not myself
+    members.select(b)
+    assert members.role.isEnabled() and members.role.text() == "Make admin"
+    members.role.click()
+    harness.until(lambda: "борис · admin" in [members.members.item(i).text()
+                                              for i in range(members.members.count())],
+                  20, "борис is an admin")
+    harness.until(lambda: "анна made борис an admin" in _system_lines(anna), what="role line")
+    harness.until(lambda: members.isEnabled() and members.role.text() == "Remove admin",
+                  what="the button turned")
+    members.role.click()
+    harness.until(lambda: "анна removed борис from admins" in _system_lines(anna), 20,
+                  "back to a member")
+    assert admin.get(f"chats/{group}/members/{b}") == "member"
     members.close_button.click()
 
     # Борис, a plain member: sees the list, no admin actions; the API refuses them anyway.
@@ -116,6 +134,7 @@ def test_create_rename_add_remove_leave_through_the_dialogs(harness: Harness, su
     assert not bmembers.rename.isVisibleTo(bmembers) and bmembers.name.isReadOnly()
     bmembers.select(gleb)
     assert not bmembers.remove.isEnabled()
+    assert not bmembers.role.isVisibleTo(bmembers)  # the owner's alone
     bmembers.rename_requested.emit("mine now")  # as if the button were there
     harness.until(lambda: bmembers.error.isVisible(), 20, "refusal shown")
     assert bmembers.error.text() == "Only the group's owner and admins may do this."

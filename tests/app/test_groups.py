@@ -225,6 +225,8 @@ def test_group_receipt_and_typing_texts_in_russian(qapp) -> None:
         added = SystemEvent("added", "a", ("b", "c"))
         assert system_text(added, names) == "анна добавляет: борис и вера"
         assert system_text(SystemEvent("left", "b", ("b",)), names) == "борис покидает группу"
+        assert system_text(SystemEvent("role", "a", ("b",), role="admin"), names) == \
+            "анна назначает администратора: борис"
         # Plural forms survive a refresh of the translations (models/plurals.py says why).
         now = 10**13
         assert describe(Status(False, now - 3 * 60_000), now) == "был(а) 3 минуты назад"
@@ -237,6 +239,10 @@ def test_group_receipt_and_typing_texts_in_russian(qapp) -> None:
     assert system_text(SystemEvent("renamed", "a", (), "Team"), names) == \
         "анна renamed the group to “Team”"
     assert system_text(SystemEvent("owner", "a", ("c",)), names) == "вера is now the owner"
+    assert system_text(SystemEvent("role", "a", ("b",), role="admin"), names) == \
+        "анна made борис an admin"
+    assert system_text(SystemEvent("role", "a", ("b",), role="member"), names) == \
+        "анна removed борис from admins"
     assert system_text(SystemEvent("unknown-kind", "a", ()), names, "fallback") == "fallback"
 
 

@@ -175,6 +175,16 @@ def test_admin_actions(stack, people):
     refused(olga.api("POST", "/set_role", json={**role, "role": "owner"}), 400)
     ok(olga.api("POST", "/set_role", json=role))
     assert admin_get(stack, f"chats/{chat}/members/{adam.uid}") == "admin"
+    made = _messages(mia, chat)[-1]  # the members are told, as for every membership change
+    assert made["system"] == {"kind": "role", "actor": olga.uid, "users": {adam.uid: True},
+                              "role": "admin"}
+    assert made["content"] == "olga made adam an admin"
+    ok(olga.api("POST", "/set_role", json=role))  # no change: nothing to announce
+    assert _messages(mia, chat)[-1]["id"] == made["id"]
+    ok(olga.api("POST", "/set_role", json={**role, "role": "member"}))
+    back = _messages(mia, chat)[-1]
+    assert back["system"]["role"] == "member" and back["content"] == "olga made adam a member"
+    ok(olga.api("POST", "/set_role", json=role))
     refused(adam.api("POST", "/set_role", json={**role, "user_id": mia.uid}), 403)
     ok(adam.api("POST", "/add_members", json={"chat_id": chat, "members": [ben.uid, mia.uid]}))
     record = admin_get(stack, f"chats/{chat}")

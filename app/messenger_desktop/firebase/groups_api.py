@@ -45,6 +45,10 @@ class GroupsApi:
     async def remove_member(self, chat_id: str, uid: str) -> None:
         await self._call("POST", "/remove_member", {"chat_id": chat_id, "user_id": uid})
 
+    async def set_role(self, chat_id: str, uid: str, role: str) -> None:
+        """The owner makes a member an admin ("admin") or back ("member")."""
+        await self._call("POST", "/set_role", {"chat_id": chat_id, "user_id": uid, "role": role})
+
     async def leave_group(self, chat_id: str) -> None:
         await self._call("POST", "/leave_group", {"chat_id": chat_id})
 

@@ -273,7 +273,7 @@
         <translation>Вы: </translation>
     </message>
     <message>
-        <location filename="../views/chat_list_delegate.py" line="119"/>
+        <location filename="../views/chat_list_delegate.py" line="122"/>
         <source>Draft: </source>
         <translation>Черновик: </translation>
     </message>
@@ -496,37 +496,47 @@
         <translation>админ</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="89"/>
+        <location filename="../models/group.py" line="91"/>
         <source>{0} and {1}</source>
         <translation>{0} и {1}</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="97"/>
+        <location filename="../models/group.py" line="99"/>
         <source>{0} created the group “{1}”</source>
         <translation>{0} создаёт группу «{1}»</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="99"/>
+        <location filename="../models/group.py" line="101"/>
         <source>{0} added {1}</source>
         <translation>{0} добавляет: {1}</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="101"/>
+        <location filename="../models/group.py" line="103"/>
         <source>{0} removed {1}</source>
         <translation>{0} удаляет из группы: {1}</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="103"/>
+        <location filename="../models/group.py" line="105"/>
         <source>{0} left the group</source>
         <translation>{0} покидает группу</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="105"/>
+        <location filename="../models/group.py" line="107"/>
         <source>{0} renamed the group to “{1}”</source>
         <translation>{0} переименовывает группу в «{1}»</translation>
     </message>
     <message>
-        <location filename="../models/group.py" line="107"/>
+        <location filename="../models/group.py" line="109"/>
+        <source>{0} made {1} an admin</source>
+        <translation>{0} назначает администратора: {1}</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="111"/>
+        <source>{0} removed {1} from admins</source>
+        <translation>{0} снимает права администратора: {1}</translation>
+    </message>
+    <message>
+        <location filename="../models/group.py" line="113"/>
         <source>{0} is now the owner</source>
         <translation>{0} теперь владелец группы</translation>
     </message>
@@ -679,43 +689,53 @@
 <context>
     <name>MembersDialog</name>
     <message>
-        <location filename="../views/group_dialogs.py" line="270"/>
+        <location filename="../views/group_dialogs.py" line="275"/>
         <source>Group members</source>
         <translation>Участники группы</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="271"/>
+        <location filename="../views/group_dialogs.py" line="276"/>
         <source>Rename</source>
         <translation>Переименовать</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="272"/>
+        <location filename="../views/group_dialogs.py" line="277"/>
         <source>Add people…</source>
         <translation>Добавить людей…</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="273"/>
+        <location filename="../views/group_dialogs.py" line="278"/>
         <source>Remove</source>
         <translation>Удалить</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="274"/>
-        <location filename="../views/group_dialogs.py" line="342"/>
+        <location filename="../views/group_dialogs.py" line="279"/>
+        <location filename="../views/group_dialogs.py" line="360"/>
         <source>Leave group</source>
         <translation>Покинуть группу</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="275"/>
+        <location filename="../views/group_dialogs.py" line="280"/>
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="305"/>
+        <location filename="../views/group_dialogs.py" line="311"/>
         <source>(you)</source>
         <translation>(вы)</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="343"/>
+        <location filename="../views/group_dialogs.py" line="340"/>
+        <source>Remove admin</source>
+        <translation>Снять администратора</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="340"/>
+        <source>Make admin</source>
+        <translation>Сделать администратором</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="361"/>
         <source>Leave this group? You will no longer see its messages.</source>
         <translation>Покинуть эту группу? Вы больше не увидите её сообщений.</translation>
     </message>

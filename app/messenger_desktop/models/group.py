@@ -68,6 +68,7 @@ class SystemEvent:
     actor: str
     users: tuple[str, ...]
     name: str = ""
+    role: str = ""  # kind "role": the role given ("admin", or "member" again)
 
 
 def system_from(value: Any) -> SystemEvent | None:
@@ -75,9 +76,10 @@ def system_from(value: Any) -> SystemEvent | None:
         return None
     users = value.get("users")
     uids = tuple(sorted(str(u) for u in users)) if isinstance(users, dict) else ()
-    name = value.get("name")
+    name, role = value.get("name"), value.get("role")
     return SystemEvent(value["kind"], str(value.get("actor") or ""), uids,
-                       name if isinstance(name, str) else "")
+                       name if isinstance(name, str) else "",
+                       role if isinstance(role, str) else "")
 
 
 def _names(uids: tuple[str, ...], name_of: Callable[[str], str]) -> str:
@@ -103,6 +105,10 @@ def system_text(event: SystemEvent, name_of: Callable[[str], str], fallback: str
         return translate("Group", "{0} left the group").format(users or actor)
     if event.kind == "renamed":
         return translate("Group", "{0} renamed the group to “{1}”").format(actor, event.name)
+    if event.kind == "role" and event.role == ADMIN:
+        return translate("Group", "{0} made {1} an admin").format(actor, users)
+    if event.kind == "role" and event.role == MEMBER:
+        return translate("Group", "{0} removed {1} from admins").format(actor, users)
     if event.kind == "owner":
         return translate("Group", "{0} is now the owner").format(users or actor)
     return fallback

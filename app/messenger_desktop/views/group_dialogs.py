@@ -214,6 +214,7 @@ class MembersDialog(_AsyncDialog):
 
     add_requested = Signal()
     remove_requested = Signal(str)  # uid
+    role_requested = Signal(str, str)  # uid, "admin" or "member" (the owner only)
     rename_requested = Signal(str)
     leave_requested = Signal()
 
@@ -233,6 +234,8 @@ class MembersDialog(_AsyncDialog):
         self.members.setObjectName("Members")
         self.add_button = QPushButton()
         self.remove = QPushButton()
+        self.role = QPushButton()  # "Make admin" / "Remove admin", for the owner
+        self.role.setObjectName("RoleButton")
         self.leave = QPushButton()
         self.leave.setObjectName("Danger")
         self.close_button = QPushButton()
@@ -241,6 +244,7 @@ class MembersDialog(_AsyncDialog):
         self.name.textChanged.connect(self._update_buttons)
         self.add_button.clicked.connect(self.add_requested)
         self.remove.clicked.connect(self._remove)
+        self.role.clicked.connect(self._role)
         self.leave.clicked.connect(self.confirm_leave)
         self.close_button.clicked.connect(self.accept)
         self.members.currentItemChanged.connect(self._update_buttons)
@@ -250,6 +254,7 @@ class MembersDialog(_AsyncDialog):
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addWidget(self.remove)
+        row.addWidget(self.role)
         row.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.leave)
@@ -275,6 +280,7 @@ class MembersDialog(_AsyncDialog):
         self.close_button.setText(self.tr("Close"))
         if self.group is not None:
             self.set_group(self.group)
+        self._update_buttons()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -311,6 +317,7 @@ class MembersDialog(_AsyncDialog):
         manage = group.can_manage(self.my_uid)
         for w in (self.add_button, self.remove, self.rename):
             w.setVisible(manage)
+        self.role.setVisible(group.role(self.my_uid) == OWNER)
         self.name.setReadOnly(not manage)
         self._update_buttons()
 
@@ -329,6 +336,10 @@ class MembersDialog(_AsyncDialog):
         their = group.role(uid) if group is not None and uid else None
         self.remove.setEnabled(uid is not None and uid != self.my_uid
                                and can_remove(self.my_role, their))
+        # the owner makes a member an admin or an admin a member again (owners stay owners)
+        self.role.setText(self.tr("Remove admin") if their == ADMIN else self.tr("Make admin"))
+        self.role.setEnabled(self.my_role == OWNER and uid is not None and uid != self.my_uid
+                             and their in (ADMIN, MEMBER))
         name = " ".join(self.name.text().split())
         self.rename.setEnabled(bool(name) and group is not None and name != group.name)
 
@@ -337,6 +348,13 @@ class MembersDialog(_AsyncDialog):
         if uid and self.remove.isEnabled():
             self.set_busy(True)
             self.remove_requested.emit(uid)
+
+    def _role(self) -> None:
+        uid = self.selected()
+        group = self.group
+        if uid and group is not None and self.role.isEnabled():
+            self.set_busy(True)
+            self.role_requested.emit(uid, MEMBER if group.role(uid) == ADMIN else ADMIN)
 
     def confirm_leave(self) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Leave group"),
