@@ -6,7 +6,8 @@ the cache lacks (or has with another `editedAt`), this reads that chat's newest 
 seconds later and one chat at a time: search then finds what arrived in chats that were not
 open, and opening such a chat paints it at once. The page is a range answer like any other:
 it also drops messages deleted in that range (message_cache.replace_range). The open chat is
-left to its session.
+left to its session. At the start it also reads my "delete for me" ids of every chat once
+(`hidden/{me}`), so messages hidden on another device are not cached or found here either.
 """
 
 from __future__ import annotations
@@ -32,23 +33,42 @@ RETRY_S = 10.0  # offline: try that chat again later
 
 class CacheFiller:
     def __init__(self, db: Database, cache: MessageCache,
-                 current: Callable[[], str | None]) -> None:
+                 current: Callable[[], str | None], uid: str = "") -> None:
         self._db = db
+        self._uid = uid
         self._cache = cache
         self._current = current  # the open chat's id (its session keeps it up to date)
         self._due: dict[str, float] = {}  # chat id -> when to read it (loop time)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.reads = 0  # pages read (tests, logs)
+        self._hidden_task: asyncio.Future | None = None
+
+    async def _read_hidden(self) -> None:
+        """Every chat's delete-for-me set, once (the open chat's is streamed by its
+        session): offline, the sessions still bring each chat's when it is opened."""
+        try:
+            value = await self._db.get(f"hidden/{self._uid}")
+        except UserFacingError as exc:
+            log.info("reading the hidden ids failed: %s", exc)
+            return
+        for chat_id, ids in (value if isinstance(value, dict) else {}).items():
+            if isinstance(ids, dict) and chat_id != self._current():
+                self._cache.set_hidden(chat_id, [k for k, v in ids.items() if v is True])
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.ensure_future(self._run())
+            if self._uid:
+                self._hidden_task = asyncio.ensure_future(self._read_hidden())
 
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._hidden_task is not None:
+            self._hidden_task.cancel()
+            self._hidden_task = None
 
     def note(self, chat_id: str, latest: dict[str, Any] | None) -> None:
         """A chat's newest preview (from userChats): read its page if the cache is behind."""

@@ -105,7 +105,8 @@ class MessengerClient(QObject):
                                       else None)
         # The newest messages of the chats that are not open, read into it in the background.
         self.filler = CacheFiller(
-            self.db, self.cache, lambda: self.current.chat_id if self.current else None
+            self.db, self.cache, lambda: self.current.chat_id if self.current else None,
+            self.uid,
         ) if self.cache is not None else None
         self.heartbeat_s = heartbeat_s
         self._trees: dict[str, Any] = {}

@@ -276,6 +276,12 @@ def test_delete_for_me_on_all_my_devices(harness: Harness, suite) -> None:
         harness.until(lambda a=app: a.client.cache.search("keep") == [], what="not findable")
     harness.until(lambda: [h.snippet for h in other.client.cache.search("keep")]
                   == ["\x02keep\x03 or not"], what="still findable for the other person")
+    # A third device of mine, signed in later, that never opens the chat: its background
+    # fill caches the chat's newest page, but not what I deleted for me.
+    phone = harness.signed_in(config, email, register=False, name="phone")
+    harness.until(lambda: len(phone.client.cache.search("second")) == 1, 15,
+                  what="the phone's cache filled")
+    assert phone.client.cache.search("keep") == []
     # Reopening reads the hidden ids first: it never shows again (nor in the cache's paint).
     laptop.close_chat()
     laptop.open_person(o_uid)
