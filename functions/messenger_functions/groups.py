@@ -7,6 +7,8 @@ its English wording; the app renders it from `system` with display names) and ev
 `userChats` entry: a new member's entry starts at the add (`readAt` = the join time, so older
 messages are not unread), a removed member's entry goes, with their receipt and typing state.
 Nothing is half-done: a reader sees the membership and its system message together.
+Changes of one group are serialised (group_lock.py: a claim on its record, released by the
+change's own update), so two admins at once cannot both decide from the same membership.
 
 Roles (messenger_model.groups): owners and admins add, remove and rename; an admin removes
 plain members, only an owner removes an admin; anyone leaves; the last owner leaving hands
@@ -48,6 +50,7 @@ from .errors import (
     REMOVE_YOURSELF,
     ApiError,
 )
+from .group_lock import Hold, held
 
 SV = settings.SERVER_TIMESTAMP
 
@@ -101,10 +104,15 @@ def _commit(changes: dict[str, Any]) -> None:
     backend.ref("/").update(changes)
 
 
-def _as_admin(chat_id: str, uid: str) -> chats.Chat:
+def _as_member(chat_id: str, uid: str) -> chats.Chat:
     chat = chats.of_member(chat_id, uid)
     if chat.type != GROUP_TYPE:
         raise ApiError(404, chats.NO_SUCH_CHAT)  # a direct chat has no membership to change
+    return chat
+
+
+def _as_admin(chat_id: str, uid: str) -> chats.Chat:
+    chat = _as_member(chat_id, uid)
     if not is_admin(chat.members.get(uid)):
         raise ApiError(403, NOT_AN_ADMIN)
     return chat
@@ -130,7 +138,13 @@ def create(owner: str, name: str, members: list[str]) -> str:
 
 
 def rename(chat_id: str, actor: str, name: str) -> None:
-    chat = _as_admin(chat_id, actor)
+    _as_admin(chat_id, actor)  # strangers are refused before they can hold the group
+    with held(chat_id) as hold:
+        _rename(hold, _as_admin(chat_id, actor), actor, name)
+
+
+def _rename(hold: Hold, chat: chats.Chat, actor: str, name: str) -> None:
+    chat_id = chat.chat_id
     changes: dict[str, Any] = {f"{paths.chat(chat_id)}/name": name}
     for uid in chat.members:
         changes[f"{paths.user_chat(uid, chat_id)}/group/name"] = name
@@ -138,11 +152,17 @@ def rename(chat_id: str, actor: str, name: str) -> None:
     changes.update(_system(chat_id, actor, RENAMED,
                            f"{_display(profiles, actor)} renamed the group to {name}",
                            name=name))
-    _commit(changes)
+    hold.commit(changes)
 
 
 def add(chat_id: str, actor: str, members: list[str]) -> None:
-    chat = _as_admin(chat_id, actor)
+    _as_admin(chat_id, actor)
+    with held(chat_id) as hold:  # two admins adding at once must not pass the limit together
+        _add(hold, _as_admin(chat_id, actor), actor, members)
+
+
+def _add(hold: Hold, chat: chats.Chat, actor: str, members: list[str]) -> None:
+    chat_id = chat.chat_id
     new = [uid for uid in members if uid not in chat.members]
     if not new:
         return  # already members: nothing to do, nothing to announce
@@ -154,11 +174,17 @@ def add(chat_id: str, actor: str, members: list[str]) -> None:
         changes.update(_join(chat_id, uid, MEMBER, chat.name))
     changes.update(_system(chat_id, actor, ADDED,
                            f"{_display(profiles, actor)} added {_names(profiles, new)}", new))
-    _commit(changes)
+    hold.commit(changes)
 
 
 def remove(chat_id: str, actor: str, uid: str) -> None:
-    chat = _as_admin(chat_id, actor)
+    _as_admin(chat_id, actor)
+    with held(chat_id) as hold:
+        _remove(hold, _as_admin(chat_id, actor), actor, uid)
+
+
+def _remove(hold: Hold, chat: chats.Chat, actor: str, uid: str) -> None:
+    chat_id = chat.chat_id
     if uid == actor:
         raise ApiError(400, REMOVE_YOURSELF)
     role = chat.members.get(uid)
@@ -171,13 +197,17 @@ def remove(chat_id: str, actor: str, uid: str) -> None:
     changes.update(_system(chat_id, actor, REMOVED,
                            f"{_display(profiles, actor)} removed {_display(profiles, uid)}",
                            [uid]))
-    _commit(changes)
+    hold.commit(changes)
 
 
 def leave(chat_id: str, uid: str) -> None:
-    chat = chats.of_member(chat_id, uid)
-    if chat.type != GROUP_TYPE:
-        raise ApiError(404, chats.NO_SUCH_CHAT)
+    _as_member(chat_id, uid)
+    with held(chat_id) as hold:  # two owners leaving at once must not leave it ownerless
+        _leave(hold, _as_member(chat_id, uid), uid)
+
+
+def _leave(hold: Hold, chat: chats.Chat, uid: str) -> None:
+    chat_id = chat.chat_id
     profiles = _profiles_or_ids([uid])
     changes = _part(chat_id, uid)
     changes.update(_system(chat_id, uid, LEFT, f"{_display(profiles, uid)} left", [uid]))
@@ -187,7 +217,7 @@ def leave(chat_id: str, uid: str) -> None:
         changes[f"{paths.chat_members(chat_id)}/{heir}"] = OWNER
         changes.update(_system(chat_id, uid, OWNER_CHANGED,
                                f"{_display(profiles, heir)} is now the owner", [heir]))
-    _commit(changes)
+    hold.commit(changes)
 
 
 def _profiles_or_ids(uids: list[str]) -> dict[str, Any]:
@@ -198,9 +228,13 @@ def _profiles_or_ids(uids: list[str]) -> dict[str, Any]:
 def set_role(chat_id: str, actor: str, uid: str, role: str) -> None:
     """The owner makes a member an admin or an admin a plain member, and the members are told
     (kind "role", with the new `role`), in one update; no change, no message."""
-    chat = chats.of_member(chat_id, actor)
-    if chat.type != GROUP_TYPE:
-        raise ApiError(404, chats.NO_SUCH_CHAT)
+    _as_member(chat_id, actor)
+    with held(chat_id) as hold:
+        _set_role(hold, _as_member(chat_id, actor), actor, uid, role)
+
+
+def _set_role(hold: Hold, chat: chats.Chat, actor: str, uid: str, role: str) -> None:
+    chat_id = chat.chat_id
     if chat.members.get(actor) != OWNER:
         raise ApiError(403, NOT_AN_OWNER)
     if uid == actor:
@@ -217,4 +251,4 @@ def set_role(chat_id: str, actor: str, uid: str, role: str) -> None:
         changes.update(_system(chat_id, actor, ROLE_CHANGED,
                                f"{_display(profiles, actor)} made {_display(profiles, uid)} "
                                f"{wording}", [uid], role=role))
-        _commit(changes)
+        hold.commit(changes)

@@ -328,3 +328,58 @@ def test_removal_through_the_api_ends_the_removed_members_streams(stack, people)
     # a multi-path update reaches a stream as a patch of the written paths below it
     assert event == "patch" and '"kind": "removed"' in json.dumps(data), (event, data)
     theirs.close()
+
+
+def _admin_put(stack, path: str, value) -> None:
+    import requests
+
+    reply = requests.put(f"{stack.database_url}/{path}.json", params={"ns": stack.ns},
+                         json=value, headers={"Authorization": "Bearer owner"}, timeout=30)
+    assert reply.status_code == 200, reply.text
+
+
+def test_two_admins_adding_at_once_never_pass_the_limit(stack, people):
+    """Each admin's add alone fits under GROUP_MAX_MEMBERS, both together do not: fired at
+    the same moment over HTTP, one is refused (400), and the group never has more than the
+    limit. Membership changes of one group are serialised (a conditional claim)."""
+    import threading
+
+    from messenger_model.limits import GROUP_MAX_MEMBERS
+
+    olga, adam, mia = (people[n] for n in ("olga", "adam", "mia"))
+    tag = uuid.uuid4().hex[:6]
+    filler = [f"fill-{tag}-{i:03d}" for i in range(GROUP_MAX_MEMBERS - 8)]
+    extra = [f"more-{tag}-{i:02d}" for i in range(5 * 2 * 3)]
+    for uid in filler + extra:  # accounts, as far as the api checks them (profile with email)
+        _admin_put(stack, f"users/{uid}", {"email": f"{uid}@example.com", "createdAt": 1})
+    for round_ in range(3):
+        chat = ok(olga.api("POST", "/create_group", json={
+            "name": f"full {round_}", "members": [adam.uid, mia.uid, *filler]}))["chat_id"]
+        for admin_ in (adam, mia):
+            ok(olga.api("POST", "/set_role", json={"chat_id": chat, "user_id": admin_.uid,
+                                                   "role": "admin"}))
+        assert len(admin_get(stack, f"chats/{chat}/members")) == GROUP_MAX_MEMBERS - 5
+        batches = [extra[10 * round_:10 * round_ + 5], extra[10 * round_ + 5:10 * round_ + 10]]
+        start = threading.Barrier(2)
+        answers: list = [None, None]
+
+        def add(n: int, who, batch, chat=chat, start=start, answers=answers) -> None:
+            start.wait()
+            answers[n] = who.api("POST", "/add_members", json={"chat_id": chat,
+                                                               "members": batch})
+
+        threads = [threading.Thread(target=add, args=(n, who, batch))
+                   for n, (who, batch) in enumerate(zip((adam, mia), batches, strict=True))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [200, 400], [(a.status_code, a.text) for a in answers]
+        members = admin_get(stack, f"chats/{chat}/members")
+        assert len(members) == GROUP_MAX_MEMBERS, len(members)
+        won = batches[[a.status_code for a in answers].index(200)]
+        assert set(won) <= set(members)
+        # the record, the entries and the system message agree
+        assert set(admin_get(stack, f"chats/{chat}/joinedAt")) == set(members)
+        assert admin_get(stack, f"groupLocks/{chat}") is None  # released by the change
