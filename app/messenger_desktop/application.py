@@ -319,6 +319,7 @@ class Application(QObject):
         client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
         client.chats.dataChanged.connect(self._on_chats_changed)
         client.chats.rowsRemoved.connect(self._on_chat_gone)
+        client.chat_access_lost.connect(self._on_access_lost)
         client.profile_changed.connect(self._update_me)
         self.session.refreshed.connect(self._on_token_refreshed)
         client.start()
@@ -486,7 +487,20 @@ class Application(QObject):
             return
         chat_id = client.current.chat_id
         if is_group_id(chat_id) and client.chats.row_for_chat(chat_id) is None:
-            self.close_chat()
+            self._no_longer_a_member()
+
+    def _on_access_lost(self, chat_id: str) -> None:
+        """The open chat's messages stream ended with `cancel` (removed from the group, even
+        if the chat-list entry has not gone, or goes later)."""
+        client = self.client
+        if client is not None and client.current is not None \
+                and client.current.chat_id == chat_id and is_group_id(chat_id):
+            self._no_longer_a_member()
+
+    def _no_longer_a_member(self) -> None:
+        self.close_chat()
+        self.window.messenger.show_placeholder(
+            self.tr("You are no longer a member of this group"))
 
     def _update_chat_subtitle(self) -> None:
         client = self.client

@@ -54,6 +54,7 @@ class ChatSession(QObject):
     first_page_loaded = Signal()
     recovered = Signal()  # the first page came after all: hide the error
     incoming = Signal(object)  # a confirmed Message from the other person
+    access_lost = Signal()  # the rules stopped the messages stream (removed from the group)
 
     def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
                  outbox: Outbox, unread_from: str = "", read_at: float | None = None,
@@ -202,7 +203,8 @@ class ChatSession(QObject):
         if self._start_id is not None and self.has_more:
             query = {"orderBy": "$key", "startAt": self._start_id}
             self._listen_start = self._start_id
-        self._listener = self._hub.listen(self.path, self._on_event, query)
+        self._listener = self._hub.listen(self.path, self._on_event, query,
+                                          on_denied=lambda _why: self.access_lost.emit())
         self.actions.listen()
 
     # the cache ---------------------------------------------------------------------------

@@ -57,6 +57,7 @@ class MessengerClient(QObject):
     profile_changed = Signal()  # my own users/{uid} entry (display name, email) changed
     privacy_changed = Signal(bool)  # my "Send read receipts" (privacy/{uid}/readReceipts)
     live_changed = Signal()  # a chat was opened or closed: `live` is another object
+    chat_access_lost = Signal(str)  # chat id: the open chat's stream was refused (`cancel`)
 
     def __init__(
         self,
@@ -411,6 +412,7 @@ class MessengerClient(QObject):
                               read_at=self.read_at(chat_id), cache=self.cache,
                               uploads=self.uploads)
         self.current = session
+        session.access_lost.connect(lambda: self._access_lost(session))
         live = ChatLive(chat_id, self.uid, self.db, self.hub, self.clock, self.name_of,
                         lambda: self.read_receipts)
         session.incoming.connect(live.message_arrived)
@@ -418,6 +420,10 @@ class MessengerClient(QObject):
         self.live_changed.emit()
         asyncio.ensure_future(session.open())
         return session
+
+    def _access_lost(self, session: ChatSession) -> None:
+        if session is self.current:  # not one closed meanwhile
+            self.chat_access_lost.emit(session.chat_id)
 
     def name_of(self, uid: str) -> str:
         """A person's display name, else email (their uid when not in the people list)."""

@@ -278,3 +278,44 @@ def test_the_chat_list_shows_a_group_event_in_words_and_names(harness: Harness, 
     finally:
         i18n.install("en")
     anna.window.messenger.sidebar.list.viewport().grab()  # paints the italic line
+
+
+def test_a_removed_member_s_open_chat_closes_on_the_streams_cancel(harness: Harness,
+                                                                   suite) -> None:
+    """The open group's messages stream ends with `cancel` when I stop being a member: the
+    chat closes and says why, even while my chat-list entry is still there; and through
+    the real API's removal (entry and membership in one update) it says the same."""
+    config = config_for(suite)
+    admin = Admin(suite)
+    anna = harness.signed_in(config, unique_email("anna"), name="anna")
+    boris = harness.signed_in(config, unique_email("boris"), name="boris")
+    a, b = anna.client.uid, boris.client.uid
+    page = anna.window.messenger
+    gone = "You are no longer a member of this group"
+
+    # 1. Only the membership goes (the entry stays): nothing but the cancel can tell.
+    first = make_group(admin, "One", b, [a])
+    harness.until(lambda: anna.client.chats.row_for_chat(first) is not None, what="row")
+    anna.open_person(first)
+    harness.until(lambda: anna.client.current is not None
+                  and anna.client.current.model.rowCount() > 0, what="chat open")
+    admin.patch("", {f"chats/{first}/members/{a}": None, f"chats/{first}/joinedAt/{a}": None})
+    harness.until(lambda: anna.client.current is None, 10, "closed by the cancel")
+    assert page.right.currentWidget() is page.placeholder and page.placeholder.text() == gone
+    assert anna.client.chats.row_for_chat(first) is not None  # the entry was not touched
+
+    # 2. The real API's removal while the chat is open.
+    second = harness.run(boris.groups.api.create_group("Two", [a]))
+    harness.until(lambda: anna.client.chats.row_for_chat(second) is not None, what="row 2")
+    anna.open_person(second)
+    assert page.right.currentWidget() is page.chat
+    harness.until(lambda: anna.client.current.model.rowCount() > 0, what="chat 2 open")
+    harness.run(boris.groups.api.remove_member(second, a))
+    harness.until(lambda: anna.client.current is None, 10, "closed by the removal")
+    harness.until(lambda: anna.client.chats.row_for_chat(second) is None, what="row 2 gone")
+    assert page.right.currentWidget() is page.placeholder and page.placeholder.text() == gone
+    # the next time no chat is open, the usual text is back
+    harness.until(lambda: anna.client.chats.row_for_uid(b) is not None, what="boris listed")
+    anna.open_person(b)
+    anna.close_chat()
+    assert page.placeholder.text() == "Choose a person on the left to start chatting."

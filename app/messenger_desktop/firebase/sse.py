@@ -65,8 +65,10 @@ class Listener:
         query: dict[str, Any] | None = None,
         extra_params: dict[str, str] | None = None,
         on_state: Callable[[Listener, bool], None] | None = None,
+        on_denied: Callable[[str], None] | None = None,
     ) -> None:
         self.path = path
+        self._on_denied = on_denied  # the rules refused the location (or stopped allowing it)
         self.query = dict(query or {})
         self._client = client
         self._url = stream_url(database_url, path)
@@ -146,6 +148,8 @@ class Listener:
                     # Not a connection problem: the hub counts it out now (else a new
                     # listener refused from the start would keep the banner up).
                     self._on_state(self, False)
+                if first and self._on_denied is not None:
+                    self._on_denied(self.denied)  # e.g. removed from a group: its `cancel`
             except (httpx.HTTPError, OSError, ValueError, UserFacingError) as exc:
                 log.debug("stream %s lost: %r", self.path, exc)
             except Exception:  # a bad token source must not kill the listener for good

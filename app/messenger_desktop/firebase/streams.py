@@ -7,6 +7,7 @@ one "connected / connecting" signal for the banner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -44,7 +45,8 @@ class StreamHub(QObject):
         return self._connected
 
     def listen(
-        self, path: str, handler: EventHandler, query: dict[str, Any] | None = None
+        self, path: str, handler: EventHandler, query: dict[str, Any] | None = None,
+        on_denied: Callable[[str], None] | None = None,
     ) -> Listener:
         listener = Listener(
             self._client,
@@ -55,6 +57,7 @@ class StreamHub(QObject):
             query=query,
             extra_params=self._extra,
             on_state=self._on_state,
+            on_denied=on_denied,
         )
         self._listeners.append(listener)
         listener.start()

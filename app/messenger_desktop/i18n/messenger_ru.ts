@@ -38,44 +38,49 @@
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="339"/>
+        <location filename="../application.py" line="340"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="453"/>
+        <location filename="../application.py" line="454"/>
         <source>The local servers stopped. Restarting them…</source>
         <translation>Локальные серверы остановились. Перезапускаю их…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="464"/>
+        <location filename="../application.py" line="465"/>
         <source>Waiting for the local servers, which another program started…</source>
         <translation>Жду локальные серверы, которые запустила другая программа…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="585"/>
+        <location filename="../application.py" line="503"/>
+        <source>You are no longer a member of this group</source>
+        <translation>Вы больше не участник этой группы</translation>
+    </message>
+    <message>
+        <location filename="../application.py" line="599"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="585"/>
+        <location filename="../application.py" line="599"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="593"/>
-        <location filename="../application.py" line="597"/>
         <location filename="../application.py" line="607"/>
+        <location filename="../application.py" line="611"/>
+        <location filename="../application.py" line="621"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="598"/>
+        <location filename="../application.py" line="612"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="608"/>
+        <location filename="../application.py" line="622"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -681,7 +686,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../views/main_window.py" line="162"/>
+        <location filename="../views/main_window.py" line="165"/>
         <source>Messenger</source>
         <translation>Messenger</translation>
     </message>
@@ -830,6 +835,7 @@
     <name>MessengerPage</name>
     <message>
         <location filename="../views/main_window.py" line="60"/>
+        <location filename="../views/main_window.py" line="91"/>
         <source>Choose a person on the left to start chatting.</source>
         <translation>Выберите собеседника слева, чтобы начать общение.</translation>
     </message>

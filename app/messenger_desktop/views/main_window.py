@@ -85,7 +85,10 @@ class MessengerPage(QWidget):
     def show_chat(self) -> None:
         self.right.setCurrentWidget(self.chat)
 
-    def show_placeholder(self) -> None:
+    def show_placeholder(self, text: str = "") -> None:
+        """The right side without a chat; `text` says why (else: choose a person)."""
+        self.placeholder.setText(
+            text or self.tr("Choose a person on the left to start chatting."))
         self.right.setCurrentWidget(self.placeholder)
 
 
