@@ -68,7 +68,9 @@ class ChatLive(QObject):
         return root
 
     def _on_receipts(self, kind: str, path: str, data: Any) -> None:
-        self.book.set_receipts(self._apply("receipts", kind, path, data))
+        # a put of the whole location is a snapshot (first, or after a reconnect)
+        self.book.set_receipts(self._apply("receipts", kind, path, data),
+                               live=not (kind == "put" and path.strip("/") == ""))
         self.marks_changed.emit()
 
     def _on_typing(self, kind: str, path: str, data: Any) -> None:
@@ -88,6 +90,9 @@ class ChatLive(QObject):
 
     def mark(self, msg: Message) -> Mark | None:
         return self.book.mark(msg)
+
+    def read_time(self, uid: str, msg: Message) -> float | None:
+        return self.book.read_time(uid, msg.ts)
 
     def typing_text(self) -> str:
         return typing_line([self.name_of(u) for u in self.typing.typers])

@@ -319,3 +319,60 @@ def test_a_removed_member_s_open_chat_closes_on_the_streams_cancel(harness: Harn
     anna.open_person(b)
     anna.close_chat()
     assert page.placeholder.text() == "Choose a person on the left to start chatting."
+
+
+def test_a_click_on_read_by_lists_the_readers_and_when(harness: Harness, suite) -> None:
+    """"read by N" opens a popup on a click too (not only on hover): the readers' names, and
+    the time each read it when the app saw that receipt written (a receipt found already
+    moved, in the first snapshot, says only that it was read)."""
+    from messenger_desktop.views.bubble_delegate import PAD_X, PAD_Y
+    from messenger_desktop.views.text import clock_time
+    from PySide6.QtCore import Qt
+
+    config = config_for(suite)
+    admin = Admin(suite)
+    anna = harness.signed_in(config, unique_email("anna"), name="anna")
+    boris = harness.signed_in(config, unique_email("boris"), name="boris")
+    _set_name(harness, anna, "анна")
+    _set_name(harness, boris, "борис")
+    a, b = anna.client.uid, boris.client.uid
+    vera = _peer(admin, "вера")
+    harness.until(lambda: anna.client.chats.row_for_uid(b) is not None
+                  and anna.client.chats.row_for_uid(b).title == "борис", what="names")
+    harness.until(lambda: anna.client.chats.row_for_uid(vera) is not None, what="вера")
+    group = make_group(admin, "Team", a, [b, vera])
+    harness.until(lambda: anna.client.chats.row_for_chat(group) is not None, what="row")
+    anna.open_person(group)
+    anna.client.current.send("кто прочитал?")
+    harness.until(lambda: (_msg(anna, "кто прочитал?") or None)
+                  and anna.client.live.mark(_msg(anna, "кто прочитал?")).state == SENT,
+                  what="sent")
+    # вера had read it before anna's app looked: anna reopens the chat after вера's receipt
+    admin.put(f"receipts/{group}/{vera}", {".sv": "timestamp"})
+    anna.close_chat()
+    anna.open_person(group)
+    harness.until(lambda: (_msg(anna, "кто прочитал?") or None) and len(
+        anna.client.live.mark(_msg(anna, "кто прочитал?")).readers) == 1, what="read by вера")
+    # борис reads it while anna watches: that mark-read's time is when he read it
+    harness.until(lambda: boris.client.chats.row_for_chat(group) is not None, what="b's row")
+    harness.run(boris.client.mark_read(group))
+    mine = _msg(anna, "кто прочитал?")
+    harness.until(lambda: len(anna.client.live.mark(mine).readers) == 2, what="read by 2")
+    boris_at = admin.get(f"receipts/{group}/{b}")
+
+    view = anna.window.messenger.chat
+    model = anna.client.current.model
+    index = model.index(model.row_of(mine.id))
+    view.list.scrollTo(index)
+    bubble = view.list.bubbles.bubble_at(view.list.visualRect(index), index, view.list.font())
+    QTest.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(
+        bubble.right() - PAD_X - 40, bubble.bottom() - PAD_Y - 6))
+    popup = view.message_actions.readers_popup
+    harness.until(lambda: popup is not None and popup.isVisible(), 3, "the popup")
+    assert popup.texts() == [f"борис · read {clock_time(boris_at)}", "вера"]
+    popup.close()
+    # a click on the text of the bubble is no "read by" click
+    view.message_actions.readers_popup = None
+    QTest.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(bubble.left() + PAD_X + 4, bubble.top() + PAD_Y + 6))
+    assert view.message_actions.readers_popup is None

@@ -748,72 +748,72 @@
 <context>
     <name>MessageActions</name>
     <message>
-        <location filename="../views/message_actions.py" line="71"/>
+        <location filename="../views/message_actions.py" line="73"/>
         <source>Reply</source>
         <translation>Ответить</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="73"/>
+        <location filename="../views/message_actions.py" line="75"/>
         <source>Edit</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="75"/>
+        <location filename="../views/message_actions.py" line="77"/>
         <source>Forward…</source>
         <translation>Переслать…</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="77"/>
+        <location filename="../views/message_actions.py" line="79"/>
         <source>React</source>
         <translation>Реакция</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="84"/>
+        <location filename="../views/message_actions.py" line="86"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="87"/>
+        <location filename="../views/message_actions.py" line="89"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="89"/>
+        <location filename="../views/message_actions.py" line="91"/>
         <source>Delete for me</source>
         <translation>Удалить у меня</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="92"/>
+        <location filename="../views/message_actions.py" line="94"/>
         <source>Delete for everyone</source>
         <translation>Удалить у всех</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="106"/>
+        <location filename="../views/message_actions.py" line="108"/>
         <source>Reply to {0}</source>
         <translation>Ответ {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="113"/>
+        <location filename="../views/message_actions.py" line="115"/>
         <source>Edit message</source>
         <translation>Изменение сообщения</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="171"/>
+        <location filename="../views/message_actions.py" line="173"/>
         <source>Could not edit the message: {0}</source>
         <translation>Не удалось изменить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="190"/>
+        <location filename="../views/message_actions.py" line="192"/>
         <source>Could not react: {0}</source>
         <translation>Не удалось поставить реакцию: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="201"/>
+        <location filename="../views/message_actions.py" line="203"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="247"/>
+        <location filename="../views/message_actions.py" line="268"/>
         <source>The original message was deleted.</source>
         <translation>Исходное сообщение удалено.</translation>
     </message>
@@ -1057,6 +1057,19 @@
         <location filename="../views/profile_dialog.py" line="154"/>
         <source>Pictures (*.png *.jpg *.jpeg *.gif *.webp)</source>
         <translation>Картинки (*.png *.jpg *.jpeg *.gif *.webp)</translation>
+    </message>
+</context>
+<context>
+    <name>ReadersPopup</name>
+    <message>
+        <location filename="../views/readers_popup.py" line="29"/>
+        <source>Read by</source>
+        <translation>Прочитали</translation>
+    </message>
+    <message>
+        <location filename="../views/readers_popup.py" line="33"/>
+        <source>{0} · read {1}</source>
+        <translation>{0} · прочитано в {1}</translation>
     </message>
 </context>
 <context>

@@ -232,7 +232,7 @@ class BubbleDelegate(QStyledItemDelegate):
     def hit_at(self, option_rect: QRect, index: Index, pos, font: QFont
                ) -> tuple[str, str, Chip | None]:
         """What a click at `pos` means: ("quote", original id), ("more", message id),
-        ("reaction", emoji, its chip), ("link", url), or ("", "")."""
+        ("reaction", emoji, its chip), ("link", url), ("readers", message id), or ("", "")."""
         msg: Message = index.data(Roles.Message)
         bubble = self.bubble_at(option_rect, index, font)
         if not bubble.contains(pos):
@@ -249,6 +249,9 @@ class BubbleDelegate(QStyledItemDelegate):
             if rect.contains(pos):
                 return "reaction", chip.emoji, chip
         anchor = self.anchor_at(option_rect, index, pos, font)
+        if not anchor and pos.y() >= bubble.bottom() - PAD_Y - META_H and self.context \
+                is not None and marks.mark_text(self._mark(msg), self.context.is_group):
+            return "readers", msg.id, None  # "read by N": who (views/readers_popup.py)
         return ("link", anchor, None) if anchor else ("", "", None)
 
     def bubble_at(self, option_rect: QRect, index: Index, font: QFont) -> QRect:

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QMessageBox
 
@@ -19,6 +19,7 @@ from ..models.messages import Message, Roles
 from .compose_bar import ComposeBar
 from .emoji_picker import REACTIONS, EmojiPicker
 from .forward_dialog import ForwardDialog
+from .readers_popup import ReadersPopup
 
 if TYPE_CHECKING:
     from ..chat_actions import ChatActions
@@ -41,6 +42,7 @@ class MessageActions(QObject):
         self.forward_dialog: ForwardDialog | None = None
         self.emoji: EmojiPicker | None = None
         self.confirm: QMessageBox | None = None
+        self.readers_popup: ReadersPopup | None = None
         view.input.edit_last_requested.connect(self.edit_last)
         view.input.escape_takes = lambda: bool(self.mode)
         view.input.cancel_requested.connect(self.cancel)
@@ -235,6 +237,25 @@ class MessageActions(QObject):
         elif kind == "reaction":
             msg: Message = index.data(Roles.Message)
             self.react(msg.id, value)
+        elif kind == "readers":
+            self.show_readers(index)
+
+    def show_readers(self, index: QModelIndex) -> ReadersPopup | None:
+        """A click on "read by N": the readers' names, with when each read it if known."""
+        context = self.view.list.bubbles.context
+        msg: Message = index.data(Roles.Message)
+        mark = context.mark(msg) if context is not None else None
+        if context is None or mark is None or not mark.readers:
+            return None
+        when = getattr(context, "read_time", None)
+        readers = sorted(((context.name_of(uid), when(uid, msg) if when else None)
+                          for uid in mark.readers), key=lambda r: r[0].lower())
+        popup = ReadersPopup(readers, self.view)
+        rect = self.view.list.visualRect(index)
+        popup.show_at(self.view.list.viewport().mapToGlobal(rect.bottomRight())
+                      - QPoint(200, 0))
+        self.readers_popup = popup
+        return popup
 
     async def scroll_to(self, message_id: str) -> bool:
         """A quote was clicked: show its original (reading older pages for it), outlined.
