@@ -244,6 +244,16 @@ def test_trigger_writes_only_current_members_entries(rules) -> None:
     assert not can_update(rules, {f"userChats/eve/{G}/previews/m1": preview}, TRIGGER)
 
 
+def test_group_claims_are_the_api_functions_alone(rules) -> None:
+    """groupLocks/{groupId} (the api function's claim while it changes a group): no client,
+    not even the owner, reads or writes it; a claim held forever would stop every change."""
+    claim = {"by": "x", "until": NOW + 60_000}
+    for who in ("olga", "adam", "mia", "eve"):
+        assert not can_read(rules, f"groupLocks/{G}", user(who))
+        assert not can_update(rules, {f"groupLocks/{G}": claim}, user(who))
+    assert not can_update(rules, {f"groupLocks/{G}": claim}, TRIGGER)
+
+
 def test_a_preview_carries_its_messages_event_and_no_other(rules) -> None:
     """A preview's `system` (the app's sentence) must be the kind its message has: none on
     a plain message, the same kind on a group event."""
