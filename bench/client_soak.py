@@ -20,7 +20,8 @@ app lists 20 chats) keep their presence fresh with a heartbeat every 20 s, as cl
 Every --sample seconds it prints each app's RSS, CPU (share of one core since the last
 sample) and sys.getrefcount(None). Exit status: 1 if an app crashed or a step failed, 2 if
 it ran but missed a target (RSS growth after warm-up <= 50 MB, idle CPU <= 1 % of a core,
-None's count not falling), else 0.
+None's count not trending down: its lowest in the soak's second half not below its lowest in
+the first half by more than NONE_SLACK; one-off drops are objects being freed), else 0.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ from tests.support.suite import running_suite
 
 RSS_GROWTH_MB = 50.0
 IDLE_CPU_PCT = 1.0
+# None's count is checked for a trend, not against the first sample: freeing objects drops it
+# legitimately and in steps (a closed 5,000-row chat model frees ~15,000 references, 3 per
+# Message), while the PySide6 bug this guards against (docs/client.md) loses one per
+# QPainter call, thousands a second of scrolling, and keeps falling round after round. So
+# the lowest count in the second half of the soak must not be below the lowest of its first
+# half by more than this.
+NONE_SLACK = 2000
 PEOPLE = 19
 HEARTBEAT_S = 20.0
 
@@ -415,13 +423,18 @@ def soak(args, config, workdir: Path) -> int:
         peak = max(r[2][i]["rss"] for r in after)
         growth = peak - base[i]["rss"]
         nones = [r[2][i]["none"] for r in recorder.rows]
+        late = [r[2][i]["none"] for r in after]
+        half = max(1, len(late) // 2)
+        early_min, late_min = min(late[:half]), min(late[half:] or late)
         print(f"{app.name}: RSS after warm-up {base[i]['rss']:.1f} MB, at the end "
               f"{end[i]['rss']:.1f} MB, peak after warm-up {peak:.1f} MB (growth "
               f"{growth:+.1f} MB; target <= {RSS_GROWTH_MB:g}); idle CPU {idle_cpu[i]:.2f} % "
               f"of a core (target <= {IDLE_CPU_PCT:g}); None refs {nones[0]:,} -> "
-              f"{nones[-1]:,} (min {min(nones):,})")
+              f"{nones[-1]:,} (min {min(nones):,}; lowest in the soak's first half "
+              f"{early_min:,}, second half {late_min:,}: target not below the first by more "
+              f"than {NONE_SLACK:,})")
         ok = ok and growth <= RSS_GROWTH_MB and idle_cpu[i] <= IDLE_CPU_PCT
-        ok = ok and min(nones) >= nones[0] - 1000
+        ok = ok and late_min >= early_min - NONE_SLACK
     print(f"crashes: {len(crashed)}" + (f" ({', '.join(crashed)})" if crashed else ""))
     print("targets: " + ("met" if ok else "MISSED"))
     if crashed:

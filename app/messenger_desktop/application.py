@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 from messenger_model.chats import is_group_id
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QMetaObject, QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from . import i18n
@@ -110,6 +110,10 @@ class Application(QObject):
         self.profile_dialog: ProfileDialog | None = None
         self.binder: LiveBinder | None = None  # the open chat's receipts/typing <-> its view
         self.groups: GroupActions | None = None  # new group, members, add/remove/rename/leave
+        # The signed-in client's signals wired to this object and the window: cut on sign-out
+        # and quit, so a late one (a stream event already read, a picture decoded) reaches
+        # neither the next account's window nor a window Qt has deleted.
+        self._wired: list[QMetaObject.Connection] = []
         self._wire_window()
 
     @property
@@ -309,18 +313,20 @@ class Application(QObject):
             client.chats, ChatRoles.ChatId, ChatRoles.UpdatedAt)
         page.chat.attachments.bind(client)
         # People's pictures wherever avatars are painted (issue 17).
-        bind_pictures(client, self.window, self._update_me)
+        self._wired = [bind_pictures(client, self.window, self._update_me)]
         self._update_me()
         page.show_placeholder()
-        client.connection_changed.connect(page.set_connected)
-        client.connection_changed.connect(self._on_connection)
-        client.unread_changed.connect(self._on_unread)
-        client.message_notification.connect(self._on_notification)
-        client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg)))
-        client.chats.dataChanged.connect(self._on_chats_changed)
-        client.chats.rowsRemoved.connect(self._on_chat_gone)
-        client.chat_access_lost.connect(self._on_access_lost)
-        client.profile_changed.connect(self._update_me)
+        self._wired += [
+            client.connection_changed.connect(page.set_connected),
+            client.connection_changed.connect(self._on_connection),
+            client.unread_changed.connect(self._on_unread),
+            client.message_notification.connect(self._on_notification),
+            client.session_ended.connect(lambda msg: self._spawn(self.sign_out(msg))),
+            client.chats.dataChanged.connect(self._on_chats_changed),
+            client.chats.rowsRemoved.connect(self._on_chat_gone),
+            client.chat_access_lost.connect(self._on_access_lost),
+            client.profile_changed.connect(self._update_me),
+        ]
         self.session.refreshed.connect(self._on_token_refreshed)
         client.start()
         self.window.show_messenger()
@@ -471,6 +477,11 @@ class Application(QObject):
         self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()
+
+    def _unwire(self) -> None:
+        for connection in self._wired:
+            QObject.disconnect(connection)
+        self._wired = []
 
     def _on_unread(self, count: int) -> None:
         self.window.set_unread(count)
@@ -632,6 +643,7 @@ class Application(QObject):
             self.groups.detach()
             self.groups = None
         if client is not None:
+            self._unwire()
             self.window.messenger.chat.clear_session()
             unbind_pictures()
             self.window.messenger.sidebar.messages.set_searcher(None)
@@ -657,6 +669,8 @@ class Application(QObject):
         if self._watch is not None:
             self._watch.cancel()
         if self.client is not None:
+            self._unwire()
+            unbind_pictures()
             await self.client.stop()
             self.client = None
         self.session.close()

@@ -174,6 +174,8 @@ class MessengerClient(QObject):
 
     # streams -----------------------------------------------------------------------------
     def _on_tree(self, name: str, kind: str, path: str, data: Any) -> None:
+        if self._stopped:  # an event read before the streams closed: nobody is listening
+            return
         below: dict[str, list[list[str]] | None] | None = None
         if name == "chats":  # what changed below each chat too: work in proportion to it
             root, below = apply_event_paths(self._trees.get(name), kind, path, data)

@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 
 import pytest
+from messenger_desktop.attachments.images import RADIUS, box_size
 from messenger_desktop.models.chat_list import ChatListModel, Roles
 from messenger_desktop.models.message_extras import Forwarded
 from messenger_desktop.models.messages import Message, MessageListModel
@@ -30,8 +31,10 @@ from messenger_desktop.notifications import app_icon
 from messenger_desktop.views.bubble_delegate import BubbleDelegate
 from messenger_desktop.views.chat_list_delegate import ChatListDelegate
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+from .conftest import until
 
 SHAPES = {"drawRect", "drawRects", "drawRoundedRect", "drawEllipse", "drawPolygon",
           "drawConvexPolygon", "drawPath", "drawPie", "drawChord", "fillRect", "fillPath"}
@@ -166,3 +169,110 @@ def test_window_icon_painting_does_not_lose_none(qapp) -> None:
         app_icon(i % 150)
         drift = sys.getrefcount(None) - start
         assert drift >= -TOLERANCE, _lost(drift, (i + 1) * 36)
+
+
+PICTURE_PAINTS = 3_000  # picture, file and upload bubbles, avatars (pictures and initials)
+
+
+def _picture_file(folder, name: str, w: int, h: int) -> str:
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    image.fill(QColor("#3a7bd5"))
+    file = folder / name
+    assert image.save(str(file), "PNG")
+    return str(file)
+
+
+def test_picture_file_bubbles_and_avatars_paint_without_losing_none(loop, qtbot,
+                                                                     tmp_path) -> None:
+    """Issue 17's paint and decode paths: picture bubbles (a decoded thumbnail copied, a
+    picture still loading, a missing one), file bubbles (icon, name, Open / Save), an upload's
+    progress bar, avatars drawn from pictures and from initials, and decode() itself (the
+    thumbnail and the viewer's path). None's count must not fall while they run thousands
+    of times."""
+    import asyncio
+    from pathlib import Path
+
+    from messenger_desktop.attachments.avatars import avatar_attachment
+    from messenger_desktop.attachments.images import ImageCache, decode
+    from messenger_desktop.views import avatar
+    from messenger_model.attachments import Attachment
+
+    folder = Path(tmp_path)
+    class Offline:  # Storage that never answers: the third picture stays "Loading picture…"
+        @staticmethod
+        async def download(*_args, **_kwargs) -> None:
+            await asyncio.Event().wait()
+
+    cache = ImageCache(Offline(), folder)  # type: ignore[arg-type]
+    photo = Attachment("chats/anna_me/p1/photo.png", "photo.png", 50_000, "image/png", "",
+                       800, 600)
+    loading = Attachment("chats/anna_me/p2/late.png", "late.png", 50_000, "image/png", "",
+                         640, 640)
+    gone = Attachment("chats/anna_me/p3/gone.png", "gone.png", 50_000, "image/png", "",
+                      300, 500)
+    doc = Attachment("chats/anna_me/f1/report.pdf", "quarterly report.pdf", 1_234_567,
+                     "application/pdf")
+    face = avatar_attachment("avatars/anna/a1.jpg")
+    cache.set_local(photo.path, Path(_picture_file(folder, "photo.png", 800, 600)))
+    cache.set_local(face.path, Path(_picture_file(folder, "face.png", 256, 256)))
+    cache.missing.add(gone.path)
+    cache.thumbnail(photo)
+    cache.thumbnail(face)
+    until(qtbot, lambda: cache.thumbnail(photo) is not None
+          and cache.thumbnail(face) is not None, what="the pictures decoded")
+
+    class Uploads:  # an upload a third of the way through (UploadQueue's one question)
+        @staticmethod
+        def fraction(msg_id: str) -> float | None:
+            return 0.33 if msg_id == "u" else None
+
+    model = MessageListModel("me")
+    model.prepend_page([
+        Message("a", "anna", "", 1000.0, attachment=photo),
+        Message("b", "me", "the numbers", 2000.0, attachment=doc),
+        Message("c", "anna", "", 3000.0, attachment=gone),
+        Message("d", "me", "", 4000.0, attachment=doc),
+        Message("e", "anna", "", 4500.0, attachment=loading),
+    ])
+    model.upsert(Message("u", "me", "", 5000.0, pending=True, attachment=photo))
+    bubbles = [model.index(i) for i in range(model.rowCount())]
+    delegate = BubbleDelegate()
+    delegate.parts.my_uid = "me"
+    delegate.attachments.cache = cache
+    delegate.attachments.uploads = Uploads()  # type: ignore[assignment]
+    chats = _chat_row_model()
+    rows = ChatListDelegate()
+    row = chats.index(0)
+    pixmap = QPixmap(420, 320)
+    painter = CountingPainter(pixmap)
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, 420, 320)
+    row_option = QStyleOptionViewItem()
+    row_option.rect = QRect(0, 0, 420, 64)
+    # Anna has a picture; everyone else shows initials.
+    avatar.set_picture_source(lambda uid: cache.thumbnail(face) if uid == "anna" else None)
+    start = _none_refs()
+    try:
+        for i in range(PICTURE_PAINTS):
+            delegate.paint(painter, option, bubbles[i % len(bubbles)])
+            if i % 3 == 0:
+                rows.paint(painter, row_option, row)
+                avatar.paint_avatar(painter, QRect(0, 0, 36, 36), "bob", "Bob Smith",
+                                    painter.font())
+            if i % 100 == 0:  # the decode paths: a thumbnail at its box, the viewer's fit
+                assert decode(folder / "photo.png", 260, box_size(800, 600), RADIUS)
+                assert decode(folder / "face.png", 4096) is not None
+            if i % CHUNK == 0:
+                drift = sys.getrefcount(None) - start
+                assert drift >= -TOLERANCE, _lost(drift, i + 1)
+    finally:
+        painter.end()
+        avatar.set_picture_source(None)
+        cache.close()
+    drift = _none_refs() - start
+    assert drift >= -TOLERANCE, _lost(drift, PICTURE_PAINTS)
+    # The picture paths really ran: thumbnails and avatars copied, placeholders and file
+    # rows drawn with text, the progress bar's shapes.
+    assert painter.counts["drawImage"] >= PICTURE_PAINTS // 5
+    assert painter.counts["drawText"] > PICTURE_PAINTS
+    assert painter.counts["drawRoundedRect"] > 0 and painter.counts["drawEllipse"] > 0

@@ -159,3 +159,31 @@ def test_closing_the_window_stops_the_suite_the_app_started(tmp_path) -> None:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
     owner = (home / "emulators-owner.json").read_text()
     assert '"running": false' in owner
+
+
+def test_client_signals_after_sign_out_or_the_window_is_gone_do_nothing(harness: Harness,
+                                                                        suite) -> None:
+    """A client's signals can still be on their way when the app signs out or quits (a
+    stream event already read, a picture decoded): they must reach nothing, and never a
+    window that Qt has deleted (seen as an exception in Application._on_unread at the end of
+    the attachment tests)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    config = config_for(suite)
+    app = harness.signed_in(config, unique_email("late"), name="late")
+    client = app.client
+    harness.run(app.sign_out())
+    client.unread_changed.emit(5)  # the old account's count must not reach the login page
+    assert "(5)" not in app.window.windowTitle()
+    again = harness.signed_in(config, unique_email("gone"), name="gone")
+    client = again.client
+    harness.run(again.shutdown(), 10)
+    harness.apps.remove(again)
+    again.window.close()
+    again.window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    client.unread_changed.emit(3)
+    client.connection_changed.emit(False)
+    client.profile_changed.emit()
+    client.images.changed.emit("avatars/x/y.jpg")
+    client.message_notification.emit("c", "someone", "hi")

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QMetaObject
 from PySide6.QtWidgets import QWidget
 
 from ..errors import UserFacingError
@@ -22,9 +22,11 @@ translate = QCoreApplication.translate
 log = logging.getLogger(__name__)
 
 
-def bind_pictures(client: MessengerClient, window: QWidget, mine_changed) -> None:
+def bind_pictures(client: MessengerClient, window: QWidget,
+                  mine_changed) -> QMetaObject.Connection:
     """Avatars show people's pictures; a loaded picture repaints the lists (and, when it is
-    my own, `mine_changed()` redraws my avatar in the sidebar)."""
+    my own, `mine_changed()` redraws my avatar in the sidebar). Returns the connection, for
+    the caller to cut when the client goes."""
     avatar.set_picture_source(client.avatars.image_of)
 
     def changed(path: str) -> None:
@@ -32,7 +34,7 @@ def bind_pictures(client: MessengerClient, window: QWidget, mine_changed) -> Non
         if path and path == client.avatars.path_of(client.uid):
             mine_changed()
 
-    client.images.changed.connect(changed)
+    return client.images.changed.connect(changed)
 
 
 def _repaint_views(window: QWidget) -> None:
