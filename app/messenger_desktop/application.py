@@ -222,6 +222,10 @@ class Application(QObject):
     # sign in / register ------------------------------------------------------------------
     async def submit(self, mode: str, email: str, password: str, stay: bool,
                      name: str = "") -> None:
+        if self.client is not None:
+            # Signed in already (a remembered session resumed first): a second client would
+            # run beside the first, both draining one upload queue, the first one orphaned.
+            return
         login = self.window.login
         login.set_busy(True)
         from .firebase.api import AccountsApi

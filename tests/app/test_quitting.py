@@ -187,3 +187,20 @@ def test_client_signals_after_sign_out_or_the_window_is_gone_do_nothing(harness:
     client.profile_changed.emit()
     client.images.changed.emit("avatars/x/y.jpg")
     client.message_notification.emit("c", "someone", "hi")
+
+
+def test_a_sign_in_while_signed_in_keeps_the_one_client(harness: Harness, suite,
+                                                        tmp_path) -> None:
+    """A remembered session resumes at start; a sign-in submitted after that (the hidden
+    form, as the attachment tests' restart did) must not start a second client beside it
+    (two clients drained one upload queue: test_offline_uploads_... was flaky)."""
+    config = config_for(suite)
+    email = unique_email("twice")
+    first = harness.signed_in(config, email, name="t1", folder=tmp_path / "t")
+    harness.run(first.shutdown(), 10)
+    again = harness.client(config, name="t2", folder=tmp_path / "t")
+    harness.run(again.start())
+    client = again.client
+    assert client is not None  # resumed
+    harness.run(again.submit("login", email, "correct horse battery", True))
+    assert again.client is client
