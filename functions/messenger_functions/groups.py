@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from messenger_model import paths
+from messenger_model import attachments, paths
 from messenger_model.chats import new_group_id
 from messenger_model.groups import (
     ADDED,
@@ -41,6 +41,7 @@ from messenger_model.push_ids import new_push_id
 
 from . import backend, chats, settings
 from .errors import (
+    GROUP_AVATAR_PATH,
     GROUP_TOO_LARGE,
     NOT_AN_ADMIN,
     NOT_AN_OWNER,
@@ -153,6 +154,21 @@ def _rename(hold: Hold, chat: chats.Chat, actor: str, name: str) -> None:
                            f"{_display(profiles, actor)} renamed the group to {name}",
                            name=name))
     hold.commit(changes)
+
+
+def set_avatar(chat_id: str, actor: str, path: str) -> None:
+    """Point the group's picture at `path` ("" removes it): an object the actor uploaded to
+    this group (the Storage rules let members upload there; only this route names it).
+    Written to the group record and mirrored into every member's entry, as the name is."""
+    _as_admin(chat_id, actor)
+    if path and attachments.group_object(path) != (chat_id, actor):
+        raise ApiError(400, GROUP_AVATAR_PATH)
+    with held(chat_id) as hold:
+        chat = _as_admin(chat_id, actor)
+        changes: dict[str, Any] = {f"{paths.chat(chat_id)}/avatar": path or None}
+        for uid in chat.members:
+            changes[f"{paths.user_chat(uid, chat_id)}/group/avatar"] = path or None
+        hold.commit(changes)
 
 
 def add(chat_id: str, actor: str, members: list[str]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from messenger_model.chats import direct_chat_id
 
-from . import accounts, action_routes, chats, messaging, openapi, people
+from . import accounts, action_routes, chats, group_avatar_routes, messaging, openapi, people
 from .errors import NOT_YOURSELF, SAME_USER, ApiError
 from .group_routes import GROUP_ROUTES
 from .http import Api, Call, Route
@@ -202,6 +202,7 @@ ROUTES: list[Route] = [
 ]
 
 ROUTES += action_routes.ROUTES  # edit, forward, react, search (issue 16)
+ROUTES += group_avatar_routes.ROUTES  # a group's picture (issue 17)
 
 _document: dict[str, Any] = {}
 

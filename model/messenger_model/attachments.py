@@ -145,6 +145,12 @@ def is_chat_object(path: str) -> bool:
     return bool(_DIRECT.fullmatch(path) or _GROUP.fullmatch(path))
 
 
+def group_object(path: str) -> tuple[str, str] | None:
+    """(group id, uploader) of a group attachment's object name, as the rules accept it."""
+    match = _GROUP.fullmatch(path)
+    return (match.group(1), match.group(3)) if match else None
+
+
 def chat_of(path: str) -> str | None:
     """The chat id an attachment's object name belongs to."""
     match = _DIRECT.fullmatch(path) or _GROUP.fullmatch(path)
