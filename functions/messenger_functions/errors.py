@@ -16,6 +16,8 @@ UNSUPPORTED_BODY = "Send the body as application/json or as a form."
 INVALID_PARAMETER = "Invalid request: {problems}"
 NOT_BOOLEAN = "Use true or false."
 PARAMETER_TWICE = "Invalid request: {names} given twice, with different values (URL and body)."
+PARAMETER_REPEATED = "Invalid request: {names} given more than once in the URL."
+NOT_WHOLE_NUMBER = "Invalid request: {name} must be a whole number (digits only)."
 PARAMETERS_IN_URL = "Send {names} in the body, not in the URL: URLs end up in request logs."
 TEXT_INVALID = "Text must be valid Unicode (no lone surrogates)."
 
