@@ -91,7 +91,8 @@ class MessengerClient(QObject):
         self.images = ImageCache(self.storage, data_dir / f"files-{self.uid}" if data_dir
                                  else None)
         self.avatars = Avatars(self.uid, self.db, self.storage, self.images,
-                               lambda: self._trees.get("users"))
+                               lambda: self._trees.get("users"),
+                               lambda: self._trees.get("chats"))
         self.uploads.uploaded.connect(lambda _mid, path, local: self.images.adopt(path,
                                                                                   Path(local)))
         self.drafts = Drafts(data_dir / f"drafts-{self.uid}.json" if data_dir else None, self)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -114,12 +115,32 @@ class GroupActions(QObject):
             dialog, self.api.set_role(self._group_id, uid, role)))
         dialog.rename_requested.connect(lambda name: self._change(
             dialog, self.api.rename_group(self._group_id, name)))
+        dialog.picture_requested.connect(lambda file: self._change(
+            dialog, self._set_picture(self._group_id, Path(file))))
         dialog.leave_requested.connect(lambda: self._run(
             dialog, self.api.leave_group(self._group_id), dialog.accept))
         dialog.finished.connect(lambda _r: setattr(self, "members_dialog", None))
         self.members_dialog = dialog
         dialog.open()
         return dialog
+
+    async def _set_picture(self, chat_id: str, file: Path) -> None:
+        """The group's picture (issue 17): made square and metadata-free as a person's is,
+        uploaded to the group's Storage area, then named by the api function (only it
+        writes the group record)."""
+        from messenger_model.attachments import new_capability, object_path
+        from messenger_model.push_ids import new_push_id
+
+        from .attachments.avatars import prepare_avatar
+
+        staging = self.client.uploads.staging("avatar.jpg")
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(None, prepare_avatar, file, staging)
+        path = object_path(chat_id, self.client.uid, new_push_id(), "avatar.jpg",
+                           new_capability())
+        await self.client.storage.upload(path, prepared, "image/jpeg")
+        self.client.images.adopt(path, prepared)
+        await self.api.set_group_avatar(chat_id, path)
 
     def _change(self, dialog: MembersDialog, work: Awaitable[None]) -> None:
         self._run(dialog, work, lambda: dialog.set_busy(False))

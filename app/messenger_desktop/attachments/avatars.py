@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from messenger_model.attachments import Attachment, avatar_path
+from messenger_model.attachments import Attachment, avatar_path, group_object
+from messenger_model.chats import is_group_id
 from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QImage
@@ -65,16 +66,24 @@ class Avatars:
     """The signed-in client's avatars: whose picture is where, loading, setting, removing."""
 
     def __init__(self, uid: str, db: Database, api: StorageApi, images: ImageCache,
-                 users: Callable[[], Any]) -> None:
+                 users: Callable[[], Any], chats: Callable[[], Any] = lambda: None) -> None:
         self.uid = uid
         self._db = db
         self._api = api
         self._images = images
         self._users = users  # the streamed users tree
+        self._chats = chats  # my streamed userChats tree: a group's entry names its picture
         # What I just set (None: nothing), until the stream brings the same value back.
         self._mine: str | None = None
 
     def path_of(self, uid: str) -> str:
+        if is_group_id(uid):  # a group's picture: set by its admins through the api function
+            chats = self._chats()
+            entry = chats.get(uid) if isinstance(chats, dict) else None
+            group = entry.get("group") if isinstance(entry, dict) else None
+            path = group.get("avatar") if isinstance(group, dict) else None
+            named = group_object(path) if isinstance(path, str) else None
+            return str(path) if named is not None and named[0] == uid else ""
         users = self._users()
         entry = users.get(uid) if isinstance(users, dict) else None
         path = entry.get("avatar") if isinstance(entry, dict) else None

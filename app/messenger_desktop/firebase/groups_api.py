@@ -39,6 +39,9 @@ class GroupsApi:
     async def rename_group(self, chat_id: str, name: str) -> None:
         await self._call("POST", "/rename_group", {"chat_id": chat_id, "name": name})
 
+    async def set_group_avatar(self, chat_id: str, path: str) -> None:
+        await self._call("POST", "/set_group_avatar", {"chat_id": chat_id, "path": path})
+
     async def add_members(self, chat_id: str, members: list[str]) -> None:
         await self._call("POST", "/add_members", {"chat_id": chat_id, "members": members})
 

@@ -4,12 +4,12 @@
 <context>
     <name>AddPeopleDialog</name>
     <message>
-        <location filename="../views/group_dialogs.py" line="192"/>
+        <location filename="../views/group_dialogs.py" line="193"/>
         <source>Add people</source>
         <translation>Добавить людей</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="193"/>
+        <location filename="../views/group_dialogs.py" line="194"/>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>
@@ -17,70 +17,70 @@
 <context>
     <name>Application</name>
     <message>
-        <location filename="../application.py" line="167"/>
-        <location filename="../application.py" line="228"/>
+        <location filename="../application.py" line="171"/>
+        <location filename="../application.py" line="236"/>
         <source>Starting the local servers…</source>
         <translation>Запуск локальных серверов…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="182"/>
+        <location filename="../application.py" line="186"/>
         <source>Signing you in…</source>
         <translation>Выполняется вход…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="188"/>
+        <location filename="../application.py" line="192"/>
         <source>Please sign in again.</source>
         <translation>Войдите снова.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="254"/>
+        <location filename="../application.py" line="262"/>
         <source>Something went wrong while signing in. Please try again.</source>
         <translation>При входе что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="340"/>
+        <location filename="../application.py" line="350"/>
         <source>built-in local servers</source>
         <translation>встроенные серверы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="454"/>
+        <location filename="../application.py" line="464"/>
         <source>The local servers stopped. Restarting them…</source>
         <translation>Локальные серверы остановились. Перезапускаю их…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="465"/>
+        <location filename="../application.py" line="475"/>
         <source>Waiting for the local servers, which another program started…</source>
         <translation>Жду локальные серверы, которые запустила другая программа…</translation>
     </message>
     <message>
-        <location filename="../application.py" line="503"/>
+        <location filename="../application.py" line="518"/>
         <source>You are no longer a member of this group</source>
         <translation>Вы больше не участник этой группы</translation>
     </message>
     <message>
-        <location filename="../application.py" line="599"/>
+        <location filename="../application.py" line="614"/>
         <source>Firebase project file</source>
         <translation>Файл проекта Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="599"/>
+        <location filename="../application.py" line="614"/>
         <source>JSON files (*.json)</source>
         <translation>Файлы JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../application.py" line="607"/>
-        <location filename="../application.py" line="611"/>
-        <location filename="../application.py" line="621"/>
+        <location filename="../application.py" line="622"/>
+        <location filename="../application.py" line="626"/>
+        <location filename="../application.py" line="636"/>
         <source>Firebase project</source>
         <translation>Проект Firebase</translation>
     </message>
     <message>
-        <location filename="../application.py" line="612"/>
+        <location filename="../application.py" line="627"/>
         <source>Messenger will use the project {0} from the next start.</source>
         <translation>Messenger будет использовать проект {0} со следующего запуска.</translation>
     </message>
     <message>
-        <location filename="../application.py" line="622"/>
+        <location filename="../application.py" line="637"/>
         <source>Messenger will use the built-in local servers from the next start.</source>
         <translation>Messenger будет использовать встроенные локальные серверы со следующего запуска.</translation>
     </message>
@@ -146,7 +146,7 @@
 <context>
     <name>Attachments</name>
     <message>
-        <location filename="../attachments/avatars.py" line="53"/>
+        <location filename="../attachments/avatars.py" line="54"/>
         <source>“{0}” is not a picture that can be used.</source>
         <translation>«{0}» — не картинка, которую можно использовать.</translation>
     </message>
@@ -168,7 +168,7 @@
     </message>
     <message>
         <location filename="../attachments/bubble_part.py" line="145"/>
-        <location filename="../attachments/profile_picture.py" line="70"/>
+        <location filename="../attachments/profile_picture.py" line="72"/>
         <source>Loading picture…</source>
         <translation>Загрузка картинки…</translation>
     </message>
@@ -199,7 +199,7 @@
         <translation>«{0}» — не файл.</translation>
     </message>
     <message>
-        <location filename="../attachments/profile_picture.py" line="60"/>
+        <location filename="../attachments/profile_picture.py" line="62"/>
         <source>Uploading…</source>
         <translation>Загрузка…</translation>
     </message>
@@ -549,7 +549,7 @@
 <context>
     <name>GroupActions</name>
     <message>
-        <location filename="../group_actions.py" line="72"/>
+        <location filename="../group_actions.py" line="73"/>
         <source>Something went wrong. Please try again.</source>
         <translation>Что-то пошло не так. Попробуйте ещё раз.</translation>
     </message>
@@ -694,53 +694,68 @@
 <context>
     <name>MembersDialog</name>
     <message>
-        <location filename="../views/group_dialogs.py" line="275"/>
+        <location filename="../views/group_dialogs.py" line="281"/>
         <source>Group members</source>
         <translation>Участники группы</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="276"/>
+        <location filename="../views/group_dialogs.py" line="282"/>
         <source>Rename</source>
         <translation>Переименовать</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="277"/>
+        <location filename="../views/group_dialogs.py" line="283"/>
+        <source>Set picture…</source>
+        <translation>Выбрать картинку…</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="284"/>
         <source>Add people…</source>
         <translation>Добавить людей…</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="278"/>
+        <location filename="../views/group_dialogs.py" line="285"/>
         <source>Remove</source>
         <translation>Удалить</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="279"/>
-        <location filename="../views/group_dialogs.py" line="360"/>
+        <location filename="../views/group_dialogs.py" line="286"/>
+        <location filename="../views/group_dialogs.py" line="377"/>
         <source>Leave group</source>
         <translation>Покинуть группу</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="280"/>
+        <location filename="../views/group_dialogs.py" line="287"/>
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="311"/>
+        <location filename="../views/group_dialogs.py" line="318"/>
         <source>(you)</source>
         <translation>(вы)</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="340"/>
+        <location filename="../views/group_dialogs.py" line="347"/>
         <source>Remove admin</source>
         <translation>Снять администратора</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="340"/>
+        <location filename="../views/group_dialogs.py" line="347"/>
         <source>Make admin</source>
         <translation>Сделать администратором</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="361"/>
+        <location filename="../views/group_dialogs.py" line="355"/>
+        <source>Group picture</source>
+        <translation>Картинка группы</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="357"/>
+        <source>Pictures (*.png *.jpg *.jpeg *.gif *.webp *.bmp)</source>
+        <translation>Картинки (*.png *.jpg *.jpeg *.gif *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location filename="../views/group_dialogs.py" line="378"/>
         <source>Leave this group? You will no longer see its messages.</source>
         <translation>Покинуть эту группу? Вы больше не увидите её сообщений.</translation>
     </message>
@@ -848,22 +863,22 @@
 <context>
     <name>NewGroupDialog</name>
     <message>
-        <location filename="../views/group_dialogs.py" line="147"/>
+        <location filename="../views/group_dialogs.py" line="148"/>
         <source>New group</source>
         <translation>Новая группа</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="148"/>
+        <location filename="../views/group_dialogs.py" line="149"/>
         <source>Group name</source>
         <translation>Название группы</translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="149"/>
+        <location filename="../views/group_dialogs.py" line="150"/>
         <source>Create</source>
         <translation>Создать</translation>
     </message>
     <message numerus="yes">
-        <location filename="../views/group_dialogs.py" line="159"/>
+        <location filename="../views/group_dialogs.py" line="160"/>
         <source>Members (%n chosen)</source>
         <translation>
             <numerusform>Участники (выбран %n)</numerusform>
@@ -872,7 +887,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../views/group_dialogs.py" line="162"/>
+        <location filename="../views/group_dialogs.py" line="163"/>
         <source>A group has at most {0} members.</source>
         <translation>В группе может быть не больше {0} участников.</translation>
     </message>
@@ -905,7 +920,7 @@
 <context>
     <name>PeoplePicker</name>
     <message>
-        <location filename="../views/group_dialogs.py" line="67"/>
+        <location filename="../views/group_dialogs.py" line="68"/>
         <source>Search people</source>
         <translation>Поиск людей</translation>
     </message>

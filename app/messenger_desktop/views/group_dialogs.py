@@ -16,6 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -217,6 +218,7 @@ class MembersDialog(_AsyncDialog):
     role_requested = Signal(str, str)  # uid, "admin" or "member" (the owner only)
     rename_requested = Signal(str)
     leave_requested = Signal()
+    picture_requested = Signal(str)  # a picture file chosen as the group's (owners, admins)
 
     def __init__(self, my_uid: str, name_of: Callable[[str], str], parent=None) -> None:
         super().__init__(parent)
@@ -239,6 +241,9 @@ class MembersDialog(_AsyncDialog):
         self.leave = QPushButton()
         self.leave.setObjectName("Danger")
         self.close_button = QPushButton()
+        self.picture = QPushButton()  # "Set picture…", for owners and admins
+        self.picture.setObjectName("GroupPicture")
+        self.picture.clicked.connect(self.choose_picture)
         self.rename.clicked.connect(
             lambda: self.rename_requested.emit(" ".join(self.name.text().split())))
         self.name.textChanged.connect(self._update_buttons)
@@ -251,6 +256,7 @@ class MembersDialog(_AsyncDialog):
         top = QHBoxLayout()
         top.addWidget(self.name, 1)
         top.addWidget(self.rename)
+        top.addWidget(self.picture)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addWidget(self.remove)
@@ -274,6 +280,7 @@ class MembersDialog(_AsyncDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Group members"))
         self.rename.setText(self.tr("Rename"))
+        self.picture.setText(self.tr("Set picture…"))
         self.add_button.setText(self.tr("Add people…"))
         self.remove.setText(self.tr("Remove"))
         self.leave.setText(self.tr("Leave group"))
@@ -342,6 +349,16 @@ class MembersDialog(_AsyncDialog):
                              and their in (ADMIN, MEMBER))
         name = " ".join(self.name.text().split())
         self.rename.setEnabled(bool(name) and group is not None and name != group.name)
+        self.picture.setEnabled(self.my_role in (OWNER, ADMIN))
+
+    def choose_picture(self) -> QFileDialog:
+        dialog = QFileDialog(self, self.tr("Group picture"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(self.tr("Pictures (*.png *.jpg *.jpeg *.gif *.webp *.bmp)"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self.picture_requested)
+        dialog.open()
+        return dialog
 
     def _remove(self) -> None:
         uid = self.selected()
