@@ -188,6 +188,10 @@ def _add(hold: Hold, chat: chats.Chat, actor: str, members: list[str]) -> None:
     changes: dict[str, Any] = {}
     for uid in new:
         changes.update(_join(chat_id, uid, MEMBER, chat.name))
+        avatar = chat.record.get("avatar")
+        if isinstance(avatar, str) and avatar:  # the group's picture, as the others have it
+            # (inside the entry _join writes: an update may not name a path and its parent)
+            changes[paths.user_chat(uid, chat_id)]["group"]["avatar"] = avatar
     changes.update(_system(chat_id, actor, ADDED,
                            f"{_display(profiles, actor)} added {_names(profiles, new)}", new))
     hold.commit(changes)

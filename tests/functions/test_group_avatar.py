@@ -52,6 +52,11 @@ def test_set_group_avatar(stack, people) -> None:
         assert reply.status_code == 400, (bad, reply.text)
         assert set(reply.json()) == {"detail"}
     assert admin_get(stack, f"chats/{chat}/avatar") == mine  # nothing changed
+    # a member added later gets the picture in their entry too
+    reply = olga.api("POST", "/add_members", json={"chat_id": chat, "members": [eve.uid]})
+    assert reply.status_code == 200, reply.text
+    assert admin_get(stack, f"userChats/{eve.uid}/{chat}/group") == {
+        "name": "team", "avatar": mine}
     # removed
     assert set_avatar(olga, "").status_code == 200
     assert admin_get(stack, f"chats/{chat}/avatar") is None
