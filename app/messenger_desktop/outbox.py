@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from .errors import PermissionDenied, SessionExpired, Unreachable
 from .firebase.db import SERVER_TIMESTAMP, Database
 from .models.message_extras import extras_from
 from .models.messages import Message, message_from
+from .store.private_json import write_private_json
 
 translate = QCoreApplication.translate  # lupdate finds translate("Context", ...) calls
 
@@ -95,12 +95,7 @@ class Outbox(QObject):
         if self._file is None:
             return
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._file.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump([asdict(p) for p in self._items], f)
-            os.replace(tmp, self._file)
+            write_private_json(self._file, [asdict(p) for p in self._items])
         except OSError:
             log.warning("could not save the outbox to %s", self._file, exc_info=True)
 

@@ -28,6 +28,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..errors import SessionExpired, Unreachable, UserFacingError
 from ..models.messages import Message
+from ..store.private_json import write_private_json
 from .prepare import Prepared
 from .storage_api import StorageApi, StorageRefused
 
@@ -102,12 +103,7 @@ class UploadQueue(QObject):
         if self._file is None:
             return
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._file.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump([asdict(u) for u in self._items], f)
-            os.replace(tmp, self._file)
+            write_private_json(self._file, [asdict(u) for u in self._items])
         except OSError:
             log.warning("could not save the upload queue to %s", self._file, exc_info=True)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from .private_json import write_private_json
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,6 @@ class Drafts(QObject):
         if self._file is None:
             return
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._file.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self._texts, f, ensure_ascii=False)
-            os.replace(tmp, self._file)
+            write_private_json(self._file, self._texts, ensure_ascii=False)
         except OSError:
             log.warning("could not save the drafts to %s", self._file, exc_info=True)
