@@ -388,6 +388,8 @@ def soak(args, config, workdir: Path) -> int:
             both([(alice, "cycle", {"peers": peers_a}), (bob, "cycle", {"peers": peers_b})])
             rounds += 1
             check(apps, recorder)
+            if args.census:
+                census_print(rounds, apps)
         both([(alice, "open", {"peer": bob.uid}), (bob, "open", {"peer": alice.uid})])
 
         # idle ----------------------------------------------------------------------------
@@ -449,12 +451,27 @@ def soak(args, config, workdir: Path) -> int:
     return 0 if ok else 2
 
 
+def census_print(round_: int, apps) -> None:
+    """The app's classes whose live count changed since the last round (after gc)."""
+    for app in apps:
+        answer = app.call("census", timeout=60)
+        now = answer["app"]
+        last = getattr(app, "census_last", {})
+        grown = {k: (last.get(k, 0), v) for k, v in now.items() if v != last.get(k, 0)}
+        app.census_last = now
+        lines = ", ".join(f"{k.split('.')[-1]} {a}->{b}" for k, (a, b) in
+                          sorted(grown.items(), key=lambda kv: -abs(kv[1][1] - kv[1][0]))[:12])
+        print(f"  census round {round_} {app.name}: {lines}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10.0, help="whole run, warm-up included")
     parser.add_argument("--idle-minutes", type=float, default=2.0,
                         help="the last part, with nothing happening (idle CPU)")
     parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--census", action="store_true",
+                        help="after each round, print each app's live objects by type (a leak hunt)")
     parser.add_argument("--sample", type=float, default=15.0, help="seconds between samples")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="messenger-soak-") as tmp:

@@ -54,7 +54,8 @@ class ChatSession(QObject):
     first_page_loaded = Signal()
     recovered = Signal()  # the first page came after all: hide the error
     incoming = Signal(object)  # a confirmed Message from the other person
-    access_lost = Signal()  # the rules stopped the messages stream (removed from the group)
+    # The rules stopped the messages stream (removed from the group): the chat's id.
+    access_lost = Signal(str)
 
     def __init__(self, chat_id: str, other_uid: str, uid: str, db: Database, hub: StreamHub,
                  outbox: Outbox, unread_from: str = "", read_at: float | None = None,
@@ -204,8 +205,12 @@ class ChatSession(QObject):
             query = {"orderBy": "$key", "startAt": self._start_id}
             self._listen_start = self._start_id
         self._listener = self._hub.listen(self.path, self._on_event, query,
-                                          on_denied=lambda _why: self.access_lost.emit())
+                                          on_denied=self._on_denied)
         self.actions.listen()
+
+    def _on_denied(self, _why: Any) -> None:
+        if not self._closed:
+            self.access_lost.emit(self.chat_id)
 
     # the cache ---------------------------------------------------------------------------
     def _apply_range(self, lo: str, hi: str | None, page: Any) -> int:

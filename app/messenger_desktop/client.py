@@ -415,7 +415,10 @@ class MessengerClient(QObject):
                               read_at=self.read_at(chat_id), cache=self.cache,
                               uploads=self.uploads)
         self.current = session
-        session.access_lost.connect(lambda: self._access_lost(session))
+        # A bound method, not a closure over the session: a slot that holds its own sender
+        # keeps it alive through Qt's connection, out of the collector's sight (every chat
+        # ever opened stayed in memory, with all its rows).
+        session.access_lost.connect(self._access_lost)
         live = ChatLive(chat_id, self.uid, self.db, self.hub, self.clock, self.name_of,
                         lambda: self.read_receipts)
         session.incoming.connect(live.message_arrived)
@@ -424,8 +427,9 @@ class MessengerClient(QObject):
         asyncio.ensure_future(session.open())
         return session
 
-    def _access_lost(self, session: ChatSession) -> None:
-        if session is self.current:  # not one closed meanwhile
+    def _access_lost(self, chat_id: str) -> None:
+        session = self.current
+        if session is not None and session.chat_id == chat_id:  # not one closed meanwhile
             self.chat_access_lost.emit(session.chat_id)
 
     def name_of(self, uid: str) -> str:

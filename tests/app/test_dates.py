@@ -54,8 +54,11 @@ def test_separators_and_hover_in_a_real_chat(harness: Harness, suite) -> None:
                              0, 0, 0, -1))
     stamps = {  # push-id-like keys in time order; ts written by the admin (the past)
         "-a1": last_year, "-a2": last_year + 60, "-b1": midnight - 12 * 3600,
-        "-c1": midnight + 60, "-c2": now - 1,
+        "-c1": midnight + 1, "-c2": midnight + 361,
     }
+    # "-c2" comes 6 minutes after "-c1", so it is never grouped with it (one sender within
+    # 5 minutes shares one name), whatever the time the test runs at: at now - 1 it was
+    # grouped in the first minutes after midnight, and its row was shorter.
     # Read up to now (all of these are older): no "Unread messages" divider in the way.
     admin.put(f"userChats/{me}/{chat}", {"readAt": {".sv": "timestamp"}})
     admin.put(f"messages/{chat}", {k: {"sender": peer, "text": f"at {k}", "ts": int(t * 1000)}
