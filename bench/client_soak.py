@@ -471,7 +471,7 @@ def main() -> int:
                         help="the last part, with nothing happening (idle CPU)")
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--census", action="store_true",
-                        help="after each round, print each app's live objects by type (a leak hunt)")
+                        help="after each round: each app's live objects by type (a leak hunt)")
     parser.add_argument("--sample", type=float, default=15.0, help="seconds between samples")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="messenger-soak-") as tmp:
