@@ -48,7 +48,7 @@ def on_edited(chat: str, members: tuple[str, ...] | list[str], message_id: str) 
     fields = _fields(current)
 
     def update(holders: list[str]) -> None:
-        backend.trigger_ref("/").update({
+        backend.trigger_update({
             f"{paths.previews(uid, chat)}/{message_id}/{key}": value
             for uid in holders for key, value in fields.items()})
 

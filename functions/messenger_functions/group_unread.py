@@ -103,7 +103,7 @@ def on_created(chat_id: str, message_id: str, message: dict) -> str:
         if not members:
             return "ignored: no members"
         try:
-            backend.trigger_ref("/").update(_changes(chat_id, message_id, message, members))
+            backend.trigger_update(_changes(chat_id, message_id, message, members))
             return "created"
         except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
             current = backend.ref(paths.message(chat_id, message_id)).get()
@@ -152,9 +152,9 @@ def on_deleted(chat_id: str, message_id: str, before: Any) -> str:
         from firebase_admin import exceptions
 
         try:
-            backend.trigger_ref("/").update(changes)
+            backend.trigger_update(changes)
         except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
             # a member removed meanwhile, or a refilled message deleted meanwhile: the
             # deletions alone are always accepted (they never re-create an entry)
-            backend.trigger_ref("/").update({k: v for k, v in changes.items() if v is None})
+            backend.trigger_update({k: v for k, v in changes.items() if v is None})
     return "deleted"

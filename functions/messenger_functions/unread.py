@@ -120,7 +120,7 @@ def _on_created(chat: str, members: tuple[str, str], message_id: str, message: d
     if prunes_on(message_id):
         for uid in members:
             _prune(uid, chat, changes)
-    backend.trigger_ref("/").update(changes)
+    backend.trigger_update(changes)
 
 
 def _latest(chat: str, count: int) -> dict[str, dict[str, Any]]:
@@ -136,14 +136,14 @@ def _on_deleted(chat: str, members: tuple[str, str], message_id: str) -> None:
     for uid in members:
         changes[f"{paths.unread_ids(uid, chat)}/{message_id}"] = None
         changes[f"{paths.previews(uid, chat)}/{message_id}"] = None
-    backend.trigger_ref("/").update(changes)
+    backend.trigger_update(changes)
     # The next newest preview shows by itself, unless the deleted one was the last kept:
     # then the newest remaining messages fill the set again (idempotent keys).
     empty = [uid for uid in members if not backend.ref(paths.previews(uid, chat)).get()]
     if empty:
         latest = _latest(chat, PREVIEWS_KEPT)
         if latest:
-            backend.trigger_ref("/").update({f"{paths.previews(uid, chat)}/{key}": value
+            backend.trigger_update({f"{paths.previews(uid, chat)}/{key}": value
                                              for uid in empty for key, value in latest.items()})
 
 

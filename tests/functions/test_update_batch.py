@@ -1,0 +1,132 @@
+"""The trigger's group commit (update_batch.py): concurrent updates share writes, and each caller
+still gets exactly what its own update alone would give.
+
+The write here is a function recording what it was given (the database is not what is being
+tested: the end-to-end trigger tests, test_trigger_concurrency.py among them, run the batcher
+against the real suite through firebase-admin)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from messenger_functions.update_batch import UpdateBatcher
+
+
+class Store:
+    """A write that takes a while (as one on the wire does) and can refuse a path."""
+
+    def __init__(self, delay: float = 0.01, refuse: str = "") -> None:
+        self.delay = delay
+        self.refuse = refuse
+        self.writes: list[dict] = []
+        self.data: dict = {}
+        self.lock = threading.Lock()
+
+    def write(self, changes: dict) -> None:
+        time.sleep(self.delay)
+        if self.refuse and any(p.startswith(self.refuse) for p in changes):
+            raise PermissionError(f"refused: {sorted(changes)}")
+        with self.lock:
+            self.writes.append(dict(changes))
+            self.data.update(changes)
+
+
+def test_a_call_alone_writes_at_once() -> None:
+    store = Store(delay=0)
+    batcher = UpdateBatcher(store.write)
+    batcher.update({"u/a/ids/m1": 1, "u/b/p/m1": {"t": "x"}})
+    assert store.writes == [{"u/a/ids/m1": 1, "u/b/p/m1": {"t": "x"}}]
+    batcher.update({})  # nothing to write: no write
+    assert len(store.writes) == 1
+
+
+def test_concurrent_calls_share_writes_and_return_once_written() -> None:
+    store = Store(delay=0.02)
+    batcher = UpdateBatcher(store.write)
+    missing: list[str] = []
+
+    def call(i: int) -> None:
+        path = f"userChats/u{i % 7}/c{i}/unreadIds/m{i}"
+        batcher.update({path: i, f"userChats/x/c{i}/previews/m{i}": {"n": i}})
+        with store.lock:  # returned: its paths are written
+            if store.data.get(path) != i:
+                missing.append(path)
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(call, range(400)))
+    assert missing == []
+    assert len(store.data) == 800
+    assert batcher.calls == 400
+    # 400 calls, 32 at a time, a write taking 20 ms: far fewer writes than calls
+    assert len(store.writes) < 100, len(store.writes)
+
+
+def test_a_refused_update_fails_alone() -> None:
+    store = Store(delay=0.01, refuse="userChats/bad/")
+    batcher = UpdateBatcher(store.write)
+    results: dict[int, str] = {}
+
+    def call(i: int) -> None:
+        who = "bad" if i == 13 else f"u{i}"
+        try:
+            batcher.update({f"userChats/{who}/c/unreadIds/m{i}": i})
+            results[i] = "ok"
+        except PermissionError as exc:
+            results[i] = f"refused {exc}"
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(call, range(60)))
+    assert results[13].startswith("refused") and "userChats/bad/c/unreadIds/m13" in results[13]
+    assert all(results[i] == "ok" for i in range(60) if i != 13), results
+    assert len(store.data) == 59
+    # the refusal names only the refused caller's own paths (it was written again alone)
+    assert results[13] == "refused refused: ['userChats/bad/c/unreadIds/m13']"
+
+
+@pytest.mark.parametrize("second", [
+    "a/b/c",        # the same path
+    "a/b",          # a path above it
+    "a/b/c/d",      # a path below it
+])
+def test_overlapping_updates_never_share_a_write_and_keep_their_order(second: str) -> None:
+    store = Store(delay=0.05)
+    batcher = UpdateBatcher(store.write)
+    started = threading.Event()
+
+    def first_writer() -> None:
+        started.set()
+        batcher.update({"z/0": 0})  # on the wire while the others queue up
+
+    t = threading.Thread(target=first_writer)
+    t.start()
+    started.wait()
+    time.sleep(0.01)
+    order = []
+    t1 = threading.Thread(target=lambda: (batcher.update({"a/b/c": 1}), order.append(1)))
+    t1.start()
+    time.sleep(0.01)
+    t2 = threading.Thread(target=lambda: (batcher.update({second: 2, "q/r": 2}),
+                                          order.append(2)))
+    t2.start()
+    for thread in (t, t1, t2):
+        thread.join(5)
+    together = [w for w in store.writes if "a/b/c" in w and second in w and second != "a/b/c"]
+    assert together == []
+    first = next(i for i, w in enumerate(store.writes) if w.get("a/b/c") == 1)
+    later = next(i for i, w in enumerate(store.writes) if w.get(second) == 2)
+    assert first < later  # the later caller's write comes after the earlier one's
+
+
+def test_updates_of_one_path_never_share_a_write() -> None:
+    store = Store(delay=0.03)
+    batcher = UpdateBatcher(store.write)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(batcher.update, {"same/path": i, f"other/{i}": i})
+                   for i in range(8)]
+        for f in futures:
+            f.result(5)
+    assert sorted(w["same/path"] for w in store.writes) == list(range(8))
+    assert all(len(w) == 2 for w in store.writes)  # one path: never two in one write
