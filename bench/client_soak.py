@@ -455,7 +455,8 @@ def census_print(round_: int, apps) -> None:
     """The app's classes whose live count changed since the last round (after gc)."""
     for app in apps:
         answer = app.call("census", timeout=60)
-        now = answer["app"]
+        now = {**answer["app"], **{f"builtins.{k}": v for k, v in answer["top"].items()
+                                    if "." not in k.split(".", 1)[-1]}}
         last = getattr(app, "census_last", {})
         grown = {k: (last.get(k, 0), v) for k, v in now.items() if v != last.get(k, 0)}
         app.census_last = now

@@ -37,10 +37,11 @@ def _parts(path: str) -> tuple[str, ...]:
 
 
 class _Waiter:
-    __slots__ = ("changes", "done", "error")
+    __slots__ = ("changes", "parts", "done", "error")
 
     def __init__(self, changes: Changes) -> None:
         self.changes = changes
+        self.parts = [_parts(p) for p in changes]  # split once, outside the lock
         self.done = threading.Event()
         self.error: BaseException | None = None
 
@@ -91,7 +92,7 @@ class UpdateBatcher:
         paths: dict[tuple[str, ...], Any] = {}
         ancestors: set[tuple[str, ...]] = set()
         for waiter in self._waiting:
-            mine = [_parts(p) for p in waiter.changes]
+            mine = waiter.parts
             if rest or (taken and len(paths) + len(mine) > self._max_paths) \
                     or _clashes(mine, paths, ancestors):
                 rest.append(waiter)  # keeps the order of what follows it, too

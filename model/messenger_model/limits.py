@@ -21,7 +21,7 @@ PREVIEWS_KEPT = 4
 # The trigger prunes an entry (unread ids beyond the cap, previews beyond PREVIEWS_KEPT) on one
 # message in PRUNE_EVERY, chosen by a hash of the message id (a redelivery decides the same):
 # the other messages cost one write and no read. Between prunes a set holds a few more.
-PRUNE_EVERY = 8
+PRUNE_EVERY = 32
 
 # Groups (docs/data-model.md, "the agreed layout"): at most this many members, the creator
 # included; a name of 1..GROUP_NAME_MAX characters.

@@ -48,12 +48,12 @@ from .secret import MAX_SECRET_BYTES, SECRET_ENV, SECRET_ENVIRON, matches
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Invocations of CloudEvent functions at once (the host keeps at most DeliveryPolicy.concurrency
 # per function in flight, the rest wait here): like a Cloud Functions instance's concurrency
-# setting. A function's database calls go through firebase-admin's session, whose connection
-# pool keeps 10 connections: far more threads than that open and drop a connection per call
-# and fight over the GIL. Measured (bench.unread_pileup, 4,000 messages, closed loop): 16
-# threads drained the trigger's backlog in 11 s at 2.1 ms of server CPU a message, 1,024 in
-# 35 s at 2.6 ms.
-EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "16"))
+# setting (2nd gen: 80 by default). The unread trigger's writes of invocations running at once
+# share one database write (functions/messenger_functions/update_batch.py), so more of them at
+# once make fewer, larger writes. Measured (bench.unread_pileup, 20,000 messages, closed loop,
+# 2 cores): 16 threads left unread ids up to 9.0 s late, 64 up to 1.9-2.6 s (send -> receiver
+# p99 15-22 ms), 256 up to 1.1 s but p99 26-55 ms (the trigger's share of the CPU grows).
+EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "64"))
 # The worker runs below the database's CPU priority (a higher nice value): on a busy machine
 # the database's requests, which clients wait for, go first, and queued trigger events catch
 # up (they are at-least-once and queued). On Cloud Functions the two never share a CPU at all.
