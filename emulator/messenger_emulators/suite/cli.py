@@ -11,6 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..persistence import COMPACT_ENV
 from .config import (
@@ -196,8 +197,14 @@ def options_from_args(args: argparse.Namespace) -> tuple[SuiteOptions, list[str]
     return options, only
 
 
-def _say(line: str) -> None:
-    print(line, flush=True)
+def _say(line: str, stream: Any = None) -> None:
+    """A line for whoever started us. Their end of the pipe may be gone (a test runner killed
+    outright): then nobody is listening, and saying so must never stop the shutdown."""
+    try:
+        print(line, file=stream or sys.stdout, flush=True)
+    except (BrokenPipeError, OSError):
+        devnull = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+        sys.stdout = sys.stderr = devnull
 
 
 async def _run(options: SuiteOptions, only: list[str], script: str | None) -> int:
@@ -273,8 +280,8 @@ async def _watch_parent(stop: asyncio.Event) -> None:
     while not stop.is_set():
         await asyncio.sleep(PARENT_POLL)
         if os.getppid() != parent:
-            print("The parent process is gone: stopping.", file=sys.stderr, flush=True)
-            stop.set()
+            stop.set()  # first: the line below goes to the parent, which may be gone with it
+            _say("The parent process is gone: stopping.", sys.stderr)
 
 
 async def _end_child(child: asyncio.subprocess.Process, own_group: bool,
