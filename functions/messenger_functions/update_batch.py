@@ -6,7 +6,8 @@ multi-path update of keys no other message writes (its unread id, its previews: 
 so the updates of messages handled at the same time can go to the database as ONE update,
 which the rules check path by path exactly as they would check each alone. The first caller
 writes what is waiting; callers that come while that write is on the wire wait and go
-together in the next one. So nobody waits for a timer: alone, a call writes at once, as
+together in the next one, which the oldest of them writes (a writer returns as soon as its own
+update is written: serving others for ever, it would never return its own call). So nobody waits for a timer: alone, a call writes at once, as
 before; under a pile-up the batches grow by themselves and the cost per message falls, which
 is what lets the trigger keep up with a database accepting messages as fast as it can.
 
@@ -37,12 +38,14 @@ def _parts(path: str) -> tuple[str, ...]:
 
 
 class _Waiter:
-    __slots__ = ("changes", "parts", "done", "error")
+    __slots__ = ("changes", "parts", "wake", "answered", "lead", "error")
 
     def __init__(self, changes: Changes) -> None:
         self.changes = changes
         self.parts = [_parts(p) for p in changes]  # split once, outside the lock
-        self.done = threading.Event()
+        self.wake = threading.Event()  # answered, or made the one who writes
+        self.answered = False  # written, or its error known
+        self.lead = False
         self.error: BaseException | None = None
 
 
@@ -54,7 +57,7 @@ class UpdateBatcher:
         self._max_paths = max_paths
         self._lock = threading.Lock()
         self._waiting: list[_Waiter] = []
-        self._writing = False
+        self._writing = False  # someone is writing: the others wait for them
         self.writes = 0  # combined writes made (tests and benchmarks)
         self.calls = 0
 
@@ -65,25 +68,32 @@ class UpdateBatcher:
         with self._lock:
             self.calls += 1
             self._waiting.append(waiter)
-            lead = not self._writing
-            if lead:
+            if not self._writing:
                 self._writing = True
-        if not lead:
-            waiter.done.wait()
-        else:
-            self._lead()
+                waiter.lead = True
+        if not waiter.lead:
+            waiter.wake.wait()
+        if not waiter.answered:  # the writer now: from the start, or handed over to
+            self._lead(waiter)
         if waiter.error is not None:
             raise waiter.error
 
-    def _lead(self) -> None:
-        """Write batches until nothing waits (the callers who came meanwhile included)."""
+    def _lead(self, me: _Waiter) -> None:
+        """Write batches until mine is written, then hand the writing over to the oldest
+        waiting caller (a writer serving others forever would never return its own call)."""
         while True:
             with self._lock:
                 batch = self._take()
-                if not batch:
-                    self._writing = False
-                    return
             self._commit(batch)
+            if me.answered:
+                with self._lock:
+                    if self._waiting:
+                        successor = self._waiting[0]
+                        successor.lead = True
+                        successor.wake.set()
+                    else:
+                        self._writing = False
+                return
 
     def _take(self) -> list[_Waiter]:
         """The waiting updates that can share a write, oldest first (under the lock)."""
@@ -123,7 +133,8 @@ class UpdateBatcher:
                         waiter.error = own
         finally:
             for waiter in batch:
-                waiter.done.set()
+                waiter.answered = True
+                waiter.wake.set()
 
 
 def _clashes(mine: list[tuple[str, ...]], paths: dict[tuple[str, ...], Any],

@@ -130,3 +130,34 @@ def test_updates_of_one_path_never_share_a_write() -> None:
             f.result(5)
     assert sorted(w["same/path"] for w in store.writes) == list(range(8))
     assert all(len(w) == 2 for w in store.writes)  # one path: never two in one write
+
+
+def test_the_writer_returns_once_its_own_update_is_written_under_endless_load() -> None:
+    store = Store(delay=0.05)
+    batcher = UpdateBatcher(store.write)
+    stop = threading.Event()
+
+    def load(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            batcher.update({"load/same": (n, i)})  # one path: one a write, the rest wait
+            i += 1
+
+    def first() -> float:
+        t0 = time.monotonic()
+        batcher.update({"first": 1})
+        return time.monotonic() - t0
+
+    with ThreadPoolExecutor(9) as pool:
+        mine = pool.submit(first)  # the writer: nothing else is waiting yet
+        time.sleep(0.01)
+        loaders = [pool.submit(load, n) for n in range(8)]  # writes never stop coming
+        try:
+            took = mine.result(5)
+        finally:
+            stop.set()
+        for f in loaders:
+            f.result(5)
+    # one write of 50 ms for its own update (maybe one more); not the whole 5 s of load
+    assert took < 1.0, took
+    assert store.data["first"] == 1
