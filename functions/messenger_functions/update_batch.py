@@ -7,8 +7,8 @@ so the updates of messages handled at the same time can go to the database as ON
 which the rules check path by path exactly as they would check each alone. The first caller
 writes what is waiting; callers that come while that write is on the wire wait and go
 together in the next one, which the oldest of them writes (a writer returns as soon as its own
-update is written: serving others for ever, it would never return its own call). So nobody waits for a timer: alone, a call writes at once, as
-before; under a pile-up the batches grow by themselves and the cost per message falls, which
+update is written: serving others for ever, it would never return its own call). So nobody
+waits for a timer: alone, a call writes at once, as before; under a pile-up the batches grow by themselves and the cost per message falls, which
 is what lets the trigger keep up with a database accepting messages as fast as it can.
 
 Correctness is per caller, as with separate updates:
