@@ -204,7 +204,7 @@ class ChatActions(QObject):
         it came from (the rules check that this message exists with that sender and text)."""
         msg = self.session.model.get(message_id)
         # A file is readable by its own chat's members only: its pointer cannot be copied
-        # into another chat (the api's forward_message refuses it the same way).
+        # into another chat; it is uploaded again (attachments/forwarding.py).
         if msg is None or msg.pending or msg.attachment is not None:
             return []
         origin = {"sender": msg.sender, "chatId": self.chat_id, "messageId": msg.id}

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QBoxLayout, QFileDialog, QMenu, QToolButton
 
 from ..errors import UserFacingError
 from ..models.messages import Message, Roles
+from .forwarding import forward_file
 from .prepare import prepare
 from .viewer import PictureViewer
 
@@ -130,6 +131,21 @@ class AttachmentController(QObject):
                 client.images.set_local(msg.attachment.path, ready.local)
         if problems:
             self.notice.emit("\n".join(problems))
+
+    def forward(self, msg: Message, chat_ids: list[str]) -> asyncio.Future | None:
+        """Forward `msg`'s picture or file to `chat_ids` (forwarding.py): each becomes an
+        upload there. Returns the task, for tests."""
+        session, client = self.view.session, self.client
+        if session is None or client is None or msg.attachment is None or not chat_ids:
+            return None
+        return self._spawn(self._forward(client, session.chat_id, msg, chat_ids))
+
+    async def _forward(self, client: MessengerClient, chat_id: str, msg: Message,
+                       chat_ids: list[str]) -> None:
+        try:
+            await forward_file(msg, chat_id, chat_ids, client.images, client.uploads)
+        except UserFacingError as exc:
+            self.notice.emit(self.tr("Could not forward the file: {0}").format(str(exc)))
 
     def attach_image(self, image: QImage) -> asyncio.Future | None:
         """A pasted picture: saved as a PNG first."""

@@ -27,6 +27,7 @@ from messenger_model.push_ids import new_push_id
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..errors import SessionExpired, Unreachable, UserFacingError
+from ..models.message_extras import extras_from
 from ..models.messages import Message
 from ..store.private_json import write_private_json
 from .prepare import Prepared
@@ -54,6 +55,7 @@ class Upload:
     text: str
     created_ms: float
     failed: str = ""
+    forwarded_from: dict[str, str] | None = None  # a forwarded file (forwarding.py)
 
     def attachment(self) -> Attachment:
         picture = self.content_type in attachments.IMAGE_TYPES and self.width > 0
@@ -62,8 +64,9 @@ class Upload:
                           self.width, self.height)
 
     def as_message(self, sender: str) -> Message:
+        extras = extras_from({"forwardedFrom": self.forwarded_from})
         return Message(self.id, sender, self.text, self.created_ms, True, self.failed,
-                       attachment=self.attachment())
+                       attachment=self.attachment(), **extras)
 
 
 class UploadQueue(QObject):
@@ -142,13 +145,14 @@ class UploadQueue(QObject):
             self._task.cancel()
             self._task = None
 
-    def add(self, chat_id: str, prepared: Prepared, text: str = "") -> Message:
+    def add(self, chat_id: str, prepared: Prepared, text: str = "",
+            forwarded_from: dict[str, str] | None = None) -> Message:
         message_id = new_push_id()
         cap = attachments.new_capability()
         path = attachments.object_path(chat_id, self._uid, message_id, prepared.name, cap)
         item = Upload(chat_id, message_id, str(prepared.local), prepared.name, prepared.size,
                       prepared.content_type, prepared.width, prepared.height, path, text,
-                      self._now())
+                      self._now(), forwarded_from=forwarded_from)
         self._items.append(item)
         self._save()
         msg = item.as_message(self._uid)
@@ -263,7 +267,7 @@ class UploadQueue(QObject):
         self._save()
         self.uploaded.emit(item.id, item.path, item.local)
         self._outbox.send(item.chat_id, item.text, attachment=item.attachment().as_value(),
-                          message_id=item.id)
+                          message_id=item.id, forwarded_from=item.forwarded_from)
 
 
 def _md5_base64(file: Path) -> str:

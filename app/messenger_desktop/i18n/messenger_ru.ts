@@ -88,57 +88,62 @@
 <context>
     <name>AttachmentController</name>
     <message>
-        <location filename="../attachments/controller.py" line="72"/>
+        <location filename="../attachments/controller.py" line="73"/>
         <source>Attach pictures or files (or drop them here, or paste a picture)</source>
         <translation>Прикрепить фото или файлы (или перетащите их сюда, или вставьте картинку)</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="97"/>
+        <location filename="../attachments/controller.py" line="98"/>
         <source>Attach files</source>
         <translation>Прикрепить файлы</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="111"/>
+        <location filename="../attachments/controller.py" line="112"/>
         <source>At most {0} files at once.</source>
         <translation>Не больше {0} файлов за раз.</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="141"/>
+        <location filename="../attachments/controller.py" line="148"/>
+        <source>Could not forward the file: {0}</source>
+        <translation>Не удалось переслать файл: {0}</translation>
+    </message>
+    <message>
+        <location filename="../attachments/controller.py" line="157"/>
         <source>The pasted picture could not be read.</source>
         <translation>Не удалось прочитать вставленную картинку.</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="143"/>
+        <location filename="../attachments/controller.py" line="159"/>
         <source>Pasted picture</source>
         <translation>Вставленная картинка</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="242"/>
+        <location filename="../attachments/controller.py" line="258"/>
         <source>Cancel upload</source>
         <translation>Отменить загрузку</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="247"/>
+        <location filename="../attachments/controller.py" line="263"/>
         <source>View picture</source>
         <translation>Посмотреть фото</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="247"/>
+        <location filename="../attachments/controller.py" line="263"/>
         <source>Open file</source>
         <translation>Открыть файл</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="249"/>
+        <location filename="../attachments/controller.py" line="265"/>
         <source>Save as…</source>
         <translation>Сохранить как…</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="277"/>
+        <location filename="../attachments/controller.py" line="293"/>
         <source>Save file</source>
         <translation>Сохранить файл</translation>
     </message>
     <message>
-        <location filename="../attachments/controller.py" line="295"/>
+        <location filename="../attachments/controller.py" line="311"/>
         <source>Could not save “{0}”: {1}</source>
         <translation>Не удалось сохранить «{0}»: {1}</translation>
     </message>
@@ -188,6 +193,12 @@
         <translation>«{0}» нельзя отправить: веб-страницы, SVG и скрипты не принимаются.</translation>
     </message>
     <message>
+        <location filename="../attachments/forwarding.py" line="44"/>
+        <source>“{0}” is not on this device yet and the server cannot be reached: forward it again when you are online.</source>
+        <translation>«{0}» ещё не загружен на это устройство, а сервер недоступен: перешлите его снова, когда будете в сети.</translation>
+    </message>
+    <message>
+        <location filename="../attachments/forwarding.py" line="56"/>
         <location filename="../attachments/prepare.py" line="72"/>
         <location filename="../attachments/prepare.py" line="89"/>
         <source>Could not read “{0}”: {1}</source>
@@ -773,62 +784,62 @@
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="77"/>
+        <location filename="../views/message_actions.py" line="76"/>
         <source>Forward…</source>
         <translation>Переслать…</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="79"/>
+        <location filename="../views/message_actions.py" line="78"/>
         <source>React</source>
         <translation>Реакция</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="86"/>
+        <location filename="../views/message_actions.py" line="85"/>
         <source>Copy text</source>
         <translation>Копировать текст</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="89"/>
+        <location filename="../views/message_actions.py" line="88"/>
         <source>Try sending again</source>
         <translation>Отправить ещё раз</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="91"/>
+        <location filename="../views/message_actions.py" line="90"/>
         <source>Delete for me</source>
         <translation>Удалить у меня</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="94"/>
+        <location filename="../views/message_actions.py" line="93"/>
         <source>Delete for everyone</source>
         <translation>Удалить у всех</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="108"/>
+        <location filename="../views/message_actions.py" line="107"/>
         <source>Reply to {0}</source>
         <translation>Ответ {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="115"/>
+        <location filename="../views/message_actions.py" line="114"/>
         <source>Edit message</source>
         <translation>Изменение сообщения</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="173"/>
+        <location filename="../views/message_actions.py" line="172"/>
         <source>Could not edit the message: {0}</source>
         <translation>Не удалось изменить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="192"/>
+        <location filename="../views/message_actions.py" line="191"/>
         <source>Could not react: {0}</source>
         <translation>Не удалось поставить реакцию: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="203"/>
+        <location filename="../views/message_actions.py" line="202"/>
         <source>Could not delete the message: {0}</source>
         <translation>Не удалось удалить сообщение: {0}</translation>
     </message>
     <message>
-        <location filename="../views/message_actions.py" line="268"/>
+        <location filename="../views/message_actions.py" line="277"/>
         <source>The original message was deleted.</source>
         <translation>Исходное сообщение удалено.</translation>
     </message>
@@ -907,12 +918,12 @@
 <context>
     <name>Outbox</name>
     <message>
-        <location filename="../outbox.py" line="179"/>
+        <location filename="../outbox.py" line="174"/>
         <source>The server refused this message.</source>
         <translation>Сервер отклонил это сообщение.</translation>
     </message>
     <message>
-        <location filename="../outbox.py" line="185"/>
+        <location filename="../outbox.py" line="180"/>
         <source>This message could not be sent.</source>
         <translation>Не удалось отправить сообщение.</translation>
     </message>

@@ -73,9 +73,8 @@ class MessageActions(QObject):
             menu.addAction(self.tr("Reply")).triggered.connect(lambda: self.start_reply(msg))
             if own and msg.text:
                 menu.addAction(self.tr("Edit")).triggered.connect(lambda: self.start_edit(msg))
-            if msg.attachment is None:  # a file stays in its chat (chat_actions.forward)
-                menu.addAction(self.tr("Forward…")).triggered.connect(
-                    lambda: self.open_forward(msg))
+            menu.addAction(self.tr("Forward…")).triggered.connect(
+                lambda: self.open_forward(msg))
             react = menu.addMenu(self.tr("React"))
             mine = session.actions.my_reaction(msg.id)
             for emoji in REACTIONS:
@@ -203,16 +202,26 @@ class MessageActions(QObject):
             self._fail(self.tr("Could not delete the message: {0}"), exc)
 
     def open_forward(self, msg: Message) -> ForwardDialog:
-        dialog = ForwardDialog(self.forward_targets(), msg.text, self.view)
+        preview = msg.text
+        if msg.attachment is not None:  # the file's name, then its caption
+            preview = f"📎 {msg.attachment.name}" + (f" · {msg.text}" if msg.text else "")
+        dialog = ForwardDialog(self.forward_targets(), preview, self.view)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.forward(msg.id, dialog.selected()))
+        dialog.accepted.connect(lambda: self.forward(msg.id, dialog.selected(), msg))
         self.forward_dialog = dialog
         dialog.open()
         return dialog
 
-    def forward(self, message_id: str, chat_ids: list[str]) -> None:
+    def forward(self, message_id: str, chat_ids: list[str], msg: Message | None = None) -> None:
+        """Text goes through the outbox (chat_actions); a picture or a file is uploaded again
+        into each chat (attachments/forwarding.py)."""
         actions = self.actions
-        if actions is not None and chat_ids:
+        if actions is None or not chat_ids:
+            return
+        msg = actions.session.model.get(message_id) or msg
+        if msg is not None and msg.attachment is not None:
+            self.view.attachments.forward(msg, chat_ids)
+        else:
             actions.forward(message_id, chat_ids)
 
     # the composer's emoji ----------------------------------------------------------------

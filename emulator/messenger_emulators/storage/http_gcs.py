@@ -9,6 +9,7 @@
     POST   /upload/storage/v1/b/B/o?uploadType=media|multipart|resumable   upload
     PUT    /upload/storage/v1/b/B/o?uploadType=resumable&upload_id=ID      resumable chunks
     GET    /download/storage/v1/b/B/o/N?alt=media                          download
+    POST   /storage/v1/b/B/o/N/rewriteTo/b/B2/o/N2 (and copyTo)            copy (http_copy.py)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from . import errors as msg
 from .access import ADMIN
 from .errors import StorageError, bad_request, not_found
 from .http_common import decode, json_body, media_response, object_name, raw_segments, read_media
+from .http_copy import copy, copy_route
 from .metadata import rfc3339
 from .names import check_name
 from .store import StoredObject
@@ -81,6 +83,10 @@ async def handle(request: web.Request, state: StorageState, api: str) -> web.Str
         raise not_found()
     if parts[1] != "o":
         raise not_found()
+    if api == "json" and method == "POST" and copy_route(parts):
+        return await copy(request, state, bucket, object_name(parts[2]), decode(parts[5]),
+                          object_name(parts[7]), parts[3], _base(request),
+                          preconditions(request))
     encoded = "/".join(parts[2:])
     if api == "upload":
         return await _upload(request, state, bucket)
