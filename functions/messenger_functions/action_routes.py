@@ -63,10 +63,11 @@ ROUTES: list[Route] = [
         "POST",
         "/forward_message",
         forward_message,
-        "Forward a message of one of your chats to another",
+        "Forward a message of one of your chats to another (its picture or file is copied "
+        "into the target chat; 404 if that file was deleted, 503 if storage is down)",
         Forwarded,
         body=ForwardRequest,
-        errors=(400, 403, 404, 413),
+        errors=(400, 403, 404, 413, 503),
     ),
     Route(
         "POST",

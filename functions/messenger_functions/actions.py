@@ -15,11 +15,11 @@ from typing import Any
 
 from messenger_model import paths
 from messenger_model.chats import chat_members
+from messenger_model.push_ids import new_push_id
 
 from . import backend, chats, keys, settings
 from .errors import (
     BUSY,
-    CANNOT_FORWARD_ATTACHMENT,
     CANNOT_FORWARD_SYSTEM,
     NO_SUCH_MESSAGE,
     NO_SUCH_USER,
@@ -128,11 +128,8 @@ def forward(uid: str, from_chat: str, message_id: str, to_chat: str) -> str:
         raise ApiError(404, NO_SUCH_MESSAGE)
     if "system" in original:
         raise ApiError(400, CANNOT_FORWARD_SYSTEM)
-    if "attachment" in original:
-        # Its file lives under the source chat in Storage, readable by that chat's members
-        # only: a copy of the pointer would show the recipients a file they cannot open.
-        raise ApiError(400, CANNOT_FORWARD_ATTACHMENT)
     _ensure_direct_chat(to_chat, uid)
+    new_id = new_push_id()
     message: dict[str, Any] = {
         "sender": uid,
         "text": original.get("text", ""),
@@ -140,7 +137,15 @@ def forward(uid: str, from_chat: str, message_id: str, to_chat: str) -> str:
         "forwardedFrom": {"sender": original["sender"], "chatId": from_chat,
                           "messageId": message_id},
     }
-    return str(backend.ref(f"{settings.MESSAGES}/{to_chat}").push(message).key)
+    if "attachment" in original:
+        # Its object is readable by the source chat's members only: copied under the target
+        # chat's prefix first (forward_files.py), then the message names the copy.
+        from .forward_files import copy_attachment
+
+        message["attachment"] = copy_attachment(original["attachment"], from_chat, to_chat,
+                                                uid, new_id)
+    backend.ref(f"{settings.MESSAGES}/{to_chat}/{new_id}").set(message)
+    return new_id
 
 
 def _stamp(value: Any) -> int | None:

@@ -28,6 +28,7 @@ _STATUS_TEXT = {
     409: "The email is already registered",
     413: "Body too large",
     429: "Too many attempts; see Retry-After",
+    503: "A service behind the API (database, storage) is unavailable; try again",
 }
 
 

@@ -110,19 +110,25 @@ def serve_functions(target: str = "api") -> Iterator[str]:
 
 @contextmanager
 def running_stack(
-    with_functions_host: bool | None = None, env: dict[str, str] | None = None
+    with_functions_host: bool | None = None, env: dict[str, str] | None = None,
+    with_storage: bool = False,
 ) -> Iterator[Stack]:
-    """`env` overrides TEST_ENV for the functions (in the host's worker and in-process)."""
+    """`env` overrides TEST_ENV for the functions (in the host's worker and in-process);
+    `with_storage` adds the Storage emulator (under storage.rules)."""
     from tests.support.suite import running_suite
 
     use_host = functions_host_available() if with_functions_host is None else with_functions_host
     only = ("auth", "database", "functions") if use_host else ("auth", "database")
+    extra: dict[str, Any] = {}
+    if with_storage:
+        only = (*only, "storage")
+        extra["storage_rules"] = REPO / "storage.rules"
     functions_env = {**TEST_ENV, **(env or {})}
     saved = dict(os.environ)
     os.environ.update(functions_env)
     try:
         with running_suite(
-            only=only, rules=RULES, functions_source=FUNCTIONS, env=functions_env
+            only=only, rules=RULES, functions_source=FUNCTIONS, env=functions_env, **extra
         ) as suite:
             with in_process_env(suite):
                 if use_host:

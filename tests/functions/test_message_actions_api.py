@@ -214,7 +214,10 @@ def test_forward_message_bad_input(world, change, status) -> None:
     _error(alice.api("POST", "/forward_message", json=body), status)
 
 
-def test_forward_of_a_file_or_a_group_event_is_refused(stack, world) -> None:
+def test_forward_of_a_group_event_is_refused_and_of_a_file_without_storage_is_503(
+        stack, world) -> None:
+    """This stack runs no Storage emulator: a file cannot be copied, which is a 503 {"detail"}
+    (copying for real: test_forward_files_api.py)."""
     alice, bob, group = world["alice"], world["bob"], world["G"]
     chat = world["AB"]
     _admin(stack, "PUT", f"messages/{chat}/file1", {
@@ -224,9 +227,12 @@ def test_forward_of_a_file_or_a_group_event_is_refused(stack, world) -> None:
     _admin(stack, "PUT", f"messages/{group}/sys2", {
         "sender": alice.uid, "text": "alice created team", "ts": SV,
         "system": {"kind": "created", "actor": alice.uid}})
-    for source_chat, source in ((chat, "file1"), (group, "sys2")):
-        _error(bob.api("POST", "/forward_message", json={
-            "from_chat_id": source_chat, "message_id": source, "to_chat_id": chat}), 400)
+    _error(bob.api("POST", "/forward_message", json={
+        "from_chat_id": group, "message_id": "sys2", "to_chat_id": chat}), 400)
+    before = admin_get(stack, f"messages/{chat}")
+    assert "try again" in _error(bob.api("POST", "/forward_message", json={
+        "from_chat_id": chat, "message_id": "file1", "to_chat_id": chat}), 503)
+    assert admin_get(stack, f"messages/{chat}") == before  # nothing written
 
 
 def test_forward_to_someone_without_an_account(world) -> None:
