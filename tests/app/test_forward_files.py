@@ -90,14 +90,15 @@ def test_a_photo_is_forwarded_to_two_chats_and_shown_there(harness: Harness, sui
         receiver.window.messenger.chat.list.viewport().grab()  # paints: header + picture
 
 
-def test_offline_without_the_file_it_says_why_and_a_cached_one_waits(harness: Harness, suite,
+def test_offline_without_the_file_it_says_why_and_a_cached_one_waits_and_goes_later(harness: Harness, suite,
                                                                     tmp_path) -> None:
     config = config_for(suite)
     boris = harness.signed_in(config, unique_email("boris"), name="boris")
     vera = harness.signed_in(config, unique_email("vera"), name="vera")
     # anna's Storage is unreachable (a closed port): the database still works
     offline = dataclasses.replace(config, storage_url="http://127.0.0.1:9")
-    anna = harness.signed_in(offline, unique_email("anna"), name="anna")
+    email, folder = unique_email("anna"), tmp_path / "anna"
+    anna = harness.signed_in(offline, email, name="anna", folder=folder)
     a, b, v = anna.client.uid, boris.client.uid, vera.client.uid
     for uid in (b, v):
         harness.until(lambda u=uid: anna.client.chats.row_for_uid(u) is not None, 15, "listed")
@@ -124,3 +125,18 @@ def test_offline_without_the_file_it_says_why_and_a_cached_one_waits(harness: Ha
     assert waiting.pending and not waiting.failed
     assert waiting.forwarded_from == Forwarded(b, direct_chat_id(a, b), msg.id)
     assert waiting.attachment.path.startswith(f"chats/{to_vera}/{a}/")
+    # it survives a restart and goes once Storage is reachable, still marked forwarded
+    harness.run(anna.shutdown(), 10)
+    again = harness.signed_in(config, email, register=False, name="anna2", folder=folder)
+    admin = Admin(suite)
+
+    def arrived() -> list[dict]:
+        return [m for m in (admin.get(f"messages/{to_vera}") or {}).values()
+                if m.get("attachment")]
+
+    harness.until(arrived, 30, "the queued forward arrives after the restart")
+    [stored] = arrived()
+    assert stored["forwardedFrom"] == {"sender": b, "chatId": direct_chat_id(a, b),
+                                       "messageId": msg.id}
+    assert _admin_get(suite, stored["attachment"]["path"]).content == b"the plan"
+    assert len(again.client.uploads) == 0

@@ -157,3 +157,39 @@ def test_refusals(stack, world) -> None:
     assert gone.status_code == 204, gone.text
     assert "no longer available" in _error(bob.api("POST", "/forward_message", json=body), 404)
     assert (admin_get(stack, f"messages/{bc}") or {}) == before
+
+
+def test_client_forwards_of_a_file_under_the_real_rules(stack, world) -> None:
+    """The app's own forward (upload again, then the message) over REST, and the attacks on
+    it: a chat the writer is not in, a forged file, the original's object named again."""
+    alice, bob, carol = world["alice"], world["bob"], world["carol"]
+    ab, bc = world["AB"], world["BC"]
+    original_id, att = _upload_and_send(stack, alice, ab, "look")
+    source = {"sender": alice.uid, "chatId": ab, "messageId": original_id}
+    # bob's copy: his own upload under bob_carol's prefix
+    copy_id, copy = _upload_and_send(stack, bob, bc, "scratch")  # an object of his there
+    requests.delete(f"{stack.database_url}/messages/{bc}/{copy_id}.json",
+                    params={"ns": stack.ns}, headers={"Authorization": "Bearer owner"},
+                    timeout=30)  # keep the object, not its message
+
+    def write(user, chat: str, attachment: dict, text: str = "look",
+              origin: dict = source) -> int:
+        value = {"sender": user.uid, "text": text, "ts": SV, "forwardedFrom": origin,
+                 "attachment": attachment}
+        return user.db("PUT", f"messages/{chat}/{new_push_id()}", json=value).status_code
+
+    assert write(bob, bc, copy) == 200
+    # carol is not in alice_bob: she cannot forward (so learn) alice's file
+    carol_copy = {**copy, "path": copy["path"].replace(f"/{bob.uid}/", f"/{carol.uid}/"),
+                  "thumb": attachments.thumb_path(
+                      copy["path"].replace(f"/{bob.uid}/", f"/{carol.uid}/"))}
+    assert write(carol, bc, carol_copy) == 401
+    # the original's object, in alice_bob's prefix, named from bob_carol
+    assert write(bob, bc, att) == 401
+    # a forged file: another size or type than the original's; or no file at all
+    assert write(bob, bc, {**copy, "size": copy["size"] + 1}) == 401
+    assert write(bob, bc, {**copy, "contentType": "application/pdf"}) == 401
+    no_file = {"sender": bob.uid, "text": "look", "ts": SV, "forwardedFrom": source}
+    assert bob.db("PUT", f"messages/{bc}/{new_push_id()}", json=no_file).status_code == 401
+    # a forged caption
+    assert write(bob, bc, copy, text="alice says: send money") == 401
