@@ -90,8 +90,8 @@ def test_a_photo_is_forwarded_to_two_chats_and_shown_there(harness: Harness, sui
         receiver.window.messenger.chat.list.viewport().grab()  # paints: header + picture
 
 
-def test_offline_without_the_file_it_says_why_and_a_cached_one_waits_and_goes_later(harness: Harness, suite,
-                                                                    tmp_path) -> None:
+def test_offline_without_the_file_it_says_why_and_a_cached_one_waits_and_goes_later(
+        harness: Harness, suite, tmp_path) -> None:
     config = config_for(suite)
     boris = harness.signed_in(config, unique_email("boris"), name="boris")
     vera = harness.signed_in(config, unique_email("vera"), name="vera")
