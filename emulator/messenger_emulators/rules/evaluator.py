@@ -23,7 +23,7 @@ from .model import NO_QUERY, Decision, Path, QueryView
 from .runtime import UNEXPECTED
 from .snapshot import RuleSnapshot, type_name
 from .state_reads import may_read_state, root_prefixes
-from .trace import at, rule_line
+from .trace import granted, no_grant, rule_line, validate_failed, write_ok
 from .tree import RuleNode
 
 _CACHE_LIMIT = 20_000
@@ -121,7 +121,7 @@ class Evaluator:
     def can_read(self, path: Path, auth: Any, root: Any, now: int,
                  query: QueryView) -> Decision:
         nodes, caps = self.walk(path)
-        trace: list[str] = []
+        trace: list[Any] = []  # lines, or (render, args) (Decision)
         denials: list[Denial] = []
         root_snap = RuleSnapshot(root, (), root)
         value = root
@@ -134,13 +134,13 @@ class Evaluator:
             here = path[:depth]
             args = (auth, root_snap, RuleSnapshot(root, here, value), None, now, query, caps)
             ok, outcome = run(rule, *args)
-            trace.append(rule_line(rule, here, outcome))
+            trace.append((rule_line, (rule, here, outcome)))  # rendered if read (Decision)
             if ok:
-                trace.append(errors.TRACE_GRANTED.format(op="read", at=at(path), rule=rule.where))
+                trace.append((granted, ("read", path, rule)))
                 return Decision(True, trace)
             if rule.constant is None:
                 denials.append((len(trace), rule, args))
-        trace.append(errors.TRACE_NO_GRANT.format(op="read", at=at(path), kind=".read"))
+        trace.append((no_grant, ("read", path, ".read")))
         return Decision(False, with_explanations(trace, denials))
 
     # --- writes ------------------------------------------------------------------------
@@ -151,9 +151,7 @@ class Evaluator:
             nodes, caps = self.walk(path)
             if not check.granted(path, nodes, caps) or not check.valid(path, nodes, caps):
                 return Decision(False, with_explanations(check.trace, check.denials))
-        check.trace.append(errors.TRACE_WRITE_OK.format(
-            locations=", ".join(at(p) for p, _ in writes) or "(nothing)",
-            count=len(check.checked)))
+        check.trace.append((write_ok, ([p for p, _ in writes], len(check.checked))))
         return Decision(True, check.trace)
 
 
@@ -163,7 +161,7 @@ class WriteCheck:
     def __init__(self, auth: Any, old_root: Any, new_root: Any, now: int) -> None:
         self.auth, self.old_root, self.new_root, self.now = auth, old_root, new_root, now
         self.root_snap = RuleSnapshot(old_root, (), old_root)
-        self.trace: list[str] = []
+        self.trace: list[Any] = []  # lines, or (render, args) (Decision)
         self.denials: list[Denial] = []
         self.checked: set[tuple[int, Path]] = set()  # validate rules run (shared ancestors)
         # .write outcomes by (rule, location): a multi-path update writing many paths below
@@ -191,14 +189,13 @@ class WriteCheck:
             if seen is None:
                 seen = self.writes_run[(id(rule), here)] = run(rule, *args)
             ok, outcome = seen
-            self.trace.append(rule_line(rule, here, outcome))
+            self.trace.append((rule_line, (rule, here, outcome)))
             if ok:
-                self.trace.append(errors.TRACE_GRANTED.format(op="write", at=at(path),
-                                                              rule=rule.where))
+                self.trace.append((granted, ("write", path, rule)))
                 return True
             if rule.constant is None:
                 self.denials.append((len(self.trace), rule, args))
-        self.trace.append(errors.TRACE_NO_GRANT.format(op="write", at=at(path), kind=".write"))
+        self.trace.append((no_grant, ("write", path, ".write")))
         return False
 
     def valid(self, path: Path, nodes: tuple[RuleNode, ...], caps: dict[str, str]) -> bool:
@@ -245,14 +242,14 @@ class WriteCheck:
         args = self._args(here, old, new, caps)
         ok, outcome = run(rule, *args)
         if not ok:
-            self.trace.append(rule_line(rule, here, outcome))
+            self.trace.append((rule_line, (rule, here, outcome)))
             if rule.constant is None:
                 self.denials.append((len(self.trace), rule, args))
-            self.trace.append(errors.TRACE_VALIDATE_FAILED.format(at=at(here), rule=rule.where))
+            self.trace.append((validate_failed, (here, rule)))
         return ok
 
 
-def with_explanations(trace: list[str], denials: list[Denial]) -> list[str]:
+def with_explanations(trace: list[Any], denials: list[Denial]) -> list[Any]:
     """Insert, after each rule that said no, the values it saw (denied requests only)."""
     for index, rule, args in reversed(denials):
         trace[index:index] = explain(rule, args)
