@@ -73,6 +73,7 @@ CHAT_OR_PEOPLE = "Give chat_id, or {fields}."
 NOT_AN_ADMIN = "Only the group's owner and admins may do this."
 GROUP_AVATAR_PATH = ("A group's picture must be a file you uploaded to that group "
                      "(groups/{groupId}/{cap}/{your uid}/{file}).")
+GROUP_AVATAR_MISSING = "No such picture: upload it to the group first."
 NOT_THE_OWNER = "Only the group's owner may remove an admin."
 NOT_AN_OWNER = "Only the group's owner may change roles (and an owner's role stays)."
 OWN_ROLE = "You cannot change your own role; to hand ownership on, leave the group."

@@ -18,21 +18,13 @@ from typing import Any
 
 from messenger_model import attachments
 
-from . import backend
 from .errors import FILE_GONE, FILE_NOT_OF_CHAT, STORAGE_UNAVAILABLE, ApiError
-from .thumbnails import storage_client
+from .storage_objects import default_bucket
 
 log = logging.getLogger(__name__)
 RETRY_S = 15.0
 COPY_TIMEOUT_S = 30.0  # one call; Cloud Storage answers a large copy in several calls
 _FIELDS = ("name", "size", "contentType", "width", "height")
-
-
-def _bucket_name() -> str:
-    """The default bucket: FIREBASE_CONFIG's storageBucket (set on Cloud Functions and by
-    the emulator suite), else the project's `<project>.appspot.com`."""
-    app = backend.app()
-    return str(app.options.get("storageBucket") or f"{app.project_id}.appspot.com")
 
 
 def copy_attachment(att: Any, from_chat: str, to_chat: str, uid: str,
@@ -55,7 +47,7 @@ def copy_attachment(att: Any, from_chat: str, to_chat: str, uid: str,
     RETRY = DEFAULT_RETRY.with_timeout(RETRY_S)  # noqa: N806
 
     try:
-        bucket = storage_client().bucket(_bucket_name())
+        bucket = default_bucket()
         source, target = bucket.blob(path), bucket.blob(target_path)
         target.metadata = {"firebaseStorageDownloadTokens": str(uuid.uuid4())}  # its own link
         token = None

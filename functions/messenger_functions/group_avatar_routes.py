@@ -4,7 +4,8 @@ The picture itself is uploaded by the app to the group's Storage area
 (`groups/{groupId}/{cap}/{uid}/{file}`, storage.rules); the group record is written by this
 function only, so this route is what makes it the group's picture. Admin-only; the path must
 be an object the caller uploaded to this very group (no other group's, no one else's, nothing
-outside `groups/`); "" removes the picture.
+outside `groups/`) and stored there now (404 otherwise: a name alone would show every member
+a broken picture; 503 when Storage cannot say); "" removes the picture.
 """
 
 from __future__ import annotations
@@ -34,5 +35,5 @@ def set_group_avatar(call: Call) -> StatusOk:
 ROUTES: list[Route] = [
     Route("POST", "/set_group_avatar", set_group_avatar,
           "Set or remove a group's picture (owner or admin)", StatusOk,
-          body=SetGroupAvatarRequest, errors=(400, 403, 404, 413)),
+          body=SetGroupAvatarRequest, errors=(400, 403, 404, 413, 503)),
 ]

@@ -39,8 +39,9 @@ from messenger_model.groups import (
 from messenger_model.limits import GROUP_MAX_MEMBERS
 from messenger_model.push_ids import new_push_id
 
-from . import backend, chats, settings
+from . import backend, chats, settings, storage_objects
 from .errors import (
+    GROUP_AVATAR_MISSING,
     GROUP_AVATAR_PATH,
     GROUP_TOO_LARGE,
     NOT_AN_ADMIN,
@@ -163,6 +164,8 @@ def set_avatar(chat_id: str, actor: str, path: str) -> None:
     _as_admin(chat_id, actor)
     if path and attachments.group_object(path) != (chat_id, actor):
         raise ApiError(400, GROUP_AVATAR_PATH)
+    if path and not storage_objects.exists(path):  # named, never uploaded: a broken picture
+        raise ApiError(404, GROUP_AVATAR_MISSING)
     with held(chat_id) as hold:
         chat = _as_admin(chat_id, actor)
         changes: dict[str, Any] = {f"{paths.chat(chat_id)}/avatar": path or None}

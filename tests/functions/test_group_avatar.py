@@ -1,17 +1,36 @@
 """`POST /set_group_avatar` over real HTTP (issue 17): only a group's owner or admins name its
-picture, only an object they uploaded to that group; the record and every member's entry
-carry it; "" removes it. Strangers, plain members and forged paths are refused."""
+picture, only an object they uploaded to that group, and only once it is uploaded (a name
+with nothing stored there is a 404: no group shows a broken picture); the record and every
+member's entry carry it; "" removes it. Strangers, plain members and forged paths are
+refused. The stack runs the Storage emulator: pictures are uploaded as the app does."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import requests
 
-from .stack import admin_get, register
+from .stack import Stack, admin_get, register, running_stack
 
 CAP = "Abcdefghijklmnopqrstuv12"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with running_stack(with_storage=True) as running:
+        yield running
+
+
+def _upload(stack: Stack, user, path: str) -> None:
+    """As the app does: the Firebase Storage API, under storage.rules, as the user."""
+    bucket = f"{stack.suite.project_id}.appspot.com"
+    up = requests.post(f"{stack.suite.storage_url}/v0/b/{bucket}/o", params={"name": path},
+                       data=b"\x89PNG not really", timeout=10,
+                       headers={"Authorization": f"Firebase {user.id_token}",
+                                "Content-Type": "image/png"})
+    assert up.status_code == 200, up.text
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +50,12 @@ def test_set_group_avatar(stack, people) -> None:
     def set_avatar(user, path: str, chat_id: str = chat) -> requests.Response:
         return user.api("POST", "/set_group_avatar", json={"chat_id": chat_id, "path": path})
 
+    # named before it is uploaded (or after a failed upload): nothing to show, so refused
+    reply = set_avatar(olga, mine)
+    assert reply.status_code == 404, reply.text
+    assert set(reply.json()) == {"detail"}
+    assert admin_get(stack, f"chats/{chat}/avatar") is None
+    _upload(stack, olga, mine)
     reply = set_avatar(olga, mine)
     assert reply.status_code == 200, reply.text
     assert admin_get(stack, f"chats/{chat}/avatar") == mine
