@@ -89,10 +89,18 @@ def test_events_and_entries_stay_small_as_unread_messages_pile_up() -> None:
 
 
 def _keys_changed(event) -> int:
-    """How many unread ids and previews a chat-list event ({"path", "data"}) sets or deletes,
-    each named by its own key (".../unreadIds/{id}", ".../previews/{id}")."""
+    """How many unread ids and previews a chat-list event ({"path", "data"}) sets or deletes:
+    keys ".../unreadIds/{id}" and ".../previews/{id}", or the ids of a value at ".../previews"
+    or ".../unreadIds". A whole entry under a chat's key (what the old events carried, every
+    unread id so far) counts none."""
     path, data = event.get("path", ""), event.get("data")
     if not isinstance(data, dict):
         return 0
-    return sum(1 for key in data
-               if "/previews/" in f"{path}/{key}/" or "/unreadIds/" in f"{path}/{key}/")
+    count = 0
+    for key, value in data.items():
+        parts = [p for p in f"{path}/{key}".split("/") if p]
+        if len(parts) >= 2 and parts[-2] in ("previews", "unreadIds"):
+            count += 1
+        elif parts and parts[-1] in ("previews", "unreadIds") and isinstance(value, dict):
+            count += len(value)
+    return count
