@@ -78,9 +78,8 @@ def make_thumbnail(data: bytes, max_px: int = attachments.THUMB_MAX_PX) -> tuple
         raise ValueError(f"not a decodable picture: {exc}") from exc
 
 
-def handle(data: Any) -> str:
-    """The finalize event's object (the Cloud Storage JSON API's resource); returns what it
-    did, for the log."""
+def _chat_object(data: Any) -> tuple[str, str] | str:
+    """(name, bucket) of the event's object when it is a chat attachment, else why not."""
     if not isinstance(data, dict):
         return "skipped: no object"
     name, bucket = data.get("name"), data.get("bucket")
@@ -88,6 +87,16 @@ def handle(data: Any) -> str:
         return "skipped: no object"
     if not attachments.is_chat_object(name):
         return "skipped: not a chat attachment"
+    return name, bucket
+
+
+def handle(data: Any) -> str:
+    """The finalize event's object (the Cloud Storage JSON API's resource); returns what it
+    did, for the log."""
+    found = _chat_object(data)
+    if isinstance(found, str):
+        return found
+    name, bucket = found
     if data.get("contentType") not in attachments.IMAGE_TYPES:
         return "skipped: not a picture"
     try:
@@ -119,13 +128,10 @@ def handle(data: Any) -> str:
 def handle_deleted(data: Any) -> str:
     """google.cloud.storage.object.v1.deleted: a chat attachment's thumbnail goes with it
     (clients may not delete thumbs/, and a deleted message's picture must not linger)."""
-    if not isinstance(data, dict):
-        return "skipped: no object"
-    name, bucket = data.get("name"), data.get("bucket")
-    if not isinstance(name, str) or not isinstance(bucket, str):
-        return "skipped: no object"
-    if not attachments.is_chat_object(name):
-        return "skipped: not a chat attachment"
+    found = _chat_object(data)
+    if isinstance(found, str):
+        return found
+    name, bucket = found
     from google.api_core import exceptions
 
     try:

@@ -5,7 +5,7 @@ What the API changes comes back to every app over its own streams."""
 from __future__ import annotations
 
 from .conftest import Harness, config_for, unique_email
-from .test_groups import _peer, _set_name
+from .test_groups import _peer, anna_and_boris
 from .test_user_chats import Admin
 
 
@@ -20,12 +20,7 @@ def _check(picker, uid: str) -> None:
 
 
 def test_create_rename_add_remove_leave_through_the_dialogs(harness: Harness, suite) -> None:
-    config = config_for(suite)
-    admin = Admin(suite)
-    anna = harness.signed_in(config, unique_email("anna"), name="anna")
-    boris = harness.signed_in(config, unique_email("boris"), name="boris")
-    _set_name(harness, anna, "анна")
-    _set_name(harness, boris, "борис")
+    admin, anna, boris = anna_and_boris(harness, suite)
     a, b = anna.client.uid, boris.client.uid
     vera, gleb = _peer(admin, "вера"), _peer(admin, "глеб")
     for uid in (b, vera, gleb):

@@ -11,6 +11,7 @@ through the real API.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from messenger_desktop.models.chat_list import Roles
 from messenger_desktop.models.receipts import READ, SENT
@@ -65,13 +66,18 @@ def _set_name(harness: Harness, app, name: str) -> None:
     harness.run(app.client.set_display_name(name))
 
 
-def test_a_group_in_the_list_header_bubbles_receipts_typing(harness: Harness, suite) -> None:
+def anna_and_boris(harness: Harness, suite) -> tuple[Admin, Any, Any]:
+    """The admin and two signed-in apps named анна and борис: most group tests start so."""
     config = config_for(suite)
-    admin = Admin(suite)
     anna = harness.signed_in(config, unique_email("anna"), name="anna")
     boris = harness.signed_in(config, unique_email("boris"), name="boris")
     _set_name(harness, anna, "анна")
     _set_name(harness, boris, "борис")
+    return Admin(suite), anna, boris
+
+
+def test_a_group_in_the_list_header_bubbles_receipts_typing(harness: Harness, suite) -> None:
+    admin, anna, boris = anna_and_boris(harness, suite)
     a, b = anna.client.uid, boris.client.uid
     vera, gleb = _peer(admin, "вера"), _peer(admin, "глеб")
     harness.until(lambda: anna.client.chats.row_for_uid(b) is not None
@@ -329,12 +335,7 @@ def test_a_click_on_read_by_lists_the_readers_and_when(harness: Harness, suite) 
     from messenger_desktop.views.text import clock_time
     from PySide6.QtCore import Qt
 
-    config = config_for(suite)
-    admin = Admin(suite)
-    anna = harness.signed_in(config, unique_email("anna"), name="anna")
-    boris = harness.signed_in(config, unique_email("boris"), name="boris")
-    _set_name(harness, anna, "анна")
-    _set_name(harness, boris, "борис")
+    admin, anna, boris = anna_and_boris(harness, suite)
     a, b = anna.client.uid, boris.client.uid
     vera = _peer(admin, "вера")
     harness.until(lambda: anna.client.chats.row_for_uid(b) is not None

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ..models.group import ADMIN, MEMBER, OWNER, GroupInfo, member_count, role_label
 from .avatar import avatar_pixmap
+from .picture_chooser import open_picture_dialog
 from .text import plain_label
 
 AVATAR = 28
@@ -352,13 +353,9 @@ class MembersDialog(_AsyncDialog):
         self.picture.setEnabled(self.my_role in (OWNER, ADMIN))
 
     def choose_picture(self) -> QFileDialog:
-        dialog = QFileDialog(self, self.tr("Group picture"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter(self.tr("Pictures (*.png *.jpg *.jpeg *.gif *.webp *.bmp)"))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(self.picture_requested)
-        dialog.open()
-        return dialog
+        return open_picture_dialog(self, self.tr("Group picture"),
+                                   self.tr("Pictures (*.png *.jpg *.jpeg *.gif *.webp *.bmp)"),
+                                   self.picture_requested)
 
     def _remove(self) -> None:
         uid = self.selected()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..profile import NAME_MAX, normalise_name
 from .avatar import avatar_pixmap
+from .picture_chooser import open_picture_dialog
 from .text import plain_label
 
 AVATAR_SIZE = 64
@@ -149,13 +150,9 @@ class ProfileDialog(QDialog):
         self.picture_status.setText(text)
 
     def _choose(self) -> QFileDialog:
-        dialog = QFileDialog(self, self.tr("Choose picture"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter(self.tr("Pictures (*.png *.jpg *.jpeg *.gif *.webp)"))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(self.picture_chosen)
-        dialog.open()
-        return dialog
+        return open_picture_dialog(self, self.tr("Choose picture"),
+                                   self.tr("Pictures (*.png *.jpg *.jpeg *.gif *.webp)"),
+                                   self.picture_chosen)
 
     def _remove(self) -> None:
         self.picture_removed.emit()
