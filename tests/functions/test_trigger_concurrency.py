@@ -88,6 +88,48 @@ def test_concurrent_messages_in_one_chat_are_each_counted_once(stack, unread) ->
         assert len(entry["previews"]) <= PREVIEWS_KEPT + 3 * PRUNE_EVERY
 
 
+def test_stale_creations_among_concurrent_ones_fail_alone(stack, unread) -> None:
+    """Invocations running at once share their writes (update_batch.py). A stale creation (its
+    message deleted meanwhile) in a shared write makes the rules refuse that write: the others
+    must still get their ids and previews, and the stale ones none, in several people's chats."""
+    pairs = [_pair() for _ in range(4)]
+    now = int(time.time() * 1000)
+    events, stale = [], set()
+    for p, (a, _b, chat) in enumerate(pairs):
+        live = []
+        for i in range(30):
+            message_id = f"m{p}-{i:03d}"
+            events.append((chat, message_id, {"sender": a, "text": f"n{i}", "ts": now + i}))
+            if i % 7 == 3:
+                stale.add(message_id)  # never stored: deleted before its creation is handled
+            else:
+                live.append(message_id)
+        _exist(stack, chat, live)
+
+    def deliver(item) -> str:
+        chat, message_id, message = item
+        return unread.handle(f"refs/messages/{chat}/{message_id}", None, message)
+
+    from messenger_functions import backend
+
+    backend.trigger_update({})  # makes the batcher (an empty update writes nothing)
+    batcher = backend._trigger_updates[0]
+    calls, writes = batcher.calls, batcher.writes
+    with ThreadPoolExecutor(32) as pool:
+        results = dict(zip([mid for _, mid, _ in events], pool.map(deliver, events),
+                           strict=True))
+    # writes were shared (else this test would not reach the refused-batch path)
+    assert batcher.writes - writes < batcher.calls - calls, (batcher.writes, batcher.calls)
+    assert {mid for mid, r in results.items() if r != "created"} == stale
+    assert {results[mid] for mid in stale} == {"deleted (stale creation)"}
+    for a, b, chat in pairs:
+        ids = set(_entry(stack, b, chat).get("unreadIds") or {})
+        expected = {mid for c, mid, _ in events if c == chat and mid not in stale}
+        assert ids == expected
+        for uid in (a, b):
+            assert not stale & set(_entry(stack, uid, chat).get("previews") or {})
+
+
 def test_a_redelivered_event_leaves_the_same_state(stack, unread) -> None:
     """A redelivered creation or deletion leaves the same state. Real messages (the deletion's
     fallback preview is queried), so the host's worker handles them too: a second instance."""
