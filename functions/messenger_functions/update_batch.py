@@ -1,7 +1,7 @@
-"""Group commit of the trigger's multi-path updates: concurrent invocations share one write.
+"""Group commit of the trigger's multi-path updates: concurrent invocations share writes.
 
 A Cloud Functions instance runs several invocations at once (2nd gen: `concurrency`, 80 by
-default; the emulator's worker runs 64 threads). Each new message's trigger writes one
+default; the emulator's worker runs 128 threads). Each new message's trigger writes one
 multi-path update of keys no other message writes (its unread id, its previews: unread.py),
 so the updates of messages handled at the same time can go to the database as ONE update,
 which the rules check path by path exactly as they would check each alone. The first caller
@@ -9,16 +9,21 @@ writes what is waiting; callers that come while that write is on the wire wait a
 together in the next one, which the oldest of them writes (a writer returns as soon as its own
 update is written: serving others for ever, it would never return its own call). So nobody
 waits for a timer: alone, a call writes at once, as before; under a pile-up the batches grow
-by themselves and the cost per message falls, which is what lets the trigger keep up with a
-database accepting messages as fast as it can (bench.unread_pileup: ~31 updates a write).
+by themselves and the cost per message falls.
+
+A write holds at most MAX_PATHS paths (the database answers nobody else while it checks and
+applies one), and when more than the writes in flight can take is waiting, another waiting
+caller starts writing too, up to WRITERS at once: the trigger's throughput is then WRITERS
+writes per round trip instead of one, which is what lets it keep up with a database accepting
+messages as fast as it can (bench.unread_pileup: every unread id within 1 s).
 
 Correctness is per caller, as with separate updates:
 - a call returns only once its own paths are committed, and raises what its own update alone
   would raise: when a combined write fails (the rules refuse one message's keys, say), each
   of its callers' updates is written again alone, and each gets its own answer;
 - two updates that touch one path, or a path and one below it (which one multi-path update
-  may not hold, and whose order would matter), never share a write: the later one waits
-  for the next.
+  may not hold, and whose order would matter), never share a write, nor are they on the wire
+  at once in two writes: the later one waits until the earlier one's write has ended.
 """
 
 from __future__ import annotations
@@ -30,8 +35,15 @@ from typing import Any
 Changes = dict[str, Any]
 
 # Paths in one combined write at most: a database update has no size limit that matters
-# here (Firebase: 256 MB a write), but a bounded body keeps one write's latency bounded.
-MAX_PATHS = 5000
+# here (Firebase: 256 MB a write), but the database checks a write's rules and applies it in
+# one step, during which it answers nobody else: 60 paths (20 messages) take ~2 ms of its CPU,
+# the 130-path writes of an unbounded batch took ~6 ms and set the senders' p99.
+MAX_PATHS = 60
+# Writes in flight at once at most. One writer while what waits fits in one write; one more for
+# each further write's worth waiting. A single writer caps the trigger at MAX_PATHS paths per
+# database round trip, and under a closed loop of senders the round trip grows with the
+# database's queue: the unread ids fell seconds behind (bench.unread_pileup).
+WRITERS = 6
 
 
 def _parts(path: str) -> tuple[str, ...]:
@@ -53,12 +65,19 @@ class _Waiter:
 class UpdateBatcher:
     """`update(changes)` as `write(changes)` would do it, with concurrent calls combined."""
 
-    def __init__(self, write: Callable[[Changes], None], max_paths: int = MAX_PATHS) -> None:
+    def __init__(self, write: Callable[[Changes], None], max_paths: int = MAX_PATHS,
+                 writers: int = WRITERS) -> None:
         self._write = write
         self._max_paths = max_paths
+        self._writers = writers
         self._lock = threading.Lock()
+        self._written = threading.Condition(self._lock)  # a write in flight ended
         self._waiting: list[_Waiter] = []
-        self._writing = False  # someone is writing: the others wait for them
+        self._waiting_paths = 0
+        self._active = 0  # callers writing (at most `writers`): the others wait for them
+        # what the writes in flight touch: a waiting update that clashes with one of them
+        # waits for it to commit (their order would matter), as it would in one batch
+        self._flying: list[tuple[dict[tuple[str, ...], Any], set[tuple[str, ...]]]] = []
         self.writes = 0  # combined writes made (tests and benchmarks)
         self.calls = 0
 
@@ -69,13 +88,17 @@ class UpdateBatcher:
         with self._lock:
             self.calls += 1
             self._waiting.append(waiter)
-            if not self._writing:
-                self._writing = True
+            self._waiting_paths += len(waiter.parts)
+            # one writer while what waits fits in one write (the batches grow by
+            # themselves); one more for each full write's worth waiting beyond that
+            if self._active == 0 or (self._active < self._writers and
+                                     self._waiting_paths > self._active * self._max_paths):
+                self._active += 1
                 waiter.lead = True
         if not waiter.lead:
             waiter.wake.wait()
-        if not waiter.answered:  # the writer now: from the start, or handed over to
-            self._lead(waiter)
+        if waiter.lead:  # a writer now: from the start, or handed over to (and maybe
+            self._lead(waiter)  # answered since by another writer: then it hands over)
         if waiter.error is not None:
             raise waiter.error
 
@@ -84,20 +107,35 @@ class UpdateBatcher:
         waiting caller (a writer serving others forever would never return its own call)."""
         while True:
             with self._lock:
-                batch = self._take()
-            self._commit(batch)
+                batch, touched = self._take()
+                while not batch and not me.answered:
+                    # all that waits clashes with writes in flight (mine among them, taken
+                    # by another writer): wait for one to end
+                    self._written.wait()
+                    batch, touched = self._take()
+                if batch:
+                    self._flying.append(touched)
+            if batch:
+                try:
+                    self._commit(batch)
+                finally:
+                    with self._lock:
+                        self._flying.remove(touched)
+                        self._written.notify_all()
             if me.answered:
                 with self._lock:
-                    if self._waiting:
-                        successor = self._waiting[0]
+                    successor = next((w for w in self._waiting if not w.lead), None)
+                    if successor is not None:
                         successor.lead = True
                         successor.wake.set()
                     else:
-                        self._writing = False
+                        self._active -= 1
                 return
 
-    def _take(self) -> list[_Waiter]:
-        """The waiting updates that can share a write, oldest first (under the lock)."""
+    def _take(self) -> tuple[list[_Waiter], tuple[dict[tuple[str, ...], Any],
+                                                  set[tuple[str, ...]]]]:
+        """The waiting updates that can share a write, oldest first (under the lock), and
+        the paths and ancestors they touch."""
         taken: list[_Waiter] = []
         rest: list[_Waiter] = []
         paths: dict[tuple[str, ...], Any] = {}
@@ -105,15 +143,17 @@ class UpdateBatcher:
         for waiter in self._waiting:
             mine = waiter.parts
             if rest or (taken and len(paths) + len(mine) > self._max_paths) \
-                    or _clashes(mine, paths, ancestors):
+                    or _clashes(mine, paths, ancestors) \
+                    or any(_clashes(mine, *flying) for flying in self._flying):
                 rest.append(waiter)  # keeps the order of what follows it, too
                 continue
             taken.append(waiter)
+            self._waiting_paths -= len(mine)
             for parts in mine:
                 paths[parts] = True
                 ancestors.update(parts[:i] for i in range(len(parts)))
         self._waiting = rest
-        return taken
+        return taken, (paths, ancestors)
 
     def _commit(self, batch: list[_Waiter]) -> None:
         combined: Changes = {}

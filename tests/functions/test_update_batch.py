@@ -161,3 +161,89 @@ def test_the_writer_returns_once_its_own_update_is_written_under_endless_load() 
     # one write of 50 ms for its own update (maybe one more); not the whole 5 s of load
     assert took < 1.0, took
     assert store.data["first"] == 1
+
+
+class OverlapStore(Store):
+    """A Store that also records how many writes are on the wire at once, and fails the
+    test if two writes on the wire at once touch one path (or one above the other)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(delay=delay)
+        self.flying: list[set[tuple[str, ...]]] = []
+        self.most_at_once = 0
+        self.overlaps: list[str] = []
+
+    def write(self, changes: dict) -> None:
+        mine = {tuple(p.split("/")) for p in changes}
+        with self.lock:
+            for other in self.flying:
+                for a in mine:
+                    for b in other:
+                        if a[:len(b)] == b or b[:len(a)] == a:
+                            self.overlaps.append("/".join(a))
+            self.flying.append(mine)
+            self.most_at_once = max(self.most_at_once, len(self.flying))
+        try:
+            super().write(changes)
+        finally:
+            with self.lock:
+                self.flying.remove(mine)
+
+
+def test_a_backlog_goes_out_in_several_bounded_writes_at_once() -> None:
+    store = OverlapStore(delay=0.02)
+    batcher = UpdateBatcher(store.write, max_paths=6, writers=3)
+    missing: list[str] = []
+
+    def call(i: int) -> None:
+        path = f"userChats/u{i % 5}/c{i}/unreadIds/m{i}"
+        batcher.update({path: i, f"userChats/x/c{i}/previews/m{i}": i})
+        with store.lock:
+            if store.data.get(path) != i:
+                missing.append(path)
+
+    with ThreadPoolExecutor(48) as pool:
+        list(pool.map(call, range(300)))
+    assert missing == [] and len(store.data) == 600
+    assert all(len(w) <= 6 for w in store.writes)  # bounded: three callers' updates a write
+    assert store.most_at_once == 3  # the backlog had more writers than one, never more than 3
+    assert store.overlaps == []
+    assert len(store.writes) < 150  # still shared: 300 updates in fewer writes
+    # every writer handed over or stopped: a call alone afterwards writes at once, alone
+    store.most_at_once = 0
+    batcher.update({"after": 1})
+    assert store.writes[-1] == {"after": 1} and store.most_at_once == 1
+
+
+def test_a_backlog_that_fits_in_one_write_waits_for_one_writer() -> None:
+    # ten callers at once, two paths each: what waits always fits in one write of 60 paths,
+    # so a second writer would only make more, smaller writes
+    store = OverlapStore(delay=0.005)
+    batcher = UpdateBatcher(store.write, max_paths=60, writers=3)
+
+    def caller(n: int) -> None:
+        for i in range(20):
+            batcher.update({f"a/{n}/{i}": i, f"b/{n}/{i}": i})
+
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(caller, range(10)))
+    assert len(store.data) == 400
+    assert store.most_at_once == 1
+
+
+@pytest.mark.parametrize("hot", ["same/path", "same"])
+def test_clashing_updates_are_never_on_the_wire_at_once(hot: str) -> None:
+    # many writers, tiny writes, every update touching one of three hot paths (or one above
+    # them all): a later one must wait for the write in flight, even on another writer
+    store = OverlapStore(delay=0.01)
+    batcher = UpdateBatcher(store.write, max_paths=2, writers=4)
+
+    def call(i: int) -> None:
+        key = hot if i % 4 == 0 else f"same/path/k{i % 3}"
+        batcher.update({key: i, f"cold/{i}": i})
+
+    with ThreadPoolExecutor(24) as pool:
+        list(pool.map(call, range(120)))
+    assert store.overlaps == []
+    assert all(store.data.get(f"cold/{i}") == i for i in range(120))
+    assert store.most_at_once >= 2  # the cold paths did go out in parallel

@@ -49,11 +49,13 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Invocations of CloudEvent functions at once (the host keeps at most DeliveryPolicy.concurrency
 # per function in flight, the rest wait here): like a Cloud Functions instance's concurrency
 # setting (2nd gen: 80 by default). The unread trigger's writes of invocations running at once
-# share one database write (functions/messenger_functions/update_batch.py), so more of them at
-# once make fewer, larger writes. Measured (bench.unread_pileup, 20,000 messages, closed loop,
-# 2 cores): 16 threads left unread ids up to 9.0 s late, 64 up to 1.9-2.6 s (send -> receiver
-# p99 15-22 ms), 256 up to 1.1 s but p99 26-55 ms (the trigger's share of the CPU grows).
-EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "64"))
+# share database writes of at most 60 paths, up to 6 at once (functions/messenger_functions/
+# update_batch.py), so invocations at once are what lets it keep up: an invocation waits one
+# database round trip for its write, and the round trip grows with the database's queue.
+# Measured (bench.unread_pileup, 20,000 messages, closed loop, 2 cores): with one unbounded
+# write at a time, 16 threads left unread ids up to 9.0 s late and 64 up to 1.9-2.6 s; with
+# the bounded concurrent writes, 64 threads up to 0.35-1.26 s, 128 up to 0.33-0.68 s.
+EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "128"))
 # The worker runs below the database's CPU priority (a higher nice value): on a busy machine
 # the database's requests, which clients wait for, go first, and queued trigger events catch
 # up (they are at-least-once and queued). On Cloud Functions the two never share a CPU at all.
