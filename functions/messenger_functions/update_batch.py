@@ -29,7 +29,7 @@ Correctness is per caller, as with separate updates:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 Changes = dict[str, Any]
@@ -47,15 +47,43 @@ WRITERS = 6
 
 
 def _parts(path: str) -> tuple[str, ...]:
-    return tuple(p for p in path.split("/") if p)
+    parts = path.strip("/").split("/")
+    return tuple(p for p in parts if p) if "" in parts else tuple(parts)
+
+
+class _Touched:
+    """Paths an update (or a batch of them) writes, and every path above them: two clash when
+    one writes a path the other writes or writes above or below (set operations in C: the
+    check runs under the lock, for every waiting update, each time a writer takes a batch)."""
+
+    __slots__ = ("paths", "above")
+
+    def __init__(self) -> None:
+        self.paths: set[tuple[str, ...]] = set()
+        self.above: set[tuple[str, ...]] = set()
+
+    def add(self, paths: Iterable[tuple[str, ...]]) -> None:
+        for parts in paths:
+            self.paths.add(parts)
+            self.above.update(parts[:i] for i in range(len(parts)))
+
+    def merge(self, other: _Touched) -> None:
+        self.paths |= other.paths
+        self.above |= other.above
+
+    def clashes(self, other: _Touched) -> bool:
+        return not (self.paths.isdisjoint(other.paths) and self.paths.isdisjoint(other.above)
+                    and self.above.isdisjoint(other.paths))
 
 
 class _Waiter:
-    __slots__ = ("changes", "parts", "wake", "answered", "lead", "error")
+    __slots__ = ("changes", "touched", "size", "wake", "answered", "lead", "error")
 
     def __init__(self, changes: Changes) -> None:
         self.changes = changes
-        self.parts = [_parts(p) for p in changes]  # split once, outside the lock
+        self.touched = _Touched()  # worked out once, outside the lock
+        self.touched.add(_parts(p) for p in changes)
+        self.size = len(changes)
         self.wake = threading.Event()  # answered, or made the one who writes
         self.answered = False  # written, or its error known
         self.lead = False
@@ -77,7 +105,7 @@ class UpdateBatcher:
         self._active = 0  # callers writing (at most `writers`): the others wait for them
         # what the writes in flight touch: a waiting update that clashes with one of them
         # waits for it to commit (their order would matter), as it would in one batch
-        self._flying: list[tuple[dict[tuple[str, ...], Any], set[tuple[str, ...]]]] = []
+        self._flying: list[_Touched] = []
         self.writes = 0  # combined writes made (tests and benchmarks)
         self.calls = 0
 
@@ -88,7 +116,7 @@ class UpdateBatcher:
         with self._lock:
             self.calls += 1
             self._waiting.append(waiter)
-            self._waiting_paths += len(waiter.parts)
+            self._waiting_paths += waiter.size
             # one writer while what waits fits in one write (the batches grow by
             # themselves); one more for each full write's worth waiting beyond that
             if self._active == 0 or (self._active < self._writers and
@@ -132,28 +160,27 @@ class UpdateBatcher:
                         self._active -= 1
                 return
 
-    def _take(self) -> tuple[list[_Waiter], tuple[dict[tuple[str, ...], Any],
-                                                  set[tuple[str, ...]]]]:
+    def _take(self) -> tuple[list[_Waiter], _Touched]:
         """The waiting updates that can share a write, oldest first (under the lock), and
-        the paths and ancestors they touch."""
+        what they touch. The first that cannot go (the write is full, or it clashes with the
+        batch or a write in flight) stops the batch: what follows it keeps its order too."""
         taken: list[_Waiter] = []
-        rest: list[_Waiter] = []
-        paths: dict[tuple[str, ...], Any] = {}
-        ancestors: set[tuple[str, ...]] = set()
-        for waiter in self._waiting:
-            mine = waiter.parts
-            if rest or (taken and len(paths) + len(mine) > self._max_paths) \
-                    or _clashes(mine, paths, ancestors) \
-                    or any(_clashes(mine, *flying) for flying in self._flying):
-                rest.append(waiter)  # keeps the order of what follows it, too
-                continue
+        touched = _Touched()
+        size = 0
+        waiting = self._waiting
+        for index, waiter in enumerate(waiting):
+            if (taken and size + waiter.size > self._max_paths) \
+                    or waiter.touched.clashes(touched) \
+                    or any(waiter.touched.clashes(flying) for flying in self._flying):
+                self._waiting = waiting[index:]
+                break
             taken.append(waiter)
-            self._waiting_paths -= len(mine)
-            for parts in mine:
-                paths[parts] = True
-                ancestors.update(parts[:i] for i in range(len(parts)))
-        self._waiting = rest
-        return taken, (paths, ancestors)
+            size += waiter.size
+            touched.merge(waiter.touched)
+        else:
+            self._waiting = []
+        self._waiting_paths -= size
+        return taken, touched
 
     def _commit(self, batch: list[_Waiter]) -> None:
         combined: Changes = {}
@@ -176,14 +203,3 @@ class UpdateBatcher:
             for waiter in batch:
                 waiter.answered = True
                 waiter.wake.set()
-
-
-def _clashes(mine: list[tuple[str, ...]], paths: dict[tuple[str, ...], Any],
-             ancestors: set[tuple[str, ...]]) -> bool:
-    """Whether an update touches a path the batch touches, or one above or below it."""
-    for parts in mine:
-        if parts in paths or parts in ancestors:
-            return True
-        if any(parts[:i] in paths for i in range(len(parts))):
-            return True
-    return False

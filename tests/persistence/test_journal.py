@@ -207,6 +207,49 @@ def test_compaction_writes_snapshot_and_drops_old_logs(tmp_path):
     assert sum(len(v) for v in roots["ns"]["m"].values()) == 600
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process priorities from /proc")
+def test_compaction_runs_below_everything_that_serves(tmp_path):
+    # the child folding the logs must not take a core from the database and the functions
+    # worker (nice +10) for seconds: it runs at COMPACTION_NICE
+    from messenger_emulators.persistence.journal import COMPACTION_NICE
+
+    journal = Journal(tmp_path, compact_bytes=4096)
+    journal.load()
+    seen: list[int] = []
+
+    async def main():
+        await _write_messages(journal, writers=10, per_writer=60)
+        task = journal._compaction
+        assert task is not None, "no compaction started"
+        while not task.done():  # the child's nice, read from outside as `ps` would
+            for pid in _compaction_children(os.getpid()):
+                try:
+                    seen.append(os.getpriority(os.PRIO_PROCESS, pid))
+                except OSError:
+                    pass
+            await asyncio.sleep(0.001)
+        await journal.close()
+
+    run(main())
+    assert seen, "the compaction child was never seen"
+    assert set(seen) == {COMPACTION_NICE}
+
+
+def _compaction_children(parent: int) -> list[int]:
+    """Ids of `parent`'s compaction children (Linux /proc; elsewhere none). Not the journal's
+    sync helper, its other child, which serves and keeps the suite's priority."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat") if Path("/proc").is_dir() else []:
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            command = (entry.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"persistence.replay" in command:
+            found.append(int(entry.parent.name))
+    return found
+
+
 def test_crash_between_snapshot_and_log_removal(tmp_path):
     _crash_after(tmp_path, 5)
     logs_before = list_logs(tmp_path)
