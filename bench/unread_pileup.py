@@ -1,11 +1,16 @@
 """Cost per message as unread messages pile up (issue 19): does it stay flat?
 
-    python -m bench.unread_pileup [--messages 20000] [--senders 4] [--window 4] [--rate 0]
+    python -m bench.unread_pileup [--messages 20000] [--senders 4] [--window 1] [--rate 0]
 
 The full stack (the real suite: rules, the functions host with the real trigger, a durable
 --data folder). Each sender has its own direct chat with one receiver and keeps `--window`
 messages in flight (closed loop: the rate is what the stack accepts; `--rate N` sends at N
 msg/s in total instead, open loop, with up to 64 in flight per sender); nobody reads.
+One in flight is what a sender is: the app's outbox sends a user's messages one at a time, in
+order (app/messenger_desktop/outbox.py), so four app instances never have more than four
+messages in flight. `--window 4` drives each sender four times harder than an app can: the
+database is then saturated with 16 waiting, and the send -> receiver time is the queue in
+front of it (16 / the rate, Little's law), not the cost a message.
 `--warmup` messages go first, unmeasured, until their unread ids arrive (the functions worker
 imports firebase-admin and connects on its first events). The
 receiver streams each chat's messages and its whole `userChats/{uid}` (the chat list), as
@@ -329,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
                                 description=__doc__.split("\n")[0])
     p.add_argument("--messages", type=int, default=20_000)
     p.add_argument("--senders", type=int, default=4)
-    p.add_argument("--window", type=int, default=4, help="messages in flight per sender")
+    p.add_argument("--window", type=int, default=1,
+                   help="messages in flight per sender (the app's outbox: 1)")
     p.add_argument("--rate", type=float, default=0.0,
                    help="total msg/s, open loop (default 0: closed loop, --window in flight)")
     p.add_argument("--drain", type=float, default=30.0)

@@ -98,3 +98,14 @@ def trigger_update(changes: dict[str, Any]) -> None:
                 _trigger_updates.append(
                     UpdateBatcher(lambda combined: trigger_ref("/").update(combined)))
     _trigger_updates[0].update(changes)
+
+
+def trigger_deletions(deletions: dict[str, Any]) -> None:
+    """Deletions (a prune) as trigger updates of at most update_batch.MAX_PATHS paths each:
+    none of them needs the others (each key goes on its own), and the database answers
+    nobody else while it checks and applies one write."""
+    from .update_batch import MAX_PATHS
+
+    items = list(deletions.items())
+    for start in range(0, len(items), MAX_PATHS):
+        trigger_update(dict(items[start:start + MAX_PATHS]))

@@ -73,7 +73,10 @@ def prunes_for(uid: str, message_id: str) -> bool:
     return int.from_bytes(digest, "big") % GROUP_PRUNE_EVERY == 0
 
 
-def _changes(chat_id: str, message_id: str, message: dict, members: list[str]) -> dict:
+def _changes(chat_id: str, message_id: str, message: dict, members: list[str]
+             ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The message's fan-out (one update), and the deletions that prune the members' entries
+    whose turn it is (written after it, in bounded writes)."""
     from .unread import _prune  # one pruning rule for direct and group entries
 
     preview = preview_of(message)
@@ -83,10 +86,11 @@ def _changes(chat_id: str, message_id: str, message: dict, members: list[str]) -
         if uid != message["sender"] and not system:
             changes[f"{paths.unread_ids(uid, chat_id)}/{message_id}"] = message["ts"]
         changes[f"{paths.previews(uid, chat_id)}/{message_id}"] = preview
+    deletions: dict[str, Any] = {}
     for uid in members:
         if prunes_for(uid, message_id):
-            _prune(uid, chat_id, changes)
-    return changes
+            _prune(uid, chat_id, changes, deletions)
+    return changes, deletions
 
 
 def _group(chat_id: str) -> Any:
@@ -103,7 +107,9 @@ def on_created(chat_id: str, message_id: str, message: dict) -> str:
         if not members:
             return "ignored: no members"
         try:
-            backend.trigger_update(_changes(chat_id, message_id, message, members))
+            changes, deletions = _changes(chat_id, message_id, message, members)
+            backend.trigger_update(changes)
+            backend.trigger_deletions(deletions)
             return "created"
         except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
             current = backend.ref(paths.message(chat_id, message_id)).get()

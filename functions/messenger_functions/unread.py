@@ -11,9 +11,11 @@ and concurrent writers never conflict (distinct keys). A mark-read (`unreadIds: 
 now`) needs no coordination either: an id added just after it has ts <= readAt, so it is read.
 
 Bounded: on one message in PRUNE_EVERY (by a hash of its id, so a redelivery decides the same)
-the trigger reads both entries and deletes, in the same update, the unread ids outside the
-newest UNREAD_IDS_CAP and the previews outside the newest PREVIEWS_KEPT (and a legacy
-`lastMessage`). Pruning is safe on a stale copy: a key outside the newest N of a subset of a
+the trigger reads both entries and, once the message's own update is written, deletes the
+unread ids outside the newest UNREAD_IDS_CAP and the previews outside the newest
+PREVIEWS_KEPT (and a legacy `lastMessage`), in writes of a bounded size (backend.
+trigger_deletions: the gap between two pruning messages of a chat is random, and one prune
+could delete 500 keys, a write the database spent 10 ms on while answering nobody else). Pruning is safe on a stale copy: a key outside the newest N of a subset of a
 set is outside the newest N of the whole set.
 
 Delivery order is not assumed: a creation handled after its message was deleted (a late
@@ -90,8 +92,8 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return {}
 
 
-def _prune(uid: str, chat: str, changes: dict[str, Any]) -> None:
-    """Adds to `changes` the deletions that bound `uid`'s entry, ranking the keys `changes`
+def _prune(uid: str, chat: str, changes: dict[str, Any], deletions: dict[str, Any]) -> None:
+    """Adds to `deletions` the deletions that bound `uid`'s entry, ranking the keys `changes`
     is about to add along with those the entry holds (so an old one may go at once)."""
     base = paths.user_chat(uid, chat)
     entry = _as_dict(backend.ref(base).get())
@@ -103,12 +105,12 @@ def _prune(uid: str, chat: str, changes: dict[str, Any]) -> None:
         elif value is not None and path.startswith(f"{base}/previews/"):
             previews[path.rsplit("/", 1)[1]] = value
     for key in ids_to_prune(ids, UNREAD_IDS_CAP):
-        changes[f"{base}/unreadIds/{key}"] = None
+        deletions[f"{base}/unreadIds/{key}"] = None
     for key in previews_to_prune(previews, PREVIEWS_KEPT):
-        changes[f"{base}/previews/{key}"] = None
+        deletions[f"{base}/previews/{key}"] = None
     for legacy in ("lastMessage", "unread", "updatedAt"):  # the earlier layouts' fields
         if legacy in entry:
-            changes[f"{base}/{legacy}"] = None
+            deletions[f"{base}/{legacy}"] = None
 
 
 def _on_created(chat: str, members: tuple[str, str], message_id: str, message: dict) -> None:
@@ -117,10 +119,12 @@ def _on_created(chat: str, members: tuple[str, str], message_id: str, message: d
     changes: dict[str, Any] = {f"{paths.unread_ids(receiver, chat)}/{message_id}": message["ts"]}
     for uid in members:
         changes[f"{paths.previews(uid, chat)}/{message_id}"] = preview
+    deletions: dict[str, Any] = {}
     if prunes_on(message_id):
         for uid in members:
-            _prune(uid, chat, changes)
+            _prune(uid, chat, changes, deletions)
     backend.trigger_update(changes)
+    backend.trigger_deletions(deletions)
 
 
 def _latest(chat: str, count: int) -> dict[str, dict[str, Any]]:

@@ -28,12 +28,13 @@ loop. `close()` folds everything into the snapshot.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import records
@@ -57,6 +58,11 @@ Durable = Callable[[BaseException | None], None]  # told once a record is on dis
 
 DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024
 PREALLOCATE_BYTES = 2 * 1024 * 1024
+# The log grows by PREALLOCATE_BYTES in the background once less than this is left: growing it
+# when a batch no longer fits (writing 2 MB of zeros and syncing them, ~10 ms) held that batch
+# and every write behind it, a stall every 2 MB (under bench.unread_pileup: every ~0.8 s, all
+# four senders' messages 10-14 ms late at once, most of its p99).
+GROW_AHEAD_BYTES = PREALLOCATE_BYTES // 2
 # The compaction child's nice value: folding the logs into a snapshot is housekeeping that may
 # wait, and at the process's own priority it took a whole core for seconds (its replay of
 # 64 MB of logs) from the database and the functions worker (nice +10), whose unread-id
@@ -98,6 +104,7 @@ class Journal:
         self._idle: asyncio.Future[None] | None = None  # close() waits on it
         self._compaction: asyncio.Task[None] | None = None
         self._io = ThreadPoolExecutor(1, thread_name_prefix="journal-io")
+        self._growing: Future[None] | None = None  # a background growth on the I/O thread
         self._failed: JournalFailed | None = None
         self._closed = False
         self.stats = {"appends": 0, "fsyncs": 0, "compactions": 0, "torn_bytes_dropped": 0,
@@ -242,6 +249,7 @@ class Journal:
         no append is waiting). Optional: close() compacts on its own."""
         if self._queue or self._fd is None:
             return
+        self._wait_for_growth()
         self._open_log(self._gen + 1)
         self._hand_log_to_syncer()
         write_snapshot(self.data_dir, {ns: r for ns, r in roots.items() if r is not None},
@@ -285,6 +293,27 @@ class Journal:
             return
         syncer.sync(asyncio.get_running_loop(),
                     lambda error: self._synced(batch, data, error))
+        if self._allocated - self._offset < GROW_AHEAD_BYTES and self._growing is None:
+            self._growing = self._io.submit(self._grow_ahead)
+            self._growing.add_done_callback(self._grown)
+
+    def _grow_ahead(self) -> None:
+        """On the I/O thread (after anything queued there before, such as a rotation: the
+        descriptor and the end are read here, not when it was asked for): zeros after the
+        allocated end, synced, so batches keep overwriting blocks that already exist. The loop
+        writes only below `_allocated` meanwhile, which moves on only once they are synced."""
+        fd, start = self._fd, self._allocated
+        if fd is None:
+            return
+        end = self._extend(fd, start, PREALLOCATE_BYTES)
+        os.fdatasync(fd)
+        if self._fd == fd and self._allocated == start:
+            self._allocated = end
+
+    def _grown(self, future: Future[None]) -> None:
+        self._growing = None  # a failed growth is retried in line, when a batch needs it
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("journal: growing the log ahead failed: %r", future.exception())
 
     def _synced(self, batch: list[tuple[bytes, Durable]], data: bytes,
                 error: BaseException | None) -> None:
@@ -400,7 +429,16 @@ class Journal:
         compact(self.data_dir, self._gen + 1)
         self.stats["compactions"] += 1
 
+    def _wait_for_growth(self) -> None:
+        """Before the loop itself replaces or closes the log: no growth may still write to
+        its descriptor (the number could be reused by then)."""
+        growing = self._growing
+        if growing is not None:
+            with contextlib.suppress(Exception):
+                growing.result()
+
     def _release(self) -> None:
+        self._wait_for_growth()
         if self._syncer is not None:
             self._syncer.close()
             self._syncer = None
