@@ -13,10 +13,11 @@ now`) needs no coordination either: an id added just after it has ts <= readAt, 
 Bounded: on one message in PRUNE_EVERY (by a hash of its id, so a redelivery decides the same)
 the trigger reads both entries and, once the message's own update is written, deletes the
 unread ids outside the newest UNREAD_IDS_CAP and the previews outside the newest
-PREVIEWS_KEPT (and a legacy `lastMessage`), in writes of a bounded size (backend.
-trigger_deletions: the gap between two pruning messages of a chat is random, and one prune
-could delete 500 keys, a write the database spent 10 ms on while answering nobody else). Pruning is safe on a stale copy: a key outside the newest N of a subset of a
-set is outside the newest N of the whole set.
+PREVIEWS_KEPT (and a legacy `lastMessage`), in writes of a bounded size
+(backend.trigger_deletions: the gap between two pruning messages of a chat is random, and one
+prune could delete 500 keys, a write the database spent 10 ms on while answering nobody
+else). Pruning is safe on a stale copy: a key outside the newest N of a subset of a set is
+outside the newest N of the whole set.
 
 Delivery order is not assumed: a creation handled after its message was deleted (a late
 redelivery) must not resurrect its id or preview. The trigger writes as its own identity
