@@ -399,3 +399,63 @@ def test_the_rules_take_the_triggers_ids_and_previews_only_for_existing_messages
         json={"previews/here": None}, timeout=30)
     assert reply.status_code in (401, 403), reply.text
     assert _entry(stack, b, chat)["previews"] == {"here": preview}
+
+
+def test_a_big_prune_goes_after_the_message_in_bounded_writes(stack, unread) -> None:
+    """The message's own keys first, in one write; then the prune's deletions, none of them a
+    write of more than update_batch.MAX_PATHS paths (one update deleting 900 keys held the
+    database for its whole check). Seen as a client sees it: the entry's event stream."""
+    import json
+    import threading
+
+    from messenger_functions.update_batch import MAX_PATHS
+    from messenger_model.limits import UNREAD_IDS_CAP
+
+    a, b, chat = _pair()
+    now = int(time.time() * 1000)
+    _admin(stack, "PUT", f"userChats/{b}/{chat}",
+           json={"unreadIds": {f"old{i:04d}": now - 10_000 + i for i in range(900)}})
+    events: list[tuple[str, dict]] = []
+    ready, done = threading.Event(), threading.Event()
+
+    def listen() -> None:
+        with requests.get(f"{stack.database_url}/userChats/{b}/{chat}.json",
+                          params={"ns": stack.ns}, stream=True, timeout=30,
+                          headers={"Authorization": "Bearer owner",
+                                   "Accept": "text/event-stream"}) as reply:
+            kind = ""
+            for line in reply.iter_lines(decode_unicode=True):
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind in ("put", "patch"):
+                    event = json.loads(line[6:])
+                    if kind == "put" and event["path"] == "/":
+                        ready.set()
+                        continue
+                    events.append((kind, event))
+                if done.is_set():
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert ready.wait(10)
+    new = next(f"new{i}" for i in range(1000) if prunes_on(f"new{i}"))
+    _exist(stack, chat, [new])
+    unread.handle(f"refs/messages/{chat}/{new}", None, {"sender": a, "text": "hi", "ts": now})
+    wait_for(lambda: sum(len(e["data"]) if k == "patch" else 1 for k, e in events) >= 1 + 801
+             + 1, timeout=10)  # its id and preview, then 801 deletions
+    done.set()
+    _admin(stack, "PATCH", f"userChats/{b}/{chat}", json={"ping": 1})  # wakes the listener
+
+    def keys(kind: str, event: dict) -> dict:
+        if kind == "patch":
+            return {f"{event['path'].strip('/')}/{k}".strip("/"): v
+                    for k, v in event["data"].items()}
+        return {event["path"].strip("/"): event["data"]}
+
+    first = keys(*events[0])
+    assert first == {f"unreadIds/{new}": now, f"previews/{new}": first[f"previews/{new}"]}
+    deleting = [keys(*e) for e in events[1:] if all(v is None for v in keys(*e).values())]
+    assert sum(len(d) for d in deleting) == 801
+    assert all(len(d) <= MAX_PATHS for d in deleting), [len(d) for d in deleting]
+    assert len(_entry(stack, b, chat)["unreadIds"]) == UNREAD_IDS_CAP
