@@ -347,3 +347,32 @@ def test_load_waits_for_an_orphaned_compaction(tmp_path):
     loader.join(10)
     thread.join(10)
     assert loaded == [{"ns": {"k": {"0": 0, "1": 1, "2": 2}}}]
+
+
+def test_the_log_grows_ahead_of_the_batches(tmp_path):
+    # Past PREALLOCATE - GROW_AHEAD bytes the log grows by another PREALLOCATE in the
+    # background, before any batch needs the room: a batch that had to grow the log itself
+    # waited ~10 ms for 2 MB of zeros to reach the disk, and every write behind it too.
+    from messenger_emulators.persistence.journal import GROW_AHEAD_BYTES, PREALLOCATE_BYTES
+
+    journal = Journal(tmp_path, compact_bytes=1 << 40)
+    journal.load()
+    text = "x" * 4000
+    count = (PREALLOCATE_BYTES - GROW_AHEAD_BYTES) // 4000 + 20  # past the mark, below 2 MB
+
+    async def main():
+        for k in range(count):
+            await journal.append("ns", [(("m", f"k{k:05d}"), text)])
+        for _ in range(500):  # the growth runs on the journal's I/O thread
+            if os.path.getsize(log) >= 2 * PREALLOCATE_BYTES:
+                break
+            await asyncio.sleep(0.01)
+        size = os.path.getsize(log)
+        await journal.close()
+        return size
+
+    log = list_logs(tmp_path)[-1][1]
+    size = run(main())
+    assert size >= 2 * PREALLOCATE_BYTES  # grew ahead: only ~1.1 MB of records so far
+    roots = reopen(tmp_path)
+    assert len(roots["ns"]["m"]) == count and roots["ns"]["m"]["k00000"] == text
