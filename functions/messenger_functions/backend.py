@@ -100,12 +100,17 @@ def trigger_update(changes: dict[str, Any]) -> None:
     _trigger_updates[0].update(changes)
 
 
-def trigger_deletions(deletions: dict[str, Any]) -> None:
-    """Deletions (a prune) as trigger updates of at most update_batch.MAX_PATHS paths each:
-    none of them needs the others (each key goes on its own), and the database answers
-    nobody else while it checks and applies one write."""
+def trigger_update_then_delete(changes: dict[str, Any], deletions: dict[str, Any]) -> None:
+    """`changes` as one trigger update, then `deletions` (a prune): as many of them as fit in
+    the same write (update_batch.MAX_PATHS paths), the rest in writes of at most that many
+    paths each. None of the deletions needs the others (each key goes on its own), and the
+    database answers nobody else while it checks and applies one write: a prune of 500 keys
+    in one update held it 5-11 ms (bench.unread_pileup). If `changes` is refused, nothing is
+    deleted (the next prune will)."""
     from .update_batch import MAX_PATHS
 
     items = list(deletions.items())
-    for start in range(0, len(items), MAX_PATHS):
+    room = max(0, MAX_PATHS - len(changes))
+    trigger_update({**changes, **dict(items[:room])})
+    for start in range(room, len(items), MAX_PATHS):
         trigger_update(dict(items[start:start + MAX_PATHS]))

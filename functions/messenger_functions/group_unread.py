@@ -108,8 +108,7 @@ def on_created(chat_id: str, message_id: str, message: dict) -> str:
             return "ignored: no members"
         try:
             changes, deletions = _changes(chat_id, message_id, message, members)
-            backend.trigger_update(changes)
-            backend.trigger_deletions(deletions)
+            backend.trigger_update_then_delete(changes, deletions)
             return "created"
         except (exceptions.UnauthenticatedError, exceptions.PermissionDeniedError):
             current = backend.ref(paths.message(chat_id, message_id)).get()

@@ -11,13 +11,13 @@ and concurrent writers never conflict (distinct keys). A mark-read (`unreadIds: 
 now`) needs no coordination either: an id added just after it has ts <= readAt, so it is read.
 
 Bounded: on one message in PRUNE_EVERY (by a hash of its id, so a redelivery decides the same)
-the trigger reads both entries and, once the message's own update is written, deletes the
-unread ids outside the newest UNREAD_IDS_CAP and the previews outside the newest
-PREVIEWS_KEPT (and a legacy `lastMessage`), in writes of a bounded size
-(backend.trigger_deletions: the gap between two pruning messages of a chat is random, and one
-prune could delete 500 keys, a write the database spent 10 ms on while answering nobody
-else). Pruning is safe on a stale copy: a key outside the newest N of a subset of a set is
-outside the newest N of the whole set.
+the trigger reads both entries and deletes the unread ids outside the newest UNREAD_IDS_CAP
+and the previews outside the newest PREVIEWS_KEPT (and a legacy `lastMessage`): in the
+message's own update as far as it stays within 60 paths, the rest in writes of at most that
+(backend.trigger_update_then_delete: the gap between two pruning messages of a chat is
+random, and one prune could delete 500 keys, a write the database spent 10 ms on while
+answering nobody else). Pruning is safe on a stale copy: a key outside the newest N of a
+subset of a set is outside the newest N of the whole set.
 
 Delivery order is not assumed: a creation handled after its message was deleted (a late
 redelivery) must not resurrect its id or preview. The trigger writes as its own identity
@@ -124,8 +124,7 @@ def _on_created(chat: str, members: tuple[str, str], message_id: str, message: d
     if prunes_on(message_id):
         for uid in members:
             _prune(uid, chat, changes, deletions)
-    backend.trigger_update(changes)
-    backend.trigger_deletions(deletions)
+    backend.trigger_update_then_delete(changes, deletions)
 
 
 def _latest(chat: str, count: int) -> dict[str, dict[str, Any]]:

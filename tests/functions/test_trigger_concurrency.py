@@ -402,9 +402,10 @@ def test_the_rules_take_the_triggers_ids_and_previews_only_for_existing_messages
 
 
 def test_a_big_prune_goes_after_the_message_in_bounded_writes(stack, unread) -> None:
-    """The message's own keys first, in one write; then the prune's deletions, none of them a
-    write of more than update_batch.MAX_PATHS paths (one update deleting 900 keys held the
-    database for its whole check). Seen as a client sees it: the entry's event stream."""
+    """The message's own keys in one write with as many deletions as fit in MAX_PATHS paths,
+    then the rest of the prune's deletions, no write of more than update_batch.MAX_PATHS
+    paths (one update deleting 900 keys held the database for its whole check). Seen as a
+    client sees it: the entry's event stream (b's entry: 2 of the first write's 3 own keys)."""
     import json
     import threading
 
@@ -454,8 +455,10 @@ def test_a_big_prune_goes_after_the_message_in_bounded_writes(stack, unread) -> 
         return {event["path"].strip("/"): event["data"]}
 
     first = keys(*events[0])
-    assert first == {f"unreadIds/{new}": now, f"previews/{new}": first[f"previews/{new}"]}
+    assert first[f"unreadIds/{new}"] == now and first[f"previews/{new}"]["text"] == "hi"
+    assert len(first) == MAX_PATHS - 1  # the message's 3 paths (a's preview not in this
+    # stream) and 57 deletions
     deleting = [keys(*e) for e in events[1:] if all(v is None for v in keys(*e).values())]
-    assert sum(len(d) for d in deleting) == 801
+    assert sum(len(d) for d in deleting) == 801 - (MAX_PATHS - 3)
     assert all(len(d) <= MAX_PATHS for d in deleting), [len(d) for d in deleting]
     assert len(_entry(stack, b, chat)["unreadIds"]) == UNREAD_IDS_CAP
