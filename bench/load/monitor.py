@@ -16,9 +16,11 @@ class Sample:
     suite_cpu: float       # percent of one core, the suite's main process (all emulators)
     functions_cpu: float   # its children: the functions-framework worker
     sync_cpu: float        # its journal's fdatasync helper (persistence/syncer.py)
+    compaction_cpu: float  # its journal's compaction child, while one runs (persistence.replay)
     load_cpu: float        # this process and the load workers
     suite_rss_mb: float
     functions_rss_mb: float
+    compaction_rss_mb: float  # (it holds the whole data while it folds the logs)
     machine_cpu: float     # percent of all cores, every process on the (shared) machine
 
 
@@ -76,19 +78,26 @@ class Monitor:
                 children = [c.pid for c in suite.children(recursive=True)]
             except psutil.Error:
                 children = []
-            syncers = [pid for pid in children if self._is_syncer(pid)]
+            syncers = [pid for pid in children if self._runs(pid, "syncer.py")]
+            compactions = [pid for pid in children
+                           if self._runs(pid, "messenger_emulators.persistence.replay")]
             suite_cpu, suite_rss = self._cpu_rss([self.suite_pid])
-            fn_cpu, fn_rss = self._cpu_rss([pid for pid in children if pid not in syncers])
+            fn_cpu, fn_rss = self._cpu_rss([pid for pid in children
+                                            if pid not in syncers and pid not in compactions])
             sync_cpu, _ = self._cpu_rss(syncers)
+            compaction_cpu, compaction_rss = self._cpu_rss(compactions)
             load_cpu, _ = self._cpu_rss(self.load_pids)
             self.samples.append(Sample(time.monotonic() - self.start, suite_cpu, fn_cpu,
-                                       sync_cpu, load_cpu, suite_rss, fn_rss,
-                                       psutil.cpu_percent(None)))
+                                       sync_cpu, compaction_cpu, load_cpu, suite_rss, fn_rss,
+                                       compaction_rss, psutil.cpu_percent(None)))
 
-    def _is_syncer(self, pid: int) -> bool:
+    def _runs(self, pid: int, what: str) -> bool:
+        """Whether the process's command line has an argument ending in `what` (a script or
+        a module run with -m): the journal's helpers are the suite's children too, and their
+        CPU and memory are not the functions worker's."""
         proc = self._procs.get(pid)
         try:
             cmdline = (proc or psutil.Process(pid)).cmdline()
         except psutil.Error:
             return False
-        return any(part.endswith("syncer.py") for part in cmdline)
+        return any(part.endswith(what) for part in cmdline)

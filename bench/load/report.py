@@ -99,6 +99,8 @@ def text(run: Run) -> str:
         f"  functions worker CPU: {_cpu(run.samples, 'functions_cpu')}; RSS "
         f"{_mem(run.samples, 'functions_rss_mb')}",
         f"  journal sync helper CPU: {_cpu(run.samples, 'sync_cpu')}",
+        f"  journal compaction (a child while it folds the logs into the snapshot, at nice 19) "
+        f"CPU: {_cpu(run.samples, 'compaction_cpu')}; RSS {_mem(run.samples, 'compaction_rss_mb')}",
         f"  load generator CPU: {_cpu(run.samples, 'load_cpu')}",
         f"  whole machine CPU (% of all cores, other users included): "
         f"{_cpu(run.samples, 'machine_cpu')}; load average at the end "
