@@ -15,8 +15,11 @@ every claim come and go (and a removed member's stream must end with `cancel`, n
 before it). No rule grants `groupLocks` to anyone, so only the admin SDK reads or writes it.
 A claim not released (the function crashed between claim and update) lapses after LEASE_MS;
 while a claim is live nobody else can take it, so its holder deletes it without a condition.
-A change slower than the lease could delete a later claim, which is why the lease is long
-next to a change's few round trips.
+A change still running within MARGIN_MS of its lease's end (a stalled process: a change is a
+few round trips) first renews its claim, conditionally on still holding it: if the claim has
+lapsed and someone else holds the group, the change answers 503 and writes nothing, and a
+release deletes the claim only if it is still its own. So a late change can neither commit
+on a decision another change may have overtaken nor delete that change's claim.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from .errors import BUSY, ApiError
 
 GROUP_LOCKS = "groupLocks"
 LEASE_MS = 30_000
+MARGIN_MS = 5_000  # a change this close to its lease's end renews its claim before it writes
 WAIT_S = 10.0
 
 
@@ -45,35 +49,73 @@ class _Claimed(Exception):
 class Hold:
     """A held group: `commit(changes)` writes the change and the release in one update."""
 
-    def __init__(self, chat_id: str, held_: bool) -> None:
-        self.chat_id, self.done = chat_id, not held_
+    def __init__(self, chat_id: str, token: str, until: int) -> None:
+        self.chat_id, self.token, self.until, self.done = chat_id, token, until, False
 
     @property
     def path(self) -> str:
         return f"{GROUP_LOCKS}/{self.chat_id}"
 
     def commit(self, changes: dict[str, Any]) -> None:
-        backend.ref("/").update({**changes, self.path: None} if not self.done else changes)
+        if self.done:
+            backend.ref("/").update(changes)
+            return
+        self._make_sure_it_is_mine()
+        backend.ref("/").update({**changes, self.path: None})
         self.done = True
 
     def release(self) -> None:
         """Give the group back without a change (refused, or nothing to do)."""
-        if not self.done:
-            self.done = True
-            backend.ref(self.path).delete()
+        if self.done:
+            return
+        self.done = True
+        if _now_ms() < self.until - MARGIN_MS:
+            backend.ref(self.path).delete()  # live and ours: nobody else can hold it
+            return
+        token = self.token
+
+        def mine_only(current: Any) -> Any:
+            if isinstance(current, dict) and current.get("by") == token:
+                return None
+            raise _Claimed  # lapsed and taken since: not ours to delete
+
+        try:
+            backend.ref(self.path).transaction(mine_only)
+        except (_Claimed, TransactionAbortedError):
+            pass
+
+    def _make_sure_it_is_mine(self) -> None:
+        """Near the lease's end, renew the claim if it is still ours; else 503, no write."""
+        if _now_ms() < self.until - MARGIN_MS:
+            return
+        token, renewed = self.token, [self.until]
+
+        def renew(current: Any) -> Any:
+            if not isinstance(current, dict) or current.get("by") != token:
+                raise _Claimed
+            renewed[0] = _now_ms() + LEASE_MS
+            return {"by": token, "until": renewed[0]}
+
+        try:
+            backend.ref(self.path).transaction(renew)
+        except (_Claimed, TransactionAbortedError):
+            self.done = True  # the claim is someone else's now: never delete it
+            raise ApiError(503, BUSY, {"Retry-After": "1"}) from None
+        self.until = renewed[0]
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _claim(token: str):
+def _claim(token: str, claimed_until: list[int]):
     def update(current: Any) -> Any:
         until = current.get("until") if isinstance(current, dict) else None
         if isinstance(until, int | float) and not isinstance(until, bool) \
                 and until > _now_ms():
             raise _Claimed
-        return {"by": token, "until": _now_ms() + LEASE_MS}
+        claimed_until[0] = _now_ms() + LEASE_MS
+        return {"by": token, "until": claimed_until[0]}
     return update
 
 
@@ -84,16 +126,17 @@ def held(chat_id: str) -> Iterator[Hold]:
     token = secrets.token_urlsafe(12)
     deadline = time.monotonic() + WAIT_S
     delay = 0.005
+    claimed_until = [0]
     while True:
         try:
-            backend.ref(f"{GROUP_LOCKS}/{chat_id}").transaction(_claim(token))
+            backend.ref(f"{GROUP_LOCKS}/{chat_id}").transaction(_claim(token, claimed_until))
             break
         except (_Claimed, TransactionAbortedError):  # held, or too busy to claim: wait
             if time.monotonic() >= deadline:
                 raise ApiError(503, BUSY, {"Retry-After": "1"}) from None
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.1)
-    hold = Hold(chat_id, True)
+    hold = Hold(chat_id, token, claimed_until[0])
     try:
         yield hold
     finally:
