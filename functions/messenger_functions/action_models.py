@@ -18,6 +18,7 @@ MessageId = Field(min_length=1, max_length=128, description="A message id.")
 SEARCH_DEFAULT = 50
 SEARCH_MAX = 200
 QUERY_MAX_CHARS = 100
+SEARCH_CURSOR = r"^[0-9]{1,16}:[A-Za-z0-9_-]{1,128}:[A-Za-z0-9_-]{1,128}$"
 
 
 class EditRequest(_Model):
@@ -69,6 +70,10 @@ class SearchQuery(_Model):
     chat_id: str | None = Field(default=None, min_length=1, max_length=128,
                                 description="Only this chat (one of yours).")
     limit: int = Field(default=SEARCH_DEFAULT, ge=1, le=SEARCH_MAX)
+    before: str | None = Field(
+        default=None, max_length=300, pattern=SEARCH_CURSOR,
+        description="The next page: the previous page's last hit as "
+                    "`<timestamp_ms>:<chat_id>:<id>`; hits that come after it, newest first.")
 
     @field_validator("q")
     @classmethod

@@ -44,7 +44,7 @@ def react(call: Call) -> StatusOk:
 def search_messages(call: Call) -> list[SearchHit]:
     assert call.uid is not None
     query: SearchQuery = call.query
-    hits, scanned = search.search(call.uid, query.q, query.chat_id, query.limit)
+    hits, scanned = search.search(call.uid, query.q, query.chat_id, query.limit, query.before)
     log.info("search scanned %d messages for %d hits", scanned, len(hits))
     return [SearchHit(**hit) for hit in hits]
 
@@ -82,7 +82,8 @@ ROUTES: list[Route] = [
         "GET",
         "/search",
         search_messages,
-        "Your messages containing a text, newest first (scans your chats: slow)",
+        "Your messages containing a text, newest first, a page at a time (`before`: the last "
+        "hit so far; scans your chats: slow)",
         list[SearchHit],
         query=SearchQuery,
         errors=(400, 403, 404),

@@ -9,6 +9,10 @@ caller is in, when the text is rare: it grows with history, not with hits (bench
 measures it). This is the slow path for scripts and other clients; the desktop app searches its
 local cache (SQLite FTS5) instead.
 
+Paging: the hits are ordered by (timestamp_ms, chat_id, id), newest first, and `before` (the
+previous page's last hit) starts the scan of each chat at that timestamp (`endAt`) and keeps
+only the hits after it in that order, so the pages together are the whole list, each hit once.
+
 Not found: system messages (group events), messages the caller hid ("delete for me"), and
 messages beyond PAGE sharing one millisecond at a page boundary (only an import could make
 them; server timestamps of one chat are practically never that dense).
@@ -49,14 +53,18 @@ def chats_of(uid: str) -> list[str]:
     return chats
 
 
-def _scan(chat: str, needle: str, limit: int, hidden: Any,
-          hits: list[dict[str, Any]]) -> int:
-    """Appends `chat`'s matches (at least its newest `limit`) to `hits`; messages read."""
+Cursor = tuple[int, str, str]  # (timestamp_ms, chat_id, id): a hit's place in the order
+
+
+def _scan(chat: str, needle: str, limit: int, hidden: Any, hits: list[dict[str, Any]],
+          before: Cursor | None = None) -> int:
+    """Appends `chat`'s matches (at least its newest `limit` after `before`) to `hits`;
+    returns the messages read."""
     hidden = hidden if isinstance(hidden, dict) else {}
     reference = backend.ref(f"{paths.MESSAGES}/{chat}")
     seen: set[str] = set()
     found = scanned = 0
-    end: int | None = None
+    end: int | None = before[0] if before is not None else None
     while True:
         query = reference.order_by_child("ts")
         if end is not None:
@@ -73,7 +81,8 @@ def _scan(chat: str, needle: str, limit: int, hidden: Any,
                 continue
             text, ts, sender = value.get("text"), _number(value.get("ts")), value.get("sender")
             if (isinstance(text, str) and ts is not None and isinstance(sender, str)
-                    and needle in text.casefold()):
+                    and needle in text.casefold()
+                    and (before is None or (ts, chat, message_id) < before)):
                 found += 1
                 hits.append({"chat_id": chat, "id": message_id, "sender": sender,
                              "content": text, "timestamp": ts // 1000, "timestamp_ms": ts})
@@ -85,8 +94,18 @@ def _scan(chat: str, needle: str, limit: int, hidden: Any,
         end = oldest if fresh else oldest - 1  # a full page of one millisecond: step past it
 
 
-def search(uid: str, text: str, chat_id: str | None, limit: int) -> tuple[list[dict], int]:
-    """(the newest `limit` hits, newest first; how many messages were read)."""
+def parse_cursor(before: str | None) -> Cursor | None:
+    """`<timestamp_ms>:<chat_id>:<id>` (the request model checked its shape)."""
+    if before is None:
+        return None
+    stamp, chat, message_id = before.split(":")
+    return int(stamp), chat, message_id
+
+
+def search(uid: str, text: str, chat_id: str | None, limit: int,
+           before: str | None = None) -> tuple[list[dict], int]:
+    """(the newest `limit` hits after `before`, newest first; how many messages were read)."""
+    cursor = parse_cursor(before)
     if chat_id is not None:
         member_chat(chat_id, uid)
         chats = [chat_id]
@@ -98,6 +117,6 @@ def search(uid: str, text: str, chat_id: str | None, limit: int) -> tuple[list[d
     hits: list[dict[str, Any]] = []
     scanned = 0
     for chat in chats:
-        scanned += _scan(chat, needle, limit, hidden.get(chat), hits)
+        scanned += _scan(chat, needle, limit, hidden.get(chat), hits, cursor)
     hits.sort(key=lambda hit: (hit["timestamp_ms"], hit["chat_id"], hit["id"]), reverse=True)
     return hits[:limit], scanned

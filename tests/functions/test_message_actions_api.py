@@ -284,9 +284,45 @@ def test_search_by_every_caller(stack, world) -> None:
 @pytest.mark.parametrize("params", [
     {}, {"q": ""}, {"q": "   "}, {"q": "x" * 101}, {"q": "a", "limit": 0},
     {"q": "a", "limit": 201}, {"q": "a", "limit": "many"}, {"q": "a", "chat_id": ""},
+    {"q": "a", "before": ""}, {"q": "a", "before": "123"}, {"q": "a", "before": "x:c:m"},
+    {"q": "a", "before": "1:c:m:extra"}, {"q": "a", "before": "1:c/d:m"},
+    {"q": "a", "before": "1" * 17 + ":c:m"},
 ], ids=repr)
 def test_search_bad_input(world, params) -> None:
     _error(world["alice"].api("GET", "/search", params=params), 400)
+
+
+def test_search_pages_cover_every_hit_once_in_order(stack, world) -> None:
+    # hits in two chats, with equal timestamps across them (an import could make those),
+    # read three at a time by following `before`: together the whole list, in its order
+    alice, bob, carol = world["alice"], world["bob"], world["carol"]
+    ab, ac = world["AB"], world["AC"]
+    for i in range(4):
+        _admin(stack, "PUT", f"messages/{ab}/kiwi-ab-{i}",
+               {"sender": bob.uid, "text": f"kiwi {i}", "ts": 1_000 + i})
+        _admin(stack, "PUT", f"messages/{ac}/kiwi-ac-{i}",
+               {"sender": carol.uid, "text": f"KIWI {i}", "ts": 1_000 + i // 2})
+    _send(bob, alice, "a fresh kiwi")  # the newest, with a server timestamp
+    everything = alice.api("GET", "/search", params={"q": "kiwi"}).json()
+    assert len(everything) == 9
+    keys = [(h["timestamp_ms"], h["chat_id"], h["id"]) for h in everything]
+    assert keys == sorted(keys, reverse=True)
+    pages, before = [], None
+    while True:
+        params = {"q": "kiwi", "limit": 3, **({"before": before} if before else {})}
+        page = alice.api("GET", "/search", params=params)
+        assert page.status_code == 200, page.text
+        if not page.json():
+            break
+        pages.append(page.json())
+        last = page.json()[-1]
+        before = f"{last['timestamp_ms']}:{last['chat_id']}:{last['id']}"
+    assert [len(p) for p in pages] == [3, 3, 3]
+    assert [h for p in pages for h in p] == everything
+    # one chat, paged the same way
+    only_ac = alice.api("GET", "/search", params={"q": "kiwi", "chat_id": ac,
+                                                  "before": f"1001:{ac}:kiwi-ac-3"}).json()
+    assert [h["id"] for h in only_ac] == ["kiwi-ac-2", "kiwi-ac-1", "kiwi-ac-0"]
 
 
 def test_search_of_a_chat_that_is_not_one(world) -> None:
@@ -317,7 +353,7 @@ def test_the_routes_are_in_the_openapi_document(stack) -> None:
     assert set(paths["/react/{chat_id}/{message_id}"]) == {"post"}
     assert set(paths["/forward_message"]) == {"post"}
     search = paths["/search"]["get"]
-    assert {p["name"] for p in search["parameters"]} == {"q", "chat_id", "limit"}
+    assert {p["name"] for p in search["parameters"]} == {"q", "chat_id", "limit", "before"}
     assert {"400", "401", "403", "404"} <= set(search["responses"])
     assert "SearchHit" in document["components"]["schemas"]
 
