@@ -69,7 +69,7 @@ class Hold:
         if self.done:
             return
         self.done = True
-        if _now_ms() < self.until - MARGIN_MS:
+        if self._safely_live():
             backend.ref(self.path).delete()  # live and ours: nobody else can hold it
             return
         token = self.token
@@ -84,9 +84,13 @@ class Hold:
         except (_Claimed, TransactionAbortedError):
             pass
 
+    def _safely_live(self) -> bool:
+        """The claim is ours for longer than a write can take (MARGIN_MS)."""
+        return _now_ms() < self.until - MARGIN_MS
+
     def _make_sure_it_is_mine(self) -> None:
         """Near the lease's end, renew the claim if it is still ours; else 503, no write."""
-        if _now_ms() < self.until - MARGIN_MS:
+        if self._safely_live():
             return
         token, renewed = self.token, [self.until]
 

@@ -352,7 +352,7 @@ def test_load_waits_for_an_orphaned_compaction(tmp_path):
 def test_the_log_grows_ahead_of_the_batches(tmp_path):
     # Past PREALLOCATE - GROW_AHEAD bytes the log grows by another PREALLOCATE in the
     # background, before any batch needs the room: a batch that had to grow the log itself
-    # waited ~10 ms for 2 MB of zeros to reach the disk, and every write behind it too.
+    # waited for 2 MB of zeros to reach the disk, and every write behind it too.
     from messenger_emulators.persistence.journal import GROW_AHEAD_BYTES, PREALLOCATE_BYTES
 
     journal = Journal(tmp_path, compact_bytes=1 << 40)

@@ -52,7 +52,7 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # share database writes of at most 60 paths, up to 6 at once (functions/messenger_functions/
 # update_batch.py), so invocations at once are what lets it keep up: an invocation waits one
 # database round trip for its write, and the round trip grows with the database's queue.
-# Measured (bench.unread_pileup, 20,000 messages, closed loop, 2 cores): with one unbounded
+# Measured (bench.unread_pileup --window 4, 20,000 messages, 2 cores): with one unbounded
 # write at a time, 16 threads left unread ids up to 9.0 s late and 64 up to 1.9-2.6 s; with
 # the bounded concurrent writes, 64 threads up to 0.35-1.26 s, 128 up to 0.33-0.68 s.
 EVENT_THREADS = int(os.environ.get("MESSENGER_WORKER_EVENT_THREADS", "128"))

@@ -59,9 +59,9 @@ Durable = Callable[[BaseException | None], None]  # told once a record is on dis
 DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024
 PREALLOCATE_BYTES = 2 * 1024 * 1024
 # The log grows by PREALLOCATE_BYTES in the background once less than this is left: growing it
-# when a batch no longer fits (writing 2 MB of zeros and syncing them, ~10 ms) held that batch
-# and every write behind it, a stall every 2 MB (under bench.unread_pileup: every ~0.8 s, all
-# four senders' messages 10-14 ms late at once, most of its p99).
+# when a batch no longer fits held that batch and every write behind it while 2 MB of zeros
+# were written and synced, a stall every 2 MB of log (1.2-2.3 ms on this machine's disk, more
+# on a slow one; bench.unread_pileup writes ~2.4 MB a second).
 GROW_AHEAD_BYTES = PREALLOCATE_BYTES // 2
 # The compaction child's nice value: folding the logs into a snapshot is housekeeping that may
 # wait, and at the process's own priority it took a whole core for seconds (its replay of
