@@ -323,6 +323,12 @@ def test_search_pages_cover_every_hit_once_in_order(stack, world) -> None:
     only_ac = alice.api("GET", "/search", params={"q": "kiwi", "chat_id": ac,
                                                   "before": f"1001:{ac}:kiwi-ac-3"}).json()
     assert [h["id"] for h in only_ac] == ["kiwi-ac-2", "kiwi-ac-1", "kiwi-ac-0"]
+    # a cursor naming someone else's chat opens nothing: it only places the caller's own hits
+    eve = world["eve"]
+    assert eve.api("GET", "/search", params={"q": "kiwi",
+                                             "before": f"9999999999999:{ac}:x"}).json() == []
+    _error(eve.api("GET", "/search", params={"q": "kiwi", "chat_id": ac,
+                                             "before": f"9999999999999:{ac}:x"}), 403)
 
 
 def test_search_of_a_chat_that_is_not_one(world) -> None:
