@@ -57,12 +57,14 @@ class TypingWriter(QObject):
         """The user changed the text of this chat's message (typing, not a draft loaded)."""
         if self._closed or not self._enabled():
             return
-        self._idle.start()
+        # Read the clock before the idle timer starts: a put is then never recorded after
+        # the start its idle delete is timed from (a coarse timer may fire 5 % early).
         now = time.monotonic()
+        self._idle.start()
         if self._last_write is None or now - self._last_write >= self.every_s:
             self._last_write = now
             self._written = True
-            self._queue("put")
+            self._queue("put", now)
 
     def stop(self) -> None:
         """Sent, idle, or left: delete my entry (if I wrote one)."""
@@ -76,8 +78,8 @@ class TypingWriter(QObject):
         self.stop()
         self._closed = True
 
-    def _queue(self, op: str) -> None:
-        self.writes.append((op, time.monotonic()))
+    def _queue(self, op: str, at: float | None = None) -> None:
+        self.writes.append((op, time.monotonic() if at is None else at))
         self._chain = asyncio.ensure_future(self._write(self._chain, op))
 
     async def _write(self, before: asyncio.Future | None, op: str) -> None:
