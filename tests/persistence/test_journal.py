@@ -215,24 +215,37 @@ def test_compaction_runs_below_everything_that_serves(tmp_path):
 
     journal = Journal(tmp_path, compact_bytes=4096)
     journal.load()
-    seen: list[int] = []
+    seen: dict[int, int] = {}  # each child's nice, as last read
 
-    async def main():
-        await _write_messages(journal, writers=10, per_writer=60)
-        task = journal._compaction
-        assert task is not None, "no compaction started"
-        while not task.done():  # the child's nice, read from outside as `ps` would
+    async def watch() -> None:
+        while True:  # the child's nice, read from outside as `ps` would
             for pid in _compaction_children(os.getpid()):
                 try:
-                    seen.append(os.getpriority(os.PRIO_PROCESS, pid))
+                    seen[pid] = os.getpriority(os.PRIO_PROCESS, pid)
                 except OSError:
                     pass
             await asyncio.sleep(0.001)
+
+    async def main():
+        # Watched from the first write, through every compaction they start (not only the
+        # last one: that child can be gone already, a zombie with no command line; a CI
+        # run once saw none that way). More rounds only if none was caught.
+        watcher = asyncio.ensure_future(watch())
+        rounds = 0
+        while not seen and rounds < 20:
+            await _write_messages(journal, writers=10, per_writer=60)
+            while journal._compaction is not None:
+                await asyncio.sleep(0.001)
+            rounds += 1
+        assert journal.stats["compactions"] >= 1, "no compaction ran"
+        watcher.cancel()
         await journal.close()
 
     run(main())
     assert seen, "the compaction child was never seen"
-    assert set(seen) == {COMPACTION_NICE}
+    # The parent lowers a child right after starting it, so a watcher in the same loop may
+    # catch one at the suite's own nice first; from then on, and to its end, it is below.
+    assert set(seen.values()) == {COMPACTION_NICE}, seen
 
 
 def _compaction_children(parent: int) -> list[int]:
