@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="total msg/s, open loop (default 0: closed loop, --window in flight)")
     p.add_argument("--drain", type=float, default=30.0)
     # 500, not 100: after 100 the first tenth (the ratio's base) still ran anywhere from
-    # 1,284 to 1,754 msg/s (rate last/first 114 % and 84 % in two runs, 2026-12-05 21:30),
+    # 1,284 to 1,754 msg/s (rate last/first 114 % and 84 % in two runs, 2026-12-05 21:25),
     # after 500 at 1,546-1,651 (95, 101, 106 %). The warm-up's ids are unread too: the pile
     # the measured messages land on is 500 deeper, not shallower.
     p.add_argument("--warmup", type=int, default=500,
