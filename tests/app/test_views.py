@@ -135,3 +135,20 @@ def test_too_long_message_is_explained_and_kept(qtbot) -> None:
     assert view.input.toPlainText() == text  # nothing typed is lost
     view.input.setPlainText("x" * MAX_LENGTH)
     assert view.send_button.isEnabled() and not view.notice.isVisible()
+
+
+def test_pending_messages_stay_in_the_order_they_were_written(qtbot) -> None:
+    # A pending message's ts is the local estimate of server time, which the next observed
+    # round trip can move backwards (a test once saw two files attached together as b, a).
+    from messenger_model.push_ids import new_push_id
+
+    model = MessageListModel("me")
+    first, second = new_push_id(), new_push_id()
+    model.upsert(Message(first, "me", "a.txt", 5000.0, pending=True))
+    model.upsert(Message(second, "me", "b.txt", 4990.0, pending=True))  # the clock stepped back
+    model.upsert(Message("-confirmed", "you", "hi", 6000.0))
+    assert model.ids() == ["-confirmed", first, second]
+    # confirmed, a message takes its place by the server's time
+    model.upsert(Message(first, "me", "a.txt", 5500.0))
+    assert model.ids() == [first, "-confirmed", second]
+    assert model.row_of(second) == 2

@@ -50,9 +50,13 @@ class Message:
 
     @property
     def sort_key(self) -> tuple[float, float, str]:
-        # Not yet on the server: below everything confirmed, in the order they were written
-        # (the local estimate of server time is only good to some tens of milliseconds).
-        return (math.inf if self.pending else self.ts, self.ts, self.id)
+        # Not yet on the server: below everything confirmed, in the order they were written,
+        # which is their push ids' order (strictly increasing in this process). Not by `ts`:
+        # the local estimate of server time moves with each observed round trip, backwards
+        # too, so a second file attached right after a first could sort above it.
+        if self.pending:
+            return (math.inf, 0.0, self.id)
+        return (self.ts, self.ts, self.id)
 
 
 def message_from(key: str, value: Any) -> Message | None:
