@@ -72,14 +72,14 @@ class TypingWriter(QObject):
         self._last_write = None
         if self._written:
             self._written = False
-            self._queue("delete")
+            self._queue("delete", time.monotonic())
 
     def close(self) -> None:
         self.stop()
         self._closed = True
 
-    def _queue(self, op: str, at: float | None = None) -> None:
-        self.writes.append((op, time.monotonic() if at is None else at))
+    def _queue(self, op: str, at: float) -> None:
+        self.writes.append((op, at))
         self._chain = asyncio.ensure_future(self._write(self._chain, op))
 
     async def _write(self, before: asyncio.Future | None, op: str) -> None:

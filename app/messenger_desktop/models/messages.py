@@ -49,14 +49,12 @@ class Message:
     attachment: Attachment | None = None  # a picture or file in Cloud Storage (issue 17)
 
     @property
-    def sort_key(self) -> tuple[float, float, str]:
+    def sort_key(self) -> tuple[float, str]:
         # Not yet on the server: below everything confirmed, in the order they were written,
         # which is their push ids' order (strictly increasing in this process). Not by `ts`:
         # the local estimate of server time moves with each observed round trip, backwards
         # too, so a second file attached right after a first could sort above it.
-        if self.pending:
-            return (math.inf, 0.0, self.id)
-        return (self.ts, self.ts, self.id)
+        return (math.inf if self.pending else self.ts, self.id)
 
 
 def message_from(key: str, value: Any) -> Message | None:
@@ -75,7 +73,7 @@ class MessageListModel(QAbstractListModel):
         super().__init__(parent)
         self.my_uid = my_uid
         self._rows: list[Message] = []
-        self._keys: list[tuple[float, float, str]] = []
+        self._keys: list[tuple[float, str]] = []
         self._by_id: dict[str, Message] = {}
         self._hidden: set[str] = set()  # "deleted for me": never shown (hidden/{me}/{chat})
 
